@@ -1,0 +1,143 @@
+"""The encrypted store: one SQLCipher file per station, opened with a raw 256-bit key.
+
+Pragmas on every connection: the raw key (no passphrase stretching: the key slots do that),
+WAL journal, ``synchronous=FULL`` (in WAL mode a committed transaction then survives power loss),
+foreign keys on, ``secure_delete`` on (freed pages are zeroed, so purged parts do not linger), and
+a busy timeout. Write transactions start with ``BEGIN IMMEDIATE`` so that a read-check-write
+sequence (a state transition with its audit record) is serialised against other writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+from station.errors import StoreError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _connect(path: Path, key: bytes) -> Any:
+    if len(key) != 32:
+        raise ValueError("the store key must be 32 bytes")
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        # The first read proves the key: SQLCipher answers "file is not a database" otherwise.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(
+                "Không bật được nhật ký WAL cho kho dữ liệu.",
+                f"Could not switch the store to WAL (got {mode}).",
+            )
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            "Không mở được kho dữ liệu: sai khóa hoặc tệp hỏng.",
+            "Cannot open the store: wrong key or damaged file.",
+        ) from exc
+    return conn
+
+
+def create_store_engine(path: Path, key: bytes) -> Engine:
+    """An engine on the SQLCipher file at ``path``; the key stays in this closure only."""
+    engine = create_engine(
+        "sqlite://",
+        module=sqlcipher3.dbapi2,
+        creator=lambda: _connect(path, key),
+        pool_pre_ping=False,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get("immediate", True):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    # Prove the key now, with a clear error, rather than at the first query.
+    try:
+        with engine.connect():
+            pass
+    except DatabaseError as exc:
+        engine.dispose()
+        raise StoreError(
+            "Không mở được kho dữ liệu: sai khóa hoặc tệp hỏng.",
+            "Cannot open the store: wrong key or damaged file.",
+        ) from exc
+    return engine
+
+
+class Store:
+    """The open store: sessions for writing (``BEGIN IMMEDIATE``) and for reading."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        #: Kept while the store is open: adding an operator's slot wraps it.
+        self.key = key
+        self.engine = create_store_engine(path, key)
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            self.engine.execution_options(immediate=False), expire_on_commit=False
+        )
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    def migrate(self, revision: str = "head") -> None:
+        upgrade(self.engine, revision)
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def integrity_check(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` on an open encrypted store."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

@@ -1,0 +1,136 @@
+"""The schema of the encrypted store, as SQLAlchemy 2 models.
+
+Times are stored as canonical UTC text (``station.clock.iso``) so that they hash the same way
+everywhere (the audit chain hashes them). Changes to this file ship as an Alembic migration in
+``station/migrations/versions``; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Station(Base):
+    """The one row that says who this station is, with its own keys."""
+
+    __tablename__ = "station"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(32))
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Ed25519 private key, 32 raw bytes; lives only inside the encrypted store.
+    signing_key: Mapped[bytes] = mapped_column(LargeBinary)
+    recovery_public_key: Mapped[str] = mapped_column(Text)
+    settings_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ReceiverKey(Base):
+    """A pinned public key of the central receiver (encryption or signing)."""
+
+    __tablename__ = "receiver_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    algorithm: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    case_type: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(24))
+    form_json: Mapped[str] = mapped_column(Text, default="{}")
+    operator_id: Mapped[str] = mapped_column(ForeignKey("operators.id"))
+    supervisor_id: Mapped[str | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    state_changed_at: Mapped[str] = mapped_column(String(32))
+    #: The reason given with the last send-back or rejection.
+    state_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    parts: Mapped[list[DossierPart]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (Index("ix_dossiers_state", "state"),)
+
+
+class DossierPart(Base):
+    """One binary capture part (face, a finger, signature, a scan) with its metadata."""
+
+    __tablename__ = "dossier_parts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    slot: Mapped[str] = mapped_column(String(32), default="")
+    media_type: Mapped[str] = mapped_column(String(64))
+    meta_json: Mapped[str] = mapped_column(Text, default="{}")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="parts")
+
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "slot", name="uq_part_slot"),)
+
+
+class AuditEntry(Base):
+    """One link of the hash-chained, append-only audit log."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Counter(Base):
+    """Named sequences (dossier numbers per day)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

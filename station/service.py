@@ -1,0 +1,637 @@
+"""``StationService``: the one facade the UI, the CLI and the tests call.
+
+It owns the open store, the operator session (with its inactivity timeout) and the role rules.
+Every change is one write transaction together with its audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station import audit, crypto, dossier, lifecycle, validate
+from station.clock import Clock, SystemClock, iso
+from station.db import Store
+from station.errors import (
+    AuthenticationError,
+    NotFoundError,
+    NotLoggedInError,
+    PermissionDeniedError,
+    SessionExpiredError,
+    StoreError,
+    ValidationError,
+)
+from station.keyslots import KeySlots
+from station.lifecycle import SYSTEM, Role, State
+from station.models import Counter, Dossier, DossierPart, Operator, ReceiverKey, Station
+from station.paths import StationPaths
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SESSION_TIMEOUT_S = 15 * 60
+
+
+@dataclass
+class OperatorSession:
+    operator_id: str
+    full_name: str
+    role: Role
+    must_change_password: bool
+    last_activity: float
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class OperatorInfo:
+    id: str
+    full_name: str
+    role: Role
+    disabled: bool
+    must_change_password: bool
+    has_slot: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    id: str
+    code: str
+    name: str
+    demo: bool
+    public_key: str
+    receiver_keys: tuple[tuple[str, str, str], ...]  # (key_id, purpose, algorithm)
+    settings: dict[str, Any]
+
+
+def _operator_missing(operator_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"Không có cán bộ «{operator_id}».", f"No operator '{operator_id}'.", field="operator_id"
+    )
+
+
+class StationService:
+    """The station as the rest of the program uses it."""
+
+    def __init__(
+        self,
+        paths: StationPaths,
+        clock: Clock | None = None,
+        session_timeout_s: float | None = None,
+    ) -> None:
+        if not paths.is_provisioned():
+            raise StoreError(
+                f"Chưa khởi tạo trạm tại {paths.root}; chạy «intake-station init».",
+                f"No station is provisioned at {paths.root}; run 'intake-station init'.",
+            )
+        self.paths = paths
+        self.clock: Clock = clock or SystemClock()
+        self.slots = KeySlots(paths.keyslots)
+        self._store: Store | None = None
+        self._session: OperatorSession | None = None
+        self._timeout_override = session_timeout_s
+        self.session_timeout_s: float = session_timeout_s or DEFAULT_SESSION_TIMEOUT_S
+
+    @classmethod
+    def open(cls, data_dir: Path, clock: Clock | None = None) -> StationService:
+        return cls(StationPaths(data_dir), clock)
+
+    # --- store --------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise NotLoggedInError()
+        return self._store
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None
+
+    def _open_store(self, db_key: bytes) -> None:
+        if self._store is None:
+            store = Store(self.paths.database, db_key)
+            store.migrate()
+            self._store = store
+            if self._timeout_override is None:
+                minutes = self.settings().get("session_timeout_minutes")
+                if isinstance(minutes, int | float) and minutes > 0:
+                    self.session_timeout_s = float(minutes) * 60
+
+    def close(self) -> None:
+        self._session = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # --- authentication -----------------------------------------------------------------------
+
+    def login(self, operator_id: str, password: str) -> OperatorSession:
+        """Unlock the store with the operator's own slot and start their session."""
+        op_id = operator_id.strip()
+        if not op_id or not isinstance(password, str) or not password:
+            raise ValidationError(
+                "Nhập mã cán bộ và mật khẩu.",
+                "Enter the operator id and the password.",
+                field="operator_id" if not op_id else "password",
+            )
+        now = self.clock.now()
+        db_key = self.slots.unlock(op_id, password, now)
+        self._open_store(db_key)
+        with self.store.write() as s:
+            self._flush_pending_events(s)
+            op = s.get(Operator, op_id)
+            if op is None or op.disabled:
+                audit.append(s, now, op_id, "login.refused", op_id, {"why": "disabled or unknown"})
+                refused = AuthenticationError(
+                    "Tài khoản đã bị khóa bởi quản trị.",
+                    "This account has been disabled by an administrator.",
+                    field="operator_id",
+                )
+            else:
+                refused = None
+                audit.append(s, now, op_id, "login", op_id, {"role": op.role})
+                session = OperatorSession(
+                    op.id,
+                    op.full_name,
+                    Role(op.role),
+                    op.must_change_password,
+                    self.clock.monotonic(),
+                )
+        if refused is not None:
+            if self._session is None:
+                self.close()
+            raise refused
+        self._session = session
+        return session
+
+    def _flush_pending_events(self, s: Session) -> None:
+        """Move failed-login events recorded before the store was open into the audit log."""
+        events = self.slots.pending_events()
+        if not events:
+            return
+        for ev in events:
+            audit.append(
+                s,
+                self.clock.now(),
+                ev["operator_id"][:32] or "?",
+                ev["event"].replace("_", "."),
+                ev["operator_id"][:64],
+                {"at": ev["ts"], "event_id": ev["id"]},
+            )
+        s.flush()
+        # The events are dropped only once the audit entries are in this transaction; a crash
+        # before the drop re-adds them next time, each still carrying its event id.
+        self.slots.drop_pending_events({ev["id"] for ev in events})
+
+    def unlock(self, password: str) -> OperatorSession:
+        """Resume a timed-out session: the same operator's password again."""
+        if self._session is None:
+            raise NotLoggedInError()
+        return self.login(self._session.operator_id, password)
+
+    def logout(self) -> None:
+        if self._session is not None and self._store is not None:
+            with self.store.write() as s:
+                audit.append(s, self.clock.now(), self._session.operator_id, "logout")
+        self.close()
+
+    @property
+    def session(self) -> OperatorSession | None:
+        return self._session
+
+    def check_session(self) -> OperatorSession:
+        """The live session, or SessionExpiredError once the inactivity timeout has passed."""
+        sess = self._session
+        if sess is None:
+            raise NotLoggedInError()
+        if sess.locked or self.clock.monotonic() - sess.last_activity > self.session_timeout_s:
+            sess.locked = True
+            raise SessionExpiredError()
+        return sess
+
+    def touch(self) -> None:
+        """Count user activity (the UI calls this on input) so the session stays alive."""
+        sess = self.check_session()
+        sess.last_activity = self.clock.monotonic()
+
+    def _require(self, *roles: Role, allow_password_change: bool = False) -> OperatorSession:
+        sess = self.check_session()
+        if sess.must_change_password and not allow_password_change:
+            raise PermissionDeniedError(
+                "Phải đổi mật khẩu trước khi làm việc tiếp.",
+                "You must change your password before going on.",
+                field="password",
+            )
+        if roles and sess.role not in roles:
+            labels = lifecycle.ROLE_LABELS
+            raise PermissionDeniedError(
+                f"Việc này cần vai trò {', '.join(labels[r][0] for r in roles)}.",
+                f"This needs the role {', '.join(labels[r][1] for r in roles)}.",
+                field="role",
+            )
+        sess.last_activity = self.clock.monotonic()
+        return sess
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        sess = self._require(allow_password_change=True)
+        new = validate.password(new_password, field="new_password")
+        if new == old_password:
+            raise ValidationError(
+                "Mật khẩu mới phải khác mật khẩu cũ.",
+                "The new password must differ from the old one.",
+                field="new_password",
+            )
+        now = self.clock.now()
+        db_key = self.slots.unlock(sess.operator_id, old_password, now)
+        with self.store.write() as s:
+            op = s.get(Operator, sess.operator_id)
+            assert op is not None
+            op.must_change_password = False
+            op.updated_at = iso(now)
+            audit.append(s, now, sess.operator_id, "operator.password_changed", op.id)
+            self.slots.put_operator(sess.operator_id, new, db_key, now)
+        sess.must_change_password = False
+
+    # --- operators ----------------------------------------------------------------------------
+
+    def list_operators(self) -> list[OperatorInfo]:
+        self._require()
+        doc = self.slots.read()
+        with self.store.read() as s:
+            ops = s.execute(select(Operator).order_by(Operator.id)).scalars().all()
+            return [
+                OperatorInfo(
+                    o.id,
+                    o.full_name,
+                    Role(o.role),
+                    o.disabled,
+                    o.must_change_password,
+                    o.id in doc.operators,
+                    o.created_at,
+                )
+                for o in ops
+            ]
+
+    def add_operator(self, operator_id: str, full_name: str, role: str, password: str) -> None:
+        admin = self._require(Role.ADMIN)
+        op_id = validate.operator_id(operator_id)
+        name = validate.person_name(full_name)
+        op_role = validate.role(role)
+        pw = validate.password(password)
+        now = self.clock.now()
+        with self.store.write() as s:
+            if s.get(Operator, op_id) is not None:
+                raise ValidationError(
+                    f"Mã cán bộ «{op_id}» đã có.",
+                    f"Operator id '{op_id}' already exists.",
+                    field="operator_id",
+                )
+            s.add(
+                Operator(
+                    id=op_id,
+                    full_name=name,
+                    role=op_role.value,
+                    disabled=False,
+                    must_change_password=True,
+                    created_at=iso(now),
+                    updated_at=iso(now),
+                    created_by=admin.operator_id,
+                )
+            )
+            audit.append(s, now, admin.operator_id, "operator.created", op_id, {"role": op_role})
+            s.flush()
+            self.slots.put_operator(op_id, pw, self.store.key, now)
+
+    def disable_operator(self, operator_id: str) -> None:
+        """Disable an account and destroy its key slot; nobody else's slot changes."""
+        admin = self._require(Role.ADMIN)
+        if operator_id == admin.operator_id:
+            raise ValidationError(
+                "Không thể tự khóa tài khoản của chính mình.",
+                "You cannot disable your own account.",
+                field="operator_id",
+            )
+        now = self.clock.now()
+        with self.store.write() as s:
+            op = s.get(Operator, operator_id)
+            if op is None:
+                raise _operator_missing(operator_id)
+            if op.role == Role.ADMIN and self._active_admins(s) <= 1:
+                raise ValidationError(
+                    "Không thể khóa quản trị viên cuối cùng.",
+                    "Cannot disable the last administrator.",
+                    field="operator_id",
+                )
+            op.disabled = True
+            op.updated_at = iso(now)
+            audit.append(s, now, admin.operator_id, "operator.disabled", operator_id)
+            s.flush()
+            self.slots.remove_operator(operator_id)
+
+    def reset_operator(self, admin_password: str, operator_id: str, new_password: str) -> None:
+        """Give an operator a new password (and re-enable them); needs the admin's own unlock."""
+        admin = self._require(Role.ADMIN)
+        pw = validate.password(new_password, field="new_password")
+        now = self.clock.now()
+        db_key = self.slots.unlock(admin.operator_id, admin_password, now)
+        with self.store.write() as s:
+            op = s.get(Operator, operator_id)
+            if op is None:
+                raise _operator_missing(operator_id)
+            op.disabled = False
+            op.must_change_password = True
+            op.updated_at = iso(now)
+            audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
+            s.flush()
+            self.slots.put_operator(operator_id, pw, db_key, now)
+
+    def _active_admins(self, s: Session) -> int:
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(Operator)
+                .where(Operator.role == Role.ADMIN.value, Operator.disabled.is_(False))
+            )
+            or 0
+        )
+
+    # --- station ------------------------------------------------------------------------------
+
+    def station_info(self) -> StationInfo:
+        with self.store.read() as s:
+            st = s.execute(select(Station)).scalar_one()
+            keys = s.execute(select(ReceiverKey).where(ReceiverKey.active.is_(True))).scalars()
+            return StationInfo(
+                st.id,
+                st.code,
+                st.name,
+                st.demo,
+                crypto.b64e(crypto.ed25519_public(st.signing_key)),
+                tuple((k.key_id, k.purpose, k.algorithm) for k in keys),
+                json.loads(st.settings_json),
+            )
+
+    def settings(self) -> dict[str, Any]:
+        with self.store.read() as s:
+            raw = s.execute(select(Station.settings_json)).scalar_one()
+            value = json.loads(raw)
+            assert isinstance(value, dict)
+            return value
+
+    # --- dossiers -----------------------------------------------------------------------------
+
+    def create_dossier(
+        self, case_type: str, form: dict[str, Any] | None = None
+    ) -> dossier.DossierView:
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        ctype = dossier.case_type(case_type)
+        form_text = dossier.form_json(form or {})
+        now = self.clock.now()
+        with self.store.write() as s:
+            station = s.execute(select(Station)).scalar_one()
+            day = now.strftime("%Y%m%d")
+            number = f"{station.code}-{day}-{self._next(s, f'dossier:{day}'):04d}"
+            d = Dossier(
+                id=uuid.uuid4().hex,
+                number=number,
+                case_type=ctype.value,
+                state=State.DRAFT.value,
+                form_json=form_text,
+                operator_id=sess.operator_id,
+                supervisor_id=None,
+                created_at=iso(now),
+                updated_at=iso(now),
+                state_changed_at=iso(now),
+                state_reason=None,
+                version=1,
+            )
+            s.add(d)
+            audit.append(
+                s, now, sess.operator_id, "dossier.created", d.id, {"number": number, "to": "draft"}
+            )
+            return dossier.DossierView.of(d)
+
+    @staticmethod
+    def _next(s: Session, name: str) -> int:
+        counter = s.get(Counter, name)
+        if counter is None:
+            counter = Counter(name=name, value=0)
+            s.add(counter)
+        counter.value += 1
+        return counter.value
+
+    def _editable(self, s: Session, dossier_id: str, sess: OperatorSession) -> Dossier:
+        d = self._get(s, dossier_id)
+        if State(d.state) not in dossier.EDITABLE:
+            vi, en = lifecycle.STATE_LABELS[State(d.state)]
+            raise ValidationError(
+                f"Hồ sơ {d.number} đang ở trạng thái «{vi}», không sửa được.",
+                f"Dossier {d.number} is '{en}' and can no longer be changed.",
+                field="state",
+            )
+        return d
+
+    @staticmethod
+    def _get(s: Session, dossier_id: str) -> Dossier:
+        d = s.get(Dossier, dossier_id)
+        if d is None:
+            raise NotFoundError(
+                f"Không có hồ sơ «{dossier_id}».", f"No dossier '{dossier_id}'.", field="dossier"
+            )
+        return d
+
+    def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        text = dossier.form_json(form)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            d.form_json = text
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(s, now, sess.operator_id, "dossier.form_saved", d.id, {"v": d.version})
+            return dossier.DossierView.of(d)
+
+    def put_part(
+        self,
+        dossier_id: str,
+        kind: str,
+        slot: str,
+        media_type: str,
+        data: bytes,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Store (or replace) one capture part of a draft dossier."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        part_kind = dossier.part_fields(kind, slot, media_type, data)
+        meta_text = dossier.form_json(meta or {})
+        digest = hashlib.sha256(data).hexdigest()
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            part = s.execute(
+                select(DossierPart).where(
+                    DossierPart.dossier_id == d.id,
+                    DossierPart.kind == part_kind.value,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one_or_none()
+            if part is None:
+                part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
+                s.add(part)
+            part.media_type = media_type
+            part.meta_json = meta_text
+            part.data = bytes(data)
+            part.sha256 = digest
+            part.size = len(data)
+            part.created_at = iso(now)
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.part_saved",
+                d.id,
+                {"kind": part_kind.value, "slot": slot, "sha256": digest, "size": len(data)},
+            )
+
+    def part_data(self, dossier_id: str, kind: str, slot: str = "") -> bytes:
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        with self.store.read() as s:
+            data = s.execute(
+                select(DossierPart.data).where(
+                    DossierPart.dossier_id == dossier_id,
+                    DossierPart.kind == kind,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one_or_none()
+        if data is None:
+            raise NotFoundError(
+                f"Hồ sơ chưa có thành phần {kind}/{slot}.",
+                f"The dossier has no part {kind}/{slot}.",
+                field="kind",
+            )
+        return bytes(data)
+
+    def get_dossier(self, dossier_id: str) -> dossier.DossierView:
+        self._require()
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            parts = list(
+                s.execute(
+                    select(DossierPart)
+                    .where(DossierPart.dossier_id == d.id)
+                    .order_by(DossierPart.kind, DossierPart.slot)
+                ).scalars()
+            )
+            return dossier.DossierView.of(d, parts)
+
+    def list_dossiers(
+        self, state: State | None = None, limit: int = 500
+    ) -> list[dossier.DossierView]:
+        self._require()
+        with self.store.read() as s:
+            q = select(Dossier).order_by(Dossier.created_at.desc()).limit(limit)
+            if state is not None:
+                q = q.where(Dossier.state == state.value)
+            return [dossier.DossierView.of(d) for d in s.execute(q).scalars()]
+
+    def counts_by_state(self) -> dict[State, int]:
+        """Dossiers per state (every state listed, zero included)."""
+        with self.store.read() as s:
+            rows = s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all()
+        counts = dict.fromkeys(State, 0)
+        for state, n in rows:
+            counts[State(state)] = int(n)
+        return counts
+
+    # --- transitions --------------------------------------------------------------------------
+
+    def transition(
+        self, dossier_id: str, target: State | str, reason: str | None = None
+    ) -> dossier.DossierView:
+        """Move a dossier as the logged-in operator, under the role rules."""
+        sess = self._require()
+        return self._transition(dossier_id, State(target), sess.operator_id, sess.role, reason)
+
+    def system_transition(
+        self, dossier_id: str, target: State | str, reason: str | None = None
+    ) -> dossier.DossierView:
+        """Move a dossier as a background worker (sealing, upload, purge)."""
+        return self._transition(dossier_id, State(target), SYSTEM, SYSTEM, reason)
+
+    def mark_captured(self, dossier_id: str) -> dossier.DossierView:
+        return self.transition(dossier_id, State.CAPTURED)
+
+    def confirm(self, dossier_id: str) -> dossier.DossierView:
+        return self.transition(dossier_id, State.CONFIRMED)
+
+    def approve(self, dossier_id: str) -> dossier.DossierView:
+        return self.transition(dossier_id, State.APPROVED)
+
+    def send_back(self, dossier_id: str, reason: str) -> dossier.DossierView:
+        return self.transition(dossier_id, State.NEEDS_RECAPTURE, reason)
+
+    def reopen(self, dossier_id: str) -> dossier.DossierView:
+        return self.transition(dossier_id, State.DRAFT)
+
+    def _transition(
+        self, dossier_id: str, target: State, actor_id: str, role: str, reason: str | None
+    ) -> dossier.DossierView:
+        now = self.clock.now()
+        if reason is not None:
+            reason = validate.short_text(reason, "reason", "Lý do", "Reason", 500)
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            source = State(d.state)
+            rule = lifecycle.check(
+                source,
+                target,
+                actor_id=actor_id,
+                actor_role=role,
+                capturer_id=d.operator_id,
+                reason=reason,
+            )
+            if target == State.CAPTURED:
+                gaps = dossier.missing_for_capture(json.loads(d.form_json))
+                if gaps:
+                    field, vi, en = gaps[0]
+                    raise ValidationError(
+                        f"Hồ sơ {d.number} chưa đủ: {vi}",
+                        f"Dossier {d.number} is incomplete: {en}",
+                        field=field,
+                    )
+            d.state = target.value
+            d.state_changed_at = iso(now)
+            d.updated_at = iso(now)
+            d.version += 1
+            if rule.needs_reason:
+                d.state_reason = reason
+            if target == State.APPROVED:
+                d.supervisor_id = actor_id
+            details: dict[str, Any] = {"number": d.number, "from": source.value, "to": target.value}
+            if reason:
+                details["reason"] = reason
+            audit.append(s, now, actor_id, "dossier.transition", d.id, details)
+            return dossier.DossierView.of(d)
+
+    # --- audit --------------------------------------------------------------------------------
+
+    def verify_audit(self) -> audit.VerifyResult:
+        with self.store.read() as s:
+            return audit.verify(s)
+
+    def record(self, action: str, subject: str = "", details: dict[str, Any] | None = None) -> None:
+        """Add an audit entry for an action taken outside the core (an export, a print)."""
+        sess = self._require()
+        with self.store.write() as s:
+            audit.append(s, self.clock.now(), sess.operator_id, action, subject, details)
