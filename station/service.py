@@ -324,12 +324,6 @@ class StationService:
             op = s.get(Operator, operator_id)
             if op is None:
                 raise _operator_missing(operator_id)
-            if op.role == Role.ADMIN and self._active_admins(s) <= 1:
-                raise ValidationError(
-                    "Không thể khóa quản trị viên cuối cùng.",
-                    "Cannot disable the last administrator.",
-                    field="operator_id",
-                )
             op.disabled = True
             op.updated_at = iso(now)
             audit.append(s, now, admin.operator_id, "operator.disabled", operator_id)
@@ -352,16 +346,6 @@ class StationService:
             audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
             s.flush()
             self.slots.put_operator(operator_id, pw, db_key, now)
-
-    def _active_admins(self, s: Session) -> int:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(Operator)
-                .where(Operator.role == Role.ADMIN.value, Operator.disabled.is_(False))
-            )
-            or 0
-        )
 
     # --- station ------------------------------------------------------------------------------
 

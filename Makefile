@@ -1,0 +1,38 @@
+# The habits of this project, one target each. `bash scripts/dev.sh setup` prepares .venv first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: check fmt lint typecheck test i18n start bench screenshots clean
+
+check: lint typecheck test ## everything CI runs
+
+fmt: ## reformat and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+test:
+	$(PY) -m pytest -q
+
+i18n: ## compile the Qt translation files
+	$(PY) -c "from ui.i18n import build_translations; build_translations()"
+
+start: ## the station window on a demo station (real display, or Xvfb when none)
+	env -u QT_QPA_PLATFORM bash scripts/start-demo.sh $(ARGS)
+
+bench: ## benchmarks print figures; none of them is a test
+	$(PY) bench/bench_store.py
+
+screenshots: ## every screen in both languages at 1366x768, into .screenshots/
+	env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1366x768x24" $(PY) scripts/screenshots.py --out .screenshots
+
+clean:
+	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist

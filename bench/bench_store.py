@@ -1,0 +1,159 @@
+"""Store figures: open + login time (KDF included), transitions per second, store size.
+
+Run: ``make bench`` or ``.venv/bin/python bench/bench_store.py [--dossiers N]``. Prints figures;
+asserts nothing. Each run provisions a fresh station in a temporary folder with the real default
+Argon2id cost (64 MiB, 3 passes, 4 lanes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from station.lifecycle import State
+from station.paths import StationPaths
+from station.provisioning import (
+    DEFAULT_KDF_COST,
+    Bundle,
+    InitRequest,
+    generate_receiver_keyset,
+    init_station,
+)
+from station.service import StationService
+
+ADMIN_PW = "bench-admin-password"
+OP_PW = "bench-operator-password"
+SUP_PW = "bench-supervisor-password"
+#: A dossier's binary parts, 300 KB in all: face, ten prints, signature, two scans.
+PARTS = (
+    [("face", "", 60_000)]
+    + [("fingerprint", f"f{i:02d}", 18_000) for i in range(1, 11)]
+    + [("signature", "", 10_000), ("document", "d1", 25_000), ("document", "d2", 25_000)]
+)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
+
+
+def provision(root: Path) -> StationPaths:
+    keys = generate_receiver_keyset(root / "keys")
+    paths = StationPaths(root / "station")
+    init_station(
+        paths,
+        InitRequest(
+            bundle=Bundle.load(keys["bundle"]),
+            admin_id="admin",
+            admin_name="Quản Trị",
+            admin_password=ADMIN_PW,
+            station_code="BENCH-01",
+            station_name="Bench",
+            kdf_cost=DEFAULT_KDF_COST,
+        ),
+    )
+    admin = StationService(paths)
+    admin.login("admin", ADMIN_PW)
+    for op_id, role, pw in (("op1", "operator", OP_PW), ("sup1", "supervisor", SUP_PW)):
+        admin.add_operator(op_id, "Người Đo", role, pw + "-0")
+        svc = StationService(paths)
+        svc.login(op_id, pw + "-0")
+        svc.change_password(pw + "-0", pw)
+        svc.close()
+    admin.close()
+    return paths
+
+
+def bench_login(paths: StationPaths, runs: int = 7) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        svc = StationService(paths)
+        svc.login("op1", OP_PW)
+        times.append(time.perf_counter() - t0)
+        svc.close()
+    return times
+
+
+def bench_dossiers(paths: StationPaths, n: int) -> dict[str, float]:
+    op = StationService(paths, session_timeout_s=10**9)
+    op.login("op1", OP_PW)
+    sup = StationService(paths, session_timeout_s=10**9)
+    sup.login("sup1", SUP_PW)
+    blobs = {size: os.urandom(size) for _, _, size in PARTS}
+    ids = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        d = op.create_dossier("first_issue", {"full_name": f"Nguyễn Văn {i}", "i": i})
+        for kind, slot, size in PARTS:
+            op.put_part(d.id, kind, slot, "application/octet-stream", blobs[size])
+        ids.append(d.id)
+    capture_s = time.perf_counter() - t0
+    transitions = 0
+    t0 = time.perf_counter()
+    for dossier_id in ids:
+        op.mark_captured(dossier_id)
+        op.confirm(dossier_id)
+        sup.approve(dossier_id)
+        sup.system_transition(dossier_id, State.SEALED)
+        transitions += 4
+    transition_s = time.perf_counter() - t0
+    op.close()
+    sup.close()
+    files = {p.name: p.stat().st_size for p in paths.store_dir.iterdir()}
+    print("store files after close:", ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in files.items()))
+    size = sum(v for k, v in files.items() if k.startswith("station.db"))
+    payload = n * sum(size for _, _, size in PARTS)
+    return {
+        "capture_s": capture_s,
+        "transitions": transitions,
+        "transition_s": transition_s,
+        "store_bytes": size,
+        "payload_bytes": payload,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dossiers", type=int, default=1000)
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = provision(Path(tmp))
+        login = bench_login(paths)
+        print(
+            f"open store + login (Argon2id {DEFAULT_KDF_COST[0] // 1024} MiB, "
+            f"t={DEFAULT_KDF_COST[1]}, p={DEFAULT_KDF_COST[2]}, migrations checked): "
+            f"median {statistics.median(login) * 1000:.0f} ms, "
+            f"min {min(login) * 1000:.0f} ms, max {max(login) * 1000:.0f} ms over {len(login)}"
+        )
+        r = bench_dossiers(paths, args.dossiers)
+        print(
+            f"capture: {args.dossiers} dossiers x {len(PARTS)} parts (300 KB) in "
+            f"{r['capture_s']:.1f} s = {args.dossiers / r['capture_s']:.1f} dossiers/s"
+        )
+        print(
+            f"transitions (each one transaction + audit entry): {r['transitions']} in "
+            f"{r['transition_s']:.2f} s = {r['transitions'] / r['transition_s']:.0f}/s"
+        )
+        print(
+            f"store size for {args.dossiers} dossiers: {r['store_bytes'] / 1e6:.1f} MB "
+            f"(payload {r['payload_bytes'] / 1e6:.1f} MB, overhead "
+            f"{(r['store_bytes'] / r['payload_bytes'] - 1) * 100:.1f} %)"
+        )
+
+
+if __name__ == "__main__":
+    main()

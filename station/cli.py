@@ -1,0 +1,311 @@
+"""``intake-station``: the non-visual operations, for administrators and scripted tests.
+
+Passwords are read from the terminal without echo, or with ``--password-stdin`` one per line
+from standard input (first the caller's own, then any new one), never from arguments or the
+environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from station import __version__
+from station.errors import StationError
+from station.lifecycle import ROLE_LABELS, STATE_LABELS
+from station.paths import StationPaths, default_data_dir
+from station.provisioning import (
+    DEFAULT_KDF_COST,
+    Bundle,
+    InitRequest,
+    generate_receiver_keyset,
+    init_station,
+    load_recovery_key,
+)
+from station.service import StationService
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_AUDIT_BROKEN = 3
+
+
+class Prompter:
+    """Reads passwords from the terminal, or line by line from stdin."""
+
+    def __init__(self, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+
+    def password(self, prompt: str) -> str:
+        if self.from_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise StationError(
+                    "Thiếu mật khẩu trên đầu vào chuẩn.", "A password is missing on standard input."
+                )
+            return line.rstrip("\r\n")
+        return getpass.getpass(prompt)
+
+    def new_password(self, prompt: str) -> str:
+        first = self.password(prompt)
+        if not self.from_stdin and getpass.getpass("Nhập lại / Repeat: ") != first:
+            raise StationError("Hai lần nhập không khớp.", "The two entries differ.")
+        return first
+
+
+def _service(args: argparse.Namespace) -> StationService:
+    svc = StationService(StationPaths(args.data_dir))
+    svc.login(args.as_operator, args.prompter.password(f"Mật khẩu {args.as_operator}: "))
+    return svc
+
+
+def cmd_dev_receiver_keys(args: argparse.Namespace) -> int:
+    files = generate_receiver_keyset(args.out, args.url)
+    for name, path in files.items():
+        print(f"{name}: {path}")
+    print("Khóa chỉ dùng cho phát triển và kiểm thử. / Development and test keys only.")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    bundle = Bundle.load(args.bundle)
+    password = args.prompter.new_password(f"Mật khẩu mới cho {args.admin_id}: ")
+    req = InitRequest(
+        bundle=bundle,
+        admin_id=args.admin_id,
+        admin_name=args.admin_name,
+        admin_password=password,
+        station_code=args.code,
+        station_name=args.name,
+        demo=args.demo,
+        kdf_cost=(args.kdf_memory_kib, args.kdf_iterations, args.kdf_lanes),
+    )
+    station_id = init_station(StationPaths(args.data_dir), req)
+    print(f"Đã khởi tạo trạm / Station provisioned: {station_id} ({args.code}) in {args.data_dir}")
+    for key in bundle.receiver_keys:
+        print(f"  pinned receiver {key.purpose} key {key.key_id} ({key.algorithm})")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        info = svc.station_info()
+        counts = svc.counts_by_state()
+        result = svc.verify_audit()
+    finally:
+        svc.close()
+    if args.json:
+        doc = {
+            "station": {"id": info.id, "code": info.code, "name": info.name, "demo": info.demo},
+            "counts": {state.value: n for state, n in counts.items()},
+            "audit": {"ok": result.ok, "entries": result.entries},
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"Trạm / Station: {info.name} ({info.code}) {info.id}{' [DEMO]' if info.demo else ''}")
+    for state, n in counts.items():
+        vi, en = STATE_LABELS[state]
+        print(f"  {vi} / {en}: {n}")
+    print(f"Nhật ký / Audit log: {result.entries} entries, {'OK' if result.ok else 'BROKEN'}")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        result = svc.verify_audit()
+    finally:
+        svc.close()
+    if result.ok:
+        print(
+            f"Nhật ký nguyên vẹn / Audit chain intact: {result.entries} entries, head {result.head}"
+        )
+        return EXIT_OK
+    print(
+        f"Nhật ký bị sửa tại mục {result.broken_seq} / Audit chain broken at entry "
+        f"{result.broken_seq}: {result.reason}",
+        file=sys.stderr,
+    )
+    return EXIT_AUDIT_BROKEN
+
+
+def cmd_operators_list(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        ops = svc.list_operators()
+    finally:
+        svc.close()
+    for op in ops:
+        flags = []
+        if op.disabled:
+            flags.append("disabled")
+        if op.must_change_password:
+            flags.append("must-change-password")
+        if not op.has_slot:
+            flags.append("no-key-slot")
+        label = ROLE_LABELS[op.role][1]
+        print(f"{op.id}\t{label}\t{op.full_name}\t{','.join(flags)}")
+    return EXIT_OK
+
+
+def cmd_operators_add(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        password = args.prompter.new_password(f"Mật khẩu ban đầu cho {args.operator_id}: ")
+        svc.add_operator(args.operator_id, args.full_name, args.role, password)
+    finally:
+        svc.close()
+    print(f"Đã thêm / Added: {args.operator_id} ({args.role})")
+    return EXIT_OK
+
+
+def cmd_operators_disable(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        svc.disable_operator(args.operator_id)
+    finally:
+        svc.close()
+    print(f"Đã khóa / Disabled: {args.operator_id}")
+    return EXIT_OK
+
+
+def cmd_operators_reset(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        admin_pw = args.prompter.password("Xác nhận mật khẩu quản trị / Confirm admin password: ")
+        new_pw = args.prompter.new_password(f"Mật khẩu mới cho {args.operator_id}: ")
+        svc.reset_operator(admin_pw, args.operator_id, new_pw)
+    finally:
+        svc.close()
+    print(f"Đã đặt lại / Reset: {args.operator_id} (must change password at next login)")
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    svc = StationService(StationPaths(args.data_dir))
+    try:
+        old = args.prompter.password(f"Mật khẩu hiện tại {args.as_operator}: ")
+        svc.login(args.as_operator, old)
+        svc.change_password(old, args.prompter.new_password("Mật khẩu mới / New password: "))
+    finally:
+        svc.close()
+    print("Đã đổi mật khẩu / Password changed.")
+    return EXIT_OK
+
+
+def cmd_recover_check(args: argparse.Namespace) -> int:
+    """Prove that the recovery key opens this station's recovery slot (opens nothing else)."""
+    svc = StationService(StationPaths(args.data_dir))
+    key = svc.slots.recover(load_recovery_key(args.recovery_key))
+    print(
+        f"Khóa khôi phục hợp lệ / Recovery key opens this station ({len(key) * 8}-bit store key)."
+    )
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ui.app import run  # the GUI is imported only for this command
+
+    return run(args.data_dir, lang=args.lang)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="intake-station", description="Intake station")
+    p.add_argument("--version", action="version", version=f"intake-station {__version__}")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="station data folder (default: $INTAKE_STATION_HOME or the platform's data folder)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read passwords from stdin")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_login(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--as", dest="as_operator", required=True, help="your operator id")
+        return sp
+
+    sp = sub.add_parser("dev-receiver-keys", help="make a development receiver key set")
+    sp.add_argument("--out", type=Path, required=True)
+    sp.add_argument("--url", default=None, help="receiver URL written into the bundle")
+    sp.set_defaults(func=cmd_dev_receiver_keys)
+
+    sp = sub.add_parser("init", help="provision this station")
+    sp.add_argument("--bundle", type=Path, required=True)
+    sp.add_argument("--admin-id", required=True)
+    sp.add_argument("--admin-name", required=True)
+    sp.add_argument("--code", required=True, help="station code, e.g. TN-001")
+    sp.add_argument("--name", required=True, help="station name")
+    sp.add_argument("--demo", action="store_true", help="mark as a demo station")
+    sp.add_argument("--kdf-memory-kib", type=int, default=DEFAULT_KDF_COST[0])
+    sp.add_argument("--kdf-iterations", type=int, default=DEFAULT_KDF_COST[1])
+    sp.add_argument("--kdf-lanes", type=int, default=DEFAULT_KDF_COST[2])
+    sp.set_defaults(func=cmd_init)
+
+    sp = with_login(sub.add_parser("status", help="dossier counts by state"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_status)
+
+    audit_p = sub.add_parser("audit", help="audit log").add_subparsers(
+        dest="audit_cmd", required=True
+    )
+    with_login(audit_p.add_parser("verify", help="check the hash chain")).set_defaults(
+        func=cmd_audit_verify
+    )
+
+    ops = sub.add_parser("operators", help="manage operators").add_subparsers(
+        dest="op_cmd", required=True
+    )
+    with_login(ops.add_parser("list")).set_defaults(func=cmd_operators_list)
+    sp = with_login(ops.add_parser("add"))
+    sp.add_argument("operator_id")
+    sp.add_argument("--full-name", required=True)
+    sp.add_argument("--role", required=True, help="operator, supervisor or admin")
+    sp.set_defaults(func=cmd_operators_add)
+    sp = with_login(ops.add_parser("disable"))
+    sp.add_argument("operator_id")
+    sp.set_defaults(func=cmd_operators_disable)
+    sp = with_login(ops.add_parser("reset"))
+    sp.add_argument("operator_id")
+    sp.set_defaults(func=cmd_operators_reset)
+
+    with_login(sub.add_parser("passwd", help="change your password")).set_defaults(func=cmd_passwd)
+
+    sp = sub.add_parser("recovery-check", help="check a recovery key against this station")
+    sp.add_argument("--recovery-key", type=Path, required=True)
+    sp.set_defaults(func=cmd_recover_check)
+
+    sp = sub.add_parser("run", help="start the station window")
+    sp.add_argument("--lang", choices=("vi", "en"), default="vi")
+    sp.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.data_dir is None:
+        args.data_dir = default_data_dir()
+    args.prompter = Prompter(args.password_stdin)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except StationError as err:
+        where = f" [{err.field}]" if err.field else ""
+        print(f"Lỗi{where}: {err.vi}\nError{where}: {err.en}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

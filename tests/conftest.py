@@ -1,0 +1,101 @@
+"""Shared fixtures: a fake clock and freshly provisioned stations with a cheap KDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from station.paths import StationPaths
+from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, init_station
+from station.service import StationService
+
+#: Argon2id cost for tests: 1 MiB, one pass, one lane (the real default is 64 MiB, 3, 4).
+FAST_KDF = (1024, 1, 1)
+ADMIN_PW = "admin-password-1"
+OP_PW = "operator-password-1"
+SUP_PW = "supervisor-password-1"
+
+
+@dataclass
+class FakeClock:
+    t: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    mono: float = 1000.0
+
+    def now(self) -> datetime:
+        return self.t
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+@pytest.fixture(scope="session")
+def keyset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return generate_receiver_keyset(tmp_path_factory.mktemp("keys"))
+
+
+def provision(root: Path, keyset: dict[str, Path], demo: bool = False) -> StationPaths:
+    paths = StationPaths(root)
+    init_station(
+        paths,
+        InitRequest(
+            bundle=Bundle.load(keyset["bundle"]),
+            admin_id="admin",
+            admin_name="Nguyễn Thị Ánh",
+            admin_password=ADMIN_PW,
+            station_code="TN-001",
+            station_name="Trạm Thái Nguyên 1",
+            demo=demo,
+            kdf_cost=FAST_KDF,
+        ),
+    )
+    return paths
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def station_paths(tmp_path: Path, keyset: dict[str, Path]) -> StationPaths:
+    return provision(tmp_path / "station", keyset)
+
+
+@pytest.fixture
+def admin(station_paths: StationPaths, clock: FakeClock) -> Iterator[StationService]:
+    svc = StationService(station_paths, clock)
+    svc.login("admin", ADMIN_PW)
+    yield svc
+    svc.close()
+
+
+def add_staff(svc: StationService) -> None:
+    """Add op1 (operator) and sup1, sup2 (supervisors), each with their first password changed."""
+    svc.add_operator("op1", "Trần Văn Bình", "operator", OP_PW + "-initial")
+    svc.add_operator("sup1", "Lê Thị Cúc", "supervisor", SUP_PW + "-initial")
+    svc.add_operator("sup2", "Phạm Văn Dũng", "supervisor", SUP_PW + "-initial")
+    for op_id, pw in (("op1", OP_PW), ("sup1", SUP_PW), ("sup2", SUP_PW)):
+        other = StationService(svc.paths, svc.clock)
+        other.login(op_id, pw + "-initial")
+        other.change_password(pw + "-initial", pw)
+        other.close()
+
+
+@pytest.fixture
+def staffed(admin: StationService) -> StationService:
+    add_staff(admin)
+    return admin
+
+
+def login(paths: StationPaths, clock: FakeClock, op_id: str, pw: str) -> StationService:
+    svc = StationService(paths, clock)
+    svc.login(op_id, pw)
+    return svc

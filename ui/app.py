@@ -1,0 +1,725 @@
+"""The station's window: login, lock screen and a first (still empty) home screen.
+
+The window reaches the station through :class:`StationService` only. A login runs Argon2id key
+derivation and opens the store, which takes a noticeable time; it runs on a worker of a
+``QThreadPool`` and its outcome comes back to the GUI thread through a queued signal. The worker
+touches no widget.
+
+Every visible text goes through Qt's translation system with Vietnamese as the source text;
+English comes from ``ui/i18n/intake_en.ts``. Texts made by the station core (error messages,
+state and role labels) carry both languages already and are picked by ``lang``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.errors import LockedOutError, SessionExpiredError, StationError
+from station.lifecycle import ROLE_LABELS, STATE_LABELS, State
+from station.paths import StationPaths, default_data_dir
+from station.service import OperatorSession, StationInfo, StationService
+from ui.i18n import LANGUAGES, install_translator
+from ui.qt import (
+    QAbstractItemView,
+    QApplication,
+    QCloseEvent,
+    QCoreApplication,
+    QEvent,
+    QFont,
+    QFontDatabase,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QObject,
+    QPushButton,
+    QRunnable,
+    QSizePolicy,
+    QStackedWidget,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QThreadPool,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    Slot,
+)
+
+log = logging.getLogger(__name__)
+
+# How often the window asks the service whether the session has timed out.
+SESSION_CHECK_INTERVAL_MS = 5000
+# Fits a 1366x768 screen with a task bar and the window frame.
+DEFAULT_SIZE = (1280, 700)
+MINIMUM_SIZE = (1024, 600)
+PREFERRED_FONT = "DejaVu Sans"
+FONT_POINT_SIZE = 11
+
+STYLE = """
+QFrame#card { background: palette(base); border: 1px solid palette(mid); border-radius: 8px; }
+QLabel#title { font-size: 20pt; font-weight: bold; }
+QLabel#subtitle { font-size: 13pt; }
+QLabel#error { color: #b00020; }
+QLabel#notice { color: #8a4b00; font-weight: bold; }
+QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
+QPushButton { padding: 6px 18px; }
+"""
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _label(pair: tuple[str, str], lang: str) -> str:
+    """The Vietnamese or English half of a (vi, en) label pair from the station core."""
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _mm_ss(seconds: int) -> str:
+    minutes, secs = divmod(max(0, seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+# --- login worker -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """What a login or unlock attempt gave: a session, or the error to show."""
+
+    request: int
+    session: OperatorSession | None = None
+    error: StationError | None = None
+    # An exception that is not a StationError (a bug, a broken disk): logged, shown generically.
+    unexpected: bool = False
+
+
+class LoginSignals(QObject):
+    """Lives in the GUI thread; workers emit ``done`` and Qt queues it to the GUI thread."""
+
+    done = Signal(object)
+
+
+class LoginTask(QRunnable):
+    """Runs one ``service.login``/``service.unlock`` call off the GUI thread."""
+
+    def __init__(
+        self, request: int, action: Callable[[], OperatorSession], signals: LoginSignals
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the window keeps the task until the pool is done with it
+        self._request = request
+        self._action = action
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            outcome = LoginOutcome(self._request, session=self._action())
+        except StationError as exc:
+            outcome = LoginOutcome(self._request, error=exc)
+        except Exception:
+            log.exception("login failed unexpectedly")
+            outcome = LoginOutcome(self._request, unexpected=True)
+        self._signals.done.emit(outcome)
+
+
+class ActivityFilter(QObject):
+    """Application-wide event filter: key and mouse presses count as operator activity.
+
+    ``on_activity`` returns True to swallow the event (input that arrives after the session
+    expired must not act on the screen behind the lock).
+    """
+
+    WATCHED = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress})
+
+    def __init__(self, on_activity: Callable[[], bool], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._on_activity = on_activity
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in self.WATCHED:
+            return self._on_activity()
+        return False
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
+    """A bordered panel centred in ``parent``."""
+    outer = QVBoxLayout(parent)
+    outer.addStretch(1)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    card = QFrame(parent)
+    card.setObjectName("card")
+    row.addWidget(card)
+    row.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(2)
+    inner = QVBoxLayout(card)
+    inner.setContentsMargins(32, 28, 32, 28)
+    inner.setSpacing(12)
+    return card, inner
+
+
+class LoginScreen(QWidget):
+    """Operator id and password; in locked mode the id is fixed and the button unlocks."""
+
+    submitted = Signal(str, str)  # operator id, password
+    logout_requested = Signal()
+
+    CARD_WIDTH = 520
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._locked = False
+        self._lockout_left = 0
+        card, layout = _card(self)
+        card.setFixedWidth(self.CARD_WIDTH)
+
+        self.title = QLabel(self.tr("Trạm thu nhận hồ sơ căn cước"), card)
+        self.title.setObjectName("title")
+        self.title.setWordWrap(True)
+        self.station_label = QLabel(self.tr("Đăng nhập để mở kho dữ liệu của trạm."), card)
+        self.station_label.setObjectName("subtitle")
+        self.station_label.setWordWrap(True)
+        self.heading = QLabel(card)
+        self.heading.setObjectName("subtitle")
+        self.info_label = QLabel(card)
+        self.info_label.setWordWrap(True)
+
+        self.operator_edit = QLineEdit(card)
+        self.operator_edit.setMaxLength(64)
+        self.password_edit = QLineEdit(card)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setMaxLength(1024)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("Mã cán bộ"), self.operator_edit)
+        form.addRow(self.tr("Mật khẩu"), self.password_edit)
+
+        self.login_button = QPushButton(card)
+        self.login_button.setDefault(True)
+        self.logout_button = QPushButton(self.tr("Đăng xuất"), card)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.logout_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.login_button)
+
+        self.status_label = QLabel(card)
+        self.error_label = QLabel(card)
+        self.error_label.setObjectName("error")
+        self.error_label.setWordWrap(True)
+        self.countdown_label = QLabel(card)
+        self.countdown_label.setObjectName("error")
+
+        layout.addWidget(self.title)
+        layout.addWidget(self.station_label)
+        layout.addSpacing(8)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.info_label)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.countdown_label)
+
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick_countdown)
+
+        self.login_button.clicked.connect(self._submit)
+        self.password_edit.returnPressed.connect(self._submit)
+        self.operator_edit.returnPressed.connect(self.password_edit.setFocus)
+        self.operator_edit.textEdited.connect(self._operator_edited)
+        self.logout_button.clicked.connect(self.logout_requested)
+        self.show_login()
+
+    # --- modes ---
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def set_station(self, info: StationInfo | None) -> None:
+        if info is not None:
+            self.station_label.setText(
+                self.tr("Trạm {name} (mã {code})").format(name=info.name, code=info.code)
+            )
+
+    def show_login(self, operator_id: str = "") -> None:
+        """The normal login form, empty (or with ``operator_id`` filled in)."""
+        self._locked = False
+        self.heading.setText(self.tr("Đăng nhập"))
+        self.info_label.hide()
+        self.operator_edit.setReadOnly(False)
+        self.operator_edit.setText(operator_id)
+        self.login_button.setText(self.tr("Đăng nhập"))
+        self.logout_button.hide()
+        self._reset_form()
+        (self.password_edit if operator_id else self.operator_edit).setFocus()
+
+    def show_locked(self, operator_id: str, reason: str) -> None:
+        """The lock screen: the same operator's password resumes the session."""
+        self._locked = True
+        self.heading.setText(self.tr("Màn hình đã khóa"))
+        self.info_label.setText(reason)
+        self.info_label.show()
+        self.operator_edit.setText(operator_id)
+        self.operator_edit.setReadOnly(True)
+        self.login_button.setText(self.tr("Mở khóa"))
+        self.logout_button.show()
+        self._reset_form()
+        self.password_edit.setFocus()
+
+    def _reset_form(self) -> None:
+        self.password_edit.clear()
+        self.clear_error()
+        self.set_busy(False)
+
+    # --- feedback ---
+
+    def set_busy(self, busy: bool) -> None:
+        self.login_button.setEnabled(not busy)
+        self.logout_button.setEnabled(not busy)
+        self.password_edit.setEnabled(not busy)
+        self.operator_edit.setEnabled(not busy)
+        self.status_label.setText(self.tr("Đang kiểm tra mật khẩu…") if busy else "")
+        self.status_label.setVisible(busy)
+
+    def clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()
+        self._stop_countdown()
+
+    def show_error(self, text: str, field: str | None = None, lockout_seconds: int = 0) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+        self.password_edit.clear()
+        if field == "operator_id" and not self._locked and not lockout_seconds:
+            self.operator_edit.setFocus()
+            self.operator_edit.selectAll()
+        else:
+            self.password_edit.setFocus()
+        self._stop_countdown()
+        if lockout_seconds > 0:
+            self._lockout_left = lockout_seconds
+            self._show_countdown()
+            self._countdown.start()
+
+    def _show_countdown(self) -> None:
+        if self._lockout_left > 0:
+            text = self.tr("Thời gian chờ còn lại: {time}").format(time=_mm_ss(self._lockout_left))
+        else:
+            text = self.tr("Có thể thử lại.")
+        self.countdown_label.setText(text)
+        self.countdown_label.show()
+
+    def _tick_countdown(self) -> None:
+        self._lockout_left -= 1
+        self._show_countdown()
+        if self._lockout_left <= 0:
+            self._countdown.stop()
+
+    def _stop_countdown(self) -> None:
+        self._countdown.stop()
+        self._lockout_left = 0
+        self.countdown_label.clear()
+        self.countdown_label.hide()
+
+    def _operator_edited(self, _text: str) -> None:
+        # A lockout is per operator: another id is not concerned by the countdown shown.
+        self._stop_countdown()
+
+    def _submit(self) -> None:
+        if not self.login_button.isEnabled():
+            return
+        self.submitted.emit(self.operator_edit.text(), self.password_edit.text())
+
+
+class HomeScreen(QWidget):
+    """Greeting, station, dossier counts per state, and the lock and logout buttons."""
+
+    lock_requested = Signal()
+    logout_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.setSpacing(12)
+
+        top = QHBoxLayout()
+        heading = QVBoxLayout()
+        self.greeting_label = QLabel(self)
+        self.greeting_label.setObjectName("title")
+        self.station_label = QLabel(self)
+        self.station_label.setObjectName("subtitle")
+        heading.addWidget(self.greeting_label)
+        heading.addWidget(self.station_label)
+        top.addLayout(heading, 1)
+        self.lock_button = QPushButton(self.tr("Khóa màn hình"), self)
+        self.logout_button = QPushButton(self.tr("Đăng xuất"), self)
+        top.addWidget(self.lock_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("notice")
+        self.notice_label.setWordWrap(True)
+        layout.addWidget(self.notice_label)
+
+        counts_title = QLabel(self.tr("Hồ sơ theo trạng thái"), self)
+        counts_title.setObjectName("subtitle")
+        layout.addWidget(counts_title)
+        self.counts_table = QTableWidget(len(State), 2, self)
+        self.counts_table.setHorizontalHeaderLabels([self.tr("Trạng thái"), self.tr("Số hồ sơ")])
+        self.counts_table.verticalHeader().hide()
+        self.counts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.counts_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.counts_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.counts_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.counts_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.counts_table.setMaximumWidth(720)
+        layout.addWidget(self.counts_table)
+        self.counts_error_label = QLabel(self)
+        self.counts_error_label.setObjectName("error")
+        self.counts_error_label.setWordWrap(True)
+        layout.addWidget(self.counts_error_label)
+        layout.addStretch(1)
+
+        self.lock_button.clicked.connect(self.lock_requested)
+        self.logout_button.clicked.connect(self.logout_requested)
+
+    def show_session(self, session: OperatorSession, info: StationInfo | None, lang: str) -> None:
+        role = _label(ROLE_LABELS.get(session.role, (session.role, session.role)), lang)
+        self.greeting_label.setText(
+            self.tr("Xin chào, {name} ({role})").format(name=session.full_name, role=role)
+        )
+        if info is not None:
+            self.station_label.setText(
+                self.tr("Trạm {name} (mã {code})").format(name=info.name, code=info.code)
+            )
+        if session.must_change_password:
+            self.notice_label.setText(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))
+            self.notice_label.show()
+        else:
+            self.notice_label.hide()
+
+    def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:
+        """One row per state, in the lifecycle's order; ``None`` when they could not be read."""
+        for row, state in enumerate(State):
+            name = QTableWidgetItem(_capitalized(_label(STATE_LABELS[state], lang)))
+            value = "" if counts is None else str(counts.get(state, 0))
+            number = QTableWidgetItem(value)
+            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.counts_table.setItem(row, 0, name)
+            self.counts_table.setItem(row, 1, number)
+        self.counts_table.resizeRowsToContents()
+        height = self.counts_table.horizontalHeader().height() + 2 * self.counts_table.frameWidth()
+        height += sum(self.counts_table.rowHeight(r) for r in range(self.counts_table.rowCount()))
+        self.counts_table.setFixedHeight(height)
+        if error:
+            self.counts_error_label.setText(
+                self.tr("Không đọc được số liệu hồ sơ: {error}").format(error=error)
+            )
+            self.counts_error_label.show()
+        else:
+            self.counts_error_label.hide()
+
+
+# --- main window --------------------------------------------------------------------------------
+
+
+class MainWindow(QMainWindow):
+    """A demo banner above a stack of screens: login (or lock) and home."""
+
+    def __init__(
+        self,
+        service: StationService,
+        lang: str = "vi",
+        *,
+        check_interval_ms: int = SESSION_CHECK_INTERVAL_MS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if lang not in LANGUAGES:
+            raise ValueError(f"unsupported language {lang!r}")
+        self.service = service
+        self.lang = lang
+        # Station details, read once logged in; kept for the lock and login screens after.
+        self.station: StationInfo | None = None
+        self._request = 0
+        self._busy = False
+        # The last task started; kept until the pool is done with it (see ``_submit``).
+        self._task: LoginTask | None = None
+        self._shut_down = False
+
+        self.setWindowTitle(self.tr("Trạm thu nhận hồ sơ căn cước"))
+        self.setMinimumSize(*MINIMUM_SIZE)
+        self.resize(*DEFAULT_SIZE)
+
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.demo_banner = QLabel(
+            self.tr("DEMO — trạm trình diễn: chỉ dùng dữ liệu thử, không dùng cho hồ sơ thật."),
+            central,
+        )
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.hide()
+        self.stack = QStackedWidget(central)
+        self.login_screen = LoginScreen(self.stack)
+        self.home_screen = HomeScreen(self.stack)
+        self.stack.addWidget(self.login_screen)
+        self.stack.addWidget(self.home_screen)
+        column.addWidget(self.demo_banner)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setStyleSheet(STYLE)
+
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = LoginSignals(self)
+        self._signals.done.connect(self._login_done)
+
+        self.login_screen.submitted.connect(self._submit)
+        self.login_screen.logout_requested.connect(self.logout)
+        self.home_screen.lock_requested.connect(self.lock)
+        self.home_screen.logout_requested.connect(self.logout)
+
+        self.session_timer = QTimer(self)
+        self.session_timer.setInterval(check_interval_ms)
+        self.session_timer.timeout.connect(self.check_session)
+        self.session_timer.start()
+
+        self._activity = ActivityFilter(self._user_activity, self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._activity)
+
+    # --- state ---
+
+    @property
+    def busy(self) -> bool:
+        """A login or unlock is running on the worker."""
+        return self._busy
+
+    def on_home(self) -> bool:
+        return self.stack.currentWidget() is self.home_screen
+
+    def on_lock_screen(self) -> bool:
+        return self.stack.currentWidget() is self.login_screen and self.login_screen.locked
+
+    # --- login ---
+
+    def _submit(self, operator_id: str, password: str) -> None:
+        if self.busy:
+            return
+        action: Callable[[], OperatorSession]
+        if self.login_screen.locked:
+            action = lambda: self.service.unlock(password)  # noqa: E731
+        else:
+            action = lambda: self.service.login(operator_id, password)  # noqa: E731
+        # The previous task has emitted its outcome but its thread may still be returning from
+        # run(): wait for it before dropping the last reference to it.
+        self._pool.waitForDone()
+        self._request += 1
+        self._busy = True
+        self._task = LoginTask(self._request, action, self._signals)
+        self.login_screen.clear_error()
+        self.login_screen.set_busy(True)
+        self._pool.start(self._task)
+
+    @Slot(object)
+    def _login_done(self, outcome: LoginOutcome) -> None:
+        if outcome.request != self._request or self._shut_down:
+            return  # a result nobody waits for any more
+        self._busy = False
+        self.login_screen.set_busy(False)
+        if outcome.session is not None:
+            self._show_home(outcome.session)
+            return
+        err = outcome.error
+        if err is None:
+            self.login_screen.show_error(
+                self.tr("Lỗi ngoài dự kiến khi đăng nhập; xem nhật ký của trạm.")
+            )
+            return
+        if self.login_screen.locked and self.service.session is None:
+            self.login_screen.show_login()  # the session is gone: a fresh login is needed
+        remaining = err.remaining_seconds if isinstance(err, LockedOutError) else 0
+        self.login_screen.show_error(err.message(self.lang), err.field, remaining)
+
+    def _show_home(self, session: OperatorSession) -> None:
+        counts: dict[State, int] | None = None
+        error = ""
+        try:
+            self.station = self.service.station_info()
+            counts = self.service.counts_by_state()
+        except StationError as exc:
+            error = exc.message(self.lang)
+        self.demo_banner.setVisible(self.station is not None and self.station.demo)
+        self.login_screen.set_station(self.station)
+        self.home_screen.show_session(session, self.station, self.lang)
+        self.home_screen.show_counts(counts, self.lang, error)
+        self.stack.setCurrentWidget(self.home_screen)
+
+    # --- session ---
+
+    def check_session(self) -> None:
+        """Timer tick: show the lock screen once the service says the session timed out."""
+        if self.busy or not self.on_home():
+            return
+        try:
+            self.service.check_session()
+        except SessionExpiredError as exc:
+            self._show_locked(exc.message(self.lang))
+        except StationError:
+            self._show_login()
+
+    def lock(self) -> None:
+        """Lock at the operator's request; their password resumes the session."""
+        session = self.service.session
+        if session is None:
+            self._show_login()
+            return
+        # StationService has no lock() yet: a locked session is one check_session refuses.
+        session.locked = True
+        self._show_locked(self.tr("Màn hình đã khóa. Nhập mật khẩu để tiếp tục."))
+
+    def logout(self) -> None:
+        if self.busy:
+            return
+        try:
+            self.service.logout()
+        except StationError as exc:
+            log.warning("logout: %s", exc)
+            self.service.close()
+        self._show_login()
+
+    def _show_locked(self, reason: str) -> None:
+        session = self.service.session
+        if session is None:
+            self._show_login()
+            return
+        self.login_screen.show_locked(session.operator_id, reason)
+        self.stack.setCurrentWidget(self.login_screen)
+
+    def _show_login(self) -> None:
+        self.login_screen.show_login()
+        self.stack.setCurrentWidget(self.login_screen)
+
+    def _user_activity(self) -> bool:
+        """Input event seen anywhere in the application; True swallows it."""
+        if self._shut_down or self.busy or not self.on_home():
+            return False
+        try:
+            self.service.touch()
+        except SessionExpiredError:
+            # Too late: the input must not reach the screen behind the lock.
+            QTimer.singleShot(0, self.check_session)
+            return True
+        except StationError:
+            pass
+        return False
+
+    # --- shutdown ---
+
+    def shutdown(self) -> None:
+        """Stop the timers, wait for the worker and log out; safe to call more than once."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.session_timer.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._activity)
+        self._pool.waitForDone()
+        self._busy = False
+        self._task = None
+        try:
+            if self.service.session is not None:
+                self.service.logout()
+            else:
+                self.service.close()
+        except StationError as exc:
+            log.warning("logout at exit: %s", exc)
+            self.service.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
+
+
+# --- application ---------------------------------------------------------------------------------
+
+
+def apply_font(app: QApplication) -> None:
+    """DejaVu Sans (full Vietnamese coverage) when installed, else the platform default."""
+    font = QFont(app.font())
+    if PREFERRED_FONT in QFontDatabase.families():
+        font.setFamily(PREFERRED_FONT)
+    font.setPointSize(FONT_POINT_SIZE)
+    app.setFont(font)
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    return QApplication(sys.argv[:1])
+
+
+def run(data_dir: Path, lang: str = "vi") -> int:
+    """Open the station in ``data_dir`` and run the window until it is closed."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
+    app = _application()
+    translator = install_translator(app, lang)
+    apply_font(app)
+    try:
+        service = StationService(StationPaths(data_dir))
+    except StationError as exc:
+        QMessageBox.critical(
+            None, QCoreApplication.translate("run", "Không mở được trạm"), exc.message(lang)
+        )
+        return 2
+    window = MainWindow(service, lang)
+    window.show()
+    try:
+        code = app.exec()
+    finally:
+        window.shutdown()
+        if translator is not None:
+            app.removeTranslator(translator)
+    return int(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Intake station window")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    return run(args.data_dir or default_data_dir(), args.lang)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
