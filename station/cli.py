@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from station import __version__
@@ -29,6 +30,8 @@ from station.provisioning import (
 )
 from station.service import StationService
 
+#: Entry-point group through which ``ui`` and ``sync`` add their subcommands.
+COMMANDS_GROUP = "intake_station.commands"
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_AUDIT_BROKEN = 3
@@ -208,12 +211,6 @@ def cmd_recover_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from ui.app import run  # the GUI is imported only for this command
-
-    return run(args.data_dir, lang=args.lang)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="intake-station", description="Intake station")
     p.add_argument("--version", action="version", version=f"intake-station {__version__}")
@@ -281,9 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--recovery-key", type=Path, required=True)
     sp.set_defaults(func=cmd_recover_check)
 
-    sp = sub.add_parser("run", help="start the station window")
-    sp.add_argument("--lang", choices=("vi", "en"), default="vi")
-    sp.set_defaults(func=cmd_run)
+    # Commands of the packages above the core (the window, sync) register themselves here, so
+    # that the core never imports them.
+    for ep in entry_points(group=COMMANDS_GROUP):
+        ep.load()(sub)
     return p
 
 

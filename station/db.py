@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from station.errors import StoreError
 
@@ -61,7 +62,11 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
         "sqlite://",
         module=sqlcipher3.dbapi2,
         creator=lambda: _connect(path, key),
-        pool_pre_ping=False,
+        # "sqlite://" would make SQLAlchemy pick a per-thread pool meant for :memory:; a file
+        # store wants ordinary pooled connections that any worker thread can borrow.
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
     )
 
     @event.listens_for(engine, "begin")

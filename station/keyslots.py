@@ -33,6 +33,8 @@ from station.fsutil import atomic_write
 FORMAT = "intake-station/keyslots"
 VERSION = 1
 MAX_PENDING_EVENTS = 500
+#: Lockout counters kept for operator ids that have no slot (typos, guesses), oldest dropped.
+MAX_UNKNOWN_LOCKOUTS = 200
 #: Failed attempts allowed before the first lockout.
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_BASE_SECONDS = 30
@@ -273,6 +275,7 @@ class KeySlots:
             delay = lockout_delay(state.failures)
             state.locked_until = iso(now + timedelta(seconds=delay)) if delay else None
             _queue_event(doc, "login_failed", operator_id, now)
+            _prune_unknown_lockouts(doc)
             self._write(doc)
             if delay:
                 raise LockedOutError(operator_id, delay)
@@ -342,6 +345,12 @@ def _remaining(state: Lockout | None, now: datetime) -> int:
         return 0
     left = (parse_iso(state.locked_until) - now).total_seconds()
     return max(0, int(left + 0.999))
+
+
+def _prune_unknown_lockouts(doc: SlotFile) -> None:
+    unknown = [k for k in doc.lockouts if k not in doc.operators]
+    for k in unknown[: max(0, len(unknown) - MAX_UNKNOWN_LOCKOUTS)]:
+        del doc.lockouts[k]  # dicts keep insertion order: the oldest go first
 
 
 def _queue_event(doc: SlotFile, event: str, operator_id: str, now: datetime) -> None:

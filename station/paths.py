@@ -41,6 +41,11 @@ class StationPaths:
         return self.store_dir / "keyslots.json"
 
     @property
+    def public_info(self) -> Path:
+        """Non-secret facts shown before login: station id, code, name, demo flag."""
+        return self.store_dir / "station.json"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

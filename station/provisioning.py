@@ -280,6 +280,8 @@ def init_station(paths: StationPaths, req: InitRequest, clock: Clock | None = No
         station_id, db_key, crypto.HpkePublicKey.decode(req.bundle.recovery_public_key)
     )
     atomic_write(tmp_paths.keyslots, slots.to_json())
+    public = {"station_id": station_id, "code": code, "name": name, "demo": req.demo}
+    atomic_write(tmp_paths.public_info, json.dumps(public, ensure_ascii=False).encode(), 0o644)
     fsync_dir(tmp)
     os.rename(tmp, paths.store_dir)
     fsync_dir(paths.root)

@@ -121,7 +121,7 @@ class StationService:
             store.migrate()
             self._store = store
             if self._timeout_override is None:
-                minutes = self.settings().get("session_timeout_minutes")
+                minutes = self._settings().get("session_timeout_minutes")
                 if isinstance(minutes, int | float) and minutes > 0:
                     self.session_timeout_s = float(minutes) * 60
 
@@ -191,11 +191,36 @@ class StationService:
         # before the drop re-adds them next time, each still carrying its event id.
         self.slots.drop_pending_events({ev["id"] for ev in events})
 
-    def unlock(self, password: str) -> OperatorSession:
-        """Resume a timed-out session: the same operator's password again."""
-        if self._session is None:
+    def lock(self) -> None:
+        """Lock the screen at the operator's request; the session and the store stay open."""
+        sess = self._session
+        if sess is None:
             raise NotLoggedInError()
-        return self.login(self._session.operator_id, password)
+        if not sess.locked:
+            sess.locked = True
+            with self.store.write() as s:
+                audit.append(s, self.clock.now(), sess.operator_id, "session.locked")
+
+    def unlock(self, password: str) -> OperatorSession:
+        """Resume a locked or timed-out session with the same operator's password."""
+        sess = self._session
+        if sess is None or self._store is None:
+            raise NotLoggedInError()
+        now = self.clock.now()
+        self.slots.unlock(sess.operator_id, password, now)  # counts failures, may lock out
+        with self.store.write() as s:
+            self._flush_pending_events(s)
+            op = s.get(Operator, sess.operator_id)
+            if op is None or op.disabled:
+                raise AuthenticationError(
+                    "Tài khoản đã bị khóa bởi quản trị.",
+                    "This account has been disabled by an administrator.",
+                    field="operator_id",
+                )
+            audit.append(s, now, sess.operator_id, "session.unlocked")
+        sess.locked = False
+        sess.last_activity = self.clock.monotonic()
+        return sess
 
     def logout(self) -> None:
         if self._session is not None and self._store is not None:
@@ -349,7 +374,16 @@ class StationService:
 
     # --- station ------------------------------------------------------------------------------
 
+    def public_info(self) -> dict[str, Any]:
+        """What may be shown before login (station id, code, name, demo); no store needed."""
+        try:
+            value = json.loads(self.paths.public_info.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
     def station_info(self) -> StationInfo:
+        self._require(allow_password_change=True)
         with self.store.read() as s:
             st = s.execute(select(Station)).scalar_one()
             keys = s.execute(select(ReceiverKey).where(ReceiverKey.active.is_(True))).scalars()
@@ -364,6 +398,10 @@ class StationService:
             )
 
     def settings(self) -> dict[str, Any]:
+        self._require(allow_password_change=True)
+        return self._settings()
+
+    def _settings(self) -> dict[str, Any]:
         with self.store.read() as s:
             raw = s.execute(select(Station.settings_json)).scalar_one()
             value = json.loads(raw)
@@ -531,6 +569,7 @@ class StationService:
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""
+        self._require(allow_password_change=True)
         with self.store.read() as s:
             rows = s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all()
         counts = dict.fromkeys(State, 0)
@@ -611,6 +650,7 @@ class StationService:
     # --- audit --------------------------------------------------------------------------------
 
     def verify_audit(self) -> audit.VerifyResult:
+        self._require(allow_password_change=True)
         with self.store.read() as s:
             return audit.verify(s)
 

@@ -90,7 +90,7 @@ def violations(
     files: Iterable[Path], forbidden: Iterable[str], *, skip: Iterable[Path] = ()
 ) -> list[str]:
     skipped = set(skip)
-    found = []
+    found: dict[tuple[str, int, str], str] = {}
     for path in files:
         if path in skipped:
             continue
@@ -98,8 +98,9 @@ def violations(
         for line, module in imported_modules(source, package_of(path)):
             prefix = matches(module, forbidden)
             if prefix is not None:
-                found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
-    return found
+                # ``from a import b`` yields a and a.b: report the statement once.
+                found.setdefault((str(path.relative_to(ROOT)), line, prefix), module)
+    return [f"{where}:{line} imports {module}" for (where, line, _), module in found.items()]
 
 
 def test_station_core_imports_no_qt_http_ui_or_sync():

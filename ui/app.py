@@ -12,16 +12,15 @@ state and role labels) carry both languages already and are picked by ``lang``.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from station.errors import LockedOutError, SessionExpiredError, StationError
 from station.lifecycle import ROLE_LABELS, STATE_LABELS, State
-from station.paths import StationPaths, default_data_dir
+from station.paths import StationPaths
 from station.service import OperatorSession, StationInfo, StationService
 from ui.i18n import LANGUAGES, install_translator
 from ui.qt import (
@@ -74,6 +73,7 @@ QLabel#error { color: #b00020; }
 QLabel#notice { color: #8a4b00; font-weight: bold; }
 QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
 QPushButton { padding: 6px 18px; }
+QTableWidget::item { padding: 0px 8px; }
 """
 
 
@@ -120,12 +120,16 @@ class LoginTask(QRunnable):
         super().__init__()
         self.setAutoDelete(False)  # the window keeps the task until the pool is done with it
         self._request = request
-        self._action = action
+        self._action: Callable[[], OperatorSession] | None = action
         self._signals = signals
 
     def run(self) -> None:
+        # Drop the closure (it holds the password) as soon as it has run.
+        action, self._action = self._action, None
+        if action is None:
+            return
         try:
-            outcome = LoginOutcome(self._request, session=self._action())
+            outcome = LoginOutcome(self._request, session=action())
         except StationError as exc:
             outcome = LoginOutcome(self._request, error=exc)
         except Exception:
@@ -180,7 +184,7 @@ class LoginScreen(QWidget):
     submitted = Signal(str, str)  # operator id, password
     logout_requested = Signal()
 
-    CARD_WIDTH = 520
+    CARD_WIDTH = 600
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -253,10 +257,10 @@ class LoginScreen(QWidget):
     def locked(self) -> bool:
         return self._locked
 
-    def set_station(self, info: StationInfo | None) -> None:
-        if info is not None:
+    def set_station(self, name: str | None, code: str | None) -> None:
+        if name and code:
             self.station_label.setText(
-                self.tr("Trạm {name} (mã {code})").format(name=info.name, code=info.code)
+                self.tr("{name} — mã trạm {code}").format(name=name, code=code)
             )
 
     def show_login(self, operator_id: str = "") -> None:
@@ -390,6 +394,10 @@ class HomeScreen(QWidget):
         self.counts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.counts_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.counts_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.counts_table.setWordWrap(False)
+        rows = self.counts_table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 14)
         header = self.counts_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -412,7 +420,7 @@ class HomeScreen(QWidget):
         )
         if info is not None:
             self.station_label.setText(
-                self.tr("Trạm {name} (mã {code})").format(name=info.name, code=info.code)
+                self.tr("{name} — mã trạm {code}").format(name=info.name, code=info.code)
             )
         if session.must_change_password:
             self.notice_label.setText(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))
@@ -429,8 +437,8 @@ class HomeScreen(QWidget):
             number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.counts_table.setItem(row, 0, name)
             self.counts_table.setItem(row, 1, number)
-        self.counts_table.resizeRowsToContents()
-        height = self.counts_table.horizontalHeader().height() + 2 * self.counts_table.frameWidth()
+        height = self.counts_table.horizontalHeader().sizeHint().height()
+        height += 2 * self.counts_table.frameWidth()
         height += sum(self.counts_table.rowHeight(r) for r in range(self.counts_table.rowCount()))
         self.counts_table.setFixedHeight(height)
         if error:
@@ -509,6 +517,11 @@ class MainWindow(QMainWindow):
         self.session_timer.timeout.connect(self.check_session)
         self.session_timer.start()
 
+        # Non-secret facts from the station's public file: shown before anyone logs in.
+        public = service.public_info()
+        self.login_screen.set_station(public.get("name"), public.get("code"))
+        self.demo_banner.setVisible(bool(public.get("demo")))
+
         self._activity = ActivityFilter(self._user_activity, self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -576,7 +589,8 @@ class MainWindow(QMainWindow):
         except StationError as exc:
             error = exc.message(self.lang)
         self.demo_banner.setVisible(self.station is not None and self.station.demo)
-        self.login_screen.set_station(self.station)
+        if self.station is not None:
+            self.login_screen.set_station(self.station.name, self.station.code)
         self.home_screen.show_session(session, self.station, self.lang)
         self.home_screen.show_counts(counts, self.lang, error)
         self.stack.setCurrentWidget(self.home_screen)
@@ -600,9 +614,11 @@ class MainWindow(QMainWindow):
         if session is None:
             self._show_login()
             return
-        # StationService has no lock() yet: a locked session is one check_session refuses.
-        session.locked = True
-        self._show_locked(self.tr("Màn hình đã khóa. Nhập mật khẩu để tiếp tục."))
+        try:
+            self.service.lock()
+        except StationError as exc:
+            log.warning("lock: %s", exc)
+        self._show_locked(self.tr("Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục."))
 
     def logout(self) -> None:
         if self.busy:
@@ -710,16 +726,3 @@ def run(data_dir: Path, lang: str = "vi") -> int:
         if translator is not None:
             app.removeTranslator(translator)
     return int(code)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Intake station window")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--lang", choices=LANGUAGES, default="vi")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    return run(args.data_dir or default_data_dir(), args.lang)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -68,13 +68,25 @@ def test_removed_entry_is_found(staffed: StationService, clock: FakeClock) -> No
 
 def test_cli_reports_first_broken_link(staffed: StationService, clock: FakeClock) -> None:
     op = _busy_log(staffed, clock)
-    _tamper(op, "UPDATE audit_log SET details_json = '{\"to\":\"approved\"}' WHERE seq = 7")
+    _tamper(op, 'UPDATE audit_log SET details_json = \'{"to":"approved"}\' WHERE seq = 7')
     op.close()
     staffed.close()
     run = subprocess.run(
-        [sys.executable, "-m", "station.cli", "--data-dir", str(staffed.paths.root),
-         "--password-stdin", "audit", "verify", "--as", "admin"],
-        input=ADMIN_PW + "\n", capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "--data-dir",
+            str(staffed.paths.root),
+            "--password-stdin",
+            "audit",
+            "verify",
+            "--as",
+            "admin",
+        ],
+        input=ADMIN_PW + "\n",
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 3, run.stderr
     assert "entry 7" in run.stderr and "mục 7" in run.stderr

@@ -32,9 +32,20 @@ def station(tmp_path: Path) -> Path:
     assert (keys / "receiver-keys.json").stat().st_mode & 0o077 == 0
     data = tmp_path / "data"
     out = cli(
-        data, "init", "--bundle", str(keys / "provisioning-bundle.json"), "--admin-id", "admin",
-        "--admin-name", "Nguyễn Thị Ánh", "--code", "LC-007", "--name", "Tổ lưu động Sa Pa",
-        *FAST, stdin=ADMIN_PW + "\n",
+        data,
+        "init",
+        "--bundle",
+        str(keys / "provisioning-bundle.json"),
+        "--admin-id",
+        "admin",
+        "--admin-name",
+        "Nguyễn Thị Ánh",
+        "--code",
+        "LC-007",
+        "--name",
+        "Tổ lưu động Sa Pa",
+        *FAST,
+        stdin=ADMIN_PW + "\n",
     )
     assert out.returncode == 0, out.stderr
     assert "LC-007" in out.stdout
@@ -43,8 +54,17 @@ def station(tmp_path: Path) -> Path:
 
 def test_operators_status_and_audit(station: Path, tmp_path: Path) -> None:
     out = cli(
-        station, "operators", "add", "op1", "--as", "admin", "--full-name", "Giàng A Páo",
-        "--role", "operator", stdin=f"{ADMIN_PW}\noperator-pass-1\n",
+        station,
+        "operators",
+        "add",
+        "op1",
+        "--as",
+        "admin",
+        "--full-name",
+        "Giàng A Páo",
+        "--role",
+        "operator",
+        stdin=f"{ADMIN_PW}\noperator-pass-1\n",
     )
     assert out.returncode == 0, out.stderr
     out = cli(station, "operators", "list", "--as", "admin", stdin=ADMIN_PW + "\n")
@@ -60,8 +80,15 @@ def test_operators_status_and_audit(station: Path, tmp_path: Path) -> None:
     assert doc["station"]["code"] == "LC-007" and doc["counts"]["draft"] == 0
     assert doc["audit"]["ok"]
 
-    out = cli(station, "operators", "reset", "op1", "--as", "admin",
-              stdin=f"{ADMIN_PW}\n{ADMIN_PW}\nfresh-password-3\n")
+    out = cli(
+        station,
+        "operators",
+        "reset",
+        "op1",
+        "--as",
+        "admin",
+        stdin=f"{ADMIN_PW}\n{ADMIN_PW}\nfresh-password-3\n",
+    )
     assert out.returncode == 0, out.stderr
     out = cli(station, "status", "--as", "op1", stdin="operator-pass-2\n")
     assert out.returncode == 1 and "Wrong operator id or password" in out.stderr
@@ -78,14 +105,32 @@ def test_operators_status_and_audit(station: Path, tmp_path: Path) -> None:
 
 def test_bad_input_is_named(station: Path) -> None:
     out = cli(
-        station, "operators", "add", "x", "--as", "admin", "--full-name", "Ok Name",
-        "--role", "operator", stdin=f"{ADMIN_PW}\nlong-password-1\n",
+        station,
+        "operators",
+        "add",
+        "x",
+        "--as",
+        "admin",
+        "--full-name",
+        "Ok Name",
+        "--role",
+        "operator",
+        stdin=f"{ADMIN_PW}\nlong-password-1\n",
     )
     assert out.returncode == 1
     assert "Lỗi [operator_id]: Mã cán bộ" in out.stderr and "Error [operator_id]" in out.stderr
     out = cli(
-        station, "operators", "add", "op2", "--as", "admin", "--full-name", "Ok Name",
-        "--role", "chief", stdin=f"{ADMIN_PW}\nlong-password-1\n",
+        station,
+        "operators",
+        "add",
+        "op2",
+        "--as",
+        "admin",
+        "--full-name",
+        "Ok Name",
+        "--role",
+        "chief",
+        stdin=f"{ADMIN_PW}\nlong-password-1\n",
     )
     assert out.returncode == 1 and "[role]" in out.stderr
     out = cli(station, "status", "--as", "admin", stdin="")

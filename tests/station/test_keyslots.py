@@ -136,3 +136,15 @@ def test_admin_cannot_disable_themselves(admin: StationService) -> None:
 
     with pytest.raises(ValidationError, match="own account"):
         admin.disable_operator("admin")
+
+
+def test_unknown_ids_do_not_grow_the_slot_file(station_paths: StationPaths) -> None:
+    from station.keyslots import MAX_UNKNOWN_LOCKOUTS
+
+    svc = StationService(station_paths)
+    for i in range(MAX_UNKNOWN_LOCKOUTS + 20):
+        with pytest.raises(AuthenticationError):
+            svc.login(f"guess{i}", "whatever-password")
+    lockouts = json.loads(station_paths.keyslots.read_text())["lockouts"]
+    assert len(lockouts) == MAX_UNKNOWN_LOCKOUTS
+    assert "guess0" not in lockouts and f"guess{MAX_UNKNOWN_LOCKOUTS + 19}" in lockouts

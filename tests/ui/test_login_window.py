@@ -91,11 +91,12 @@ def test_correct_login_shows_home_with_the_admins_name(make_window, driver, fact
     assert facts.station_name in window.login_screen.station_label.text()
 
 
-def test_login_screen_reads_nothing_from_the_store(make_window):
+def test_login_screen_opens_no_store_and_names_the_station(make_window, facts):
     window = make_window()
     assert not window.service.is_open
-    assert window.demo_banner.isHidden()
-    assert window.login_screen.station_label.text() == "Đăng nhập để mở kho dữ liệu của trạm."
+    # Name, code and demo flag come from the station's public file, not from the store.
+    assert facts.station_name in window.login_screen.station_label.text()
+    assert window.demo_banner.isHidden() != window.service.public_info()["demo"]
 
 
 def test_session_timeout_locks_and_the_password_unlocks(make_window, driver, facts, clock, qtbot):
@@ -153,7 +154,7 @@ def test_lock_button_and_logout_from_the_lock_screen(make_window, driver, facts,
     qtbot.mouseClick(window.home_screen.lock_button, Qt.MouseButton.LeftButton)
     assert window.on_lock_screen()
     screen = window.login_screen
-    assert screen.info_label.text() == "Màn hình đã khóa. Nhập mật khẩu để tiếp tục."
+    assert screen.info_label.text() == "Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục."
     assert not screen.logout_button.isHidden()
 
     qtbot.mouseClick(screen.logout_button, Qt.MouseButton.LeftButton)

@@ -28,8 +28,8 @@
         <translation>Hello, {name} ({role})</translation>
     </message>
     <message>
-        <source>Trạm {name} (mã {code})</source>
-        <translation>Station {name} (code {code})</translation>
+        <source>{name} — mã trạm {code}</source>
+        <translation>{name} — station code {code}</translation>
     </message>
     <message>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
@@ -48,7 +48,7 @@
     </message>
     <message>
         <source>Đăng nhập để mở kho dữ liệu của trạm.</source>
-        <translation>Log in to open the station's data store.</translation>
+        <translation>Log in to open the station&apos;s data store.</translation>
     </message>
     <message>
         <source>Mã cán bộ</source>
@@ -63,8 +63,8 @@
         <translation>Log out</translation>
     </message>
     <message>
-        <source>Trạm {name} (mã {code})</source>
-        <translation>Station {name} (code {code})</translation>
+        <source>{name} — mã trạm {code}</source>
+        <translation>{name} — station code {code}</translation>
     </message>
     <message>
         <source>Đăng nhập</source>
@@ -106,8 +106,8 @@
         <translation>Unexpected error while logging in; see the station log.</translation>
     </message>
     <message>
-        <source>Màn hình đã khóa. Nhập mật khẩu để tiếp tục.</source>
-        <translation>The screen is locked. Enter your password to go on.</translation>
+        <source>Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục.</source>
+        <translation>You locked the screen. Enter your password to go on.</translation>
     </message>
 </context>
 <context>
