@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
 
@@ -32,3 +32,12 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+#: Viet Nam's time zone (UTC+7, no daylight saving): dossier numbers and "today" follow it.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def local_date(dt: datetime) -> date:
+    """The calendar date in Viet Nam at the instant ``dt``."""
+    return dt.astimezone(VIETNAM).date()

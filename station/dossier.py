@@ -123,14 +123,6 @@ def part_fields(kind: object, slot: object, media_type: object, data: object) ->
     return part_kind
 
 
-def missing_for_capture(form: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """What must be present before a draft counts as captured: (field, vi, en) per gap."""
-    missing = []
-    if not form:
-        missing.append(("form", "Chưa nhập thông tin tờ khai.", "The form is empty."))
-    return missing
-
-
 @dataclass(frozen=True)
 class PartInfo:
     kind: str

@@ -134,3 +134,48 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Roster(Base):
+    """An imported list: the residents of the station's communes, or an intake drive's roster."""
+
+    __tablename__ = "rosters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "residents" | "drive"
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[str] = mapped_column(String(32))
+    imported_by: Mapped[str] = mapped_column(String(32))
+    row_count: Mapped[int] = mapped_column(Integer)
+
+
+class Resident(Base):
+    """One person of a roster. ``name_folded`` (no diacritics, lowercase) feeds the FTS index."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    id_number: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    old_id_number: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    name_folded: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    priority_group: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    queue_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    enrolled_dossier_id: Mapped[str | None] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="SET NULL"), nullable=True
+    )
+    enrolled_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (
+        Index("ix_residents_id_number", "id_number"),
+        Index("ix_residents_old_id_number", "old_id_number"),
+        Index("ix_residents_dob", "date_of_birth"),
+        Index("ix_residents_roster", "roster_id", "queue_number"),
+    )

@@ -11,14 +11,16 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, crypto, dossier, lifecycle, validate
-from station.clock import Clock, SystemClock, iso
+from station import audit, crypto, dossier, lifecycle, masterdata, qr, residents, validate
+from station import form as form_mod
+from station.clock import Clock, SystemClock, iso, local_date
 from station.db import Store
 from station.errors import (
     AuthenticationError,
@@ -31,8 +33,18 @@ from station.errors import (
 )
 from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
-from station.models import Counter, Dossier, DossierPart, Operator, ReceiverKey, Station
+from station.masterdata import MasterData
+from station.models import (
+    Counter,
+    Dossier,
+    DossierPart,
+    Operator,
+    ReceiverKey,
+    Resident,
+    Station,
+)
 from station.paths import StationPaths
+from station.prefill import Prefill
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +109,7 @@ class StationService:
         self._store: Store | None = None
         self._session: OperatorSession | None = None
         self._timeout_override = session_timeout_s
+        self._masterdata: MasterData | None = None
         self.session_timeout_s: float = session_timeout_s or DEFAULT_SESSION_TIMEOUT_S
 
     @classmethod
@@ -411,15 +424,19 @@ class StationService:
     # --- dossiers -----------------------------------------------------------------------------
 
     def create_dossier(
-        self, case_type: str, form: dict[str, Any] | None = None
+        self,
+        case_type: str,
+        form: dict[str, Any] | None = None,
+        resident_id: int | None = None,
     ) -> dossier.DossierView:
+        """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form or {})
+        form_text = dossier.form_json(form_mod.normalize(form or {}))
         now = self.clock.now()
         with self.store.write() as s:
             station = s.execute(select(Station)).scalar_one()
-            day = now.strftime("%Y%m%d")
+            day = local_date(now).strftime("%Y%m%d")
             number = f"{station.code}-{day}-{self._next(s, f'dossier:{day}'):04d}"
             d = Dossier(
                 id=uuid.uuid4().hex,
@@ -436,9 +453,20 @@ class StationService:
                 version=1,
             )
             s.add(d)
-            audit.append(
-                s, now, sess.operator_id, "dossier.created", d.id, {"number": number, "to": "draft"}
-            )
+            details: dict[str, Any] = {"number": number, "to": "draft"}
+            if resident_id is not None:
+                resident = s.get(Resident, resident_id)
+                if resident is None:
+                    raise NotFoundError(
+                        f"Không có người «{resident_id}» trong danh sách.",
+                        f"No resident '{resident_id}' in the lists.",
+                        field="resident_id",
+                    )
+                s.flush()
+                resident.enrolled_dossier_id = d.id
+                resident.enrolled_at = iso(now)
+                details["resident"] = resident_id
+            audit.append(s, now, sess.operator_id, "dossier.created", d.id, details)
             return dossier.DossierView.of(d)
 
     @staticmethod
@@ -471,8 +499,9 @@ class StationService:
         return d
 
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
+        """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form)
+        text = dossier.form_json(form_mod.normalize(form))
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
@@ -625,14 +654,12 @@ class StationService:
                 reason=reason,
             )
             if target == State.CAPTURED:
-                gaps = dossier.missing_for_capture(json.loads(d.form_json))
-                if gaps:
-                    field, vi, en = gaps[0]
-                    raise ValidationError(
-                        f"Hồ sơ {d.number} chưa đủ: {vi}",
-                        f"Dossier {d.number} is incomplete: {en}",
-                        field=field,
-                    )
+                form_mod.check(
+                    json.loads(d.form_json),
+                    dossier.CaseType(d.case_type),
+                    self.masterdata,
+                    local_date(now),
+                )
             d.state = target.value
             d.state_changed_at = iso(now)
             d.updated_at = iso(now)
@@ -646,6 +673,121 @@ class StationService:
                 details["reason"] = reason
             audit.append(s, now, actor_id, "dossier.transition", d.id, details)
             return dossier.DossierView.of(d)
+
+    # --- domain: master data, form rules, prefill ---------------------------------------------
+
+    @property
+    def masterdata(self) -> MasterData:
+        """Administrative units, ethnic groups, religions, countries (shipped or imported)."""
+        if self._masterdata is None:
+            self._masterdata = masterdata.load(self.paths.root)
+        return self._masterdata
+
+    def today(self) -> date:
+        return local_date(self.clock.now())
+
+    def form_problems(self, case_type: str, form: dict[str, Any]) -> list[form_mod.FieldProblem]:
+        """Every rule the form breaks for this case today (empty when it may be captured)."""
+        self._require()
+        return form_mod.problems(
+            form_mod.normalize(form), dossier.case_type(case_type), self.masterdata, self.today()
+        )
+
+    def captures_required(self, form: dict[str, Any]) -> form_mod.Captures | None:
+        """What must be captured for this citizen's age (None while the birth date is unknown)."""
+        age = form_mod.age_of(form, self.today())
+        return form_mod.captures_for(age) if age is not None else None
+
+    def prefill_from_qr(self, text: str) -> Prefill:
+        """Parse the text of an old card's QR code into form values (all or nothing)."""
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        return qr.to_prefill(qr.parse(text, self.today()), self.masterdata)
+
+    def prefill_from_qr_image(self, image: bytes) -> Prefill:
+        """Find and parse the QR code in a photo or scan of an old card."""
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        return qr.to_prefill(qr.parse(qr.decode_image(image), self.today()), self.masterdata)
+
+    def import_masterdata(self, bundle_dir: Path) -> str:
+        admin = self._require(Role.ADMIN)
+        version = masterdata.import_bundle(bundle_dir, self.paths.root)
+        self._masterdata = None
+        with self.store.write() as s:
+            audit.append(s, self.clock.now(), admin.operator_id, "masterdata.imported", version)
+        return version
+
+    # --- resident lists and rosters -----------------------------------------------------------
+
+    def import_roster(
+        self, path: Path, kind: str = "residents", name: str | None = None
+    ) -> residents.ImportReport:
+        """Import a CSV list in one transaction: good rows kept, bad rows reported by line."""
+        sess = self._require(Role.SUPERVISOR, Role.ADMIN)
+        roster_kind = residents.RosterKind(kind)
+        data, digest = residents.file_digest(path)
+        now = self.clock.now()
+        with self.store.write() as s:
+            report = residents.import_rows(
+                s,
+                residents.read_csv(data),
+                kind=roster_kind,
+                name=validate.short_text(name or path.name, "name", "Tên danh sách", "Name", 200),
+                source=path.name,
+                sha256=digest,
+                actor=sess.operator_id,
+                now=iso(now),
+                today=local_date(now),
+            )
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "roster.imported",
+                str(report.roster_id),
+                {
+                    "kind": roster_kind.value,
+                    "sha256": digest,
+                    "imported": report.imported,
+                    "rejected": report.rejected,
+                },
+            )
+        return report
+
+    def search_residents(
+        self, query: str, limit: int = 20, roster_id: int | None = None
+    ) -> list[residents.ResidentHit]:
+        self._require()
+        with self.store.read() as s:
+            return residents.search(s, query, limit=limit, roster_id=roster_id)
+
+    def resident_prefill(self, resident_id: int) -> Prefill:
+        self._require()
+        with self.store.read() as s:
+            r = s.get(Resident, resident_id)
+            if r is None:
+                raise NotFoundError(
+                    f"Không có người «{resident_id}» trong danh sách.",
+                    f"No resident '{resident_id}' in the lists.",
+                    field="resident_id",
+                )
+            hit = residents.ResidentHit.of(r)
+        return residents.to_prefill(hit, self.masterdata)
+
+    def roster_queue(self, roster_id: int) -> list[residents.ResidentHit]:
+        """An intake drive's list in calling order: priority groups first, then queue number."""
+        self._require()
+        order = {g.value: i for i, g in enumerate(residents.PriorityGroup)}
+        with self.store.read() as s:
+            rows = s.execute(select(Resident).where(Resident.roster_id == roster_id)).scalars()
+            hits = [residents.ResidentHit.of(r) for r in rows]
+        return sorted(
+            hits,
+            key=lambda h: (
+                order.get(h.priority_group or "", len(order)),
+                h.queue_number if h.queue_number is not None else 10**9,
+                h.id,
+            ),
+        )
 
     # --- audit --------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,24 @@ def add_staff(svc: StationService) -> None:
 def staffed(admin: StationService) -> StationService:
     add_staff(admin)
     return admin
+
+
+def valid_form(**overrides: Any) -> dict[str, Any]:
+    """A complete first-issue form for an adult, born and registered in Thái Nguyên (019)."""
+    form: dict[str, Any] = {
+        "full_name": "Hoàng Thị Én",
+        "id_number": "019301004567",  # 019 Thái Nguyên, 3 = 2000s female, 01 = 2001
+        "date_of_birth": "2001-02-03",
+        "sex": "female",
+        "birth_registration": {"era": "legacy", "unit": "05431", "street": ""},
+        "hometown": {"era": "2025", "unit": "05533", "street": ""},
+        "ethnic_group": {"list": "QD1019-2008", "code": "01"},
+        "religion": "00",
+        "nationality": "VN",
+        "permanent_residence": {"era": "2025", "unit": "05533", "street": "Tổ 5"},
+    }
+    form.update(overrides)
+    return form
 
 
 def login(paths: StationPaths, clock: FakeClock, op_id: str, pw: str) -> StationService:

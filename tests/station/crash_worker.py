@@ -13,6 +13,7 @@ from pathlib import Path
 from station.lifecycle import State
 from station.paths import StationPaths
 from station.service import StationService
+from tests.conftest import valid_form
 
 
 def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
@@ -24,7 +25,7 @@ def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
     sup.login("sup1", sup_pw)
     first = True
     while True:
-        d = op.create_dossier("first_issue", {"full_name": "Nguyễn Văn Chạy", "n": rng.random()})
+        d = op.create_dossier("first_issue", valid_form(occupation=f"Nông dân {rng.random()}"))
         op.put_part(d.id, "face", "", "image/jpeg", rng.randbytes(rng.randint(1000, 60_000)))
         op.mark_captured(d.id)
         if first:

@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from station.service import StationService
-from tests.conftest import ADMIN_PW, OP_PW, FakeClock, login
+from tests.conftest import ADMIN_PW, OP_PW, FakeClock, login, valid_form
 
 
 def _busy_log(staffed: StationService, clock: FakeClock) -> StationService:
     op = login(staffed.paths, clock, "op1", OP_PW)
     for i in range(3):
-        d = op.create_dossier("first_issue", {"full_name": f"Người Thứ {i}"})
+        d = op.create_dossier(
+            "first_issue", valid_form(full_name=f"Người Thứ {'Ba Tư Năm'.split()[i]}")
+        )
         op.mark_captured(d.id)
     return op
 

@@ -8,12 +8,13 @@ import json
 import pytest
 
 from station.errors import IllegalTransitionError, PermissionDeniedError, ValidationError
+from station.form import FormError
 from station.lifecycle import SYSTEM, TRANSITIONS, State, check
 from station.models import AuditEntry
 from station.service import StationService
-from tests.conftest import OP_PW, SUP_PW, FakeClock, login
+from tests.conftest import OP_PW, SUP_PW, FakeClock, login, valid_form
 
-FORM = {"full_name": "Hoàng Thị Én", "date_of_birth": "2001-02-03"}
+FORM = valid_form()
 
 
 @pytest.fixture
@@ -134,12 +135,15 @@ def test_receiver_rejection_from_approved_or_later(
     assert out.state == State.NEEDS_RECAPTURE
 
 
-def test_capture_needs_a_form(op: StationService) -> None:
+def test_capture_needs_a_complete_form(op: StationService) -> None:
     d = op.create_dossier("first_issue")
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(FormError) as err:
         op.mark_captured(d.id)
-    assert err.value.field == "form"
+    fields = {p.field for p in err.value.problems}
+    assert {"full_name", "id_number", "date_of_birth", "sex", "nationality"} <= fields
     assert op.get_dossier(d.id).state == State.DRAFT
+    op.update_form(d.id, FORM)
+    assert op.mark_captured(d.id).state == State.CAPTURED
 
 
 def test_parts_replace_and_refuse_after_capture(op: StationService) -> None:
