@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from station import __version__
+from station import __version__, masterdata
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, STATE_LABELS
 from station.paths import StationPaths, default_data_dir
@@ -211,6 +211,62 @@ def cmd_recover_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_residents_import(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        report = svc.import_roster(args.file, args.kind, args.name)
+    finally:
+        svc.close()
+    print(
+        f"Đã nhập / Imported: {report.imported} người / residents, "
+        f"bỏ qua / rejected: {report.rejected} (danh sách / list {report.roster_id})"
+    )
+    for p in report.problems[:50]:
+        print(f"  dòng / line {p.line} [{p.field}]: {p.vi} / {p.en}", file=sys.stderr)
+    if len(report.problems) > 50:
+        print(f"  ... {len(report.problems) - 50} more", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_residents_search(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        hits = svc.search_residents(args.query, limit=args.limit)
+    finally:
+        svc.close()
+    for h in hits:
+        enrolled = f"\tenrolled:{h.enrolled_dossier_id}" if h.enrolled_dossier_id else ""
+        print(
+            f"{h.id}\t{h.id_number or '-'}\t{h.full_name}\t{h.date_of_birth or '-'}\t"
+            f"{h.address or ''}{enrolled}"
+        )
+    return EXIT_OK
+
+
+def cmd_masterdata_info(args: argparse.Namespace) -> int:
+    md = masterdata.load(args.data_dir)
+    print(f"Danh mục / Master data {md.version} ({md.path})")
+    print(
+        f"  {len(md.provinces)} tỉnh / provinces, {len(md.communes)} xã / communes (2025); "
+        f"{len(md.legacy_provinces)} / {len(md.legacy_districts)} / {len(md.legacy_wards)} "
+        "(trước / before 2025-07-01)"
+    )
+    for list_id, groups in md.ethnic_groups.items():
+        print(f"  {list_id}: {len(groups)} dân tộc / ethnic groups")
+    print(f"  {len(md.religions)} tôn giáo / religions, {len(md.countries)} quốc gia / countries")
+    return EXIT_OK
+
+
+def cmd_masterdata_import(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        version = svc.import_masterdata(args.bundle)
+    finally:
+        svc.close()
+    print(f"Đã nhập danh mục / Master data imported: {version}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="intake-station", description="Intake station")
     p.add_argument("--version", action="version", version=f"intake-station {__version__}")
@@ -273,6 +329,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_operators_reset)
 
     with_login(sub.add_parser("passwd", help="change your password")).set_defaults(func=cmd_passwd)
+
+    res = sub.add_parser("residents", help="resident lists and rosters").add_subparsers(
+        dest="res_cmd", required=True
+    )
+    sp = with_login(res.add_parser("import", help="import a CSV list"))
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--kind", choices=("residents", "drive"), default="residents")
+    sp.add_argument("--name", default=None)
+    sp.set_defaults(func=cmd_residents_import)
+    sp = with_login(res.add_parser("search", help="search as the officer types"))
+    sp.add_argument("query")
+    sp.add_argument("--limit", type=int, default=20)
+    sp.set_defaults(func=cmd_residents_search)
+
+    md = sub.add_parser("masterdata", help="reference data").add_subparsers(
+        dest="md_cmd", required=True
+    )
+    md.add_parser("info", help="what is loaded").set_defaults(func=cmd_masterdata_info)
+    sp = with_login(md.add_parser("import", help="install a newer master-data bundle"))
+    sp.add_argument("bundle", type=Path, help="folder holding manifest.json and its files")
+    sp.set_defaults(func=cmd_masterdata_import)
 
     sp = sub.add_parser("recovery-check", help="check a recovery key against this station")
     sp.add_argument("--recovery-key", type=Path, required=True)

@@ -2,8 +2,9 @@
 
 Lists live inside the encrypted store. Names are indexed folded (lowercase, no diacritics,
 ``đ`` -> ``d``) in a contentless FTS5 table, so "nguyen van an" finds "Nguyễn Văn An" and the
-order of the words does not matter. ID numbers (new and old) are searched by prefix through
-B-tree indexes, dates of birth by exact date, month or year.
+order of the words does not matter; the date of birth is indexed there too, as tokens, so a
+name with a year is one index intersection. ID numbers (new and old) are searched by prefix
+through B-tree indexes, dates of birth alone through a B-tree index as well.
 """
 
 from __future__ import annotations
@@ -289,13 +290,13 @@ def import_rows(
     next_id = int(s.scalar(select(func.coalesce(func.max(Resident.id), 0))) or 0) + 1
     report = ImportReport(roster.id, 0, 0)
     batch: list[tuple[Any, ...]] = []
-    fts: list[tuple[int, str]] = []
+    fts: list[tuple[int, str, str]] = []
 
     def flush() -> None:
         if batch:
             conn.exec_driver_sql(_INSERT, batch)
             conn.exec_driver_sql(
-                "INSERT INTO residents_fts (rowid, name_folded) VALUES (?, ?)",
+                "INSERT INTO residents_fts (rowid, name_folded, born) VALUES (?, ?, ?)",
                 fts,
             )
             batch.clear()
@@ -326,13 +327,30 @@ def import_rows(
                 values["queue_number"],
             )
         )
-        fts.append((rid, values["name_folded"]))
+        fts.append((rid, values["name_folded"], born_tokens(values["date_of_birth"])))
         report.imported += 1
         if len(batch) >= BATCH:
             flush()
     flush()
     roster.row_count = report.imported
     return report
+
+
+def born_tokens(iso: str | None) -> str:
+    """FTS tokens for a (partial) ISO date of birth: ``y1990 m199001 d19900101``."""
+    if not iso:
+        return ""
+    digits = iso.replace("-", "")
+    tokens = [f"y{digits[:4]}"]
+    if len(digits) >= 6:
+        tokens.append(f"m{digits[:6]}")
+    if len(digits) == 8:
+        tokens.append(f"d{digits}")
+    return " ".join(tokens)
+
+
+def _born_token(iso: str) -> str:
+    return born_tokens(iso).split()[-1]
 
 
 def file_digest(path: Path) -> tuple[bytes, str]:
@@ -387,6 +405,9 @@ def parse_query(raw: str) -> Query:
             rest = rest[: m.start()] + " " + rest[m.end() :]
         except ValidationError:
             pass
+    if re.fullmatch(r"[\d\s.]+", rest.strip()) and len(re.sub(r"\D", "", rest)) > 4:
+        # A number typed in groups ("019 301 004 567") is one number.
+        rest = re.sub(r"\D", "", rest)
     for token in fold(rest).replace(",", " ").split():
         if token.isdigit():
             if len(token) == 4 and dob is None and 1900 <= int(token) <= 2100:
@@ -401,15 +422,19 @@ def parse_query(raw: str) -> Query:
 
 
 def _fts_expr(words: tuple[str, ...], prefix: bool) -> str:
+    """Name words in the name column; with ``prefix`` the last word is a prefix (as you type).
+
+    A lone one-letter word is never a prefix (it would match most of the list).
+    """
     terms = []
     for i, w in enumerate(words):
         last = i == len(words) - 1
-        star = "*" if prefix and last and len(w) >= 2 else ""
-        terms.append(f'"{w}"{star}')
+        star = "*" if prefix and last and (len(w) >= 2 or len(words) > 1) else ""
+        terms.append(f'name_folded : "{w}"{star}')
     return " AND ".join(terms)
 
 
-def _filters(q: Query, roster_id: int | None) -> tuple[list[str], dict[str, Any]]:
+def _filters(q: Query, roster_id: int | None, dob_in_fts: bool) -> tuple[list[str], dict[str, Any]]:
     where: list[str] = []
     params: dict[str, Any] = {}
     for i, prefix in enumerate(q.id_prefixes):
@@ -419,7 +444,7 @@ def _filters(q: Query, roster_id: int | None) -> tuple[list[str], dict[str, Any]
             f"((r.id_number >= :lo{i} AND r.id_number < :hi{i}) OR "
             f"(r.old_id_number >= :lo{i} AND r.old_id_number < :hi{i}))"
         )
-    if q.dob:
+    if q.dob and not dob_in_fts:
         params["dlo"] = q.dob
         params["dhi"] = q.dob + "~"
         where.append("(r.date_of_birth >= :dlo AND r.date_of_birth < :dhi)")
@@ -436,7 +461,7 @@ def search(
     q = parse_query(raw)
     if not (q.names or q.id_prefixes or q.dob):
         return []
-    where, params = _filters(q, roster_id)
+    where, params = _filters(q, roster_id, dob_in_fts=bool(q.names))
     cols = ", ".join(f"r.{c}" for c in _COLUMNS)
     pool = max(limit * 5, 50)
     rows: dict[int, Any] = {}
@@ -448,7 +473,9 @@ def search(
         )
         # Whole words first (an exact name must not drown under its prefixes), then prefixes.
         for prefix in (False, True):
-            params["match"] = _fts_expr(q.names, prefix)
+            params["match"] = _fts_expr(q.names, prefix) + (
+                f' AND born : "{_born_token(q.dob)}"' if q.dob else ""
+            )
             for row in s.execute(text(sql), params):
                 rows.setdefault(row[0], row)
             if len(rows) >= pool:
@@ -458,7 +485,10 @@ def search(
         for row in s.execute(text(sql), params):
             rows[row[0]] = row
     wanted = " ".join(q.names)
-    best = sorted(rows.values(), key=lambda row: _rank(row[6], wanted))[:limit]
+    if wanted:
+        best = sorted(rows.values(), key=lambda row: _rank(row[6], wanted))[:limit]
+    else:  # a number or a date alone: in number order
+        best = sorted(rows.values(), key=lambda row: (row[3] or row[4] or "", row[6]))[:limit]
     return [_hit(row) for row in best]
 
 

@@ -153,3 +153,21 @@ def test_init_refuses_bad_bundle_and_second_init(station: Path, tmp_path: Path) 
 def test_not_provisioned_is_clear(tmp_path: Path) -> None:
     out = cli(tmp_path / "empty", "status", "--as", "admin", stdin="x\n")
     assert out.returncode == 1 and "intake-station init" in out.stderr
+
+
+def test_residents_and_masterdata(station: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "so_dinh_danh,ho_ten,ngay_sinh,gioi_tinh\n"
+        "001090123456,Nguyễn Văn An,1990,Nam\n"
+        "12,Sai Số,1990,Nam\n",
+        encoding="utf-8",
+    )
+    out = cli(station, "residents", "import", str(listing), "--as", "admin", stdin=ADMIN_PW + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "Imported: 1" in out.stdout and "rejected: 1" in out.stdout
+    assert "line 3 [id_number]" in out.stderr
+    out = cli(station, "residents", "search", "nguyen an", "--as", "admin", stdin=ADMIN_PW + "\n")
+    assert out.returncode == 0 and "001090123456\tNguyễn Văn An\t1990" in out.stdout
+    out = cli(station, "masterdata", "info")
+    assert out.returncode == 0 and "34 tỉnh / provinces, 3321" in out.stdout

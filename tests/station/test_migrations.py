@@ -18,8 +18,8 @@ def test_models_match_migration_head(admin: StationService) -> None:
             conn,
             opts={
                 # The FTS5 index and its shadow tables are made by raw SQL in 0003.
-                "include_name": lambda name, type_, parent: not (
-                    type_ == "table" and (name or "").startswith("residents_fts")
+                "include_name": lambda name, type_, parent: (
+                    not (type_ == "table" and (name or "").startswith("residents_fts"))
                 )
             },
         )

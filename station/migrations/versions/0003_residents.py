@@ -57,12 +57,13 @@ def upgrade() -> None:
     op.create_index("ix_residents_old_id_number", "residents", ["old_id_number"])
     op.create_index("ix_residents_dob", "residents", ["date_of_birth"])
     op.create_index("ix_residents_roster", "residents", ["roster_id", "queue_number"])
-    # Contentless FTS5 index of folded names (rowid = residents.id); rows are added and deleted
-    # by the station together with their residents row. Prefix indexes make as-you-type queries
-    # of 2 and 3 letters cheap.
+    # Contentless FTS5 index (rowid = residents.id) of folded names and of the date of birth as
+    # tokens (y1990, m199001, d19900101), so that a name with a year is one index intersection.
+    # Rows are added and deleted by the station together with their residents row. Prefix
+    # indexes make as-you-type queries of 2 and 3 letters cheap.
     op.execute(
-        "CREATE VIRTUAL TABLE residents_fts USING fts5("
-        "name_folded, content='', contentless_delete=1, tokenize='unicode61', prefix='2 3')"
+        "CREATE VIRTUAL TABLE residents_fts USING fts5(name_folded, born, content='', "
+        "contentless_delete=1, tokenize='unicode61', prefix='2 3')"
     )
 
 
