@@ -75,6 +75,8 @@ class Dossier(Base):
     case_type: Mapped[str] = mapped_column(String(24))
     state: Mapped[str] = mapped_column(String(24))
     form_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: Capture exceptions and context (see ``station.capture.completeness``).
+    capture_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     operator_id: Mapped[str] = mapped_column(ForeignKey("operators.id"))
     supervisor_id: Mapped[str | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     created_at: Mapped[str] = mapped_column(String(32))

@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from station import audit, crypto, dossier, lifecycle, masterdata, qr, residents, validate
 from station import form as form_mod
+from station.capture import completeness, documents, signature
 from station.clock import Clock, SystemClock, iso, local_date
 from station.db import Store
+from station.devices import Finger, StrokePoint
+from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
     NotFoundError,
@@ -546,6 +549,10 @@ class StationService:
             part.created_at = iso(now)
             d.updated_at = iso(now)
             d.version += 1
+            # A captured part replaces an exception recorded for the same place.
+            capture = self._capture_meta(d)
+            if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
+                d.capture_json = dossier.form_json(capture)
             audit.append(
                 s,
                 now,
@@ -660,6 +667,16 @@ class StationService:
                     self.masterdata,
                     local_date(now),
                 )
+            if target in (State.CAPTURED, State.APPROVED):
+                gaps = self._missing(s, d, for_approval=target == State.APPROVED)
+                if gaps:
+                    more_vi = f" (và {len(gaps) - 1} mục khác)" if len(gaps) > 1 else ""
+                    more_en = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
+                    raise ValidationError(
+                        f"Hồ sơ {d.number} chưa đủ: {gaps[0].vi}{more_vi}",
+                        f"Dossier {d.number} is incomplete: {gaps[0].en}{more_en}",
+                        field=gaps[0].kind,
+                    )
             d.state = target.value
             d.state_changed_at = iso(now)
             d.updated_at = iso(now)
@@ -673,6 +690,205 @@ class StationService:
                 details["reason"] = reason
             audit.append(s, now, actor_id, "dossier.transition", d.id, details)
             return dossier.DossierView.of(d)
+
+    # --- capture ------------------------------------------------------------------------------
+
+    def save_face(self, dossier_id: str, jpeg: bytes, meta: dict[str, Any]) -> None:
+        """The portrait (already cropped and encoded by ``capture.face``) with its checks."""
+        if not jpeg.startswith(b"\xff\xd8"):
+            raise ValidationError(
+                "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
+            )
+        self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
+
+    def save_fingerprint(
+        self, dossier_id: str, finger: str, data: bytes, media_type: str, meta: dict[str, Any]
+    ) -> None:
+        """One finger's print (WSQ or PNG) with its quality and attempts."""
+        Finger(finger)  # ValueError for an unknown finger is a programming error
+        self.put_part(dossier_id, PartKind.FINGERPRINT, finger, media_type, data, meta)
+
+    def save_signature(self, dossier_id: str, strokes: list[list[StrokePoint]]) -> None:
+        """Check (not empty, not trivial) and render the signature; keep the raw strokes too."""
+        st = signature.check(strokes)
+        png = signature.render(strokes)
+        meta = {"points": st.points, "strokes": st.strokes, "duration_ms": st.duration_ms}
+        self.put_part(dossier_id, PartKind.SIGNATURE, "", "image/png", png, meta)
+        self.put_part(
+            dossier_id,
+            PartKind.SIGNATURE,
+            "strokes",
+            "application/json",
+            signature.strokes_json(strokes),
+            {},
+        )
+
+    def add_document(self, dossier_id: str, doc_type: str, data: bytes) -> list[str]:
+        """Import a scan (image or PDF): each page deskewed, sized, stored; returns the slots."""
+        kind = documents.document_type(doc_type)
+        pages = documents.pages_from_file(data)
+        view = self.get_dossier(dossier_id)
+        used = {p.slot for p in view.parts if p.kind == PartKind.DOCUMENT}
+        n = 1
+        slots = []
+        for i, page in enumerate(pages, start=1):
+            while f"{kind.value}_{n}" in used:
+                n += 1
+            slot = f"{kind.value}_{n}"
+            used.add(slot)
+            meta = {
+                "type": kind.value,
+                "page": i,
+                "pages": len(pages),
+                "width": page.width,
+                "height": page.height,
+                "deskew_deg": round(page.skew_deg, 2),
+            }
+            self.put_part(dossier_id, PartKind.DOCUMENT, slot, "image/jpeg", page.jpeg, meta)
+            slots.append(slot)
+        return slots
+
+    def remove_part(self, dossier_id: str, kind: str, slot: str = "") -> None:
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            part = s.execute(
+                select(DossierPart).where(
+                    DossierPart.dossier_id == d.id,
+                    DossierPart.kind == kind,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one_or_none()
+            if part is None:
+                return
+            s.delete(part)
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.part_removed", d.id, {"kind": kind, "slot": slot}
+            )
+
+    def _capture_meta(self, d: Dossier) -> dict[str, Any]:
+        value = json.loads(d.capture_json or "{}")
+        return value if isinstance(value, dict) else {}
+
+    def record_capture_exception(
+        self, dossier_id: str, kind: str, slot: str, exception: str, reason: str
+    ) -> None:
+        """Record that a finger cannot be taken, or that the citizen cannot sign, and why."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        ek = completeness.check_exception(kind, slot, exception)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            meta = self._capture_meta(d)
+            key = completeness.exception_key(kind, slot)
+            meta.setdefault("exceptions", {})[key] = {
+                "kind": ek.value,
+                "reason": why,
+                "recorded_by": sess.operator_id,
+                "recorded_at": iso(now),
+                "confirmed_by": None,
+            }
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.exception_recorded",
+                d.id,
+                {"key": key, "kind": ek.value},
+            )
+            part = s.execute(
+                select(DossierPart).where(
+                    DossierPart.dossier_id == d.id,
+                    DossierPart.kind == kind,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one_or_none()
+            if part is not None:
+                s.delete(part)
+
+    def confirm_capture_exception(self, dossier_id: str, kind: str, slot: str) -> None:
+        """A supervisor confirms a recorded exception (needed before approval)."""
+        sess = self._require(Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            if State(d.state) not in (State.DRAFT, State.CAPTURED, State.CONFIRMED):
+                raise ValidationError(
+                    f"Hồ sơ {d.number} đã qua bước phê duyệt.",
+                    f"Dossier {d.number} is past review.",
+                    field="state",
+                )
+            meta = self._capture_meta(d)
+            key = completeness.exception_key(kind, slot)
+            exc = meta.get("exceptions", {}).get(key)
+            if exc is None:
+                raise NotFoundError(
+                    f"Hồ sơ không có ngoại lệ {key}.",
+                    f"The dossier has no exception {key}.",
+                    field="slot",
+                )
+            exc["confirmed_by"] = sess.operator_id
+            exc["confirmed_at"] = iso(now)
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.exception_confirmed", d.id, {"key": key}
+            )
+
+    def set_capture_context(self, dossier_id: str, *, home_visit: bool, location: str = "") -> None:
+        """Where the capture happens: at a station, or on a home visit (with the place)."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        place = location.strip()
+        if home_visit:
+            place = validate.short_text(location, "location", "Nơi thu nhận", "Location", 200)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            meta = self._capture_meta(d)
+            meta["context"] = {
+                **meta.get("context", {}),
+                "home_visit": home_visit,
+                "location": place,
+            }
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
+            )
+
+    def capture_info(self, dossier_id: str) -> dict[str, Any]:
+        self._require()
+        with self.store.read() as s:
+            return self._capture_meta(self._get(s, dossier_id))
+
+    def missing_captures(
+        self, dossier_id: str, for_approval: bool = False
+    ) -> list[completeness.Missing]:
+        """What this dossier still lacks for its case and the citizen's age."""
+        self._require()
+        with self.store.read() as s:
+            return self._missing(s, self._get(s, dossier_id), for_approval)
+
+    def _missing(self, s: Session, d: Dossier, for_approval: bool) -> list[completeness.Missing]:
+        form = json.loads(d.form_json)
+        parts = s.execute(
+            select(DossierPart.kind, DossierPart.slot).where(DossierPart.dossier_id == d.id)
+        ).all()
+        return completeness.missing(
+            case=dossier.CaseType(d.case_type),
+            form=form,
+            captures=self.captures_required(form),
+            parts=[(k, sl) for k, sl in parts],
+            capture=self._capture_meta(d),
+            for_approval=for_approval,
+        )
 
     # --- domain: master data, form rules, prefill ---------------------------------------------
 

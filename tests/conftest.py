@@ -114,6 +114,30 @@ def valid_form(**overrides: Any) -> dict[str, Any]:
     return form
 
 
+def _tiny_images() -> tuple[bytes, bytes]:
+    import cv2
+    import numpy as np
+
+    face = cv2.imencode(".jpg", np.full((60, 40, 3), 180, np.uint8))[1].tobytes()
+    finger = cv2.imencode(".png", np.full((50, 40), 128, np.uint8))[1].tobytes()
+    return face, finger
+
+
+def capture_all(svc: StationService, dossier_id: str) -> None:
+    """Minimal stand-in captures (a face, ten prints, a signature) so a draft may be captured.
+
+    The capture modules have their own tests; lifecycle tests need only the parts to exist.
+    """
+    from station.capture.signature import SimulatedSignaturePad
+    from station.devices import Finger, SilentPrompter
+
+    face, finger = _tiny_images()
+    svc.save_face(dossier_id, face, {"checks": "test"})
+    for f in Finger:
+        svc.save_fingerprint(dossier_id, f.value, finger, "image/png", {"quality": 80})
+    svc.save_signature(dossier_id, SimulatedSignaturePad(1).capture(SilentPrompter()))
+
+
 def login(paths: StationPaths, clock: FakeClock, op_id: str, pw: str) -> StationService:
     svc = StationService(paths, clock)
     svc.login(op_id, pw)

@@ -13,7 +13,7 @@ from pathlib import Path
 from station.lifecycle import State
 from station.paths import StationPaths
 from station.service import StationService
-from tests.conftest import valid_form
+from tests.conftest import capture_all, valid_form
 
 
 def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
@@ -27,6 +27,7 @@ def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
     while True:
         d = op.create_dossier("first_issue", valid_form(occupation=f"Nông dân {rng.random()}"))
         op.put_part(d.id, "face", "", "image/jpeg", rng.randbytes(rng.randint(1000, 60_000)))
+        capture_all(op, d.id)
         op.mark_captured(d.id)
         if first:
             print("ready", flush=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from station.service import StationService
-from tests.conftest import ADMIN_PW, OP_PW, FakeClock, login, valid_form
+from tests.conftest import ADMIN_PW, OP_PW, FakeClock, capture_all, login, valid_form
 
 
 def _busy_log(staffed: StationService, clock: FakeClock) -> StationService:
@@ -18,6 +18,7 @@ def _busy_log(staffed: StationService, clock: FakeClock) -> StationService:
         d = op.create_dossier(
             "first_issue", valid_form(full_name=f"Người Thứ {'Ba Tư Năm'.split()[i]}")
         )
+        capture_all(op, d.id)
         op.mark_captured(d.id)
     return op
 

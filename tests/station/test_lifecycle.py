@@ -12,7 +12,7 @@ from station.form import FormError
 from station.lifecycle import SYSTEM, TRANSITIONS, State, check
 from station.models import AuditEntry
 from station.service import StationService
-from tests.conftest import OP_PW, SUP_PW, FakeClock, login, valid_form
+from tests.conftest import OP_PW, SUP_PW, FakeClock, capture_all, login, valid_form
 
 FORM = valid_form()
 
@@ -42,6 +42,7 @@ def test_full_happy_path(op: StationService, sup: StationService) -> None:
     d = op.create_dossier("first_issue", FORM)
     assert d.state == State.DRAFT and d.number.startswith("TN-001-20261123-")
     op.put_part(d.id, "face", "", "image/jpeg", b"\xff\xd8jpeg")
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     op.confirm(d.id)
     approved = sup.approve(d.id)
@@ -83,6 +84,7 @@ def test_illegal_transition_has_a_clear_message(op: StationService) -> None:
 
 def test_operator_cannot_approve(op: StationService) -> None:
     d = op.create_dossier("first_issue", FORM)
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     op.confirm(d.id)
     with pytest.raises(PermissionDeniedError):
@@ -91,6 +93,7 @@ def test_operator_cannot_approve(op: StationService) -> None:
 
 def test_supervisor_cannot_approve_own_capture(sup: StationService) -> None:
     d = sup.create_dossier("first_issue", FORM)
+    capture_all(sup, d.id)
     sup.mark_captured(d.id)
     sup.confirm(d.id)
     with pytest.raises(PermissionDeniedError, match="captured themselves"):
@@ -105,6 +108,7 @@ def test_admin_does_no_dossier_work(staffed: StationService) -> None:
 
 def test_send_back_needs_reason_and_reopens(op: StationService, sup: StationService) -> None:
     d = op.create_dossier("first_issue", FORM)
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     op.confirm(d.id)
     with pytest.raises(IllegalTransitionError, match="reason"):
@@ -115,6 +119,7 @@ def test_send_back_needs_reason_and_reopens(op: StationService, sup: StationServ
         op.update_form(d.id, FORM)  # not editable until reopened
     op.reopen(d.id)
     op.update_form(d.id, {**FORM, "full_name": "Hoàng Thị Én Nhỏ"})
+    capture_all(op, d.id)
     op.mark_captured(d.id)
 
 
@@ -125,6 +130,7 @@ def test_receiver_rejection_from_approved_or_later(
     op: StationService, sup: StationService, reached: State
 ) -> None:
     d = op.create_dossier("first_issue", FORM)
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup.approve(d.id)
@@ -143,6 +149,7 @@ def test_capture_needs_a_complete_form(op: StationService) -> None:
     assert {"full_name", "id_number", "date_of_birth", "sex", "nationality"} <= fields
     assert op.get_dossier(d.id).state == State.DRAFT
     op.update_form(d.id, FORM)
+    capture_all(op, d.id)
     assert op.mark_captured(d.id).state == State.CAPTURED
 
 
@@ -153,6 +160,7 @@ def test_parts_replace_and_refuse_after_capture(op: StationService) -> None:
     view = op.get_dossier(d.id)
     assert [(p.kind, p.slot, p.size) for p in view.parts] == [("fingerprint", "right_thumb", 3)]
     assert op.part_data(d.id, "fingerprint", "right_thumb") == b"two"
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     with pytest.raises(ValidationError, match="can no longer be changed"):
         op.put_part(d.id, "signature", "", "image/png", b"sig")
@@ -161,6 +169,7 @@ def test_parts_replace_and_refuse_after_capture(op: StationService) -> None:
 def test_counts_by_state(op: StationService) -> None:
     a = op.create_dossier("first_issue", FORM)
     op.create_dossier("first_issue", FORM)
+    capture_all(op, a.id)
     op.mark_captured(a.id)
     counts = op.counts_by_state()
     assert counts[State.DRAFT] == 1 and counts[State.CAPTURED] == 1 and counts[State.PURGED] == 0

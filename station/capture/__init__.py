@@ -1,0 +1,1 @@
+"""Capture workflows: fingerprints, face photos and signatures, independent of the UI."""
