@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from station import masterdata, testdata
+from station.devices import Finger
 from station.lifecycle import State
 from station.paths import StationPaths
 from station.provisioning import (
@@ -32,8 +34,12 @@ SUP_PW = "bench-supervisor-password"
 #: A dossier's binary parts, 300 KB in all: face, ten prints, signature, two scans.
 PARTS = (
     [("face", "", 60_000)]
-    + [("fingerprint", f"f{i:02d}", 18_000) for i in range(1, 11)]
-    + [("signature", "", 10_000), ("document", "d1", 25_000), ("document", "d2", 25_000)]
+    + [("fingerprint", f.value, 18_000) for f in Finger]
+    + [
+        ("signature", "", 10_000),
+        ("document", "birth_certificate_1", 25_000),
+        ("document", "birth_certificate_2", 25_000),
+    ]
 )
 
 
@@ -93,10 +99,12 @@ def bench_dossiers(paths: StationPaths, n: int) -> dict[str, float]:
     sup = StationService(paths, session_timeout_s=10**9)
     sup.login("sup1", SUP_PW)
     blobs = {size: os.urandom(size) for _, _, size in PARTS}
+    md = masterdata.load()
+    people = testdata.people(n, seed=11)
     ids = []
     t0 = time.perf_counter()
-    for i in range(n):
-        d = op.create_dossier("first_issue", {"full_name": f"Nguyễn Văn {i}", "i": i})
+    for _ in range(n):
+        d = op.create_dossier("first_issue", testdata.valid_form(next(people), md))
         for kind, slot, size in PARTS:
             op.put_part(d.id, kind, slot, "application/octet-stream", blobs[size])
         ids.append(d.id)

@@ -10,9 +10,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from station import idnumber
 from station.idnumber import Sex
+from station.masterdata import MasterData
 
 SURNAMES = (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Lương "
@@ -84,3 +86,33 @@ def birthday_after(years: int, today: date) -> date:
         return today.replace(year=today.year - years) - timedelta(days=1)
     except ValueError:  # 29 February
         return today.replace(year=today.year - years, day=28)
+
+
+def valid_form(p: Person, md: MasterData) -> dict[str, Any]:
+    """A complete first-issue form for ``p`` (an adult): registered in the province of the
+    number, living in a commune of the new units. Children also get a legal representative."""
+    province = p.id_number[1:3]
+    ward = next(w for w in md.legacy_wards.values() if w.province_code == province)
+    commune = next(iter(md.communes.values()))
+    form: dict[str, Any] = {
+        "full_name": p.full_name,
+        "id_number": p.id_number,
+        "date_of_birth": p.date_of_birth.isoformat(),
+        "sex": p.sex.value,
+        "birth_registration": {"era": "legacy", "unit": ward.code, "street": ""},
+        "hometown": {"era": "legacy", "unit": ward.code, "street": ""},
+        "ethnic_group": {"list": "QD1019-2008", "code": "01"},
+        "religion": "00",
+        "nationality": "VN",
+        "permanent_residence": {"era": "2025", "unit": commune.code, "street": "Thôn 1"},
+        "relatives": [
+            {
+                "relation": "legal_representative",
+                "full_name": "Nguyễn Văn Giám",
+                "nationality": "VN",
+            }
+        ],
+    }
+    if p.old_id_number:
+        form["old_id_number"] = p.old_id_number
+    return form
