@@ -77,6 +77,8 @@ class Dossier(Base):
     form_json: Mapped[str] = mapped_column(Text, default="{}")
     #: Capture exceptions and context (see ``station.capture.completeness``).
     capture_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    #: What stays readable after sealing: name and number tail, for queues and receipts.
+    summary_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     operator_id: Mapped[str] = mapped_column(ForeignKey("operators.id"))
     supervisor_id: Mapped[str | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     created_at: Mapped[str] = mapped_column(String(32))
@@ -180,4 +182,33 @@ class Resident(Base):
         Index("ix_residents_old_id_number", "old_id_number"),
         Index("ix_residents_dob", "date_of_birth"),
         Index("ix_residents_roster", "roster_id", "queue_number"),
+    )
+
+
+class Packet(Base):
+    """A sealed dossier waiting in the outbox, travelling, or receipted (then purged)."""
+
+    __tablename__ = "packets"
+
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"))
+    #: The sealed bytes; NULL once purged after a verified receipt.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32))
+    #: queued | uploading | uploaded | receipted | refused | purged
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    acked_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    upload_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipt_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipted_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    purged_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (
+        Index("ix_packets_status", "status", "created_at"),
+        Index("ix_packets_dossier", "dossier_id"),
     )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, crypto, dossier, lifecycle, masterdata, qr, residents, validate
+from station import audit, crypto, dossier, lifecycle, masterdata, packet, qr, residents, validate
 from station import form as form_mod
 from station.capture import completeness, documents, signature
 from station.clock import Clock, SystemClock, iso, local_date
@@ -27,6 +27,7 @@ from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
+    IllegalTransitionError,
     NotFoundError,
     NotLoggedInError,
     PermissionDeniedError,
@@ -38,10 +39,12 @@ from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
 from station.masterdata import MasterData
 from station.models import (
+    AuditEntry,
     Counter,
     Dossier,
     DossierPart,
     Operator,
+    Packet,
     ReceiverKey,
     Resident,
     Station,
@@ -647,6 +650,12 @@ class StationService:
         self, dossier_id: str, target: State, actor_id: str, role: str, reason: str | None
     ) -> dossier.DossierView:
         now = self.clock.now()
+        if target == State.SEALED:
+            raise IllegalTransitionError(
+                "Niêm phong hồ sơ bằng lệnh niêm phong (tạo gói dữ liệu).",
+                "A dossier is sealed only by sealing it (which makes its packet).",
+                field="state",
+            )
         if reason is not None:
             reason = validate.short_text(reason, "reason", "Lý do", "Reason", 500)
         with self.store.write() as s:
@@ -666,6 +675,15 @@ class StationService:
                     dossier.CaseType(d.case_type),
                     self.masterdata,
                     local_date(now),
+                )
+            if target == State.APPROVED:
+                # The packet's size limit is the receiver's: refuse now, not at sealing.
+                inp, station, key = self._seal_input(s, d)
+                packet.sealed_size(
+                    inp,
+                    station_id=station.id,
+                    station_code=station.code,
+                    receiver_key_id=key.key_id,
                 )
             if target in (State.CAPTURED, State.APPROVED):
                 gaps = self._missing(s, d, for_approval=target == State.APPROVED)
@@ -889,6 +907,169 @@ class StationService:
             capture=self._capture_meta(d),
             for_approval=for_approval,
         )
+
+    # --- sealing ------------------------------------------------------------------------------
+
+    def seal(self, dossier_id: str) -> str:
+        """Seal an approved dossier into its packet, in one transaction; returns the packet id.
+
+        The packet is signed with the station's key and encrypted to the receiver's pinned key;
+        the form, the capture metadata and the binary parts are then deleted from the store
+        (``secure_delete`` zeroes their pages), leaving a summary for the queue and receipts.
+        """
+        sess = self._require(Role.SUPERVISOR)
+        return self._seal(dossier_id, sess.operator_id, sess.role.value)
+
+    def system_seal(self, dossier_id: str) -> str:
+        """Seal as the background sealing worker."""
+        return self._seal(dossier_id, SYSTEM, SYSTEM)
+
+    def _seal(self, dossier_id: str, actor_id: str, role: str) -> str:
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            lifecycle.check(
+                State(d.state),
+                State.SEALED,
+                actor_id=actor_id,
+                actor_role=role,
+                capturer_id=d.operator_id,
+                reason=None,
+            )
+            gaps = self._missing(s, d, for_approval=True)
+            if gaps:
+                raise ValidationError(
+                    f"Hồ sơ {d.number} chưa đủ để niêm phong: {gaps[0].vi}",
+                    f"Dossier {d.number} is not complete enough to seal: {gaps[0].en}",
+                    field=gaps[0].kind,
+                )
+            inp, station, key = self._seal_input(s, d)
+            parts = [p for p in d.parts]
+            sealed = packet.seal(
+                inp,
+                station_id=station.id,
+                station_code=station.code,
+                signing_key=station.signing_key,
+                receiver_key=crypto.HpkePublicKey.decode(key.public_key),
+                receiver_key_id=key.key_id,
+                now=now,
+            )
+            s.add(
+                Packet(
+                    packet_id=sealed.packet_id,
+                    dossier_id=d.id,
+                    data=sealed.data,
+                    sha256=sealed.sha256,
+                    size=sealed.size,
+                    created_at=iso(now),
+                    status="queued",
+                    attempts=0,
+                    acked_offset=0,
+                )
+            )
+            form = inp.form
+            number = str(form.get("id_number") or "")
+            d.summary_json = dossier.form_json(
+                {
+                    "full_name": form.get("full_name", ""),
+                    "id_tail": number[-4:],
+                    "packet_id": sealed.packet_id,
+                    "size": sealed.size,
+                }
+            )
+            d.form_json = "{}"
+            d.capture_json = "{}"
+            for p in parts:
+                s.delete(p)
+            d.state = State.SEALED.value
+            d.state_changed_at = iso(now)
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(
+                s,
+                now,
+                actor_id,
+                "dossier.transition",
+                d.id,
+                {
+                    "number": d.number,
+                    "from": "approved",
+                    "to": "sealed",
+                    "packet": sealed.packet_id,
+                    "sha256": sealed.sha256,
+                    "size": sealed.size,
+                },
+            )
+            return sealed.packet_id
+
+    def _seal_input(self, s: Session, d: Dossier) -> tuple[packet.SealInput, Station, ReceiverKey]:
+        """What sealing ``d`` would put in its packet, and with which station and receiver key."""
+        station = s.execute(select(Station)).scalar_one()
+        key = (
+            s.execute(
+                select(ReceiverKey)
+                .where(ReceiverKey.purpose == "encryption", ReceiverKey.active.is_(True))
+                .order_by(ReceiverKey.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        if key is None:
+            raise StoreError(
+                "Trạm chưa có khóa mã hóa của máy chủ nhận.",
+                "The station has no pinned receiver encryption key.",
+            )
+        parts = (
+            s.execute(
+                select(DossierPart)
+                .where(DossierPart.dossier_id == d.id)
+                .order_by(DossierPart.kind, DossierPart.slot)
+            )
+            .scalars()
+            .all()
+        )
+        approved_at = (
+            s.execute(
+                select(AuditEntry.ts)
+                .where(
+                    AuditEntry.subject == d.id,
+                    AuditEntry.action == "dossier.transition",
+                    AuditEntry.details_json.like('%"to":"approved"%'),
+                )
+                .order_by(AuditEntry.seq.desc())
+            )
+            .scalars()
+            .first()
+        )
+        inp = packet.SealInput(
+            dossier_id=d.id,
+            number=d.number,
+            case_type=d.case_type,
+            form=json.loads(d.form_json),
+            capture=self._capture_meta(d),
+            operator_id=d.operator_id,
+            supervisor_id=d.supervisor_id,
+            created_at=d.created_at,
+            approved_at=approved_at,
+            parts=[
+                packet.PartInput(
+                    p.kind, p.slot, p.media_type, bytes(p.data), json.loads(p.meta_json)
+                )
+                for p in parts
+            ],
+        )
+        return inp, station, key
+
+    def outbox(self) -> list[Packet]:
+        """Packets not yet receipted, oldest first (the upload order)."""
+        with self.store.read() as s:
+            return list(
+                s.execute(
+                    select(Packet)
+                    .where(Packet.status.in_(("queued", "uploading", "uploaded")))
+                    .order_by(Packet.created_at, Packet.packet_id)
+                ).scalars()
+            )
 
     # --- domain: master data, form rules, prefill ---------------------------------------------
 

@@ -41,7 +41,10 @@ def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
         for target in (State.SEALED, State.UPLOADED, State.RECEIPTED, State.PURGED):
             if rng.random() < 0.15:
                 break
-            sup.system_transition(d.id, target)
+            if target == State.SEALED:
+                sup.system_seal(d.id)
+            else:
+                sup.system_transition(d.id, target)
 
 
 if __name__ == "__main__":

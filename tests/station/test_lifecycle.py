@@ -48,7 +48,10 @@ def test_full_happy_path(op: StationService, sup: StationService) -> None:
     approved = sup.approve(d.id)
     assert approved.supervisor_id == "sup1"
     for target in (State.SEALED, State.UPLOADED, State.RECEIPTED, State.PURGED):
-        sup.system_transition(d.id, target)
+        if target == State.SEALED:
+            sup.system_seal(d.id)
+        else:
+            sup.system_transition(d.id, target)
     assert sup.get_dossier(d.id).state == State.PURGED
     steps = _transitions(sup, d.id)
     assert [s[1] for s in steps] == [
@@ -136,7 +139,10 @@ def test_receiver_rejection_from_approved_or_later(
     sup.approve(d.id)
     path = [State.SEALED, State.UPLOADED, State.RECEIPTED, State.PURGED]
     for target in path[: path.index(reached) + 1] if reached in path else []:
-        sup.system_transition(d.id, target)
+        if target == State.SEALED:
+            sup.system_seal(d.id)
+        else:
+            sup.system_transition(d.id, target)
     out = sup.system_transition(d.id, State.NEEDS_RECAPTURE, "Vân tay ngón trỏ phải không đạt")
     assert out.state == State.NEEDS_RECAPTURE
 
@@ -182,3 +188,35 @@ def test_numbers_count_per_day(op: StationService, clock: FakeClock) -> None:
     clock.advance(86400)
     op.login("op1", OP_PW)  # the session timed out overnight
     assert op.create_dossier("first_issue", FORM).number == "TN-001-20261124-0001"
+
+
+def test_sealing_leaves_only_the_packet_and_a_summary(
+    op: StationService, sup: StationService
+) -> None:
+    d = op.create_dossier("first_issue", FORM)
+    capture_all(op, d.id)
+    op.mark_captured(d.id)
+    op.confirm(d.id)
+    with pytest.raises(IllegalTransitionError, match="only by sealing"):
+        sup.system_transition(d.id, State.SEALED)
+    with pytest.raises(IllegalTransitionError):
+        sup.seal(d.id)  # not approved yet
+    sup.approve(d.id)
+    with pytest.raises(PermissionDeniedError):
+        op.seal(d.id)
+    packet_id = sup.seal(d.id)
+    view = sup.get_dossier(d.id)
+    assert view.state == State.SEALED and view.form == {} and view.parts == ()
+    (queued,) = sup.outbox()
+    assert queued.packet_id == packet_id and queued.status == "queued" and queued.data
+    assert FORM["full_name"].encode() not in queued.data
+    with sup.store.read() as s:
+        from station.models import Dossier
+
+        summary = json.loads(s.get(Dossier, d.id).summary_json)
+    assert summary == {
+        "full_name": FORM["full_name"],
+        "id_tail": FORM["id_number"][-4:],
+        "packet_id": packet_id,
+        "size": queued.size,
+    }
