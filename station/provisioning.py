@@ -9,13 +9,20 @@ development and tests.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from station import audit, crypto, validate
 from station.clock import Clock, SystemClock, iso
@@ -56,6 +63,8 @@ class Bundle:
     receiver_keys: list[PinnedKey]
     recovery_public_key: str
     receiver_url: str | None = None
+    #: The receiver's TLS certificate (PEM), pinned by the station: it trusts no other.
+    receiver_tls_cert: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
@@ -64,6 +73,7 @@ class Bundle:
             "version": 1,
             "receiver": {
                 "url": self.receiver_url,
+                "tls_cert": self.receiver_tls_cert,
                 "keys": [
                     {
                         "key_id": k.key_id,
@@ -96,7 +106,10 @@ class Bundle:
                 raise ValueError("an encryption key and a signing key are both required")
             recovery = doc["recovery"]["public_key"]
             crypto.HpkePublicKey.decode(recovery)
-            return cls(keys, recovery, doc["receiver"].get("url"))
+            cert = doc["receiver"].get("tls_cert")
+            if cert is not None:
+                x509.load_pem_x509_certificate(cert.encode("ascii"))
+            return cls(keys, recovery, doc["receiver"].get("url"), cert)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValidationError(
                 f"Gói khởi tạo {path}: không đọc được hoặc sai định dạng ({exc}).",
@@ -114,9 +127,46 @@ def _check_key(key: PinnedKey) -> None:
         raise ValueError(f"unsupported key {key.purpose}/{key.algorithm}")
 
 
-def generate_receiver_keyset(out_dir: Path, receiver_url: str | None = None) -> dict[str, Path]:
-    """Write a development key set: receiver private keys, recovery private key, and the bundle."""
+def make_tls_certificate(hosts: list[str], days: int = 3650) -> tuple[bytes, bytes]:
+    """A self-signed ECDSA P-256 certificate for ``hosts`` (names or IP addresses): (cert, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
+    alt: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            alt.append(x509.DNSName(host))
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def generate_receiver_keyset(
+    out_dir: Path,
+    receiver_url: str | None = None,
+    tls_hosts: list[str] | None = None,
+) -> dict[str, Path]:
+    """Write a development key set: receiver private keys and TLS certificate, recovery private
+    key, and the bundle that pins their public halves."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    cert_pem, tls_key_pem = make_tls_certificate(tls_hosts or ["localhost", "127.0.0.1"])
     enc = crypto.HpkePrivateKey.generate()
     sign = crypto.ed25519_generate()
     recovery = crypto.HpkePrivateKey.generate()
@@ -127,8 +177,11 @@ def generate_receiver_keyset(out_dir: Path, receiver_url: str | None = None) -> 
         ],
         recovery_public_key=recovery.public_key().encode(),
         receiver_url=receiver_url,
+        receiver_tls_cert=cert_pem.decode("ascii"),
     )
     files = {
+        "tls_cert": out_dir / "receiver-tls.pem",
+        "tls_key": out_dir / "receiver-tls.key",
         "receiver_keys": out_dir / "receiver-keys.json",
         "recovery_key": out_dir / "recovery-key.json",
         "bundle": out_dir / "provisioning-bundle.json",
@@ -145,6 +198,8 @@ def generate_receiver_keyset(out_dir: Path, receiver_url: str | None = None) -> 
         "algorithm": crypto.HPKE_SUITE_ID,
         "private_key": recovery.encode(),
     }
+    atomic_write(files["tls_cert"], cert_pem, 0o644)
+    atomic_write(files["tls_key"], tls_key_pem, 0o600)
     atomic_write(files["receiver_keys"], json.dumps(receiver_doc, indent=2).encode(), 0o600)
     atomic_write(files["recovery_key"], json.dumps(recovery_doc, indent=2).encode(), 0o600)
     atomic_write(files["bundle"], bundle.to_json(), 0o644)
@@ -227,7 +282,11 @@ def init_station(paths: StationPaths, req: InitRequest, clock: Clock | None = No
                     signing_key=signing_key,
                     recovery_public_key=req.bundle.recovery_public_key,
                     settings_json=json.dumps(
-                        {"receiver_url": req.bundle.receiver_url, **req.settings}
+                        {
+                            "receiver_url": req.bundle.receiver_url,
+                            "receiver_tls_cert": req.bundle.receiver_tls_cert,
+                            **req.settings,
+                        }
                     ),
                 )
             )

@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,35 @@ class OperatorInfo:
     must_change_password: bool
     has_slot: bool
     created_at: str
+
+
+@dataclass(frozen=True)
+class PacketInfo:
+    packet_id: str
+    dossier_id: str
+    number: str
+    size: int
+    sha256: str
+    status: str
+    acked_offset: int
+    attempts: int
+    last_error: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, p: Packet, number: str) -> PacketInfo:
+        return cls(
+            p.packet_id,
+            p.dossier_id,
+            number,
+            p.size,
+            p.sha256,
+            p.status,
+            p.acked_offset,
+            p.attempts,
+            p.last_error,
+            p.created_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -1070,6 +1099,233 @@ class StationService:
                     .order_by(Packet.created_at, Packet.packet_id)
                 ).scalars()
             )
+
+    # --- outbox: what the uploader and the USB transfer use ------------------------------------
+    # These run as the background worker ("system"): they need the store open, not a session.
+
+    def registration(self) -> dict[str, Any]:
+        """The station's public registration for the receiver (id, code, name, public key)."""
+        info = self.public_info()
+        with self.store.read() as s:
+            st = s.execute(select(Station)).scalar_one()
+            return {
+                "format": "intake-station/station-registration",
+                "version": 1,
+                "station_id": st.id,
+                "code": st.code,
+                "name": st.name or info.get("name", ""),
+                "public_key": crypto.b64e(crypto.ed25519_public(st.signing_key)),
+            }
+
+    def signing_key(self) -> bytes:
+        """The station's Ed25519 key, for signing requests and exports (never leaves the core
+        except to the sync layer in the same process)."""
+        with self.store.read() as s:
+            return bytes(s.execute(select(Station.signing_key)).scalar_one())
+
+    def receiver_signing_keys(self) -> list[bytes]:
+        """The pinned receiver receipt-signing keys (active ones)."""
+        with self.store.read() as s:
+            keys = s.execute(
+                select(ReceiverKey.public_key).where(
+                    ReceiverKey.purpose == "signing", ReceiverKey.active.is_(True)
+                )
+            ).scalars()
+            return [crypto.b64d(k) for k in keys]
+
+    def pending_packets(self) -> list[PacketInfo]:
+        """Packets to send, oldest first; refused and receipted ones are not in it."""
+        with self.store.read() as s:
+            rows = s.execute(
+                select(Packet, Dossier.number)
+                .join(Dossier, Dossier.id == Packet.dossier_id)
+                .where(Packet.status.in_(("queued", "uploading", "uploaded")))
+                .order_by(Packet.created_at, Packet.packet_id)
+            ).all()
+            return [PacketInfo.of(p, number) for p, number in rows]
+
+    def record_export(self, packets: int, size: int) -> None:
+        """Audit a USB export (the packets themselves are unreadable to anyone but the receiver)."""
+        actor = self._session.operator_id if self._session else SYSTEM
+        with self.store.write() as s:
+            audit.append(
+                s, self.clock.now(), actor, "usb.exported", "", {"packets": packets, "bytes": size}
+            )
+
+    def delivered_packet_ids(self) -> list[str]:
+        """Packets the receiver holds whose dossier may still get news (rejection, card)."""
+        with self.store.read() as s:
+            return list(
+                s.execute(
+                    select(Packet.packet_id)
+                    .join(Dossier, Dossier.id == Packet.dossier_id)
+                    .where(
+                        Packet.status.in_(("receipted", "purged")),
+                        Dossier.state.in_((State.RECEIPTED.value, State.PURGED.value)),
+                    )
+                    .order_by(Packet.receipted_at)
+                ).scalars()
+            )
+
+    def packet_info(self, packet_id: str) -> PacketInfo:
+        with self.store.read() as s:
+            row = s.execute(
+                select(Packet, Dossier.number)
+                .join(Dossier, Dossier.id == Packet.dossier_id)
+                .where(Packet.packet_id == packet_id)
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    f"Không có gói {packet_id}.", f"No packet {packet_id}.", field="packet"
+                )
+            return PacketInfo.of(row[0], row[1])
+
+    def packet_bytes(self, packet_id: str) -> bytes:
+        with self.store.read() as s:
+            data = s.execute(
+                select(Packet.data).where(Packet.packet_id == packet_id)
+            ).scalar_one_or_none()
+        if data is None:
+            raise NotFoundError(
+                f"Gói {packet_id} không còn dữ liệu (đã dọn).",
+                f"Packet {packet_id} holds no data any more (purged).",
+                field="packet",
+            )
+        return bytes(data)
+
+    def note_upload(self, packet_id: str, *, offset: int, error: str | None = None) -> None:
+        """Record progress (the receiver's acknowledged offset) or a failed attempt."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            p = s.get(Packet, packet_id)
+            if p is None or p.status not in ("queued", "uploading", "uploaded"):
+                return
+            p.acked_offset = max(0, min(offset, p.size))
+            p.last_attempt_at = iso(now)
+            if error is not None:
+                p.attempts += 1
+                p.last_error = error[:500]
+            elif p.status == "queued":
+                p.status = "uploading"
+
+    def accept_receipt(self, packet_id: str, receipt: dict[str, Any], via: str = "http") -> bool:
+        """Take the receiver's receipt; True once it verified and the packet counts delivered.
+
+        A receipt counts only if it is signed by a pinned receiver key and names exactly this
+        packet (id, SHA-256, station); anything else changes nothing and returns False.
+        """
+        from station import receipts
+
+        now = self.clock.now()
+        keys = self.receiver_signing_keys()
+        with self.store.write() as s:
+            p = s.get(Packet, packet_id)
+            if p is None:
+                return False
+            if p.status in ("receipted", "purged"):
+                return True
+            station_id = s.execute(select(Station.id)).scalar_one()
+            if not receipts.verify(receipt, keys, packet_id, p.sha256, station_id):
+                audit.append(s, now, SYSTEM, "packet.receipt_refused", packet_id, {"via": via})
+                return False
+            d = self._get(s, p.dossier_id)
+            p.status = "receipted"
+            p.receipt_json = dossier.form_json(receipt)
+            p.receipted_at = iso(now)
+            p.acked_offset = p.size
+            audit.append(s, now, SYSTEM, "packet.receipted", packet_id, {"via": via})
+            for target in (State.UPLOADED, State.RECEIPTED):
+                if State(d.state) in (State.SEALED, State.UPLOADED) and State(d.state) != target:
+                    self._move(s, d, target, now, {"packet": packet_id})
+        if self._retention_days() == 0:
+            self.purge_due()
+        return True
+
+    def refuse_packet(self, packet_id: str, code: str, message: str) -> None:
+        """The receiver refused the packet for good: make it visible, never retry it."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            p = s.get(Packet, packet_id)
+            if p is None or p.status in ("receipted", "purged"):
+                return
+            p.status = "refused"
+            p.last_error = f"{code}: {message}"[:500]
+            audit.append(s, now, SYSTEM, "packet.refused", packet_id, {"code": code})
+
+    def apply_remote_status(
+        self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
+    ) -> None:
+        """News from the receiver: a rejected dossier goes back for recapture of those parts."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            p = s.get(Packet, packet_id)
+            if p is None:
+                return
+            d = self._get(s, p.dossier_id)
+            summary = json.loads(d.summary_json or "{}")
+            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+                summary["rejected_parts"] = list(parts or [])
+                d.summary_json = dossier.form_json(summary)
+                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+            elif status == "card_printed" and not summary.get("card_printed"):
+                summary["card_printed"] = iso(now)
+                d.summary_json = dossier.form_json(summary)
+                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+
+    def purge_due(self) -> int:
+        """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
+        now = self.clock.now()
+        days = self._retention_days()
+        cutoff = iso(now - timedelta(days=days))
+        purged = 0
+        with self.store.write() as s:
+            rows = s.execute(
+                select(Packet).where(Packet.status == "receipted", Packet.receipted_at <= cutoff)
+            ).scalars()
+            for p in rows:
+                p.data = None
+                p.status = "purged"
+                p.purged_at = iso(now)
+                d = self._get(s, p.dossier_id)
+                if State(d.state) == State.RECEIPTED:
+                    self._move(s, d, State.PURGED, now, {"packet": p.packet_id})
+                purged += 1
+        return purged
+
+    def _retention_days(self) -> int:
+        value = self._settings().get("retention_days", 0)
+        return int(value) if isinstance(value, int | float) and value >= 0 else 0
+
+    def _move(
+        self,
+        s: Session,
+        d: Dossier,
+        target: State,
+        now: datetime,
+        details: dict[str, Any],
+        reason: str | None = None,
+    ) -> None:
+        """A transition by the system inside the caller's transaction, with its audit entry."""
+        source = State(d.state)
+        rule = lifecycle.check(
+            source,
+            target,
+            actor_id=SYSTEM,
+            actor_role=SYSTEM,
+            capturer_id=d.operator_id,
+            reason=reason,
+        )
+        d.state = target.value
+        d.state_changed_at = iso(now)
+        d.updated_at = iso(now)
+        d.version += 1
+        if rule.needs_reason:
+            d.state_reason = reason
+        info = {"number": d.number, "from": source.value, "to": target.value, **details}
+        if reason:
+            info["reason"] = reason
+        audit.append(s, now, SYSTEM, "dossier.transition", d.id, info)
 
     # --- domain: master data, form rules, prefill ---------------------------------------------
 

@@ -1,0 +1,179 @@
+"""The station's HTTP client for the receiver: signed requests, pinned TLS, kept-alive connections.
+
+One ``httpx.Client`` per uploader, so a slow link does not pay a TCP and TLS handshake per chunk.
+The receiver's certificate is pinned: the TLS context trusts that certificate and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from sync import protocol
+
+
+class ReceiverError(Exception):
+    """The receiver answered with an error code (its JSON body names it)."""
+
+    def __init__(self, status: int, code: str, vi: str, en: str, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {code}: {en}")
+        self.status = status
+        self.code = code
+        self.vi = vi
+        self.en = en
+        self.body = body
+
+    @property
+    def permanent(self) -> bool:
+        """The packet itself is refused: retrying the same bytes cannot succeed."""
+        return self.code in {
+            "too_large",
+            "bad_signature",
+            "decrypt_failed",
+            "hash_mismatch",
+            "bad_manifest",
+            "wrong_station",
+            "replayed",
+            "unsupported_version",
+            "malformed",
+            "truncated",
+        }
+
+
+@dataclass(frozen=True)
+class Created:
+    offset: int
+    receipt: dict[str, Any] | None
+
+
+def pinned_context(cert_pem: str) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=cert_pem)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+class ReceiverClient:
+    def __init__(
+        self,
+        base_url: str,
+        station_id: str,
+        signing_key: bytes,
+        tls_cert_pem: str | None = None,
+        timeout_s: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        verify: ssl.SSLContext | bool = True
+        if base_url.startswith("https://"):
+            if not tls_cert_pem:
+                raise ValueError("an https receiver needs its pinned certificate")
+            verify = pinned_context(tls_cert_pem)
+        self.station_id = station_id
+        self._key = signing_key
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            verify=verify,
+            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+            limits=httpx.Limits(max_connections=2, max_keepalive_connections=2),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        doc = protocol.request_doc(method, path, now, body)
+        return {
+            protocol.H_STATION: self.station_id,
+            protocol.H_TIMESTAMP: now,
+            protocol.H_SIGNATURE: protocol.sign(self._key, protocol.REQUEST_PREFIX, doc),
+            protocol.H_TUS: protocol.TUS_VERSION,
+        }
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        full = protocol.API + path
+        h = self._headers(method, full, body)
+        h.update(headers or {})
+        kwargs: dict[str, Any] = {"content": body or None, "headers": h}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        response = self.http.request(method, full, **kwargs)
+        if response.status_code >= 400:
+            try:
+                doc = response.json()
+            except (json.JSONDecodeError, ValueError):
+                doc = {}
+            raise ReceiverError(
+                response.status_code,
+                str(doc.get("error", "http_error")),
+                str(doc.get("vi", response.reason_phrase)),
+                str(doc.get("en", response.reason_phrase)),
+                doc if isinstance(doc, dict) else {},
+            )
+        return response
+
+    def health(self, timeout_s: float = 3.0) -> bool:
+        """A short check that the receiver answers at all."""
+        try:
+            self._send("GET", "/health", timeout=timeout_s)
+        except (httpx.HTTPError, ReceiverError):
+            return False
+        return True
+
+    def create(self, packet_id: str, length: int, sha256: str) -> Created:
+        body = json.dumps({"packet_id": packet_id, "length": length, "sha256": sha256}).encode()
+        r = self._send("POST", "/uploads", body, {"Content-Type": "application/json"})
+        doc = r.json()
+        if r.status_code == 200 and "receipt" in doc:
+            return Created(length, doc)
+        return Created(int(doc.get("offset", 0)), None)
+
+    def offset(self, packet_id: str) -> int:
+        r = self._send("HEAD", f"/uploads/{packet_id}")
+        return int(r.headers[protocol.H_OFFSET])
+
+    def patch(self, packet_id: str, offset: int, chunk: bytes) -> tuple[int, dict[str, Any] | None]:
+        """Send one chunk at ``offset``; the new offset, and the receipt after the last chunk."""
+        headers = {
+            protocol.H_OFFSET: str(offset),
+            "Content-Type": "application/offset+octet-stream",
+            protocol.H_CHECKSUM: "sha256 "
+            + base64.b64encode(hashlib.sha256(chunk).digest()).decode(),
+        }
+        r = self._send("PATCH", f"/uploads/{packet_id}", chunk, headers)
+        new = int(r.headers.get(protocol.H_OFFSET, offset + len(chunk)))
+        if r.status_code == 200 and r.content:
+            doc = r.json()
+            if isinstance(doc, dict) and "receipt" in doc:
+                return new, doc
+        return new, None
+
+    def receipt(self, packet_id: str) -> dict[str, Any] | None:
+        try:
+            r = self._send("GET", f"/receipts/{packet_id}")
+        except ReceiverError as err:
+            if err.status == 404:
+                return None
+            raise
+        doc = r.json()
+        return doc if isinstance(doc, dict) else None
+
+    def status(self, packet_ids: list[str]) -> dict[str, Any]:
+        body = json.dumps({"packet_ids": packet_ids}).encode()
+        r = self._send("POST", "/status", body, {"Content-Type": "application/json"})
+        doc = r.json().get("statuses", {})
+        return doc if isinstance(doc, dict) else {}
