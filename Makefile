@@ -29,7 +29,7 @@ start: ## the station window on a demo station (real display, or Xvfb when none)
 	env -u QT_QPA_PLATFORM bash scripts/start-demo.sh $(ARGS)
 
 bench: ## benchmarks print figures; none of them is a test
-	$(PY) bench/bench_store.py
+	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 screenshots: ## every screen in both languages at 1366x768, into .screenshots/
 	env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1366x768x24" $(PY) scripts/screenshots.py --out .screenshots
