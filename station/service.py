@@ -1117,6 +1117,32 @@ class StationService:
                 "public_key": crypto.b64e(crypto.ed25519_public(st.signing_key)),
             }
 
+    def receiver_settings(self) -> dict[str, Any]:
+        """Receiver URL, pinned TLS certificate and bandwidth cap (for the sync worker)."""
+        settings = self._settings()
+        return {
+            "url": settings.get("receiver_url"),
+            "tls_cert": settings.get("receiver_tls_cert"),
+            "bandwidth_cap_bps": settings.get("bandwidth_cap_bps"),
+        }
+
+    def set_receiver_url(self, url: str) -> None:
+        """Point the station at its receiver (admin); the pinned keys do not change."""
+        admin = self._require(Role.ADMIN)
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValidationError(
+                "Địa chỉ máy chủ nhận phải dùng https:// (http chỉ cho máy này).",
+                "The receiver address must use https:// (plain http only on this machine).",
+                field="receiver_url",
+            )
+        now = self.clock.now()
+        with self.store.write() as s:
+            st = s.execute(select(Station)).scalar_one()
+            settings = json.loads(st.settings_json)
+            settings["receiver_url"] = url.rstrip("/")
+            st.settings_json = json.dumps(settings)
+            audit.append(s, now, admin.operator_id, "settings.receiver_url", "", {"url": url})
+
     def signing_key(self) -> bytes:
         """The station's Ed25519 key, for signing requests and exports (never leaves the core
         except to the sync layer in the same process)."""
