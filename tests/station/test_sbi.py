@@ -347,3 +347,19 @@ def test_discovery_ignores_non_sbi_answers():
         b"garbage",
     ):
         assert SbiClient(FakeTransport(answer), ports=[4501]).discover() == []
+
+
+def test_registry_prefers_the_sbi_scanner_over_the_simulated_one(sbi_server):
+    from station.devices import DeviceKind, SilentPrompter, Slap
+    from station.devices.defaults import registry
+    from sync.devices import sbi_driver
+
+    reg = registry(
+        {"fingerprint": {"sbi_ports": (sbi_server.port, sbi_server.port)}}, extra=[sbi_driver()]
+    )
+    found = reg.probe(DeviceKind.FINGERPRINT).devices
+    assert [d.driver for d in found] == ["simulated", "sbi"]
+    scanner = reg.open(DeviceKind.FINGERPRINT)
+    assert scanner.info.driver == "sbi" and not scanner.info.simulated
+    prints = scanner.capture(Slap.THUMBS, [], SilentPrompter())
+    assert {p.finger.value for p in prints} == {"left_thumb", "right_thumb"}
