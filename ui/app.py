@@ -12,16 +12,20 @@ state and role labels) carry both languages already and are picked by ``lang``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from station.errors import LockedOutError, SessionExpiredError, StationError
 from station.lifecycle import ROLE_LABELS, STATE_LABELS, State
 from station.paths import StationPaths
 from station.service import OperatorSession, StationInfo, StationService
+from sync.api import start_background_sync
+from sync.uploader import RunReport, SyncLoop
 from ui.i18n import LANGUAGES, install_translator
 from ui.qt import (
     QAbstractItemView,
@@ -358,6 +362,7 @@ class HomeScreen(QWidget):
 
     lock_requested = Signal()
     logout_requested = Signal()
+    sync_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -384,6 +389,15 @@ class HomeScreen(QWidget):
         self.notice_label.setObjectName("notice")
         self.notice_label.setWordWrap(True)
         layout.addWidget(self.notice_label)
+
+        sync_row = QHBoxLayout()
+        self.sync_label = QLabel(self.tr("Đồng bộ: chưa chạy."), self)
+        self.sync_label.setWordWrap(True)
+        self.sync_button = QPushButton(self.tr("Gửi ngay"), self)
+        self.sync_button.clicked.connect(self.sync_requested)
+        sync_row.addWidget(self.sync_label, 1)
+        sync_row.addWidget(self.sync_button, 0)
+        layout.addLayout(sync_row)
 
         counts_title = QLabel(self.tr("Hồ sơ theo trạng thái"), self)
         counts_title.setObjectName("subtitle")
@@ -428,6 +442,31 @@ class HomeScreen(QWidget):
         else:
             self.notice_label.hide()
 
+    def show_sync(self, report: RunReport | None) -> None:
+        """The last background upload run, in one line."""
+        if report is None:
+            self.sync_label.setText(self.tr("Đồng bộ: trạm chưa có địa chỉ máy chủ nhận."))
+            self.sync_button.setEnabled(False)
+            return
+        self.sync_button.setEnabled(True)
+        when = datetime.now().strftime("%H:%M")
+        if not report.reachable:
+            self.sync_label.setText(
+                self.tr("Đồng bộ lúc {time}: không kết nối được máy chủ nhận.").format(time=when)
+            )
+            return
+        self.sync_label.setText(
+            self.tr(
+                "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
+                "{failed} lỗi."
+            ).format(
+                time=when,
+                receipted=len(report.receipted),
+                refused=len(report.refused),
+                failed=len(report.failed),
+            )
+        )
+
     def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:
         """One row per state, in the lifecycle's order; ``None`` when they could not be read."""
         for row, state in enumerate(State):
@@ -451,6 +490,12 @@ class HomeScreen(QWidget):
 
 
 # --- main window --------------------------------------------------------------------------------
+
+
+class SyncSignals(QObject):
+    """Carries the sync thread's reports to the GUI thread (queued connection)."""
+
+    report = Signal(object)
 
 
 class MainWindow(QMainWindow):
@@ -506,6 +551,11 @@ class MainWindow(QMainWindow):
         self._pool.setMaxThreadCount(1)
         self._signals = LoginSignals(self)
         self._signals.done.connect(self._login_done)
+
+        self._sync: SyncLoop | None = None
+        self._sync_signals = SyncSignals(self)
+        self._sync_signals.report.connect(self._sync_report)
+        self.home_screen.sync_requested.connect(self.sync_now)
 
         self.login_screen.submitted.connect(self._submit)
         self.login_screen.logout_requested.connect(self.logout)
@@ -594,6 +644,39 @@ class MainWindow(QMainWindow):
         self.home_screen.show_session(session, self.station, self.lang)
         self.home_screen.show_counts(counts, self.lang, error)
         self.stack.setCurrentWidget(self.home_screen)
+        self._start_sync()
+
+    # --- background sync ---
+
+    def _start_sync(self) -> None:
+        """Start the uploader thread once the store is open (it runs while the screen is locked)."""
+        if self._sync is not None or not self.service.is_open:
+            return
+        try:
+            self._sync = start_background_sync(
+                self.service, on_report=self._sync_signals.report.emit
+            )
+        except StationError as exc:
+            log.warning("sync not started: %s", exc)
+        if self._sync is None:
+            self.home_screen.show_sync(None)
+
+    def _stop_sync(self) -> None:
+        if self._sync is not None:
+            self._sync.stop()
+            self._sync.join(timeout=10)
+            self._sync = None
+
+    def sync_now(self) -> None:
+        if self._sync is not None:
+            self._sync.wake()
+
+    @Slot(object)
+    def _sync_report(self, report: RunReport) -> None:
+        if not self._shut_down:
+            self.home_screen.show_sync(report)
+            with contextlib.suppress(StationError):
+                self.home_screen.show_counts(self.service.counts_by_state(), self.lang)
 
     # --- session ---
 
@@ -623,6 +706,7 @@ class MainWindow(QMainWindow):
     def logout(self) -> None:
         if self.busy:
             return
+        self._stop_sync()
         try:
             self.service.logout()
         except StationError as exc:
@@ -670,6 +754,7 @@ class MainWindow(QMainWindow):
         self._pool.waitForDone()
         self._busy = False
         self._task = None
+        self._stop_sync()
         try:
             if self.service.session is not None:
                 self.service.logout()
