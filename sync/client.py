@@ -32,7 +32,12 @@ class ReceiverError(Exception):
 
     @property
     def permanent(self) -> bool:
-        """The packet itself is refused: retrying the same bytes cannot succeed."""
+        """The packet itself is refused: retrying the same bytes cannot succeed.
+
+        The receiver says so with ``"refused": true``; the codes are the fallback.
+        """
+        if "refused" in self.body:
+            return bool(self.body["refused"])
         return self.code in {
             "too_large",
             "bad_signature",
@@ -87,9 +92,11 @@ class ReceiverClient:
     def close(self) -> None:
         self.http.close()
 
-    def _headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+    def _headers(
+        self, method: str, path: str, body: bytes, offset: str | None = None
+    ) -> dict[str, str]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        doc = protocol.request_doc(method, path, now, body)
+        doc = protocol.request_doc(method, path, now, body, offset)
         return {
             protocol.H_STATION: self.station_id,
             protocol.H_TIMESTAMP: now,
@@ -106,8 +113,11 @@ class ReceiverClient:
         timeout: float | None = None,
     ) -> httpx.Response:
         full = protocol.API + path
-        h = self._headers(method, full, body)
-        h.update(headers or {})
+        extra = headers or {}
+        h = self._headers(
+            method, full, body, extra.get(protocol.H_OFFSET) if method == "PATCH" else None
+        )
+        h.update(extra)
         kwargs: dict[str, Any] = {"content": body or None, "headers": h}
         if timeout is not None:
             kwargs["timeout"] = timeout

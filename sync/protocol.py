@@ -56,6 +56,8 @@ ERRORS = {
     "not_found": 404,
     "unsupported_version": 422,
     "truncated": 422,
+    "request_timeout": 408,
+    "internal_error": 500,
 }
 
 
@@ -81,14 +83,20 @@ def verify(public_raw: bytes, prefix: bytes, doc: dict[str, Any], signature: str
     return True
 
 
-def request_doc(method: str, path: str, timestamp: str, body: bytes) -> dict[str, Any]:
-    """What a station signs for each request: method, path, time and the body's hash."""
-    return {
+def request_doc(
+    method: str, path: str, timestamp: str, body: bytes, upload_offset: str | None = None
+) -> dict[str, Any]:
+    """What a station signs for each request: method, path, time, the body's hash and, for a
+    PATCH, the ``Upload-Offset`` (so a captured chunk cannot be replayed at another offset)."""
+    doc: dict[str, Any] = {
         "method": method.upper(),
         "path": path,
         "time": timestamp,
         "body_sha256": hashlib.sha256(body).hexdigest(),
     }
+    if upload_offset is not None:
+        doc["upload_offset"] = upload_offset
+    return doc
 
 
 @dataclass(frozen=True)

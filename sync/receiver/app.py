@@ -1,0 +1,395 @@
+"""The receiver's HTTP API (``docs/sync.md``): a Starlette ASGI application.
+
+Every request but ``GET /v1/health`` and ``OPTIONS /v1/uploads`` is signed by a registered
+station. Bodies are read in full (bounded, with a time limit) before anything is written or any
+transaction begins; the database work, the file writes and the cryptography run in the thread
+pool, so a slow or dead connection only ever holds its own coroutine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TypeVar
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from station.clock import iso, parse_iso
+from sync import protocol
+from sync.receiver.core import Accepted, Receiver, UploadState, check_packet_id
+from sync.receiver.errors import (
+    ReceiverError,
+    bad_request_signature,
+    malformed,
+    unknown_station,
+)
+
+log = logging.getLogger("sync.receiver.http")
+
+T = TypeVar("T")
+
+#: Largest JSON body (``POST /v1/uploads``, ``POST /v1/status`` with 1000 ids).
+MAX_JSON_BODY = 128 * 1024
+#: Time allowed to receive one request body: a 1 MiB chunk at 8 kB/s takes about two minutes.
+DEFAULT_BODY_TIMEOUT_S = 300.0
+#: Beyond this, a station's clock is reported as wrong in the log (requests are not refused).
+CLOCK_WARNING_S = 24 * 3600
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+TUS_EXTENSIONS = "creation,checksum"
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
+_DIGITS_RE = re.compile(r"[0-9]{1,17}")
+
+TUS_HEADERS = {protocol.H_TUS: protocol.TUS_VERSION}
+
+
+def _station_time(text: str) -> datetime | None:
+    if not _TIME_RE.fullmatch(text):
+        return None
+    try:
+        if "." in text:
+            return parse_iso(text[:-1].ljust(26, "0") + "Z")
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _strict_json(raw: bytes) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ValueError(f"duplicate key {key!r}")
+            out[key] = value
+        return out
+
+    def no_constant(name: str) -> NoReturn:
+        raise ValueError(f"{name} is not JSON")
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError("number out of range")
+        return value
+
+    try:
+        return json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constant,
+            parse_float=finite,
+        )
+    except (ValueError, RecursionError) as exc:
+        raise malformed(
+            "thân yêu cầu không phải JSON hợp lệ", "the body is not valid JSON"
+        ) from exc
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    doc = _strict_json(raw)
+    if not isinstance(doc, dict):
+        raise malformed("thân yêu cầu phải là đối tượng JSON", "the body must be a JSON object")
+    return doc
+
+
+def _incomplete_body(vi: str, en: str) -> ReceiverError:
+    """A body that did not arrive: worth retrying (not ``malformed``, which a station takes as
+    final). Not in ``protocol.ERRORS``: see docs/sync.md, "Errors"."""
+    return ReceiverError(
+        "request_timeout",
+        f"Thân yêu cầu {vi}; hãy gửi lại.",
+        f"The request body {en}; send it again.",
+        status=408,
+    )
+
+
+def error_response(err: ReceiverError) -> JSONResponse:
+    return JSONResponse(err.body(), status_code=err.status, headers={**TUS_HEADERS, **err.headers})
+
+
+def receipt_response(accepted: Accepted, length: int) -> JSONResponse:
+    return JSONResponse(
+        accepted.receipt.to_json(),
+        status_code=200,
+        headers={**TUS_HEADERS, protocol.H_OFFSET: str(length), "Cache-Control": "no-store"},
+    )
+
+
+class ReceiverApp:
+    """The endpoints, bound to one ``Receiver``."""
+
+    def __init__(self, receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> None:
+        self.receiver = receiver
+        self.body_timeout = body_timeout
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        return await run_in_threadpool(func, *args)
+
+    # --- request plumbing -------------------------------------------------------------------
+
+    async def _read_body(self, request: Request, limit: int) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not _DIGITS_RE.fullmatch(declared.strip()):
+                raise malformed("Content-Length không hợp lệ", "invalid Content-Length")
+            if int(declared) > limit:
+                raise self._body_too_large(limit)
+        buf = bytearray()
+        try:
+            with anyio.fail_after(self.body_timeout):
+                async for piece in request.stream():
+                    buf += piece
+                    if len(buf) > limit:
+                        raise self._body_too_large(limit)
+        except TimeoutError as exc:
+            raise _incomplete_body("không đến kịp thời hạn", "did not arrive in time") from exc
+        except ClientDisconnect as exc:  # nobody will read the answer
+            raise _incomplete_body("bị ngắt giữa chừng", "was cut") from exc
+        return bytes(buf)
+
+    @staticmethod
+    def _body_too_large(limit: int) -> ReceiverError:
+        return ReceiverError(
+            "too_large",
+            f"Thân yêu cầu quá lớn (tối đa {limit:,} byte).",
+            f"The request body is too large (at most {limit:,} bytes).",
+        )
+
+    async def _authenticate(self, request: Request, limit: int) -> tuple[str, bytes]:
+        """(station id, body) of a request signed by an active registered station."""
+        station_id = request.headers.get(protocol.H_STATION, "")
+        if not station_id:
+            raise unknown_station("")
+        public = await self._run(self.receiver.station_key, station_id)
+        body = await self._read_body(request, limit)
+        stamp = request.headers.get(protocol.H_TIMESTAMP, "")
+        signature = request.headers.get(protocol.H_SIGNATURE, "")
+        if not stamp or not signature:
+            raise bad_request_signature(
+                f"thiếu {protocol.H_TIMESTAMP} hoặc {protocol.H_SIGNATURE}",
+                f"{protocol.H_TIMESTAMP} or {protocol.H_SIGNATURE} is missing",
+            )
+        when = _station_time(stamp)
+        if when is None:
+            raise bad_request_signature(
+                f"{protocol.H_TIMESTAMP} không đúng dạng thời gian UTC ISO 8601",
+                f"{protocol.H_TIMESTAMP} is not an ISO 8601 UTC time",
+            )
+        offset = request.headers.get(protocol.H_OFFSET) if request.method == "PATCH" else None
+        doc = protocol.request_doc(request.method, request.url.path, stamp, body, offset)
+        if not protocol.verify(public, protocol.REQUEST_PREFIX, doc, signature):
+            raise bad_request_signature(
+                "chữ ký không khớp với khóa đã đăng ký của trạm",
+                "the signature does not match the station's registered key",
+            )
+        skew = (when - datetime.now(UTC)).total_seconds()
+        if abs(skew) > CLOCK_WARNING_S:
+            # Not a refusal: stations run offline for weeks and their clocks drift or get reset.
+            log.warning("station %s clock is off by %.0f h", station_id, skew / 3600)
+        return station_id, body
+
+    @staticmethod
+    def _check_tus(request: Request) -> None:
+        version = request.headers.get(protocol.H_TUS)
+        if version is not None and version != protocol.TUS_VERSION:
+            raise ReceiverError(
+                "unsupported_version",
+                f"Phiên bản tus «{version[:20]}» không được hỗ trợ (chỉ {protocol.TUS_VERSION}).",
+                f"tus version '{version[:20]}' is not supported (only {protocol.TUS_VERSION}).",
+                headers={"Tus-Version": protocol.TUS_VERSION},
+            )
+
+    # --- endpoints --------------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(
+            {"ok": True, "time": iso(datetime.now(UTC))}, headers={"Cache-Control": "no-store"}
+        )
+
+    async def options(self, request: Request) -> Response:
+        return Response(
+            status_code=204,
+            headers={
+                **TUS_HEADERS,
+                "Tus-Version": protocol.TUS_VERSION,
+                "Tus-Extension": TUS_EXTENSIONS,
+                "Tus-Max-Size": str(protocol.MAX_PACKET),
+                "Tus-Checksum-Algorithm": "sha256",
+            },
+        )
+
+    async def create_upload(self, request: Request) -> Response:
+        self._check_tus(request)
+        station_id, body = await self._authenticate(request, MAX_JSON_BODY)
+        doc = _json_object(body)
+        for name in ("packet_id", "length", "sha256"):
+            if name not in doc:
+                raise malformed(f"thiếu «{name}»", f"'{name}' is missing")
+        packet_id = check_packet_id(doc["packet_id"])
+        result = await self._run(
+            self.receiver.begin_upload, station_id, packet_id, doc["length"], doc["sha256"]
+        )
+        if isinstance(result, Accepted):
+            return receipt_response(result, doc["length"])
+        url = f"{protocol.API}/uploads/{result.packet_id}"
+        return JSONResponse(
+            {"offset": result.offset, "length": result.length, "upload_url": url},
+            status_code=201,
+            headers={
+                **TUS_HEADERS,
+                "Location": url,
+                protocol.H_OFFSET: str(result.offset),
+                protocol.H_LENGTH: str(result.length),
+            },
+        )
+
+    async def head_upload(self, request: Request) -> Response:
+        self._check_tus(request)
+        station_id, _ = await self._authenticate(request, 0)
+        state: UploadState = await self._run(
+            self.receiver.upload_state, station_id, request.path_params["packet_id"]
+        )
+        return Response(
+            status_code=200,
+            headers={
+                **TUS_HEADERS,
+                protocol.H_OFFSET: str(state.offset),
+                protocol.H_LENGTH: str(state.length),
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def patch_upload(self, request: Request) -> Response:
+        self._check_tus(request)
+        station_id, chunk = await self._authenticate(request, protocol.MAX_CHUNK)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != OFFSET_CONTENT_TYPE:
+            raise malformed(
+                f"Content-Type phải là {OFFSET_CONTENT_TYPE}",
+                f"Content-Type must be {OFFSET_CONTENT_TYPE}",
+            )
+        offset_text = request.headers.get(protocol.H_OFFSET, "")
+        if not _DIGITS_RE.fullmatch(offset_text):
+            raise malformed(
+                f"{protocol.H_OFFSET} phải là số nguyên không âm",
+                f"{protocol.H_OFFSET} must be a non-negative integer",
+            )
+        self._check_checksum(request.headers.get(protocol.H_CHECKSUM, ""), chunk)
+        result = await self._run(
+            self.receiver.write_chunk,
+            station_id,
+            request.path_params["packet_id"],
+            int(offset_text),
+            chunk,
+        )
+        if isinstance(result, Accepted):
+            return receipt_response(result, int(offset_text) + len(chunk))
+        return Response(
+            status_code=204, headers={**TUS_HEADERS, protocol.H_OFFSET: str(result.offset)}
+        )
+
+    @staticmethod
+    def _check_checksum(header: str, chunk: bytes) -> None:
+        algorithm, _, value = header.strip().partition(" ")
+        if algorithm.lower() != "sha256" or not value:
+            raise malformed(
+                f"{protocol.H_CHECKSUM} phải có dạng «sha256 <base64>»",
+                f"{protocol.H_CHECKSUM} must be 'sha256 <base64>'",
+            )
+        try:
+            expected = protocol.unb64(value.strip())
+        except ValueError as exc:
+            raise malformed(
+                f"{protocol.H_CHECKSUM}: base64 không hợp lệ",
+                f"{protocol.H_CHECKSUM}: invalid base64",
+            ) from exc
+        if hashlib.sha256(chunk).digest() != expected:
+            raise ReceiverError(
+                "checksum_mismatch",
+                "Mã kiểm tra của đoạn dữ liệu không khớp; đoạn này không được ghi, hãy gửi lại.",
+                "The chunk checksum does not match; nothing was written, send it again.",
+                headers=TUS_HEADERS,
+            )
+
+    async def get_receipt(self, request: Request) -> Response:
+        station_id, _ = await self._authenticate(request, 0)
+        receipt = await self._run(
+            self.receiver.receipt, station_id, request.path_params["packet_id"]
+        )
+        return JSONResponse(receipt.to_json(), headers={"Cache-Control": "no-store"})
+
+    async def status(self, request: Request) -> Response:
+        station_id, body = await self._authenticate(request, MAX_JSON_BODY)
+        doc = _json_object(body)
+        statuses = await self._run(self.receiver.statuses, station_id, doc.get("packet_ids"))
+        return JSONResponse({"statuses": statuses}, headers={"Cache-Control": "no-store"})
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+async def _on_receiver_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ReceiverError)
+    return error_response(exc)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        err = ReceiverError("not_found", "Không tìm thấy.", "Not found.")
+    else:
+        err = ReceiverError(
+            "malformed",
+            f"Yêu cầu sai ({exc.status_code}).",
+            f"Malformed request ({exc.status_code}: {exc.detail}).",
+            status=exc.status_code,
+            headers=dict(exc.headers or {}),
+        )
+    return error_response(err)
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return error_response(
+        ReceiverError(
+            "internal_error",
+            "Lỗi nội bộ của máy nhận; hãy thử lại sau.",
+            "Internal receiver error; retry later.",
+            status=500,
+        )
+    )
+
+
+def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> Starlette:
+    api = ReceiverApp(receiver, body_timeout=body_timeout)
+    v1 = protocol.API
+    routes = [
+        Route(f"{v1}/health", api.health, methods=["GET"]),
+        Route(f"{v1}/uploads", api.options, methods=["OPTIONS"]),
+        Route(f"{v1}/uploads", api.create_upload, methods=["POST"]),
+        Route(f"{v1}/uploads/{{packet_id}}", api.head_upload, methods=["HEAD"]),
+        Route(f"{v1}/uploads/{{packet_id}}", api.patch_upload, methods=["PATCH"]),
+        Route(f"{v1}/receipts/{{packet_id}}", api.get_receipt, methods=["GET"]),
+        Route(f"{v1}/status", api.status, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ReceiverError: _on_receiver_error,
+            HTTPException: _on_http_error,
+            Exception: _on_crash,
+        },
+    )
+    app.router.redirect_slashes = False  # a signed API never redirects
+    app.state.receiver = receiver
+    return app

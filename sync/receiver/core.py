@@ -1,0 +1,931 @@
+"""What the receiver does, whatever the transport: one code path for HTTP uploads and USB imports.
+
+* Stations are registered from the file they export (``register_station``); unknown or
+  deactivated stations are refused.
+* Uploads are resumable (tus 1.0 semantics, ``docs/sync.md``): ``begin_upload`` creates or finds
+  the upload, ``write_chunk`` writes a chunk at its offset, fsyncs it and moves the offset by a
+  compare-and-set in the database, so that two requests for the same upload (a retry racing a
+  request still in flight on a dead connection, two receivers behind a load balancer) never both
+  win, and nobody ever waits on a lock.
+* ``accept`` verifies a whole packet (announced hash, header, outer signature with the
+  registered station key, decryption with the receiver key named by the header, manifest, part
+  hashes), deduplicates by packet id, content hash and dossier id, and stores the blob, the
+  index row and the signed receipt, the rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from station import crypto, packet
+from station.clock import Clock, SystemClock, iso
+from sync import protocol
+from sync.receiver.errors import (
+    PacketRefusedError,
+    ReceiverError,
+    malformed,
+    not_found,
+    offset_mismatch,
+    unknown_station,
+)
+from sync.receiver.keys import ReceiverKeys
+from sync.receiver.store import (
+    PacketRow,
+    ReceiptRow,
+    ReceiverStore,
+    RefusalRow,
+    StationRow,
+    UploadRow,
+)
+
+log = logging.getLogger("sync.receiver")
+
+REGISTRATION_FORMAT = "intake-station/station-registration"
+PACKET_ID_RE = re.compile(r"[0-9a-f]{32}")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+#: A part to recapture: "kind" or "kind/slot" (the packet's part names).
+PART_RE = re.compile(r"[a-z][a-z0-9_]{0,23}(/[a-z0-9_]{1,32})?")
+MAX_STATUS_IDS = 1000
+MAX_REASON_CHARS = 2000
+MAX_NAME_CHARS = 200
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+CARD_PRINTED = "card_printed"
+LIVE_STATUSES = (ACCEPTED, CARD_PRINTED)
+
+
+@dataclass(frozen=True)
+class UploadState:
+    packet_id: str
+    length: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The receiver holds the packet: the receipt to give back (``duplicate`` if held before)."""
+
+    receipt: protocol.Receipt
+    duplicate: bool
+
+    @property
+    def packet_id(self) -> str:
+        return self.receipt.packet_id
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the sender announced about the bytes, and whether they are known to be its own.
+
+    ``authentic``: the bytes are exactly what the station sent (every HTTP chunk is signed by the
+    station; a USB copy is when its hash matches the station's signed export manifest).
+    """
+
+    packet_id: str | None = None
+    sha256: str | None = None
+    authentic: bool = False
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    station_id: str
+    code: str
+    name: str
+    public_key: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class _Cas:
+    """Finish an HTTP upload: its row is deleted only if its offset is still ``offset``."""
+
+    packet_id: str
+    offset: int
+
+
+class _CasLostError(Exception):
+    """Another request moved or finished the upload first."""
+
+
+@dataclass
+class _Context:
+    packet_id: str = ""
+    station_id: str | None = None
+    authentic: bool = False
+    blob: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Held:
+    packet_id: str
+    station_id: str
+    sha256: str
+    size: int
+    dossier_id: str
+    number: str
+    received_at: str
+
+
+def _held(row: PacketRow) -> _Held:
+    return _Held(
+        row.packet_id,
+        row.station_id,
+        row.sha256,
+        row.size,
+        row.dossier_id,
+        row.number,
+        row.received_at,
+    )
+
+
+def check_packet_id(value: object) -> str:
+    if not isinstance(value, str) or not PACKET_ID_RE.fullmatch(value):
+        raise malformed(
+            "mã gói phải là 32 chữ số thập lục phân thường",
+            "the packet id must be 32 lowercase hex digits",
+        )
+    return value
+
+
+def check_sha256(value: object) -> str:
+    if not isinstance(value, str) or not SHA256_RE.fullmatch(value):
+        raise malformed(
+            "SHA-256 phải là 64 chữ số thập lục phân thường",
+            "the SHA-256 must be 64 lowercase hex digits",
+        )
+    return value
+
+
+def _bad_registration(why_vi: str, why_en: str) -> NoReturn:
+    raise ReceiverError(
+        "bad_registration",
+        f"Tệp đăng ký trạm không hợp lệ: {why_vi}.",
+        f"The station registration file is invalid: {why_en}.",
+        status=400,
+    )
+
+
+def parse_registration(doc: Any) -> StationInfo:
+    """Check a station registration document (``docs/sync.md``, "Station registration")."""
+    if not isinstance(doc, dict):
+        _bad_registration("không phải đối tượng JSON", "not a JSON object")
+    if doc.get("format") != REGISTRATION_FORMAT or doc.get("version") != 1:
+        _bad_registration(
+            f"cần định dạng «{REGISTRATION_FORMAT}» phiên bản 1",
+            f"expected format '{REGISTRATION_FORMAT}' version 1",
+        )
+    for member in ("station_id", "code"):
+        value = doc.get(member)
+        if not isinstance(value, str) or not IDENT_RE.fullmatch(value):
+            _bad_registration(f"«{member}» không hợp lệ", f"'{member}' is invalid")
+    name = doc.get("name")
+    if not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME_CHARS:
+        _bad_registration("tên trạm trống hoặc quá dài", "the station name is empty or too long")
+    public_key = doc.get("public_key")
+    try:
+        if not isinstance(public_key, str):
+            raise ValueError("not a string")
+        raw = crypto.ed25519_decode_public(public_key)
+        if len(raw) != 32:
+            raise ValueError("wrong length")
+    except ValueError:
+        _bad_registration(
+            "khóa công khai phải là base64 của 32 byte Ed25519",
+            "the public key must be base64 of 32 Ed25519 bytes",
+        )
+    return StationInfo(doc["station_id"], doc["code"], name.strip(), public_key)
+
+
+def _refuse(
+    code: str, vi: str, en: str, ctx: _Context, *, remember: bool = True, status: int = 422
+) -> NoReturn:
+    raise PacketRefusedError(
+        code, vi, en, authentic=ctx.authentic, remember=remember, status=status
+    )
+
+
+def _replayed(vi: str, en: str, *, authentic: bool, status: int = 409) -> PacketRefusedError:
+    return PacketRefusedError(
+        "replayed",
+        f"Gói bị từ chối vì trùng lặp: {vi}.",
+        f"Packet refused as a replay: {en}.",
+        authentic=authentic,
+        remember=False,
+        status=status,
+    )
+
+
+class Receiver:
+    """The receiver's operations on one store with one key set; safe to share between threads."""
+
+    def __init__(
+        self, store: ReceiverStore, keys: ReceiverKeys, clock: Clock | None = None
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.clock: Clock = clock or SystemClock()
+
+    def now(self) -> str:
+        return iso(self.clock.now())
+
+    # --- stations ---------------------------------------------------------------------------
+
+    def register_station(self, doc: Any, *, replace: bool = False) -> str:
+        """Register (or re-activate) a station; "registered", "updated" or "unchanged".
+
+        A station already registered with another public key is refused unless ``replace``
+        (a re-provisioned station: its packets sealed with the old key will then be refused).
+        """
+        info = parse_registration(doc)
+        with self.store.write() as s:
+            row = s.get(StationRow, info.station_id)
+            if row is None:
+                s.add(
+                    StationRow(
+                        station_id=info.station_id,
+                        code=info.code,
+                        name=info.name,
+                        public_key=info.public_key,
+                        registered_at=self.now(),
+                        active=True,
+                    )
+                )
+                result = "registered"
+            elif row.public_key != info.public_key and not replace:
+                raise ReceiverError(
+                    "station_exists",
+                    f"Trạm «{info.station_id}» đã đăng ký với khóa khác; dùng --replace nếu trạm "
+                    "đã được khởi tạo lại.",
+                    f"Station '{info.station_id}' is registered with another key; use --replace "
+                    "if the station was provisioned again.",
+                    status=409,
+                )
+            else:
+                unchanged = (row.code, row.name, row.public_key, row.active) == (
+                    info.code,
+                    info.name,
+                    info.public_key,
+                    True,
+                )
+                row.code, row.name, row.public_key, row.active = (
+                    info.code,
+                    info.name,
+                    info.public_key,
+                    True,
+                )
+                result = "unchanged" if unchanged else "updated"
+        log.info("station %s %s", info.station_id, result)
+        return result
+
+    def set_station_active(self, station_id: str, active: bool) -> None:
+        with self.store.write() as s:
+            row = s.get(StationRow, station_id)
+            if row is None:
+                raise unknown_station(station_id)
+            row.active = active
+
+    def stations(self) -> list[StationInfo]:
+        with self.store.read() as s:
+            rows = s.scalars(select(StationRow).order_by(StationRow.station_id)).all()
+            return [StationInfo(r.station_id, r.code, r.name, r.public_key, r.active) for r in rows]
+
+    def station_key(self, station_id: str) -> bytes:
+        """The registered public key of an active station; ``unknown_station`` otherwise."""
+        if not IDENT_RE.fullmatch(station_id):
+            raise unknown_station(station_id)
+        with self.store.read() as s:
+            row = s.get(StationRow, station_id)
+            if row is None or not row.active:
+                raise unknown_station(station_id)
+            return crypto.b64d(row.public_key)
+
+    # --- uploads ----------------------------------------------------------------------------
+
+    def begin_upload(
+        self, station_id: str, packet_id: str, length: object, sha256: str
+    ) -> UploadState | Accepted:
+        """``POST /v1/uploads``: a new or resumed upload, or the receipt if already held."""
+        check_packet_id(packet_id)
+        check_sha256(sha256)
+        if type(length) is not int or length < 1:
+            raise malformed(
+                "«length» phải là số nguyên dương", "'length' must be a positive integer"
+            )
+        if length > protocol.MAX_PACKET:
+            raise PacketRefusedError(
+                "too_large",
+                f"Gói quá lớn ({length:,} byte, tối đa {protocol.MAX_PACKET:,}).",
+                f"The packet is too large ({length:,} bytes, at most {protocol.MAX_PACKET:,}).",
+                authentic=True,
+                remember=False,
+                status=protocol.ERRORS["too_large"],
+            )
+        for _attempt in range(3):
+            try:
+                return self._open_upload(station_id, packet_id, length, sha256)
+            except IntegrityError:
+                continue  # a concurrent POST created the row first (PostgreSQL): read it back
+        raise ReceiverError(
+            "busy", "Máy nhận đang bận, hãy thử lại.", "The receiver is busy; retry.", status=503
+        )
+
+    def _open_upload(
+        self, station_id: str, packet_id: str, length: int, sha256: str
+    ) -> UploadState | Accepted:
+        now = self.now()
+        with self.store.write() as s:
+            held_row = s.get(PacketRow, packet_id)
+            if held_row is not None:
+                held = _held(held_row)
+            else:
+                refusal = self._remembered(s, packet_id, station_id, sha256)
+                if refusal is not None:
+                    raise refusal
+                up = s.get(UploadRow, packet_id)
+                if up is not None:
+                    if up.station_id != station_id or (up.sha256, up.length) != (sha256, length):
+                        raise _replayed(
+                            "một lần tải lên khác đang dùng mã gói này",
+                            "another upload uses this packet id",
+                            authentic=True,
+                        )
+                    size = self.store.partial_size(up.temp_path)
+                    if size is None or size < up.offset:
+                        # Data lost under the receiver (restored backup, wiped folder): restart.
+                        log.warning("upload %s: partial file lost, restarting at 0", packet_id)
+                        self.store.create_partial(up.temp_path)
+                        self.store.reset_offset(s, packet_id, up.offset, now)
+                        return UploadState(packet_id, up.length, 0)
+                    return UploadState(packet_id, up.length, up.offset)
+                temp = self.store.partial_name(packet_id)
+                s.add(
+                    UploadRow(
+                        packet_id=packet_id,
+                        station_id=station_id,
+                        length=length,
+                        offset=0,
+                        sha256=sha256,
+                        created_at=now,
+                        updated_at=now,
+                        temp_path=temp,
+                    )
+                )
+                s.flush()  # takes the primary key: a concurrent creator waits or fails here
+                self.store.create_partial(temp)
+                return UploadState(packet_id, length, 0)
+        return self._answer_held(held, station_id, sha256)
+
+    def _answer_held(self, held: _Held, station_id: str, sha256: str) -> Accepted:
+        if held.station_id != station_id:
+            log.warning(
+                "station %s announced packet %s of another station", station_id, held.packet_id
+            )
+            raise _replayed(
+                "mã gói này thuộc về một trạm khác",
+                "this packet id belongs to another station",
+                authentic=True,
+            )
+        if held.sha256 != sha256:
+            log.warning("packet %s announced again with another hash", held.packet_id)
+            raise _replayed(
+                "máy nhận đã giữ một gói khác với cùng mã gói",
+                "the receiver holds another packet with the same packet id",
+                authentic=True,
+            )
+        return Accepted(self._duplicate_receipt(held), duplicate=True)
+
+    def _remembered(
+        self, s: Session, packet_id: str, station_id: str, sha256: str
+    ) -> PacketRefusedError | None:
+        row = s.scalars(
+            select(RefusalRow)
+            .where(
+                RefusalRow.packet_id == packet_id,
+                RefusalRow.station_id == station_id,
+                RefusalRow.sha256 == sha256,
+                RefusalRow.remember.is_(True),
+            )
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return PacketRefusedError(row.code, row.vi, row.en, authentic=True, remember=False)
+
+    def upload_state(self, station_id: str, packet_id: str) -> UploadState:
+        """``HEAD``: the offset; a finished upload reports ``offset == length``."""
+        check_packet_id(packet_id)
+        with self.store.read() as s:
+            up = s.get(UploadRow, packet_id)
+            if up is not None and up.station_id == station_id:
+                return UploadState(packet_id, up.length, up.offset)
+            held = s.get(PacketRow, packet_id)
+            if held is not None and held.station_id == station_id:
+                return UploadState(packet_id, held.size, held.size)
+        raise not_found()
+
+    def write_chunk(
+        self, station_id: str, packet_id: str, offset: int, chunk: bytes
+    ) -> UploadState | Accepted:
+        """``PATCH``: write ``chunk`` at ``offset``; the receipt when it completes the packet."""
+        check_packet_id(packet_id)
+        with self.store.read() as s:
+            up = s.get(UploadRow, packet_id)
+            mine = up is not None and up.station_id == station_id
+        if up is None or not mine:
+            self._raise_gone(station_id, packet_id, offset)
+        if offset != up.offset:
+            raise offset_mismatch(up.offset, offset)
+        end = offset + len(chunk)
+        if end > up.length:
+            raise ReceiverError(
+                "too_large",
+                f"Đoạn dữ liệu vượt quá độ dài đã khai báo ({up.length:,} byte).",
+                f"The chunk goes past the announced length ({up.length:,} bytes).",
+            )
+        if not chunk:
+            return UploadState(packet_id, up.length, offset)
+        size = self.store.partial_size(up.temp_path)
+        if size is None or size < offset:  # finished or refused meanwhile, or bytes lost
+            self._recover_lost_partial(station_id, packet_id, offset)
+        try:
+            self.store.write_at(up.temp_path, offset, chunk)
+        except FileNotFoundError:  # finished or refused meanwhile
+            self._recover_lost_partial(station_id, packet_id, offset)
+        if end < up.length:
+            with self.store.write() as s:
+                moved = self.store.advance_offset(s, packet_id, offset, end, self.now())
+            if not moved:
+                self._raise_gone(station_id, packet_id, offset)
+            return UploadState(packet_id, up.length, end)
+        data = self.store.read_partial(up.temp_path, up.length)
+        try:
+            accepted = self.accept(
+                data,
+                station_id=station_id,
+                expect=Expect(packet_id, up.sha256, authentic=True),
+                via="http",
+                cas=_Cas(packet_id, offset),
+            )
+        except PacketRefusedError:
+            self.store.remove(up.temp_path)
+            raise
+        except _CasLostError:
+            with self.store.read() as s:
+                row = s.get(PacketRow, packet_id)
+                held = _held(row) if row is not None else None
+            if held is not None:
+                return self._answer_held(held, station_id, up.sha256)
+            self._raise_gone(station_id, packet_id, offset)
+        self.store.remove(up.temp_path)
+        return accepted
+
+    def _recover_lost_partial(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
+        """The partial file is gone or short. If the upload row is gone too, the upload ended;
+        otherwise bytes were lost under the receiver (wiped or restored data folder): the file
+        is shorter than the offset committed after its fsync. Start again at 0."""
+        with self.store.write() as s:
+            up = s.get(UploadRow, packet_id)
+            size = self.store.partial_size(up.temp_path) if up is not None else None
+            lost = up is not None and up.station_id == station_id
+            if up is not None and lost and (size is None or size < up.offset):
+                log.warning("upload %s: partial file lost, restarting at 0", packet_id)
+                self.store.create_partial(up.temp_path)
+                self.store.reset_offset(s, packet_id, up.offset, self.now())
+            else:
+                lost = False
+        if lost:
+            raise offset_mismatch(0, offset)
+        self._raise_gone(station_id, packet_id, offset)
+
+    def expire_uploads(self, older_than: str) -> int:
+        """Forget uploads not touched since ``older_than`` (ISO time); how many were dropped.
+
+        A station that comes back later simply starts that packet again from offset 0.
+        """
+        with self.store.write() as s:
+            rows = s.scalars(select(UploadRow).where(UploadRow.updated_at < older_than)).all()
+            stale = [(r.packet_id, r.updated_at, r.temp_path) for r in rows]
+            for packet_id, updated_at, _ in stale:
+                s.execute(
+                    delete(UploadRow)
+                    .where(UploadRow.packet_id == packet_id, UploadRow.updated_at == updated_at)
+                    .execution_options(synchronize_session=False)
+                )
+        for _, _, temp in stale:
+            self.store.remove(temp)
+        return len(stale)
+
+    def _raise_gone(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
+        """The upload moved on or ended under this request: say where it stands."""
+        with self.store.read() as s:
+            up = s.get(UploadRow, packet_id)
+            if up is not None and up.station_id == station_id:
+                raise offset_mismatch(up.offset, offset)
+            held = s.get(PacketRow, packet_id)
+            if held is not None and held.station_id == station_id:
+                raise offset_mismatch(held.size, offset)  # complete: POST again for the receipt
+        raise not_found()
+
+    # --- accepting a packet (HTTP and USB) ----------------------------------------------------
+
+    def accept(
+        self,
+        data: bytes,
+        *,
+        station_id: str | None,
+        expect: Expect,
+        via: str,
+        cas: _Cas | None = None,
+    ) -> Accepted:
+        """Verify, deduplicate and store a whole packet; its receipt, or ``PacketRefusedError``.
+
+        ``station_id``: the station the bytes came from, when known (the authenticated station
+        of an HTTP upload, the station of a signed USB manifest); ``None`` takes the station the
+        header names (its registered key is checked all the same).
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        ctx = _Context(
+            packet_id=expect.packet_id or "", station_id=station_id, authentic=expect.authentic
+        )
+        try:
+            return self._accept(data, sha, ctx, expect, via, cas)
+        except PacketRefusedError as refusal:
+            self._record_refusal(refusal, ctx, sha, via, cas)
+            raise
+
+    def _accept(
+        self, data: bytes, sha: str, ctx: _Context, expect: Expect, via: str, cas: _Cas | None
+    ) -> Accepted:
+        if len(data) > protocol.MAX_PACKET:
+            _refuse(
+                "too_large",
+                f"Gói quá lớn ({len(data):,} byte).",
+                f"The packet is too large ({len(data):,} bytes).",
+                ctx,
+            )
+        if expect.sha256 is not None and sha != expect.sha256:
+            _refuse(
+                "hash_mismatch",
+                "Mã băm SHA-256 của dữ liệu nhận được khác với mã đã khai báo.",
+                "The SHA-256 of the bytes received differs from the one announced.",
+                ctx,
+                remember=False,  # about the transfer, not the packet: a new upload may succeed
+            )
+        try:
+            header = packet.read_header(data)
+        except packet.PacketError as exc:
+            _refuse(exc.code, exc.vi, exc.en, ctx)
+        if expect.packet_id is not None and header.packet_id != expect.packet_id:
+            _refuse(
+                "malformed",
+                f"Phần đầu gói ghi mã gói {header.packet_id}, khác mã đã khai báo.",
+                f"The packet header names packet {header.packet_id}, not the one announced.",
+                ctx,
+            )
+        ctx.packet_id = header.packet_id
+        if ctx.station_id is not None and header.station_id != ctx.station_id:
+            _refuse(
+                "wrong_station",
+                f"Gói ghi trạm «{header.station_id}», nhưng được gửi từ trạm «{ctx.station_id}».",
+                f"The packet names station '{header.station_id}' but came from '{ctx.station_id}'.",
+                ctx,
+            )
+        ctx.station_id = header.station_id
+        try:
+            station_public = self.station_key(header.station_id)
+        except ReceiverError as exc:
+            _refuse(exc.code, exc.vi, exc.en, ctx, remember=False)
+
+        with self.store.read() as s:
+            row = s.get(PacketRow, header.packet_id)
+            held = _held(row) if row is not None else None
+        if held is not None:
+            if held.station_id == header.station_id and held.sha256 == sha:
+                self._drop_finished_upload(cas)
+                return Accepted(self._duplicate_receipt(held), duplicate=True)
+            log.warning("packet %s received again with other bytes", header.packet_id)
+            raise _replayed(
+                "máy nhận đã giữ một gói khác với cùng mã gói",
+                "the receiver holds another packet with the same packet id",
+                authentic=ctx.authentic,
+                status=422,
+            )
+
+        try:
+            packet.verify_outer(data, station_public)
+        except packet.PacketError as exc:
+            _refuse(exc.code, exc.vi, exc.en, ctx)
+        ctx.authentic = True  # from here on the bytes are the station's own
+        receiver_key = self.keys.for_key_id(header.key_id)
+        if receiver_key is None:
+            _refuse(
+                "decrypt_failed",
+                f"Máy nhận không có khóa giải mã «{header.key_id}» mà gói được niêm phong cho.",
+                f"The receiver does not hold the key '{header.key_id}' the packet is sealed to.",
+                ctx,
+                remember=False,  # loading an older key generation lifts it
+            )
+        try:
+            opened = packet.open_packet(
+                data, receiver_key=receiver_key, station_public_key=station_public
+            )
+        except packet.PacketError as exc:
+            _refuse(exc.code, exc.vi, exc.en, ctx)
+        dossier = opened.manifest["dossier"]
+        dossier_id: str = dossier["id"]
+        number: str = dossier["number"]
+        self._check_dossier_free(dossier_id, header.packet_id)
+        return self._store(data, sha, header, dossier_id, number, via, cas, ctx)
+
+    def _check_dossier_free(self, dossier_id: str, packet_id: str) -> None:
+        with self.store.read() as s:
+            live = s.scalars(
+                select(PacketRow.packet_id).where(PacketRow.live_dossier_id == dossier_id)
+            ).first()
+        if live is not None and live != packet_id:
+            raise _replayed(
+                f"hồ sơ {dossier_id} đã có gói {live} được nhận; chỉ gửi lại được sau khi gói đó "
+                "bị trả về",
+                f"dossier {dossier_id} already has accepted packet {live}; a new packet is taken "
+                "only after that one is rejected",
+                authentic=True,
+                status=422,
+            )
+
+    def _store(
+        self,
+        data: bytes,
+        sha: str,
+        header: packet.Header,
+        dossier_id: str,
+        number: str,
+        via: str,
+        cas: _Cas | None,
+        ctx: _Context,
+    ) -> Accepted:
+        now = self.now()
+        receipt = protocol.make_receipt(
+            self.keys.signing_key,
+            packet_id=header.packet_id,
+            sha256=sha,
+            station_id=header.station_id,
+            dossier_id=dossier_id,
+            number=number,
+            received_at=now,
+            status=ACCEPTED,
+        )
+        blob = self.store.write_blob(sha, data)  # content-addressed: a retry rewrites the same
+        ctx.blob = blob
+        try:
+            with self.store.write() as s:
+                if cas is not None:
+                    gone = s.execute(
+                        delete(UploadRow)
+                        .where(UploadRow.packet_id == cas.packet_id, UploadRow.offset == cas.offset)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if getattr(gone, "rowcount", 0) != 1:
+                        raise _CasLostError
+                s.add(
+                    PacketRow(
+                        packet_id=header.packet_id,
+                        station_id=header.station_id,
+                        dossier_id=dossier_id,
+                        live_dossier_id=dossier_id,
+                        number=number,
+                        sha256=sha,
+                        size=len(data),
+                        blob_path=blob,
+                        key_id=header.key_id,
+                        sealed_at=header.sealed_at,
+                        received_at=now,
+                        via=via,
+                        status=ACCEPTED,
+                        reason=None,
+                        parts_to_recapture=None,
+                        status_at=now,
+                    )
+                )
+                s.flush()  # the packet row first: the receipt's foreign key points at it
+                s.add(
+                    ReceiptRow(
+                        packet_id=header.packet_id,
+                        receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
+                    )
+                )
+        except IntegrityError:
+            return self._after_conflict(sha, header, dossier_id, cas)
+        log.info(
+            "accepted packet %s of station %s (dossier %s, %d bytes, via %s)",
+            header.packet_id,
+            header.station_id,
+            dossier_id,
+            len(data),
+            via,
+        )
+        return Accepted(receipt, duplicate=False)
+
+    def _after_conflict(
+        self, sha: str, header: packet.Header, dossier_id: str, cas: _Cas | None
+    ) -> Accepted:
+        """A concurrent request stored this packet, or another one of the dossier, first."""
+        with self.store.read() as s:
+            row = s.get(PacketRow, header.packet_id)
+            held = _held(row) if row is not None else None
+        if held is not None and held.sha256 == sha and held.station_id == header.station_id:
+            self._drop_finished_upload(cas)
+            return Accepted(self._duplicate_receipt(held), duplicate=True)
+        self._check_dossier_free(dossier_id, header.packet_id)
+        raise _replayed(
+            "máy nhận đã giữ một gói khác với cùng mã gói hoặc cùng nội dung",
+            "the receiver holds another packet with the same packet id or content",
+            authentic=True,
+            status=422,
+        )
+
+    def _drop_finished_upload(self, cas: _Cas | None) -> None:
+        if cas is None:
+            return
+        with self.store.write() as s:
+            s.execute(
+                delete(UploadRow)
+                .where(UploadRow.packet_id == cas.packet_id)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _record_refusal(
+        self, refusal: PacketRefusedError, ctx: _Context, sha: str, via: str, cas: _Cas | None
+    ) -> None:
+        log.warning(
+            "refused packet %s of station %s via %s: %s (%s)",
+            ctx.packet_id or "?",
+            ctx.station_id or "?",
+            via,
+            refusal.code,
+            refusal.en,
+        )
+        with self.store.write() as s:
+            s.add(
+                RefusalRow(
+                    packet_id=ctx.packet_id[:64],
+                    station_id=ctx.station_id,
+                    sha256=sha,
+                    code=refusal.code,
+                    vi=refusal.vi,
+                    en=refusal.en,
+                    remember=refusal.remember and refusal.authentic,
+                    via=via,
+                    at=self.now(),
+                )
+            )
+            if cas is not None:
+                s.execute(
+                    delete(UploadRow)
+                    .where(UploadRow.packet_id == cas.packet_id, UploadRow.offset == cas.offset)
+                    .execution_options(synchronize_session=False)
+                )
+            orphan = ctx.blob is not None and (
+                s.scalars(select(PacketRow.packet_id).where(PacketRow.sha256 == sha)).first()
+                is None
+            )
+        if orphan and ctx.blob is not None:
+            self.store.remove(ctx.blob)
+
+    def _duplicate_receipt(self, held: _Held) -> protocol.Receipt:
+        return protocol.make_receipt(
+            self.keys.signing_key,
+            packet_id=held.packet_id,
+            sha256=held.sha256,
+            station_id=held.station_id,
+            dossier_id=held.dossier_id,
+            number=held.number,
+            received_at=held.received_at,
+            status="duplicate",
+        )
+
+    # --- receipts, statuses -----------------------------------------------------------------
+
+    def receipt(self, station_id: str, packet_id: str) -> protocol.Receipt:
+        """The receipt signed at acceptance; ``not_found`` unless this station's packet is held."""
+        check_packet_id(packet_id)
+        with self.store.read() as s:
+            row = s.get(PacketRow, packet_id)
+            if row is None or row.station_id != station_id:
+                raise not_found()
+            stored = s.get(ReceiptRow, packet_id)
+            if stored is None:  # pragma: no cover - written in the same transaction
+                raise not_found()
+            return protocol.Receipt.from_json(json.loads(stored.receipt))
+
+    def statuses(self, station_id: str, packet_ids: object) -> dict[str, dict[str, Any]]:
+        """``POST /v1/status``: each asked packet's processing status (this station's only)."""
+        if not isinstance(packet_ids, list) or len(packet_ids) > MAX_STATUS_IDS:
+            raise malformed(
+                f"«packet_ids» phải là danh sách tối đa {MAX_STATUS_IDS} mã gói",
+                f"'packet_ids' must be a list of at most {MAX_STATUS_IDS} packet ids",
+            )
+        ids = sorted({check_packet_id(p) for p in packet_ids})
+        out: dict[str, dict[str, Any]] = {
+            p: {"status": "unknown", "reason": None, "parts": [], "updated_at": None} for p in ids
+        }
+        if not ids:
+            return out
+        with self.store.read() as s:
+            rows = s.scalars(
+                select(PacketRow).where(
+                    PacketRow.packet_id.in_(ids), PacketRow.station_id == station_id
+                )
+            ).all()
+            for row in rows:
+                out[row.packet_id] = {
+                    "status": row.status,
+                    "reason": row.reason,
+                    "parts": json.loads(row.parts_to_recapture or "[]"),
+                    "updated_at": row.status_at,
+                }
+        return out
+
+    # --- administration ---------------------------------------------------------------------
+
+    def mark_rejected(self, packet_id: str, reason: str, parts: list[str]) -> None:
+        """The central office sends the dossier back: the station recaptures ``parts``.
+
+        The dossier may then be sealed again: its new packet is accepted.
+        """
+        check_packet_id(packet_id)
+        reason = reason.strip()
+        if not 0 < len(reason) <= MAX_REASON_CHARS:
+            raise ReceiverError(
+                "invalid_input",
+                f"Lý do trả hồ sơ phải có từ 1 đến {MAX_REASON_CHARS} ký tự.",
+                f"The rejection reason must have 1 to {MAX_REASON_CHARS} characters.",
+                status=400,
+            )
+        for part in parts:
+            if not PART_RE.fullmatch(part):
+                raise ReceiverError(
+                    "invalid_input",
+                    f"Thành phần «{part}» không hợp lệ (dạng: face, fingerprint/left_index).",
+                    f"Part '{part}' is invalid (form: face, fingerprint/left_index).",
+                    status=400,
+                )
+        self._set_status(packet_id, REJECTED, reason, sorted(set(parts)))
+
+    def mark_card_printed(self, packet_id: str) -> None:
+        check_packet_id(packet_id)
+        self._set_status(packet_id, CARD_PRINTED, None, None)
+
+    def _set_status(
+        self, packet_id: str, status: str, reason: str | None, parts: list[str] | None
+    ) -> None:
+        allowed = {REJECTED: (ACCEPTED, REJECTED), CARD_PRINTED: (ACCEPTED, CARD_PRINTED)}
+        with self.store.write() as s:
+            row = s.get(PacketRow, packet_id)
+            if row is None:
+                raise not_found()
+            if row.status not in allowed[status]:
+                raise ReceiverError(
+                    "illegal_transition",
+                    f"Gói {packet_id} đang ở trạng thái «{row.status}», không chuyển sang "
+                    f"«{status}» được.",
+                    f"Packet {packet_id} is '{row.status}' and cannot become '{status}'.",
+                    status=409,
+                )
+            row.status = status
+            row.reason = reason
+            row.parts_to_recapture = json.dumps(parts) if parts is not None else None
+            row.live_dossier_id = row.dossier_id if status in LIVE_STATUSES else None
+            row.status_at = self.now()
+
+    def open_stored(self, packet_id: str) -> packet.Opened:
+        """Open a held packet again from its blob (for the central processing downstream)."""
+        check_packet_id(packet_id)
+        with self.store.read() as s:
+            row = s.get(PacketRow, packet_id)
+            if row is None:
+                raise not_found()
+            blob, key_id, station_id = row.blob_path, row.key_id, row.station_id
+            public = crypto.b64d(s.get_one(StationRow, station_id).public_key)
+        key = self.keys.for_key_id(key_id)
+        if key is None:
+            raise ReceiverError(
+                "decrypt_failed",
+                f"Thiếu khóa giải mã «{key_id}».",
+                f"The decryption key '{key_id}' is not loaded.",
+                status=500,
+            )
+        return packet.open_packet(
+            self.store.read_blob(blob), receiver_key=key, station_public_key=public
+        )

@@ -1,0 +1,176 @@
+"""The same receiver on PostgreSQL (optional: needs psycopg and a local PostgreSQL installation).
+
+A throw-away cluster is started on loopback in a temporary folder for the session (as the
+``postgres`` user when the tests run as root, since PostgreSQL refuses to run as root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sync import protocol
+from sync.receiver.app import create_app
+from sync.receiver.core import Receiver
+from sync.receiver.server import BackgroundServer
+from sync.receiver.store import ReceiverStore
+from sync.receiver.usb import import_usb
+
+from .conftest import StationClient, make_station, seal_packet, verified_receipt, write_export
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for version in ("17", "16", "15", "14"):
+        candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL is not installed")
+    if os.geteuid() == 0 and not shutil.which("runuser"):
+        pytest.skip("running as root without runuser")
+    root = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    data = root / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    try:
+        subprocess.run(
+            _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "receiver", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+        )
+        opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+    except (subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"cannot start PostgreSQL: {exc}")
+    try:
+        yield f"receiver@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_receiver(postgres_server: str, tmp_path: Path, keys) -> Iterator[Receiver]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"postgresql://{postgres_server}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    store = ReceiverStore(tmp_path / "data", f"postgresql+psycopg://{postgres_server}/{name}")
+    assert store.dialect == "postgresql"
+    r = Receiver(store, keys)
+    yield r
+    store.close()
+
+
+def test_upload_resume_dedup_and_status_on_postgresql(pg_receiver, keys, receiver_public):
+    receiver = pg_receiver
+    station = make_station("PG-001")
+    receiver.register_station(station.registration())
+    sealed = seal_packet(station, receiver_public, size=60_000)
+    with BackgroundServer(create_app(receiver)) as srv:
+        c = StationClient(srv.url, station)
+        r = c.upload(sealed, stop_after_chunks=2)
+        assert r.status_code == 204
+        c2 = StationClient(srv.url, station)
+        final = c2.upload(sealed)
+        assert final.status_code == 200
+        verified_receipt(final, keys, sealed, station)
+        assert c.sent + c2.sent == sealed.size
+        assert c.create(sealed).json()["receipt"]["status"] == "duplicate"
+
+        dossier_id = receiver.open_stored(sealed.packet_id).manifest["dossier"]["id"]
+        second = seal_packet(station, receiver_public, dossier_id=dossier_id, size=3_000)
+        r = c.upload(second)
+        assert (r.status_code, r.json()["error"]) == (422, "replayed")
+        receiver.mark_rejected(sealed.packet_id, "Ảnh mờ", ["face"])
+        assert c.upload(seal_packet(station, receiver_public, dossier_id=dossier_id)).is_success
+        st = c.status([sealed.packet_id])
+        assert st.json()["statuses"][sealed.packet_id]["parts"] == ["face"]
+        c.close()
+        c2.close()
+
+
+def test_concurrent_requests_on_postgresql(pg_receiver, keys, receiver_public, tmp_path):
+    receiver = pg_receiver
+    station = make_station("PG-002")
+    receiver.register_station(station.registration())
+    sealed = seal_packet(station, receiver_public, size=40_000)
+    with BackgroundServer(create_app(receiver)) as srv:
+        clients = [StationClient(srv.url, station, chunk=8192) for _ in range(3)]
+        # Three stations' retries announce the same new upload at once: one row, offset 0.
+        answers: list = []
+        threads = [
+            threading.Thread(target=lambda c=c: answers.append(c.create(sealed))) for c in clients
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(a.status_code for a in answers) == [201, 201, 201]
+        offset = 0
+        while offset < sealed.size:
+            chunk = sealed.data[offset : offset + 8192]
+            results: list = []
+            threads = [
+                threading.Thread(
+                    target=lambda c=c, ch=chunk, at=offset, out=results: out.append(
+                        c.patch(sealed.packet_id, at, ch)
+                    )
+                )
+                for c in clients
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            codes = sorted(r.status_code for r in results)
+            if 200 in codes:
+                break
+            assert codes == [204, 409, 409]
+            offset += len(chunk)
+        head = clients[0].head(sealed.packet_id)
+        assert head.headers[protocol.H_OFFSET] == str(sealed.size)
+        for c in clients:
+            c.close()
+    assert receiver.store.read_blob(receiver.store.blob_name(sealed.sha256)) == sealed.data
+    export = tmp_path / "usb"
+    write_export(export, station, [sealed])
+    assert import_usb(receiver, export, tmp_path / "out").counts() == {"duplicate": 1}
