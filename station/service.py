@@ -1143,6 +1143,38 @@ class StationService:
             st.settings_json = json.dumps(settings)
             audit.append(s, now, admin.operator_id, "settings.receiver_url", "", {"url": url})
 
+    def set_sync_settings(
+        self, *, bandwidth_cap_bps: int | None = None, retention_days: int | None = None
+    ) -> None:
+        """Bandwidth cap for uploads (bytes/s, 0 = none) and days to keep receipted packets."""
+        admin = self._require(Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            st = s.execute(select(Station)).scalar_one()
+            settings = json.loads(st.settings_json)
+            for key, value in (
+                ("bandwidth_cap_bps", bandwidth_cap_bps),
+                ("retention_days", retention_days),
+            ):
+                if value is None:
+                    continue
+                if not isinstance(value, int) or value < 0:
+                    raise ValidationError(
+                        f"{key}: phải là số nguyên không âm.",
+                        f"{key}: must be a whole number, zero or more.",
+                        field=key,
+                    )
+                settings[key] = value
+            st.settings_json = json.dumps(settings)
+            audit.append(
+                s,
+                now,
+                admin.operator_id,
+                "settings.sync",
+                "",
+                {"bandwidth_cap_bps": bandwidth_cap_bps, "retention_days": retention_days},
+            )
+
     def signing_key(self) -> bytes:
         """The station's Ed25519 key, for signing requests and exports (never leaves the core
         except to the sync layer in the same process)."""

@@ -14,6 +14,8 @@ import pytest
 
 from station.lifecycle import State
 from station.service import StationService
+from sync import api
+from sync import usb as station_usb
 from sync.receiver.app import create_app
 from sync.receiver.core import Receiver
 from sync.receiver.keys import load_keys
@@ -21,9 +23,6 @@ from sync.receiver.server import BackgroundServer
 from sync.receiver.store import ReceiverStore
 from sync.receiver.usb import import_usb
 from tests.conftest import OP_PW, SUP_PW, capture_all, login, valid_form
-
-api = pytest.importorskip("sync.api")
-station_usb = pytest.importorskip("sync.usb")
 
 
 def sealed_dossier(op: StationService, sup: StationService, name: str) -> tuple[str, str]:
