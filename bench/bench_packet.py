@@ -13,6 +13,7 @@ import os
 import platform
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,19 +22,10 @@ from pathlib import Path
 from station import crypto, packet
 from station.devices import Finger
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import machine
+
 STATION_ID = "0b6a4f4e-2c1d-4e8a-9b7f-5d3c2a1e0f9b"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
 
 
 def realistic_parts(rng: random.Random) -> list[packet.PartInput]:

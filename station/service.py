@@ -563,13 +563,7 @@ class StationService:
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
-            part = s.execute(
-                select(DossierPart).where(
-                    DossierPart.dossier_id == d.id,
-                    DossierPart.kind == part_kind.value,
-                    DossierPart.slot == slot,
-                )
-            ).scalar_one_or_none()
+            part = self._part(s, d.id, part_kind.value, slot)
             if part is None:
                 part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
                 s.add(part)
@@ -800,13 +794,7 @@ class StationService:
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
-            part = s.execute(
-                select(DossierPart).where(
-                    DossierPart.dossier_id == d.id,
-                    DossierPart.kind == kind,
-                    DossierPart.slot == slot,
-                )
-            ).scalar_one_or_none()
+            part = self._part(s, d.id, kind, slot)
             if part is None:
                 return
             s.delete(part)
@@ -815,6 +803,16 @@ class StationService:
             audit.append(
                 s, now, sess.operator_id, "dossier.part_removed", d.id, {"kind": kind, "slot": slot}
             )
+
+    @staticmethod
+    def _part(s: Session, dossier_id: str, kind: str, slot: str) -> DossierPart | None:
+        return s.execute(
+            select(DossierPart).where(
+                DossierPart.dossier_id == dossier_id,
+                DossierPart.kind == kind,
+                DossierPart.slot == slot,
+            )
+        ).scalar_one_or_none()
 
     def _capture_meta(self, d: Dossier) -> dict[str, Any]:
         value = json.loads(d.capture_json or "{}")
@@ -850,13 +848,7 @@ class StationService:
                 d.id,
                 {"key": key, "kind": ek.value},
             )
-            part = s.execute(
-                select(DossierPart).where(
-                    DossierPart.dossier_id == d.id,
-                    DossierPart.kind == kind,
-                    DossierPart.slot == slot,
-                )
-            ).scalar_one_or_none()
+            part = self._part(s, d.id, kind, slot)
             if part is not None:
                 s.delete(part)
 
