@@ -1,0 +1,153 @@
+"""Reading the chip: SELECT the eMRTD application, BAC, then EF.COM, EF.SOD and the data groups
+through secure messaging, each file in READ BINARY chunks sized from its first TLV header."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from station.chip import ChipError, lds, pa
+from station.chip.mrz import AccessKey, Td1
+from station.chip.sm import SecureMessaging, perform_bac
+from station.chip.tlv import read_header
+
+AID = bytes.fromhex("A0000002471001")
+CHUNK = 0xE0
+MAX_FILE = 256 * 1024
+Transmit = Callable[[bytes], bytes]
+
+
+@dataclass
+class ChipData:
+    com: list[int]
+    files: dict[int, bytes]  # data group number -> file bytes
+    sod: bytes
+    dg1: Td1
+    dg13: lds.Dg13 | None
+    faces: list[lds.FaceImage]
+    passive: pa.PassiveAuthResult
+    apdus: int = 0
+    seconds: float = 0.0
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+class _Counter:
+    def __init__(self, transmit: Transmit) -> None:
+        self.transmit = transmit
+        self.count = 0
+
+    def __call__(self, apdu: bytes) -> bytes:
+        self.count += 1
+        return self.transmit(apdu)
+
+
+def _sw_error(what: str, sw: int) -> ChipError:
+    return ChipError(
+        f"Chip từ chối {what} (SW {sw:04X}).",
+        f"The chip refused {what} (SW {sw:04X}).",
+        field="chip",
+    )
+
+
+def select_application(transmit: Transmit) -> None:
+    resp = transmit(bytes.fromhex("00A4040C07") + AID)
+    sw = int.from_bytes(resp[-2:], "big")
+    if sw != 0x9000:
+        raise ChipError(
+            f"Thẻ không có ứng dụng eMRTD (SW {sw:04X}): không phải thẻ căn cước gắn chip?",
+            f"The card has no eMRTD application (SW {sw:04X}): not a chip ID card?",
+            field="chip",
+        )
+
+
+class Session:
+    """Secure-messaging commands over a transmit function."""
+
+    def __init__(self, transmit: Transmit, sm: SecureMessaging) -> None:
+        self.transmit = transmit
+        self.sm = sm
+
+    def command(
+        self, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None
+    ) -> tuple[bytes, int]:
+        return self.sm.unwrap(self.transmit(self.sm.wrap(0x00, ins, p1, p2, data, le)))
+
+    def select_file(self, fid: int) -> bool:
+        _data, sw = self.command(0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
+        if sw == 0x6A82:
+            return False
+        if sw != 0x9000:
+            raise _sw_error(f"SELECT {fid:04X}", sw)
+        return True
+
+    def read_binary(self, offset: int, length: int) -> bytes:
+        data, sw = self.command(0xB0, offset >> 8, offset & 0xFF, le=length)
+        if sw not in (0x9000, 0x6282) or (not data and length):
+            raise _sw_error(f"READ BINARY tại {offset}", sw)
+        return data
+
+    def read_file(self, fid: int) -> bytes | None:
+        """The whole file, or None when it does not exist."""
+        if not self.select_file(fid):
+            return None
+        head = self.read_binary(0, 8)
+        _tag, _c, length, hlen = read_header(head)
+        total = hlen + length
+        if total > MAX_FILE:
+            raise ChipError(f"Tệp {fid:04X} quá lớn.", f"File {fid:04X} is too large.")
+        out = bytearray(head[:total])
+        while len(out) < total:
+            part = self.read_binary(len(out), min(CHUNK, total - len(out)))
+            out += part
+        return bytes(out[:total])
+
+
+def read_chip(
+    transmit: Transmit,
+    key: AccessKey,
+    csca_paths: list[Path] | None = None,
+    groups: tuple[int, ...] = (1, 2, 13, 14, 15),
+) -> ChipData:
+    """Read and check a card: BAC (one attempt), every listed data group, passive authentication."""
+    counter = _Counter(transmit)
+    start = time.monotonic()
+    select_application(counter)
+    session = Session(counter, perform_bac(counter, key.mrz_information()))
+    com_bytes = session.read_file(lds.EF_COM[0])
+    if com_bytes is None:
+        raise ChipError("Chip không có EF.COM.", "The chip has no EF.COM.")
+    com = lds.parse_com(com_bytes)
+    sod = session.read_file(lds.EF_SOD[0])
+    if sod is None:
+        raise ChipError("Chip không có EF.SOD.", "The chip has no EF.SOD.")
+    files: dict[int, bytes] = {}
+    skipped: dict[int, str] = {}
+    for number in groups:
+        if number not in com:
+            continue
+        fid = lds.DATA_GROUPS[number][0]
+        data = session.read_file(fid)
+        if data is None:
+            skipped[number] = "not found"
+        else:
+            files[number] = data
+    if 1 not in files:
+        raise ChipError("Chip không có DG1.", "The chip has no DG1.")
+    passive = pa.verify(sod, files, csca_paths)
+    dg1 = lds.parse_dg1(files[1])
+    dg13 = lds.parse_dg13(files[13]) if 13 in files else None
+    faces = lds.parse_dg2(files[2]) if 2 in files else []
+    return ChipData(
+        com=com,
+        files=files,
+        sod=sod,
+        dg1=dg1,
+        dg13=dg13,
+        faces=faces,
+        passive=passive,
+        apdus=counter.count,
+        seconds=time.monotonic() - start,
+        skipped=skipped,
+    )

@@ -1,0 +1,397 @@
+"""A virtual Vietnamese chip ID card for tests: ICAO 9303 eMRTD with BAC and secure messaging,
+reached by pcscd through vsmartcard's vpcd driver (TCP port 35963).
+
+vpcd protocol: each message is a 2-byte big-endian length, then the bytes. From vpcd: 0x00 power
+off, 0x01 power on, 0x02 reset, 0x04 get ATR (answered with the ATR), otherwise a command APDU
+(answered with the response APDU). Closing the socket is a card removal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from asn1crypto import algos, cms, core, x509  # type: ignore[import-untyped]
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from station.chip import ChipError
+from station.chip.lds import DG13_OID
+from station.chip.mrz import AccessKey, build_td1
+from station.chip.pa import LDS_SECURITY_OBJECT, DataGroupHash, LdsSecurityObject
+from station.chip.sm import SecureMessaging, bac_keys, decrypt, derive_key, encrypt, pad, retail_mac
+from station.chip.tlv import encode
+
+VPCD_PORT = 35963
+ATR = bytes.fromhex("3B8880014241434B00000000E1")  # any valid T=1 ATR
+AID = bytes.fromhex("A0000002471001")
+
+
+@dataclass
+class Person:
+    id_number: str = "001089012345"
+    full_name: str = "Nguyễn Văn An"
+    mrz_surname: str = "NGUYEN"
+    mrz_given: str = "VAN AN"
+    dob: str = "890215"  # YYMMDD
+    dob_text: str = "15/02/1989"
+    sex: str = "M"
+    sex_text: str = "Nam"
+    expiry: str = "340215"
+    issue_text: str = "10/05/2021"
+    expiry_text: str = "15/02/2034"
+    hometown: str = "Xã Nam Đồng, Huyện Nam Sách, Tỉnh Hải Dương"
+    residence: str = "Số 12 Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Thành phố Hà Nội"
+    ethnic: str = "Kinh"
+    religion: str = "Không"
+    nationality: str = "Việt Nam"
+    marks: str = "Nốt ruồi C:1cm trên trước đầu mày trái"
+    father: str = "Nguyễn Văn Bình"
+    mother: str = "Trần Thị Cúc"
+    spouse: str = ""
+
+    @property
+    def document_number(self) -> str:
+        return self.id_number[3:]
+
+    def access_key(self) -> AccessKey:
+        return AccessKey.make(self.id_number, self.dob, self.expiry)
+
+
+def face_jpeg(target: int = 20_000) -> bytes:
+    """The scikit-image astronaut, cropped to the face and JPEG-encoded to about ``target``."""
+    import cv2
+    from skimage import data
+
+    img = cv2.cvtColor(
+        data.astronaut()[  # type: ignore[no-untyped-call]
+            0:300, 100:340
+        ],
+        cv2.COLOR_RGB2BGR,
+    )
+    img = cv2.resize(img, (300, 400))
+    best = b""
+    for q in range(95, 10, -5):
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
+        assert ok
+        best = buf.tobytes()
+        if len(best) <= target:
+            break
+    return best
+
+
+def _utf8(text: str) -> bytes:
+    return encode(0x0C, text.encode("utf-8"))
+
+
+def _int(n: int) -> bytes:
+    return encode(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big"))
+
+
+def build_dg13(p: Person) -> bytes:
+    fields: list[bytes] = []
+    simple = {1: p.id_number, 2: p.full_name, 3: p.dob_text, 4: p.sex_text, 5: p.nationality,
+              6: p.ethnic, 7: p.religion, 8: p.hometown, 9: p.residence, 10: p.marks,
+              11: p.issue_text, 12: p.expiry_text}  # fmt: skip
+    for n, text in simple.items():
+        fields.append(encode(0x30, _int(n) + _utf8(text)))
+    parents = encode(0x30, _utf8(p.father)) + encode(0x30, _utf8(p.mother))
+    fields.append(encode(0x30, _int(13) + parents))
+    fields.append(encode(0x30, _int(14) + _utf8(p.spouse)))
+    fields.append(encode(0x30, _int(15) + encode(0x04, b"\x01\x02\x03")))  # unknown: kept raw
+    oid = core.ObjectIdentifier(DG13_OID).dump()
+    body = _int(1) + oid + encode(0x31, b"".join(fields))
+    return encode(0x6D, encode(0x30, body))
+
+
+def build_dg2(jpeg: bytes) -> bytes:
+    # ISO/IEC 19794-5 facial record: general header, one facial info block, image info, image
+    record_len = 14 + 20 + 12 + len(jpeg)
+    header = b"FAC\x00" + b"010\x00" + record_len.to_bytes(4, "big") + b"\x00\x01"
+    facial = (20 + 12 + len(jpeg)).to_bytes(4, "big") + bytes(16)
+    image_info = b"\x01\x01" + (240).to_bytes(2, "big") + (320).to_bytes(2, "big") + bytes(6)
+    bdb = encode(0x5F2E, header + facial + image_info + jpeg)
+    bhdt = encode(
+        0xA1, encode(0x80, b"\x01\x01") + encode(0x87, b"\x01\x01") + encode(0x88, b"\x00\x08")
+    )
+    template = encode(0x7F60, bhdt + bdb)
+    return encode(0x75, encode(0x7F61, encode(0x02, b"\x01") + template))
+
+
+@dataclass
+class Pki:
+    csca_key: ec.EllipticCurvePrivateKey
+    csca: cx509.Certificate
+    ds_key: rsa.RSAPrivateKey
+    ds: cx509.Certificate
+
+    def csca_pem(self) -> bytes:
+        return self.csca.public_bytes(serialization.Encoding.PEM)
+
+
+def make_pki() -> Pki:
+    now = datetime.now(UTC)
+    csca_key = ec.generate_private_key(ec.SECP256R1())
+    csca_name = cx509.Name([cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                            cx509.NameAttribute(NameOID.COMMON_NAME, "TEST CSCA VN")])  # fmt: skip
+    csca = (
+        cx509.CertificateBuilder().subject_name(csca_name).issuer_name(csca_name)
+        .public_key(csca_key.public_key()).serial_number(1)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+        .add_extension(cx509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(csca_key, hashes.SHA256())
+    )  # fmt: skip
+    ds_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ds_name = cx509.Name([cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                          cx509.NameAttribute(NameOID.COMMON_NAME, "TEST DS VN")])  # fmt: skip
+    ds = (
+        cx509.CertificateBuilder().subject_name(ds_name).issuer_name(csca_name)
+        .public_key(ds_key.public_key()).serial_number(2)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+        .sign(csca_key, hashes.SHA256())
+    )  # fmt: skip
+    return Pki(csca_key, csca, ds_key, ds)
+
+
+def build_sod(groups: dict[int, bytes], pki: Pki) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    lds = LdsSecurityObject({
+        "version": 0,
+        "hash_algorithm": {"algorithm": "sha256"},
+        "data_group_hash_values": [
+            DataGroupHash({"data_group_number": n,
+                           "data_group_hash_value": hashlib.sha256(d).digest()})
+            for n, d in sorted(groups.items())
+        ],
+    })  # fmt: skip
+    econtent = lds.dump()
+    attrs = cms.CMSAttributes([
+        cms.CMSAttribute({"type": "content_type", "values": [LDS_SECURITY_OBJECT]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(econtent).digest()]}),
+    ])  # fmt: skip
+    signature = pki.ds_key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+    ds_cert = x509.Certificate.load(pki.ds.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
+            "issuer": ds_cert.issuer, "serial_number": ds_cert.serial_number})}),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "signed_attrs": attrs,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}),
+        "signature": signature,
+    })  # fmt: skip
+    signed = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+        "encap_content_info": {"content_type": LDS_SECURITY_OBJECT,
+                               "content": core.ParsableOctetString(econtent)},
+        "certificates": [ds_cert],
+        "signer_infos": [signer],
+    })  # fmt: skip
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+    return encode(0x77, info.dump())
+
+
+def build_card(p: Person, pki: Pki, jpeg: bytes, tamper_dg: int | None = None) -> dict[int, bytes]:
+    """file id -> bytes; ``tamper_dg`` alters that group after the SOD was signed."""
+    mrz = build_td1(document_number=p.document_number, id_number=p.id_number,
+                    date_of_birth=p.dob, sex=p.sex, date_of_expiry=p.expiry,
+                    surname=p.mrz_surname, given_names=p.mrz_given)  # fmt: skip
+    dg1 = encode(0x61, encode(0x5F1F, mrz.encode("ascii")))
+    dg15_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    dg15 = encode(
+        0x6F,
+        dg15_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
+    groups = {1: dg1, 2: build_dg2(jpeg), 13: build_dg13(p), 15: dg15}
+    sod = build_sod(groups, pki)
+    if tamper_dg is not None:
+        data = bytearray(groups[tamper_dg])
+        data[-1] ^= 0x01
+        groups[tamper_dg] = bytes(data)
+    com = encode(0x60, encode(0x5F01, b"0107") + encode(0x5F36, b"040000")
+                 + encode(0x5C, bytes([0x61, 0x75, 0x6D, 0x6F])))  # fmt: skip
+    fids = {1: 0x0101, 2: 0x0102, 13: 0x010D, 15: 0x010F}
+    files = {fids[n]: d for n, d in groups.items()}
+    files[0x011E] = com
+    files[0x011D] = sod
+    return files
+
+
+class VirtualCard:
+    """The card's logic: APDU in, response out."""
+
+    def __init__(self, files: dict[int, bytes], key: AccessKey) -> None:
+        self.files = files
+        self.k_enc, self.k_mac = bac_keys(key.mrz_information())
+        self.external_auth_attempts = 0
+        self.apdus = 0
+        self.read_binaries = 0
+        self.reset()
+
+    def reset(self) -> None:
+        self.app = False
+        self.rnd_ic: bytes | None = None
+        self.sm: SecureMessaging | None = None
+        self.current: int | None = None
+
+    def process(self, apdu: bytes) -> bytes:
+        self.apdus += 1
+        try:
+            return self._process(apdu)
+        except ChipError:
+            self.sm = None  # any SM error ends the session, as a real card does
+            return b"\x69\x88"
+
+    def _process(self, apdu: bytes) -> bytes:
+        cla, ins = apdu[0], apdu[1]
+        if cla & 0x0C == 0x0C:
+            if self.sm is None:
+                return b"\x69\x82"
+            header, data, le = self.sm.card_unwrap(apdu)
+            out, sw = self._plain(header[1], header[2], header[3], data, le)
+            return self.sm.card_wrap(out, sw)
+        self.sm = None
+        if ins == 0xA4 and apdu[2] == 0x04:
+            self.app = apdu[5 : 5 + apdu[4]] == AID
+            return b"\x90\x00" if self.app else b"\x6a\x82"
+        if not self.app:
+            return b"\x69\x85"
+        if ins == 0x84:
+            self.rnd_ic = os.urandom(8)
+            return self.rnd_ic + b"\x90\x00"
+        if ins == 0x82:
+            return self._external_authenticate(apdu[5 : 5 + apdu[4]])
+        return b"\x69\x82"  # security status not satisfied
+
+    def _external_authenticate(self, data: bytes) -> bytes:
+        self.external_auth_attempts += 1
+        rnd_ic, self.rnd_ic = self.rnd_ic, None
+        if rnd_ic is None or len(data) != 40:
+            return b"\x69\x85"
+        e_ifd, m_ifd = data[:32], data[32:]
+        if retail_mac(self.k_mac, pad(e_ifd)) != m_ifd:
+            return b"\x63\x00"
+        plain = decrypt(self.k_enc, e_ifd)
+        if plain[8:16] != rnd_ic:
+            return b"\x63\x00"
+        rnd_ifd, k_ifd = plain[:8], plain[16:32]
+        k_ic = os.urandom(16)
+        e_ic = encrypt(self.k_enc, rnd_ic + rnd_ifd + k_ic)
+        seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
+        self.sm = SecureMessaging(
+            derive_key(seed, 1), derive_key(seed, 2), rnd_ic[4:] + rnd_ifd[4:]
+        )
+        return e_ic + retail_mac(self.k_mac, pad(e_ic)) + b"\x90\x00"
+
+    def _plain(self, ins: int, p1: int, p2: int, data: bytes, le: int | None) -> tuple[bytes, int]:
+        if ins == 0xA4 and p1 == 0x02:
+            fid = int.from_bytes(data, "big")
+            if fid not in self.files:
+                return b"", 0x6A82
+            self.current = fid
+            return b"", 0x9000
+        if ins == 0xB0:
+            self.read_binaries += 1
+            if self.current is None:
+                return b"", 0x6986
+            offset = (p1 << 8) | p2
+            content = self.files[self.current]
+            if offset > len(content):
+                return b"", 0x6B00
+            n = 256 if le == 0 or le is None else le
+            return content[offset : offset + n], 0x9000
+        return b"", 0x6D00
+
+
+class VpcdCard:
+    """Connects a :class:`VirtualCard` to vpcd; ``remove()``/``insert()`` pull and put back the
+    card; ``pull_after(n)`` pulls it out at the n-th READ BINARY from now, before answering."""
+
+    def __init__(self, card: VirtualCard, port: int = VPCD_PORT) -> None:
+        self.card = card
+        self.port = port
+        self.pull_after_reads: int | None = None
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self.errors: list[BaseException] = []
+
+    def pull_after(self, reads: int) -> None:
+        self.pull_after_reads = self.card.read_binaries + reads
+
+    def insert(self) -> None:
+        self.card.reset()
+        self._sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock.settimeout(None)
+        self._thread = threading.Thread(target=self._serve, args=(self._sock,), daemon=True)
+        self._thread.start()
+
+    def remove(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _recv(self, sock: socket.socket, n: int) -> bytes | None:
+        buf = io.BytesIO()
+        while buf.tell() < n:
+            # vpcd writes the length and the APDU separately: acknowledge at once, or Nagle on its
+            # side and delayed ACK on ours cost 40 ms per APDU
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            chunk = sock.recv(n - buf.tell())
+            if not chunk:
+                return None
+            buf.write(chunk)
+        return buf.getvalue()
+
+    def _serve(self, sock: socket.socket) -> None:
+        try:
+            while True:
+                head = self._recv(sock, 2)
+                if head is None:
+                    return
+                msg = self._recv(sock, int.from_bytes(head, "big"))
+                if msg is None:
+                    return
+                if len(msg) == 1 and msg[0] in (0x00, 0x01, 0x02):
+                    self.card.reset()
+                    continue
+                if msg == b"\x04":
+                    out = ATR
+                else:
+                    out = self.card.process(msg)
+                    if (
+                        self.pull_after_reads is not None
+                        and self.card.read_binaries >= self.pull_after_reads
+                    ):
+                        self.pull_after_reads = None
+                        sock.close()  # pulled out before answering
+                        return
+                sock.sendall(len(out).to_bytes(2, "big") + out)
+        except OSError:
+            return
+        except BaseException as e:  # pragma: no cover - surfaced by the tests
+            self.errors.append(e)
+
+
+@dataclass
+class Card:
+    person: Person
+    pki: Pki
+    jpeg: bytes
+    files: dict[int, bytes] = field(default_factory=dict)
