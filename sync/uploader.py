@@ -9,7 +9,9 @@
   pinned key ("already have it" is a receipt too). A packet the receiver refuses for good
   (tampered, too large, replayed...) becomes "refused", is shown, and never blocks the others.
 * Failures back off exponentially with full jitter. The loop wakes on a timer, on request and
-  on network-up; it never holds a database lock longer than one short progress write.
+  on network-up (while the receiver is out of reach, a short health probe every ``probe_s``
+  seconds ends the wait as soon as it answers); it never holds a database lock longer than one
+  short progress write.
 """
 
 from __future__ import annotations
@@ -171,10 +173,14 @@ class SyncLoop(threading.Thread):
         uploader: Uploader,
         interval_s: float = 300.0,
         on_report: Callable[[RunReport], None] | None = None,
+        probe_s: float = 15.0,
+        backoff_fn: Callable[[int], float] = backoff,
     ) -> None:
         super().__init__(name="sync", daemon=True)
+        self.backoff_fn = backoff_fn
         self.uploader = uploader
         self.interval_s = interval_s
+        self.probe_s = probe_s
         self.on_report = on_report
         self._wake = threading.Event()
         self.failures = 0
@@ -201,6 +207,21 @@ class SyncLoop(threading.Thread):
                 self.on_report(report)
             ok = report.reachable and not report.failed
             self.failures = 0 if ok else self.failures + 1
-            delay = self.interval_s if ok else backoff(self.failures)
-            self._wake.wait(delay)
+            delay = self.interval_s if ok else self.backoff_fn(self.failures)
+            self._sleep(delay, watch_network=not report.reachable)
             self._wake.clear()
+
+    def _sleep(self, delay: float, watch_network: bool) -> None:
+        """Wait ``delay`` seconds, or less: on ``wake()``, or, while the receiver was out of
+        reach, as soon as it answers again (the network came up)."""
+        deadline = time.monotonic() + delay
+        while not self.uploader.stop_event.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self._wake.wait(min(left, self.probe_s) if watch_network else left):
+                return
+            if watch_network and self.uploader.client.health(timeout_s=3.0):
+                log.info("receiver reachable again: sync now")
+                self.failures = 0
+                return
