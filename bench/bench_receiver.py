@@ -182,7 +182,13 @@ class Client:
         sig = protocol.sign(
             self.signing,
             protocol.REQUEST_PREFIX,
-            protocol.request_doc(method, path, stamp, body),
+            protocol.request_doc(
+                method,
+                path,
+                stamp,
+                body,
+                extra.get(protocol.H_OFFSET) if method == "PATCH" else None,
+            ),
         )
         headers = {
             protocol.H_STATION: STATION_ID,
