@@ -1,0 +1,203 @@
+"""The station's uploader over a shaped link: 64 kbit/s, 5% loss and 300 ms delay each way.
+
+Three network namespaces (``tests/netlink.py``): the station's uploader runs in one, the
+receiver (``intake-station-receiver serve``, TLS, its certificate pinned by the station) in
+another, and a router between them shapes both directions: ``tbf`` for the rate, an
+``nftables`` rule for the loss, a userspace TUN delay line for the delay. The station data
+folder is prepared here (provisioned, dossiers captured and sealed); the uploader process
+(``python -m tests.netlink upload``) runs ``sync.api.sync_now`` until every packet has a
+receipt, one second apart after a failed run (the background loop would back off with jitter),
+and prints what it sent as JSON. Both ends use TCP cubic, a Debian station's default.
+
+Needs root, iproute2, nftables, ethtool, procps and /dev/net/tun; skipped otherwise, with the
+reason.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from station.provisioning import generate_receiver_keyset
+from sync.protocol import DEFAULT_CHUNK
+from sync.receiver.core import Receiver
+from sync.receiver.keys import load_keys
+from sync.receiver.store import ReceiverStore
+from tests import netlink
+
+pytestmark = pytest.mark.slow
+
+SHAPE = netlink.Shape(rate_kbit=64, loss_pct=5.0, delay_ms=300)
+LINK_BYTES_S = 64_000 / 8
+CHUNK = DEFAULT_CHUNK
+#: The uploader gives up after this long; the test waits a little longer for it.
+UPLOAD_DEADLINE_S = 120.0
+
+
+@pytest.fixture(scope="module")
+def shaped_keyset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    reason = netlink.unavailable_reason(delay=SHAPE.delay_ms > 0)
+    if reason:
+        pytest.skip(f"shaped link unavailable: {reason}")
+    return generate_receiver_keyset(
+        tmp_path_factory.mktemp("shaped-keys"), tls_hosts=[netlink.RECEIVER_ADDR]
+    )
+
+
+@dataclass
+class Run:
+    """Both ends of a shaped link, prepared and running (the uploader not yet started)."""
+
+    net: netlink.ShapedNet
+    keyset: dict[str, Path]
+    station: Path
+    receiver_data: Path
+    station_id: str
+    packets: dict[str, tuple[int, str]]
+
+    @property
+    def payload(self) -> int:
+        return sum(size for size, _ in self.packets.values())
+
+    def start_uploader(self) -> subprocess.Popen[str]:
+        return netlink.start_uploader(self.net, self.station, CHUNK, UPLOAD_DEADLINE_S)
+
+    def finish(
+        self, proc: subprocess.Popen[str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+        try:
+            out, err = proc.communicate(timeout=UPLOAD_DEADLINE_S + 30)
+        except subprocess.TimeoutExpired:
+            netlink.stop_process(proc)
+            pytest.fail("the uploader did not stop by its deadline")
+        summary, runs = netlink.read_summary(out)
+        return summary, runs, err
+
+
+@pytest.fixture
+def shaped_run(tmp_path: Path, shaped_keyset: dict[str, Path]) -> Iterator[Any]:
+    """A factory: ``shaped_run(sizes)`` prepares a station and a receiver on a shaped link."""
+    nets: list[netlink.ShapedNet] = []
+
+    def make(sizes: list[int]) -> Run:
+        station = tmp_path / f"station-{len(nets)}"
+        packets = netlink.prepare_station(station, shaped_keyset, sizes)
+        registration = netlink.station_registration(station)
+        net = netlink.ShapedNet(SHAPE)
+        nets.append(net)  # torn down below, even if it is only half built
+        net.up()
+        data = tmp_path / f"receiver-{len(nets)}"
+        data.mkdir()
+        netlink.start_receiver(net, shaped_keyset, data, registration)
+        return Run(net, shaped_keyset, station, data, registration["station_id"], packets)
+
+    try:
+        yield make
+    finally:
+        for net in nets:
+            net.down()
+
+
+def assert_verified_receipts(run: Run, summary: dict[str, Any]) -> None:
+    """The station took a verified receipt for every packet, and the receiver holds each once,
+    with a receipt signed by the key the station pinned."""
+    # The station marks a packet receipted only after the receipt verified against its pinned
+    # receiver key (purged: receipted, then its bytes dropped by retention).
+    assert summary["pending"] == 0, summary
+    assert set(summary["statuses"]) == set(run.packets)
+    assert set(summary["statuses"].values()) <= {"receipted", "purged"}, summary["statuses"]
+    keys = load_keys([run.keyset["receiver_keys"]])
+    receiver = Receiver(ReceiverStore(run.receiver_data), keys)
+    try:
+        for packet_id, (_size, sha256) in run.packets.items():
+            receipt = receiver.receipt(run.station_id, packet_id)
+            assert receipt.doc["status"] == "accepted"
+            assert receipt.verify(keys.signing_public, packet_id, sha256, run.station_id)
+    finally:
+        receiver.store.close()
+
+
+def test_upload_completes_over_shaped_link(shaped_run: Any) -> None:
+    started = time.monotonic()
+    run: Run = shaped_run([70_000, 80_000, 90_000])
+    assert all(60_000 <= size <= 120_000 for size, _ in run.packets.values()), run.packets
+    summary, runs, err = run.finish(run.start_uploader())
+    stats = run.net.stats()
+    assert summary["pending"] == 0, (summary, err[-2000:])
+    assert_verified_receipts(run, summary)
+    # A chunk is sent again only after a PATCH attempt failed (a timeout, a 409 after a
+    # resync), at most one chunk per failed attempt; with no failure, each byte went once.
+    resent = summary["patch_bytes"] - run.payload
+    assert 0 <= resent <= CHUNK * summary["patch_failures"], (summary, runs)
+    goodput = run.payload / (summary["elapsed_s"] * LINK_BYTES_S)
+    print(
+        f"\n{SHAPE.describe()}: {run.payload} B in {summary['elapsed_s']:.1f} s "
+        f"({len(runs)} run(s), errors {summary['errors']}), goodput {goodput:.2f} of the link; "
+        f"re-sent {resent} B (RunReport.bytes_sent {summary['bytes_sent'] - run.payload:+d} B); "
+        f"router lost {stats.up_lost} up / {stats.down_lost} down packets; "
+        f"test {time.monotonic() - started:.1f} s"
+    )
+    # The emulation really shaped the link: it took at least the payload's time at 64 kbit/s.
+    assert goodput < 1.0
+
+
+def _wait_for_committed(run: Run, proc: subprocess.Popen[str], at_least: int) -> None:
+    """Wait until the receiver holds ``at_least`` bytes of some upload (its partial file)."""
+    partial = run.receiver_data / "partial"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        sizes = [p.stat().st_size for p in partial.glob("*.part")] if partial.is_dir() else []
+        if any(size >= at_least for size in sizes):
+            return
+        if proc.poll() is not None:
+            pytest.fail("the upload ended before the cut")
+        time.sleep(0.05)
+    pytest.fail(f"no upload reached {at_least} bytes within 60 s")
+
+
+@pytest.mark.parametrize(
+    "cut_s",
+    [
+        # a few seconds: TCP retransmits across it; the PATCH in flight just stalls
+        5.0,
+        # longer than the client's 30 s timeout: the uploader fails and resumes
+        40.0,
+    ],
+    ids=["cut-5s", "cut-40s"],
+)
+def test_upload_resumes_after_link_cut(shaped_run: Any, cut_s: float) -> None:
+    started = time.monotonic()
+    run: Run = shaped_run([95_000])
+    proc = run.start_uploader()
+    # Cut once the first chunk is committed: the second chunk is then on its way.
+    _wait_for_committed(run, proc, CHUNK)
+    run.net.set_link(False)
+    try:
+        time.sleep(cut_s)
+    finally:
+        run.net.set_link(True)
+    summary, runs, err = run.finish(proc)
+    assert summary["pending"] == 0, (summary, err[-2000:])
+    assert_verified_receipts(run, summary)
+    # Re-sent after the cut, as the uploader's RunReports count it (chunks acknowledged)...
+    resent_reported = summary["bytes_sent"] - run.payload
+    # ...and as chunk bytes handed to PATCH requests, whatever became of them.
+    resent_attempted = summary["patch_bytes"] - run.payload
+    failed_runs = [r for r in runs if r["failed"] or not r["reachable"]]
+    print(
+        f"\ncut {cut_s:g} s on {SHAPE.describe()}: {run.payload} B in "
+        f"{summary['elapsed_s']:.1f} s, {len(runs)} run(s) ({len(failed_runs)} failed), "
+        f"re-sent {resent_attempted} B (RunReport.bytes_sent: {resent_reported:+d} B), "
+        f"errors {summary['errors']}; test {time.monotonic() - started:.1f} s"
+    )
+    assert resent_reported <= CHUNK
+    assert 0 <= resent_attempted <= CHUNK, summary
+    if cut_s > 30:
+        # The cut outlasted the client's timeout: the uploader saw it and resumed.
+        assert summary["patch_failures"] >= 1 and failed_runs, runs
