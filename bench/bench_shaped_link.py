@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         f"# link {args.kbit} kbit/s each way; {args.packets} packet(s) of ~{sizes[0]:,} B "
         f"per run; goodput = payload / (time x link rate); {args.repeat} run(s) each"
     )
+    print(
+        "# wire up B: IP bytes through the uplink queue (last repeat); runs, failed (sync runs "
+        "that failed), lost, q.drop: totals over the repeats; re-sent B: the largest"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-shaped-") as tmp:
         work = Path(tmp)
         from tests.netlink import RECEIVER_ADDR
@@ -175,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{label:<20} {chunk // KIB:>4} KiB "
                     f"{_fmt([m.goodput(args.kbit) for m in results]):>9} "
                     f"{_fmt([m.elapsed_s for m in results], 1):>8} {r.payload:>10,} "
-                    f"{r.up_wire:>10,} {r.runs:>5} {r.failed_runs:>6} "
-                    f"{r.patch_bytes - r.payload:>10,} {r.lost:>5} {r.queue_drops:>6}",
+                    f"{r.up_wire:>10,} {sum(m.runs for m in results):>5} "
+                    f"{sum(m.failed_runs for m in results):>6} "
+                    f"{max(m.patch_bytes - m.payload for m in results):>10,} "
+                    f"{sum(m.lost for m in results):>5} {sum(m.queue_drops for m in results):>6}",
                     flush=True,
                 )
                 for m in results:

@@ -18,6 +18,9 @@ import httpx
 
 from sync import protocol
 
+#: The slowest link a chunk's timeout allows for (8 kbit/s, a poor 2G connection).
+MIN_LINK_BYTES_PER_S = 1000.0
+
 
 class ReceiverError(Exception):
     """The receiver answered with an error code (its JSON body names it)."""
@@ -80,6 +83,7 @@ class ReceiverClient:
                 raise ValueError("an https receiver needs its pinned certificate")
             verify = pinned_context(tls_cert_pem)
         self.station_id = station_id
+        self.timeout_s = timeout_s
         self._key = signing_key
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -136,7 +140,7 @@ class ReceiverClient:
             )
         return response
 
-    def health(self, timeout_s: float = 3.0) -> bool:
+    def health(self, timeout_s: float = 10.0) -> bool:
         """A short check that the receiver answers at all."""
         try:
             self._send("GET", "/health", timeout=timeout_s)
@@ -164,7 +168,10 @@ class ReceiverClient:
             protocol.H_CHECKSUM: "sha256 "
             + base64.b64encode(hashlib.sha256(chunk).digest()).decode(),
         }
-        r = self._send("PATCH", f"/uploads/{packet_id}", chunk, headers)
+        # The chunk sits in the kernel's send buffer at once, so the read timeout starts before
+        # it has crossed the link: allow for the slowest link we serve (8 kbit/s) on top.
+        timeout = self.timeout_s + len(chunk) / MIN_LINK_BYTES_PER_S
+        r = self._send("PATCH", f"/uploads/{packet_id}", chunk, headers, timeout=timeout)
         new = int(r.headers.get(protocol.H_OFFSET, offset + len(chunk)))
         if r.status_code == 200 and r.content:
             doc = r.json()

@@ -9,7 +9,7 @@
   pinned key ("already have it" is a receipt too). A packet the receiver refuses for good
   (tampered, too large, replayed...) becomes "refused", is shown, and never blocks the others.
 * Failures back off exponentially with full jitter. The loop wakes on a timer, on request and
-  on network-up (while the receiver is out of reach, a short health probe every ``probe_s``
+  on network-up (while the receiver is out of reach, a health probe every ``probe_s``
   seconds ends the wait as soon as it answers); it never holds a database lock longer than one
   short progress write.
 """
@@ -221,7 +221,7 @@ class SyncLoop(threading.Thread):
                 return
             if self._wake.wait(min(left, self.probe_s) if watch_network else left):
                 return
-            if watch_network and self.uploader.client.health(timeout_s=3.0):
+            if watch_network and self.uploader.client.health():
                 log.info("receiver reachable again: sync now")
                 self.failures = 0
                 return
