@@ -230,7 +230,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _loads(raw: bytes) -> Any:
+def strict_loads(raw: bytes) -> Any:
     """Strict JSON: UTF-8 only, no duplicate keys, no NaN/Infinity. ``ValueError`` otherwise."""
     try:
         return json.loads(
@@ -560,7 +560,7 @@ def _header_from(raw: bytes) -> Header:
         )
 
     try:
-        doc = _loads(raw)
+        doc = strict_loads(raw)
     except ValueError:
         bad("không phải JSON hợp lệ", "not valid JSON")
     if not isinstance(doc, dict):
@@ -846,7 +846,7 @@ def open_packet(
     manifest_bytes, manifest_sig, parts = _split_inner(inner)
     _verify(station_public_key, MANIFEST_SIG_PREFIX, manifest_bytes, manifest_sig, "manifest")
     try:
-        manifest = _loads(manifest_bytes)
+        manifest = strict_loads(manifest_bytes)
     except ValueError:
         _bad_manifest("không phải JSON hợp lệ", "not valid JSON")
     if not isinstance(manifest, dict) or set(manifest) != MANIFEST_KEYS:

@@ -9,13 +9,11 @@ pool, so a slow or dead connection only ever holds its own coroutine.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from starlette.applications import Starlette
@@ -25,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from station import packet
 from station.clock import iso, parse_iso
 from sync import protocol
 from sync.receiver.core import Accepted, Receiver, UploadState, check_packet_id
@@ -65,31 +64,10 @@ def _station_time(text: str) -> datetime | None:
 
 
 def _strict_json(raw: bytes) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise ValueError(f"duplicate key {key!r}")
-            out[key] = value
-        return out
-
-    def no_constant(name: str) -> NoReturn:
-        raise ValueError(f"{name} is not JSON")
-
-    def finite(text: str) -> float:
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError("number out of range")
-        return value
-
+    """The packet format's strict JSON (UTF-8, no duplicate keys, no NaN), as a 400 otherwise."""
     try:
-        return json.loads(
-            raw.decode("utf-8"),
-            object_pairs_hook=no_duplicates,
-            parse_constant=no_constant,
-            parse_float=finite,
-        )
-    except (ValueError, RecursionError) as exc:
+        return packet.strict_loads(raw)
+    except ValueError as exc:
         raise malformed(
             "thân yêu cầu không phải JSON hợp lệ", "the body is not valid JSON"
         ) from exc
