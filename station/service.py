@@ -23,6 +23,7 @@ from station import form as form_mod
 from station.capture import completeness, documents, signature
 from station.clock import Clock, SystemClock, iso, local_date
 from station.db import Store
+from station.deployment import Deployment
 from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
 from station.errors import (
@@ -51,6 +52,7 @@ from station.models import (
 )
 from station.paths import StationPaths
 from station.prefill import Prefill
+from station.reporting import Reporting
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,18 @@ class StationService:
     @classmethod
     def open(cls, data_dir: Path, clock: Clock | None = None) -> StationService:
         return cls(StationPaths(data_dir), clock)
+
+    # --- parts of the facade kept in their own modules ---------------------------------------
+
+    @property
+    def reporting(self) -> Reporting:
+        """Quotas and reports (``station/reporting.py``)."""
+        return Reporting(self)
+
+    @property
+    def deployment(self) -> Deployment:
+        """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
+        return Deployment(self)
 
     # --- store --------------------------------------------------------------------------------
 
