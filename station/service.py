@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, crypto, dossier, lifecycle, masterdata, packet, qr, residents, validate
+from station import (
+    appointment,
+    audit,
+    crypto,
+    dossier,
+    lifecycle,
+    masterdata,
+    packet,
+    qr,
+    residents,
+    validate,
+)
 from station import form as form_mod
 from station.capture import completeness, documents, signature
 from station.clock import Clock, SystemClock, iso, local_date
@@ -110,6 +122,23 @@ class PacketInfo:
 
 
 @dataclass(frozen=True)
+class QueueEntry:
+    """One row of the queue: the dossier, its summary (kept after sealing) and latest packet."""
+
+    dossier: dossier.DossierView
+    summary: dict[str, Any]
+    packet: PacketInfo | None
+
+    @property
+    def full_name(self) -> str:
+        return str(self.dossier.form.get("full_name") or self.summary.get("full_name") or "")
+
+    @property
+    def rejected_parts(self) -> list[str]:
+        return [str(p) for p in self.summary.get("rejected_parts") or []]
+
+
+@dataclass(frozen=True)
 class StationInfo:
     id: str
     code: str
@@ -180,7 +209,12 @@ class StationService:
     def _open_store(self, db_key: bytes) -> None:
         if self._store is None:
             store = Store(self.paths.database, db_key)
-            store.migrate()
+            try:
+                # A store behind the head is copied to store/backups/ before it is upgraded.
+                store.migrate(backup_dir=self.paths.backups)
+            except BaseException:
+                store.close()
+                raise
             self._store = store
             if self._timeout_override is None:
                 minutes = self._settings().get("session_timeout_minutes")
@@ -593,6 +627,10 @@ class StationService:
             capture = self._capture_meta(d)
             if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
                 d.capture_json = dossier.form_json(capture)
+            if part_kind == PartKind.FACE and capture.get("context", {}).pop(
+                "background_waiver", None
+            ):
+                d.capture_json = dossier.form_json(capture)
             audit.append(
                 s,
                 now,
@@ -633,6 +671,32 @@ class StationService:
             )
             return dossier.DossierView.of(d, parts)
 
+    def appointment_slip(self, dossier_id: str) -> appointment.AppointmentSlip:
+        """The appointment slip (CC02) for a dossier the citizen has confirmed (or later)."""
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            if State(d.state) in (State.DRAFT, State.CAPTURED, State.NEEDS_RECAPTURE):
+                raise IllegalTransitionError(
+                    f"Hồ sơ {d.number} chưa được công dân xác nhận; chưa in được giấy hẹn.",
+                    f"Dossier {d.number} is not confirmed by the citizen yet; no slip to print.",
+                    field="state",
+                )
+            form = json.loads(d.form_json)
+            summary = json.loads(d.summary_json or "{}")
+            st = s.execute(select(Station)).scalar_one()
+            intake = local_date(datetime.fromisoformat(d.created_at))
+            return appointment.slip(
+                dossier_number=d.number,
+                full_name=str(form.get("full_name") or summary.get("full_name") or ""),
+                case=dossier.CaseType(d.case_type),
+                age=form_mod.age_of(form, intake) if form else None,
+                intake_date=intake,
+                station_name=st.name,
+                station_code=st.code,
+                operator_id=d.operator_id,
+            )
+
     def list_dossiers(
         self, state: State | None = None, limit: int = 500
     ) -> list[dossier.DossierView]:
@@ -642,6 +706,37 @@ class StationService:
             if state is not None:
                 q = q.where(Dossier.state == state.value)
             return [dossier.DossierView.of(d) for d in s.execute(q).scalars()]
+
+    def queue_entries(self, limit: int = 500) -> list[QueueEntry]:
+        """Every dossier (newest first) with its name or sealed summary and its latest packet."""
+        self._require()
+        with self.store.read() as s:
+            rows = list(
+                s.execute(select(Dossier).order_by(Dossier.created_at.desc()).limit(limit))
+                .scalars()
+                .all()
+            )
+            latest: dict[str, Packet] = {}
+            ids = [d.id for d in rows]
+            for i in range(0, len(ids), 500):
+                for p in s.execute(
+                    select(Packet)
+                    .where(Packet.dossier_id.in_(ids[i : i + 500]))
+                    .order_by(Packet.created_at, Packet.packet_id)
+                ).scalars():
+                    latest[p.dossier_id] = p
+            out = []
+            for d in rows:
+                summary = json.loads(d.summary_json or "{}")
+                last = latest.get(d.id)
+                out.append(
+                    QueueEntry(
+                        dossier.DossierView.of(d),
+                        summary if isinstance(summary, dict) else {},
+                        PacketInfo.of(last, d.number) if last is not None else None,
+                    )
+                )
+            return out
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""
@@ -706,7 +801,7 @@ class StationService:
                 capturer_id=d.operator_id,
                 reason=reason,
             )
-            if target == State.CAPTURED:
+            if target == State.CAPTURED and self._form_required(d):
                 form_mod.check(
                     json.loads(d.form_json),
                     dossier.CaseType(d.case_type),
@@ -828,6 +923,13 @@ class StationService:
             )
         ).scalar_one_or_none()
 
+    def _form_required(self, d: Dossier) -> bool:
+        """False for a supplement (see ``reopen_for_recapture``) unless its form is to be redone."""
+        scope = self._capture_meta(d).get("recapture")
+        if isinstance(scope, dict) and scope.get("supplement"):
+            return "form" in scope.get("parts", [])
+        return True
+
     def _capture_meta(self, d: Dossier) -> dict[str, Any]:
         value = json.loads(d.capture_json or "{}")
         return value if isinstance(value, dict) else {}
@@ -921,6 +1023,101 @@ class StationService:
         with self.store.read() as s:
             return self._capture_meta(self._get(s, dossier_id))
 
+    def accept_background(self, dossier_id: str, reason: str) -> None:
+        """A supervisor accepts a home-visit portrait whose background failed its check.
+
+        Only for a home-visit dossier before approval whose stored portrait checks record a
+        failed background; the reason is kept in ``context.background_waiver`` and audited.
+        Retaking the portrait drops the waiver.
+        """
+        sess = self._require(Role.SUPERVISOR)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            if State(d.state) not in (State.DRAFT, State.CAPTURED, State.CONFIRMED):
+                raise ValidationError(
+                    f"Hồ sơ {d.number} đã qua bước phê duyệt.",
+                    f"Dossier {d.number} is past review.",
+                    field="state",
+                )
+            meta = self._capture_meta(d)
+            context = meta.get("context", {})
+            if not context.get("home_visit"):
+                raise ValidationError(
+                    "Chỉ chấp nhận phông nền không đạt cho hồ sơ thu nhận tại nhà.",
+                    "A background that fails its check is accepted only on a home visit.",
+                    field="home_visit",
+                )
+            face = self._part(s, d.id, PartKind.FACE.value, "")
+            checks = json.loads(face.meta_json).get("checks") if face is not None else None
+            if not completeness.background_failed(checks):
+                raise ValidationError(
+                    "Ảnh chân dung không có phông nền bị đánh giá không đạt.",
+                    "The portrait has no failed background check to accept.",
+                    field="face",
+                )
+            context["background_waiver"] = {
+                "reason": why,
+                "accepted_by": sess.operator_id,
+                "accepted_at": iso(now),
+            }
+            meta["context"] = context
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s, now, sess.operator_id, "dossier.background_accepted", d.id, {"reason": why}
+            )
+
+    def reopen_for_recapture(self, dossier_id: str) -> dossier.DossierView:
+        """Reopen a dossier sent back for recapture, with only the parts that need it.
+
+        The receiver's rejection names the parts to redo (``rejected_parts``). A dossier the
+        station had sealed keeps nothing but its summary (the rest is in the packet only the
+        receiver can open), so it reopens as a **supplement**: a draft that needs only those
+        parts (``capture_json["recapture"]``, read by ``completeness``), sealed later into a
+        packet whose capture metadata names the packet it completes. A rejection without parts,
+        or a dossier still held whole (sent back by a supervisor), reopens as it is.
+        """
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            source = State(d.state)
+            lifecycle.check(
+                source,
+                State.DRAFT,
+                actor_id=sess.operator_id,
+                actor_role=sess.role,
+                capturer_id=d.operator_id,
+                reason=None,
+            )
+            summary = json.loads(d.summary_json or "{}")
+            parts = [str(p) for p in summary.get("rejected_parts") or []]
+            sealed_before = bool(summary.get("packet_id"))
+            meta = self._capture_meta(d)
+            meta["recapture"] = {
+                "parts": parts,
+                "reason": d.state_reason or "",
+                "packet_id": summary.get("packet_id"),
+                "supplement": sealed_before and bool(parts),
+            }
+            d.capture_json = dossier.form_json(meta)
+            d.state = State.DRAFT.value
+            d.state_changed_at = iso(now)
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.transition",
+                d.id,
+                {"number": d.number, "from": source.value, "to": "draft", "recapture": parts},
+            )
+            return dossier.DossierView.of(d)
+
     def missing_captures(
         self, dossier_id: str, for_approval: bool = False
     ) -> list[completeness.Missing]:
@@ -934,6 +1131,14 @@ class StationService:
         parts = s.execute(
             select(DossierPart.kind, DossierPart.slot).where(DossierPart.dossier_id == d.id)
         ).all()
+        face_meta = s.execute(
+            select(DossierPart.meta_json).where(
+                DossierPart.dossier_id == d.id,
+                DossierPart.kind == PartKind.FACE.value,
+                DossierPart.slot == "",
+            )
+        ).scalar_one_or_none()
+        face_checks = json.loads(face_meta).get("checks") if face_meta else None
         return completeness.missing(
             case=dossier.CaseType(d.case_type),
             form=form,
@@ -941,6 +1146,7 @@ class StationService:
             parts=[(k, sl) for k, sl in parts],
             capture=self._capture_meta(d),
             for_approval=for_approval,
+            face_checks=face_checks if isinstance(face_checks, dict) else None,
         )
 
     # --- sealing ------------------------------------------------------------------------------
@@ -1003,11 +1209,12 @@ class StationService:
                 )
             )
             form = inp.form
+            before = json.loads(d.summary_json or "{}")
             number = str(form.get("id_number") or "")
             d.summary_json = dossier.form_json(
                 {
-                    "full_name": form.get("full_name", ""),
-                    "id_tail": number[-4:],
+                    "full_name": form.get("full_name") or before.get("full_name", ""),
+                    "id_tail": number[-4:] or before.get("id_tail", ""),
                     "packet_id": sealed.packet_id,
                     "size": sealed.size,
                 }
@@ -1424,6 +1631,43 @@ class StationService:
         """Find and parse the QR code in a photo or scan of an old card."""
         self._require(Role.OPERATOR, Role.SUPERVISOR)
         return qr.to_prefill(qr.parse(qr.decode_image(image), self.today()), self.masterdata)
+
+    def prefill_from_chip(
+        self,
+        transmit: Callable[[bytes], bytes],
+        card_number: str,
+        date_of_birth: str,
+        date_of_expiry: str,
+        csca_paths: list[Path] | None = None,
+    ) -> tuple[Prefill, bool, tuple[str, str]]:
+        """Read an old chip card through ``transmit`` (a connected reader) into form values.
+
+        The BAC access key comes from what the officer typed or took from the card's QR code:
+        the 12-digit card number and the dates of birth and expiry (``dd/mm/yyyy`` or ISO).
+        One BAC attempt only. Returns the prefill, whether passive authentication passed, and
+        its verdict in both languages for the officer. Runs device I/O: call it off the GUI.
+        """
+        from station import dates
+        from station.chip import prefill as chip_prefill
+        from station.chip.mrz import AccessKey
+        from station.chip.reader import read_chip
+
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        today = self.today()
+        born = dates.parse(
+            date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
+        )
+        expires = dates.parse(
+            date_of_expiry,
+            "date_of_expiry",
+            ("Có giá trị đến", "Date of expiry"),
+            today=today,
+            allow_future=True,
+        )
+        key = AccessKey.make(card_number, born.earliest(), expires.earliest())
+        chip = read_chip(transmit, key, csca_paths)
+        verdict = chip.passive.summary()
+        return chip_prefill.to_prefill(chip, self.masterdata, today), chip.passive.ok, verdict
 
     def import_masterdata(self, bundle_dir: Path) -> str:
         admin = self._require(Role.ADMIN)

@@ -1,0 +1,361 @@
+"""The wizard's last step: everything on one screen for the citizen to check and confirm.
+
+The citizen reads the form (the CC01 intake record), sees the photo, the fingerprint summary and
+the signature; what is still missing is listed with a button to its step. "Confirm" marks the
+draft captured and confirmed (the service checks completeness and the role rules) and prints the
+appointment slip: a PDF in the session's private folder, and the default printer when the
+machine has one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from station import form_view
+from station.appointment import AppointmentSlip
+from station.capture.completeness import Missing
+from station.dossier import PartKind
+from station.errors import StationError
+from station.lifecycle import STATE_LABELS, State
+from ui import receipt
+from ui.context import UiContext
+from ui.qt import (
+    QDesktopServices,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QPixmap,
+    QPushButton,
+    QScrollArea,
+    Qt,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+STEP_OF_KIND = {
+    "form": "form",
+    PartKind.FACE.value: "photo",
+    PartKind.FINGERPRINT.value: "fingers",
+    PartKind.SIGNATURE.value: "signature",
+    PartKind.DOCUMENT.value: "documents",
+}
+
+
+def receipt_dir(ctx: UiContext) -> Path:
+    """Where slips are written: the folder the window chose, else a private temporary one."""
+    folder = ctx.options.get("receipt_dir")
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="intake-slips-"))
+        ctx.options["receipt_dir"] = folder
+    return Path(folder)
+
+
+class ConfirmPage(QWidget):
+    """Review and confirmation by the citizen; prints the appointment slip."""
+
+    changed = Signal()
+    go_to_step = Signal(str)
+    finished = Signal()
+    slip_written = Signal(str)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dossier_id: str | None = None
+        self.slip_path: Path | None = None
+        self._slip: AppointmentSlip | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 8, 0)
+        title = QLabel(self.tr("Công dân kiểm tra thông tin và xác nhận"), self)
+        title.setObjectName("subtitle")
+        layout.addWidget(title)
+
+        self.missing_box = QFrame(self)
+        self.missing_box.setObjectName("card")
+        self.missing_layout = QVBoxLayout(self.missing_box)
+        layout.addWidget(self.missing_box)
+
+        body = QHBoxLayout()
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.form_widget = QWidget(self.scroll_area)
+        self.form_layout = QFormLayout(self.form_widget)
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.scroll_area.setWidget(self.form_widget)
+        body.addWidget(self.scroll_area, 3)
+
+        media = QVBoxLayout()
+        self.photo_label = QLabel(self)
+        self.photo_label.setFixedSize(160, 240)
+        self.photo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo_label.setFrameShape(QFrame.Shape.Box)
+        media.addWidget(self.photo_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.fingers_label = QLabel(self)
+        self.fingers_label.setWordWrap(True)
+        media.addWidget(self.fingers_label)
+        self.signature_label = QLabel(self)
+        self.signature_label.setFixedSize(240, 80)
+        self.signature_label.setFrameShape(QFrame.Shape.Box)
+        self.signature_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        media.addWidget(self.signature_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.documents_label = QLabel(self)
+        self.documents_label.setWordWrap(True)
+        media.addWidget(self.documents_label)
+        media.addStretch(1)
+        body.addLayout(media, 1)
+        layout.addLayout(body, 1)
+
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        actions = QHBoxLayout()
+        self.confirm_button = QPushButton(self.tr("Công dân &xác nhận — in giấy hẹn"), self)
+        self.confirm_button.setObjectName("primary")
+        self.open_button = QPushButton(self.tr("&Mở giấy hẹn"), self)
+        self.print_button = QPushButton(self.tr("&In lại"), self)
+        self.save_button = QPushButton(self.tr("&Lưu bản PDF…"), self)
+        self.done_button = QPushButton(self.tr("&Xong"), self)
+        for b in (
+            self.confirm_button,
+            self.open_button,
+            self.print_button,
+            self.save_button,
+            self.done_button,
+        ):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.open_button.clicked.connect(self._open_slip)
+        self.print_button.clicked.connect(self._print_again)
+        self.save_button.clicked.connect(self._save_copy)
+        self.done_button.clicked.connect(self.finished)
+
+    # --- page contract ------------------------------------------------------------------------
+
+    def load(self, dossier_id: str) -> None:
+        self.dossier_id = dossier_id
+        self.slip_path = None
+        self._slip = None
+        self.status_label.clear()
+
+    def leave(self) -> None:
+        """Nothing to save: this page only shows and confirms."""
+
+    def stop(self) -> None:
+        """No device or thread to stop."""
+
+    # --- content ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.dossier_id is None:
+            return
+        svc = self.ctx.service
+        try:
+            view = svc.get_dossier(self.dossier_id)
+            draft = view.state == State.DRAFT
+            missing = svc.missing_captures(self.dossier_id) if draft else []
+            problems = svc.form_problems(view.case_type, view.form) if draft else []
+            info = svc.capture_info(self.dossier_id)
+            face = (
+                svc.part_data(self.dossier_id, PartKind.FACE.value)
+                if any(p.kind == PartKind.FACE for p in view.parts)
+                else None
+            )
+            sig = (
+                svc.part_data(self.dossier_id, PartKind.SIGNATURE.value)
+                if any(p.kind == PartKind.SIGNATURE for p in view.parts)
+                else None
+            )
+        except StationError as exc:
+            self.status_label.setText(self.ctx.error_text(exc))
+            return
+        self._show_missing(missing, len(problems))
+        self._show_form(form_view.rows(view.form, svc.masterdata, self.ctx.lang))
+        self._show_image(self.photo_label, face, self.tr("Chưa có ảnh"))
+        self._show_image(self.signature_label, sig, self.tr("Chưa có chữ ký"))
+        self._show_fingers(view.parts, info)
+        docs = [p for p in view.parts if p.kind == PartKind.DOCUMENT]
+        self.documents_label.setText(
+            self.tr("Giấy tờ kèm theo: {n} trang").format(n=len(docs)) if docs else ""
+        )
+        confirmed = view.state not in (State.DRAFT, State.CAPTURED)
+        can_confirm = (draft and not missing and not problems) or view.state == State.CAPTURED
+        self.confirm_button.setEnabled(can_confirm)
+        self.confirm_button.setVisible(not confirmed)
+        has_slip = confirmed and view.state != State.NEEDS_RECAPTURE
+        for b in (self.open_button, self.print_button, self.save_button):
+            b.setVisible(has_slip)
+        if confirmed and not self.status_label.text():
+            state = self.ctx.label(STATE_LABELS[view.state])
+            self.status_label.setText(
+                self.tr("Hồ sơ đang ở trạng thái: {state}.").format(state=state)
+            )
+
+    def _show_missing(self, missing: list[Missing], form_problems: int) -> None:
+        while self.missing_layout.count():
+            item = self.missing_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.missing_box.setVisible(bool(missing or form_problems))
+        if form_problems:
+            self._missing_row(
+                self.tr("Thông tin công dân còn {n} lỗi.").format(n=form_problems), "form"
+            )
+        for m in missing:
+            text = m.en if self.ctx.lang == "en" else m.vi
+            self._missing_row(text, STEP_OF_KIND.get(str(m.kind), "form"))
+
+    def _missing_row(self, text: str, step: str) -> None:
+        row = QWidget(self.missing_box)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        label = QLabel("• " + text, row)
+        label.setObjectName("error")
+        label.setWordWrap(True)
+        button = QPushButton(self.tr("Đi tới bước này"), row)
+        button.clicked.connect(lambda: self.go_to_step.emit(step))
+        line.addWidget(label, 1)
+        line.addWidget(button)
+        self.missing_layout.addWidget(row)
+
+    def _show_form(self, rows: list[tuple[str, str]]) -> None:
+        while self.form_layout.rowCount():
+            self.form_layout.removeRow(0)
+        for key, value in rows:
+            name = QLabel(key + ":", self.form_widget)
+            text = QLabel(value, self.form_widget)
+            text.setWordWrap(True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            font = text.font()
+            font.setBold(True)
+            text.setFont(font)
+            self.form_layout.addRow(name, text)
+
+    def _show_image(self, target: QLabel, data: bytes | None, empty: str) -> None:
+        if not data:
+            target.setPixmap(QPixmap())
+            target.setText(empty)
+            return
+        image = QImage.fromData(data)
+        target.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                target.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def _show_fingers(self, parts: tuple[Any, ...], info: dict[str, Any]) -> None:
+        prints = [p for p in parts if p.kind == PartKind.FINGERPRINT]
+        scores = [
+            int(p.meta["quality"]) for p in prints if isinstance(p.meta.get("quality"), int | float)
+        ]
+        exceptions = [k for k in info.get("exceptions", {}) if k.startswith("fingerprint/")]
+        text = self.tr("Vân tay: {n}/10 ngón").format(n=len(prints))
+        if scores:
+            text += self.tr(", chất lượng thấp nhất {low}").format(low=min(scores))
+        if exceptions:
+            text += self.tr(", {n} ngoại lệ").format(n=len(exceptions))
+        self.fingers_label.setText(text)
+
+    # --- confirmation -------------------------------------------------------------------------
+
+    def confirm(self) -> None:
+        """Mark captured and confirmed on the worker, then write (and print) the slip."""
+        if self.dossier_id is None:
+            return
+        dossier_id = self.dossier_id
+        svc = self.ctx.service
+        self.confirm_button.setEnabled(False)
+        self.status_label.setText(self.tr("Đang xác nhận…"))
+
+        def work() -> AppointmentSlip:
+            if svc.get_dossier(dossier_id).state == State.DRAFT:
+                svc.mark_captured(dossier_id)
+            svc.confirm(dossier_id)
+            return svc.appointment_slip(dossier_id)
+
+        self.ctx.worker.submit(work, self._confirmed, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status_label.setText(self.ctx.error_text(exc))
+        self.refresh()
+
+    def _confirmed(self, slip: AppointmentSlip) -> None:
+        self._slip = slip
+        self.changed.emit()
+        self.status_label.clear()
+        self.refresh()
+        self._write_slip(slip)
+
+    def _write_slip(self, slip: AppointmentSlip) -> None:
+        path = receipt_dir(self.ctx) / f"giay-hen-{slip.dossier_number}.pdf"
+        try:
+            receipt.write_pdf(slip, path, self.ctx.lang)
+        except OSError as exc:
+            self.status_label.setText(
+                self.tr("Không ghi được giấy hẹn: {error}").format(error=str(exc))
+            )
+            return
+        self.slip_path = path
+        self.slip_written.emit(str(path))
+        printer = receipt.default_printer()
+        printed = printer is not None and receipt.print_slip(slip, printer, self.ctx.lang)
+        if printed:
+            note = self.tr("Đã xác nhận. Giấy hẹn đã gửi tới máy in {printer}.").format(
+                printer=printer
+            )
+        else:
+            note = self.tr("Đã xác nhận. Máy này không có máy in: giấy hẹn đã lưu thành PDF.")
+        self.status_label.setText(note)
+        try:
+            self.ctx.service.record(
+                "slip.printed", self.dossier_id or "", {"printer": bool(printed)}
+            )
+        except StationError as exc:
+            self.status_label.setText(self.ctx.error_text(exc))
+
+    def _ensure_slip(self) -> AppointmentSlip | None:
+        if self._slip is None and self.dossier_id is not None:
+            try:
+                self._slip = self.ctx.service.appointment_slip(self.dossier_id)
+            except StationError as exc:
+                self.status_label.setText(self.ctx.error_text(exc))
+        return self._slip
+
+    def _open_slip(self) -> None:
+        slip = self._ensure_slip()
+        if slip is None:
+            return
+        if self.slip_path is None or not self.slip_path.exists():
+            self._write_slip(slip)
+        if self.slip_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.slip_path)))
+
+    def _print_again(self) -> None:
+        slip = self._ensure_slip()
+        if slip is not None:
+            self._write_slip(slip)
+
+    def _save_copy(self) -> None:
+        slip = self._ensure_slip()
+        if slip is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Lưu giấy hẹn"),
+            f"giay-hen-{slip.dossier_number}.pdf",
+            self.tr("Tệp PDF (*.pdf)"),
+        )
+        if name:
+            receipt.write_pdf(slip, Path(name), self.ctx.lang)
