@@ -212,3 +212,23 @@ class Packet(Base):
         Index("ix_packets_status", "status", "created_at"),
         Index("ix_packets_dossier", "dossier_id"),
     )
+
+
+class Quota(Base):
+    """A team's target of dossiers for one day: for one commune, or ``commune = ""`` in total.
+
+    Without a total row, the team's target of a day is the sum of its communes' targets.
+    """
+
+    __tablename__ = "quotas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Local (Viet Nam) calendar day, ``YYYY-MM-DD``.
+    day: Mapped[str] = mapped_column(String(10))
+    #: Code of a commune in force since July 2025 (5 digits), or "" for the team's total.
+    commune: Mapped[str] = mapped_column(String(8), default="")
+    target: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("day", "commune", name="uq_quota_day_commune"),)

@@ -64,7 +64,7 @@ from station.models import (
 )
 from station.paths import StationPaths
 from station.prefill import Prefill
-from station.reporting import Reporting
+from station.reporting import Reporting, commune_of
 
 log = logging.getLogger(__name__)
 
@@ -1215,6 +1215,8 @@ class StationService:
                 {
                     "full_name": form.get("full_name") or before.get("full_name", ""),
                     "id_tail": number[-4:] or before.get("id_tail", ""),
+                    # For reports after sealing (counts per commune): no personal data.
+                    "commune": commune_of(form, self.masterdata) or before.get("commune", ""),
                     "packet_id": sealed.packet_id,
                     "size": sealed.size,
                 }
