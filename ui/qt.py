@@ -39,6 +39,7 @@ from PySide6.QtCore import (
     QTranslator,
     QUrl,
     Signal,
+    SignalInstance,
     Slot,
 )
 from PySide6.QtGui import (
@@ -251,5 +252,6 @@ __all__ = [
     "QtPrintSupport",
     "QtWidgets",
     "Signal",
+    "SignalInstance",
     "Slot",
 ]
