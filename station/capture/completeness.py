@@ -13,7 +13,19 @@ Capture metadata lives in the dossier's ``capture_json``::
 
     {"exceptions": {"fingerprint/left_index": {"kind": "amputated", "reason": "...",
                     "recorded_by": "op1", "recorded_at": "...", "confirmed_by": "sup1"}, ...},
-     "context": {"home_visit": true, "location": "...", "background_waiver": "..."}}
+     "context": {"home_visit": true, "location": "...",
+                 "background_waiver": {"reason": "...", "accepted_by": "sup1",
+                                       "accepted_at": "..."}},
+     "recapture": {"parts": ["face", "fingerprint/left_index"], "reason": "...",
+                   "packet_id": "...", "supplement": true}}
+
+A portrait whose background check failed (its stored checks say so) is not approved unless a
+supervisor accepted that background for a home visit (``background_waiver``); at a station the
+photo is retaken in front of the backdrop.
+
+``recapture`` is written when a dossier the receiver rejected is reopened. When the station had
+already sealed it (``supplement``: the form and captures are gone from the station, only the
+receiver holds them) the dossier is a supplement: only the listed parts are required again.
 """
 
 from __future__ import annotations
@@ -113,10 +125,31 @@ def missing(
     parts: Iterable[tuple[str, str]],
     capture: dict[str, Any],
     for_approval: bool = False,
+    face_checks: dict[str, Any] | None = None,
 ) -> list[Missing]:
-    """Everything still to capture (or to confirm, with ``for_approval``)."""
+    """Everything still to capture (or to confirm, with ``for_approval``).
+
+    ``face_checks``: the check results stored with the portrait (``checks`` of its metadata).
+    """
     have = set(parts)
     exceptions: dict[str, Any] = capture.get("exceptions", {})
+    scope = capture.get("recapture")
+    if isinstance(scope, dict) and scope.get("supplement"):
+        out = _supplement_missing([str(p) for p in scope.get("parts", [])], form, have, exceptions)
+    else:
+        out = _dossier_missing(case, form, captures, have, exceptions)
+    if for_approval:
+        out += _approval_missing(capture, exceptions, have, face_checks)
+    return out
+
+
+def _dossier_missing(
+    case: CaseType,
+    form: dict[str, Any],
+    captures: Captures | None,
+    have: set[tuple[str, str]],
+    exceptions: dict[str, Any],
+) -> list[Missing]:
     out: list[Missing] = []
     if captures is None:
         out.append(
@@ -135,15 +168,7 @@ def missing(
             key = exception_key(PartKind.FINGERPRINT, finger)
             if (PartKind.FINGERPRINT, finger.value) in have or key in exceptions:
                 continue
-            vi, en = FINGER_LABELS[finger]
-            out.append(
-                Missing(
-                    PartKind.FINGERPRINT,
-                    finger.value,
-                    f"Chưa lấy vân tay {vi}.",
-                    f"No print of the {en} yet.",
-                )
-            )
+            out.append(_finger_missing(finger))
     sig_key = exception_key(PartKind.SIGNATURE, "")
     if captures.signature and (PartKind.SIGNATURE, "") not in have and sig_key not in exceptions:
         who_vi = "người đại diện" if captures.signer == "legal_representative" else "công dân"
@@ -175,16 +200,97 @@ def missing(
                 "A correction needs a supporting paper.",
             )
         )
-    if for_approval:
-        for key, exc in sorted(exceptions.items()):
-            if not exc.get("confirmed_by"):
-                kind, slot = key.split("/", 1)
+    return out
+
+
+def _finger_missing(finger: Finger) -> Missing:
+    vi, en = FINGER_LABELS[finger]
+    return Missing(
+        PartKind.FINGERPRINT, finger.value, f"Chưa lấy vân tay {vi}.", f"No print of the {en} yet."
+    )
+
+
+def _supplement_missing(
+    parts: list[str],
+    form: dict[str, Any],
+    have: set[tuple[str, str]],
+    exceptions: dict[str, Any],
+) -> list[Missing]:
+    """What a supplement (a sealed dossier the receiver sent back) needs: its listed parts."""
+    out: list[Missing] = []
+    for name in parts:
+        kind, _, slot = name.partition("/")
+        if kind == PartKind.FACE and (PartKind.FACE, "") not in have:
+            out.append(
+                Missing(PartKind.FACE, "", "Chưa chụp lại ảnh chân dung.", "No new face photo yet.")
+            )
+        elif kind == PartKind.FINGERPRINT:
+            fingers = [f for f in Finger if not slot or f.value == slot]
+            for finger in fingers:
+                key = exception_key(PartKind.FINGERPRINT, finger)
+                if (PartKind.FINGERPRINT, finger.value) not in have and key not in exceptions:
+                    out.append(_finger_missing(finger))
+        elif kind == PartKind.SIGNATURE:
+            sig_key = exception_key(PartKind.SIGNATURE, "")
+            if (PartKind.SIGNATURE, "") not in have and sig_key not in exceptions:
+                out.append(Missing(PartKind.SIGNATURE, "", "Chưa ký lại.", "No new signature yet."))
+        elif kind == PartKind.DOCUMENT:
+            types = {s.rsplit("_", 1)[0] for k, s in have if k == PartKind.DOCUMENT}
+            if (slot and slot not in types) or not types:
+                what_vi, what_en = (slot, slot) if slot else ("chứng minh", "supporting")
                 out.append(
                     Missing(
-                        "exception",
-                        key,
-                        f"Ngoại lệ {slot or kind} chưa được cán bộ phê duyệt xác nhận.",
-                        f"The exception for {slot or kind} is not confirmed by a supervisor.",
+                        PartKind.DOCUMENT,
+                        slot,
+                        f"Chưa chụp lại giấy tờ {what_vi}.",
+                        f"No new scan of the {what_en} document yet.",
                     )
                 )
+        elif kind == "form" and not form:
+            out.append(
+                Missing("form", "", "Chưa nhập lại tờ khai.", "The form is not entered again yet.")
+            )
     return out
+
+
+def _approval_missing(
+    capture: dict[str, Any],
+    exceptions: dict[str, Any],
+    have: set[tuple[str, str]],
+    face_checks: dict[str, Any] | None,
+) -> list[Missing]:
+    """What only a supervisor can settle: exceptions to confirm, a failed photo background."""
+    out: list[Missing] = []
+    for key, exc in sorted(exceptions.items()):
+        if not exc.get("confirmed_by"):
+            kind, slot = key.split("/", 1)
+            out.append(
+                Missing(
+                    "exception",
+                    key,
+                    f"Ngoại lệ {slot or kind} chưa được cán bộ phê duyệt xác nhận.",
+                    f"The exception for {slot or kind} is not confirmed by a supervisor.",
+                )
+            )
+    if (PartKind.FACE, "") in have and background_failed(face_checks):
+        context = capture.get("context", {})
+        if not (isinstance(context, dict) and context.get("background_waiver")):
+            out.append(
+                Missing(
+                    PartKind.FACE,
+                    "background",
+                    "Phông nền ảnh chân dung không đạt: chụp lại ảnh, hoặc với hồ sơ thu nhận "
+                    "tại nhà, cán bộ phê duyệt chấp nhận phông nền kèm lý do.",
+                    "The portrait's background failed its check: retake the photo, or for a "
+                    "home visit a supervisor accepts the background with a reason.",
+                )
+            )
+    return out
+
+
+def background_failed(face_checks: object) -> bool:
+    """True when the portrait's stored checks record a failed background check."""
+    if not isinstance(face_checks, dict):
+        return False
+    check = face_checks.get("background")
+    return isinstance(check, dict) and check.get("passed") is False
