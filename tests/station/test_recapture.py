@@ -126,7 +126,7 @@ def _sealed(op: StationService, sup: StationService) -> tuple[str, str]:
 
 
 def test_receiver_rejection_reopens_only_the_listed_parts(
-    op: StationService, sup: StationService
+    op: StationService, sup: StationService, clock: FakeClock
 ) -> None:
     dossier_id, packet_id = _sealed(op, sup)
     sup.apply_remote_status(
@@ -153,6 +153,7 @@ def test_receiver_rejection_reopens_only_the_listed_parts(
     op.save_face(dossier_id, face, {"checks": {"background": {"passed": True}}})
     op.save_fingerprint(dossier_id, "left_index", finger, "image/png", {"quality": 77})
     assert op.missing_captures(dossier_id) == []
+    clock.advance(60)  # the new packet is the later one
     op.mark_captured(dossier_id)  # the form stays with the receiver: not asked again
     op.confirm(dossier_id)
     sup.approve(dossier_id)

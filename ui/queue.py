@@ -1,0 +1,433 @@
+"""The queue: every dossier with its state, its packet's upload progress and the receiver's news.
+
+Filter by state group and search by name or number; continue a draft (``open_dossier``), send
+the outbox now (``sync.api.sync_now`` on the worker), and reopen a dossier the receiver rejected
+with only the parts it named (``service.reopen_for_recapture``, then ``recapture``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from station.dossier import CASE_LABELS, CaseType
+from station.errors import StationError
+from station.lifecycle import STATE_LABELS, State
+from station.masterdata import fold
+from station.service import PacketInfo, QueueEntry
+from sync.api import sync_now
+from sync.uploader import RunReport
+from ui.context import UiContext
+from ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QCoreApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+#: How often the table is re-read while an upload runs (progress of the packet in flight).
+PROGRESS_REFRESH_MS = 1000
+
+
+class Group(StrEnum):
+    """The filter's groups of states (a view of the queue, not a rule of the lifecycle)."""
+
+    ALL = "all"
+    DRAFTS = "drafts"
+    APPROVAL = "approval"
+    UPLOAD = "upload"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    REFUSED = "refused"
+
+
+_GROUP_OF_STATE = {
+    State.DRAFT: Group.DRAFTS,
+    State.CAPTURED: Group.DRAFTS,
+    State.CONFIRMED: Group.APPROVAL,
+    State.APPROVED: Group.UPLOAD,
+    State.SEALED: Group.UPLOAD,
+    State.UPLOADED: Group.UPLOAD,
+    State.RECEIPTED: Group.DELIVERED,
+    State.PURGED: Group.DELIVERED,
+    State.NEEDS_RECAPTURE: Group.REJECTED,
+}
+
+#: States a dossier is continued in by the wizard.
+OPENABLE = frozenset({State.DRAFT, State.CAPTURED})
+
+
+def group_of(entry: QueueEntry) -> Group:
+    """The group a queue entry is listed under (a refused packet outranks its state)."""
+    state = entry.dossier.state
+    if (
+        entry.packet is not None
+        and entry.packet.status == "refused"
+        and state in (State.SEALED, State.UPLOADED)
+    ):
+        return Group.REFUSED
+    return _GROUP_OF_STATE[state]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("QueueScreen", text)
+
+
+def group_labels() -> list[tuple[Group, str]]:
+    return [
+        (Group.ALL, _tr("Tất cả")),
+        (Group.DRAFTS, _tr("Đang thu nhận (nháp)")),
+        (Group.APPROVAL, _tr("Chờ phê duyệt")),
+        (Group.UPLOAD, _tr("Chờ gửi")),
+        (Group.DELIVERED, _tr("Đã giao nhận")),
+        (Group.REJECTED, _tr("Bị trả lại")),
+        (Group.REFUSED, _tr("Bị từ chối nhận")),
+    ]
+
+
+def packet_text(packet: PacketInfo | None) -> str:
+    """The packet's upload progress in a few words."""
+    if packet is None:
+        return ""
+    if packet.status == "queued":
+        text = _tr("chờ gửi")
+    elif packet.status == "uploading":
+        percent = 100 * packet.acked_offset // packet.size if packet.size else 0
+        text = _tr("đang gửi {percent}%").format(percent=percent)
+    elif packet.status == "uploaded":
+        text = _tr("đã gửi, chờ biên nhận")
+    elif packet.status in ("receipted", "purged"):
+        text = _tr("có biên nhận")
+    elif packet.status == "refused":
+        return _tr("bị từ chối nhận")
+    else:
+        text = packet.status
+    if packet.attempts and packet.last_error:
+        text += " " + _tr("({n} lần lỗi)").format(n=packet.attempts)
+    return text
+
+
+def _time(value: str) -> str:
+    return value[:16].replace("T", " ")
+
+
+class QueueScreen(QWidget):
+    """Every dossier in a table, with filter, search, open, upload now and recapture."""
+
+    back_requested = Signal()
+    #: Continue this draft in the wizard (dossier id).
+    open_dossier = Signal(str)
+    #: The dossier was reopened for recapture of the parts the receiver named (dossier id);
+    #: the wizard opens it at the first of those parts.
+    recapture = Signal(str)
+
+    COLUMNS = 9
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.entries: list[QueueEntry] = []
+        self.shown: list[QueueEntry] = []
+        self._syncing = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(10)
+
+        top = QHBoxLayout()
+        self.back_button = QPushButton(self.tr("← &Quay lại"), self)
+        self.back_button.clicked.connect(self.back_requested)
+        title = QLabel(self.tr("Hàng đợi hồ sơ"), self)
+        title.setObjectName("title")
+        top.addWidget(self.back_button)
+        top.addWidget(title, 1)
+        layout.addLayout(top)
+
+        bar = QHBoxLayout()
+        group_label = QLabel(self.tr("&Nhóm:"), self)
+        self.group_combo = QComboBox(self)
+        for group, text in group_labels():
+            self.group_combo.addItem(text, group.value)
+        group_label.setBuddy(self.group_combo)
+        search_label = QLabel(self.tr("&Tìm (tên hoặc số hồ sơ):"), self)
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setPlaceholderText(self.tr("ví dụ: Nguyễn Văn An, TN-001-20261123-0007"))
+        search_label.setBuddy(self.search_edit)
+        self.refresh_button = QPushButton(self.tr("Làm &mới"), self)
+        bar.addWidget(group_label)
+        bar.addWidget(self.group_combo)
+        bar.addSpacing(16)
+        bar.addWidget(search_label)
+        bar.addWidget(self.search_edit, 1)
+        bar.addWidget(self.refresh_button)
+        layout.addLayout(bar)
+
+        self.table = QTableWidget(0, self.COLUMNS, self)
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Số hồ sơ"),
+                self.tr("Họ tên"),
+                self.tr("Loại"),
+                self.tr("Trạng thái"),
+                self.tr("Cán bộ"),
+                self.tr("Tạo lúc"),
+                self.tr("Thay đổi lúc"),
+                self.tr("Gửi đi"),
+                self.tr("Lý do trả lại / từ chối"),
+            ]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+
+        self.count_label = QLabel(self)
+        layout.addWidget(self.count_label)
+
+        actions = QHBoxLayout()
+        self.open_button = QPushButton(self.tr("&Mở / tiếp tục"), self)
+        self.recapture_button = QPushButton(self.tr("Thu nhận &lại phần bị trả"), self)
+        self.upload_button = QPushButton(self.tr("&Gửi ngay"), self)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(200)
+        self.progress.hide()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.recapture_button)
+        actions.addStretch(1)
+        actions.addWidget(self.progress)
+        actions.addWidget(self.upload_button)
+        layout.addLayout(actions)
+
+        self.outcome_label = QLabel(self)
+        self.outcome_label.setWordWrap(True)
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.outcome_label)
+        layout.addWidget(self.error_label)
+
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(PROGRESS_REFRESH_MS)
+        self._progress_timer.timeout.connect(self._reload_keep_selection)
+
+        self.group_combo.currentIndexChanged.connect(self._apply_filter)
+        self.search_edit.textChanged.connect(self._apply_filter)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.itemSelectionChanged.connect(self._update_actions)
+        self.table.cellDoubleClicked.connect(lambda _r, _c: self._open())
+        self.open_button.clicked.connect(self._open)
+        self.recapture_button.clicked.connect(self._recapture)
+        self.upload_button.clicked.connect(self.upload_now)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
+        QShortcut(QKeySequence("Ctrl+U"), self, self.upload_now)
+        self.setTabOrder(self.group_combo, self.search_edit)
+        self.setTabOrder(self.search_edit, self.table)
+        self.setTabOrder(self.table, self.open_button)
+        self._update_actions()
+
+    # --- data ---
+
+    @property
+    def syncing(self) -> bool:
+        return self._syncing
+
+    def refresh(self) -> None:
+        """Re-read every dossier from the service and show them under the current filter."""
+        self._reload_keep_selection()
+
+    def _reload_keep_selection(self) -> None:
+        selected = self.selected_entry()
+        try:
+            self.entries = self.ctx.service.queue_entries()
+        except StationError as exc:
+            self._show_error(self.ctx.error_text(exc))
+            return
+        self._apply_filter()
+        if selected is not None:
+            self.select(selected.dossier.id)
+
+    def set_group(self, group: Group) -> None:
+        self.group_combo.setCurrentIndex(self.group_combo.findData(group.value))
+
+    def _apply_filter(self) -> None:
+        group = Group(self.group_combo.currentData() or Group.ALL.value)
+        query = fold(self.search_edit.text())
+        self.shown = [
+            e
+            for e in self.entries
+            if (group == Group.ALL or group_of(e) == group)
+            and (not query or query in fold(e.full_name) or query in fold(e.dossier.number))
+        ]
+        self.table.setRowCount(len(self.shown))
+        for row, entry in enumerate(self.shown):
+            for col, text in enumerate(self._row(entry)):
+                item = QTableWidgetItem(text)
+                if col == 8 and text:
+                    item.setToolTip(text)
+                self.table.setItem(row, col, item)
+        self.count_label.setText(
+            self.tr("{shown} / {total} hồ sơ").format(
+                shown=len(self.shown), total=len(self.entries)
+            )
+        )
+        self._update_actions()
+
+    def _row(self, entry: QueueEntry) -> list[str]:
+        d = entry.dossier
+        try:
+            case = self.ctx.label(CASE_LABELS[CaseType(d.case_type)])
+        except ValueError:
+            case = d.case_type
+        name = entry.full_name
+        tail = entry.summary.get("id_tail")
+        if not d.form and tail:
+            name = f"{name} (…{tail})"
+        reason = ""
+        if d.state == State.NEEDS_RECAPTURE:
+            reason = d.state_reason or ""
+            if entry.rejected_parts:
+                reason += " — " + self.tr("làm lại: {parts}").format(
+                    parts=", ".join(entry.rejected_parts)
+                )
+        elif group_of(entry) == Group.REFUSED and entry.packet is not None:
+            reason = entry.packet.last_error or ""
+        return [
+            d.number,
+            name,
+            case,
+            self.ctx.label(STATE_LABELS[d.state]),
+            d.operator_id,
+            _time(d.created_at),
+            _time(d.state_changed_at),
+            packet_text(entry.packet),
+            reason,
+        ]
+
+    # --- selection and actions ---
+
+    def selected_entry(self) -> QueueEntry | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        row = rows[0].row()
+        return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    def select(self, dossier_id: str) -> bool:
+        """Select the row of ``dossier_id`` if it is shown."""
+        for row, entry in enumerate(self.shown):
+            if entry.dossier.id == dossier_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _update_actions(self) -> None:
+        entry = self.selected_entry()
+        state = entry.dossier.state if entry is not None else None
+        self.open_button.setEnabled(state in OPENABLE)
+        self.recapture_button.setEnabled(state == State.NEEDS_RECAPTURE)
+        self.upload_button.setEnabled(not self._syncing)
+
+    def _focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def _open(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None and entry.dossier.state in OPENABLE:
+            self.open_dossier.emit(entry.dossier.id)
+
+    def _recapture(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        self._clear_messages()
+        try:
+            self.ctx.service.reopen_for_recapture(entry.dossier.id)
+        except StationError as exc:
+            self._show_error(self.ctx.error_text(exc))
+            return
+        self.refresh()
+        self.recapture.emit(entry.dossier.id)
+
+    # --- upload now ---
+
+    def upload_now(self) -> None:
+        """Send the outbox now on the worker; progress in the table, outcome below it."""
+        if self._syncing:
+            return
+        self._clear_messages()
+        self._syncing = True
+        self.progress.show()
+        self.outcome_label.setText(self.tr("Đang gửi hồ sơ lên máy chủ nhận…"))
+        self._update_actions()
+        self._progress_timer.start()
+        service = self.ctx.service
+        self.ctx.worker.submit(lambda: sync_now(service), self._sync_done, self._sync_failed)
+
+    def _sync_finished(self) -> None:
+        self._syncing = False
+        self._progress_timer.stop()
+        self.progress.hide()
+        self.refresh()
+
+    def _sync_done(self, report: RunReport) -> None:
+        self._sync_finished()
+        if not report.reachable:
+            self.outcome_label.clear()
+            self._show_error(
+                self.tr(
+                    "Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được "
+                    "gửi khi có mạng."
+                )
+            )
+            return
+        text = self.tr(
+            "Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, "
+            "{failed} lỗi (sẽ thử lại)."
+        ).format(
+            receipted=len(report.receipted),
+            refused=len(report.refused),
+            failed=len(report.failed),
+        )
+        self.outcome_label.setText(text)
+        if report.errors:
+            self._show_error("\n".join(report.errors[:3]))
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self._sync_finished()
+        self.outcome_label.clear()
+        self._show_error(self.ctx.error_text(exc))
+
+    # --- messages ---
+
+    def _clear_messages(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
