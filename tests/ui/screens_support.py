@@ -49,3 +49,20 @@ def sealed(op: StationService, sup: StationService, name: str = "Hoàng Thị É
 
 def supervisor(op: StationService, supervisor_id: str = "sup1") -> StationService:
     return login(op.paths, op.clock, supervisor_id, SUP_PW)  # type: ignore[arg-type]
+
+
+def face_meta(background_passed: bool) -> dict[str, Any]:
+    """Portrait metadata as the photo page stores it, with the background check's verdict."""
+    return {
+        "ok": background_passed,
+        "forced": not background_passed,
+        "checks": {
+            "one_face": {"passed": True, "value": 1, "vi": "Một khuôn mặt", "en": "One face"},
+            "background": {
+                "passed": background_passed,
+                "value": 0.02 if background_passed else 0.2,
+                "vi": "Phông nền trơn" if background_passed else "Phông nền phải trơn, sáng",
+                "en": "Background plain" if background_passed else "Background must be plain",
+            },
+        },
+    }
