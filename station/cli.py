@@ -267,6 +267,91 @@ def cmd_masterdata_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        report = svc.deployment.backup(args.dest)
+    finally:
+        svc.close()
+    m = report.manifest
+    print(f"Đã sao lưu / Backup written: {report.folder}")
+    print(f"  trạm / station {m.code} {m.station_id}, revision {m.revision}, {report.bytes} bytes")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from station import backup
+    from station.clock import SystemClock
+
+    if args.recovery_key is not None:
+        creds = backup.Credentials(recovery_key=load_recovery_key(args.recovery_key))
+    elif args.as_operator:
+        password = args.prompter.password(f"Mật khẩu {args.as_operator} (lúc sao lưu): ")
+        creds = backup.Credentials(operator_id=args.as_operator, password=password)
+    else:
+        raise StationError(
+            "Cần --as <quản trị> hoặc --recovery-key.", "Give --as <admin> or --recovery-key."
+        )
+    report = backup.restore(StationPaths(args.data_dir), args.source, creds, SystemClock().now())
+    print(
+        f"Đã khôi phục / Restored: {report.code} {report.station_id} "
+        f"(sao lưu lúc / backup of {report.created_at}, revision {report.revision})"
+    )
+    if report.replaced is not None:
+        print(f"  kho cũ để tại / previous store kept at: {report.replaced}")
+    return EXIT_OK
+
+
+def cmd_diagnostics(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        if args.out is not None:
+            print(svc.deployment.write_diagnostics(args.out))
+        else:
+            print(json.dumps(svc.deployment.diagnostics(), ensure_ascii=False, indent=2))
+    finally:
+        svc.close()
+    return EXIT_OK
+
+
+def cmd_sync_age(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        if args.set_warn_days is not None:
+            svc.deployment.set_sync_warn_days(args.set_warn_days)
+        age = svc.deployment.sync_age()
+    finally:
+        svc.close()
+    print(
+        f"Biên nhận gần nhất / last verified receipt: {age.last_receipt_at or '-'}; "
+        f"{age.days if age.days is not None else '-'} ngày / days; "
+        f"{age.waiting} gói chờ / waiting; ngưỡng / threshold {age.warn_days}"
+    )
+    vi, en = age.message()
+    if age.warn:
+        print(f"{vi}\n{en}")
+    return EXIT_OK
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from station.deployment import SelfTestReport, self_test
+
+    login = None
+    if args.as_operator:
+        login = (args.as_operator, args.prompter.password(f"Mật khẩu {args.as_operator}: "))
+    report = SelfTestReport(self_test(StationPaths(args.data_dir), login))
+    if args.json:
+        print(json.dumps(report.to_doc(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            print(line)
+        print(
+            "(Kiểm tra Qt: chạy «intake-station --self-test» của bản cài đặt / "
+            "Qt checks: run the installed program's 'intake-station --self-test')"
+        )
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="intake-station", description="Intake station")
     p.add_argument("--version", action="version", version=f"intake-station {__version__}")
@@ -354,6 +439,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("recovery-check", help="check a recovery key against this station")
     sp.add_argument("--recovery-key", type=Path, required=True)
     sp.set_defaults(func=cmd_recover_check)
+
+    sp = with_login(sub.add_parser("backup", help="back the station up to a folder (USB)"))
+    sp.add_argument("dest", type=Path, help="folder (a USB stick) to write the backup folder in")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = sub.add_parser("restore", help="restore a backup onto this (empty or same) station")
+    sp.add_argument("source", type=Path, help="the backup folder (holding manifest.json)")
+    sp.add_argument("--as", dest="as_operator", default=None, help="an administrator's id")
+    sp.add_argument("--recovery-key", type=Path, default=None)
+    sp.set_defaults(func=cmd_restore)
+
+    sp = with_login(sub.add_parser("diagnostics", help="support report, no personal data"))
+    sp.add_argument("--out", type=Path, default=None, help="folder to write the report file in")
+    sp.set_defaults(func=cmd_diagnostics)
+
+    sp = with_login(sub.add_parser("sync-age", help="days since the last verified sync"))
+    sp.add_argument("--set-warn-days", type=int, default=None, help="(admin) 0 = never warn")
+    sp.set_defaults(func=cmd_sync_age)
+
+    sp = sub.add_parser("self-test", help="check the installed program (store, resources)")
+    sp.add_argument("--as", dest="as_operator", default=None, help="also open the store")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_self_test)
 
     # Commands of the packages above the core (the window, sync) register themselves here, so
     # that the core never imports them.

@@ -10,7 +10,10 @@ sequence (a state transition with its audit record) is serialised against other 
 from __future__ import annotations
 
 import contextlib
+import os
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +22,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from station.errors import StoreError
+from station.fsutil import fsync_dir
 
 BUSY_TIMEOUT_MS = 10_000
+#: Pre-migration copies kept in the backups folder; older ones are deleted.
+KEEP_PRE_MIGRATION_BACKUPS = 5
+PRE_MIGRATION_PREFIX = "pre-"
 
 
 def _connect(path: Path, key: bytes) -> Any:
@@ -113,8 +122,75 @@ class Store:
         with self._reader() as session, session.begin():
             yield session
 
-    def migrate(self, revision: str = "head") -> None:
+    def migrate(
+        self,
+        revision: str = "head",
+        backup_dir: Path | None = None,
+        keep: int = KEEP_PRE_MIGRATION_BACKUPS,
+    ) -> Path | None:
+        """Bring the schema to ``revision``; returns the pre-migration copy, if one was taken.
+
+        With ``backup_dir``, a store that already has a schema (a revision) behind the target is
+        first copied whole to ``backup_dir/pre-<rev>-<UTC time>.db`` (SQLite's online backup,
+        encrypted with the same key; temporary file, fsync, rename), and only the newest
+        ``keep`` copies are kept. A fresh store (no revision yet) is not copied. A store whose
+        revision this program does not know (made by a newer release) is refused untouched.
+        """
+        current = self.revision()
+        target = head_revision() if revision == "head" else revision
+        if current is not None and not _known_revision(current):
+            raise StoreError(
+                f"Kho dữ liệu ở phiên bản lược đồ {current}, mới hơn chương trình này; "
+                "hãy cài bản chương trình mới hơn.",
+                f"The store is at schema revision {current}, newer than this program knows; "
+                "install the newer release.",
+            )
+        copy: Path | None = None
+        if backup_dir is not None and current is not None and current != target:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            copy = backup_dir / f"{PRE_MIGRATION_PREFIX}{current}-{stamp}.db"
+            self.backup_to(copy)
+            prune_backups(backup_dir, keep)
         upgrade(self.engine, revision)
+        return copy
+
+    def backup_to(self, dest: Path) -> None:
+        """A consistent copy of the whole store at ``dest``, encrypted with the same key.
+
+        SQLite's online backup reads a snapshot (WAL content included) while other connections
+        may go on; the copy is written beside ``dest`` under a temporary name, fsynced, then
+        renamed, so ``dest`` is either absent or whole.
+        """
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+        target = sqlcipher3.connect(str(tmp), isolation_level=None)
+        try:
+            target.execute(f"PRAGMA key = \"x'{self.key.hex()}'\"")
+            raw = self.engine.raw_connection()
+            try:
+                raw.driver_connection.backup(target)  # type: ignore[union-attr]
+            finally:
+                raw.close()
+            target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except BaseException:
+            target.close()
+            _remove_db_files(tmp)
+            raise
+        target.close()
+        try:
+            for leftover in (Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, dest)
+            fsync_dir(dest.parent)
+        except BaseException:
+            _remove_db_files(tmp)
+            raise
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -126,6 +202,37 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _remove_db_files(path: Path) -> None:
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        f.unlink(missing_ok=True)
+
+
+def prune_backups(backup_dir: Path, keep: int = KEEP_PRE_MIGRATION_BACKUPS) -> list[Path]:
+    """Delete all but the newest ``keep`` pre-migration copies; returns the deleted ones."""
+    copies = sorted(
+        backup_dir.glob(f"{PRE_MIGRATION_PREFIX}*.db"), key=lambda p: (p.stat().st_mtime, p.name)
+    )
+    doomed = copies[: max(0, len(copies) - keep)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def pre_migration_backups(backup_dir: Path) -> list[Path]:
+    """The pre-migration copies in ``backup_dir``, oldest first."""
+    return sorted(
+        backup_dir.glob(f"{PRE_MIGRATION_PREFIX}*.db"), key=lambda p: (p.stat().st_mtime, p.name)
+    )
+
+
+def _known_revision(revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        return script.get_revision(revision) is not None
+    except (CommandError, ResolutionError):
+        return False
 
 
 def alembic_config() -> Config:

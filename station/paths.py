@@ -46,6 +46,16 @@ class StationPaths:
         return self.store_dir / "station.json"
 
     @property
+    def backups(self) -> Path:
+        """Copies of the store taken before a migration moved its schema (``pre-<rev>-<ts>.db``)."""
+        return self.store_dir / "backups"
+
+    @property
+    def replaced(self) -> Path:
+        """Stores set aside by a restore, kept until the administrator removes them."""
+        return self.root / "replaced"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 
