@@ -142,6 +142,11 @@ class Progress:
     target: int
 
     @property
+    def done(self) -> int:
+        """Today's counted (captured) dossiers."""
+        return self.counts.captured
+
+    @property
     def percent(self) -> int:
         return round(100 * self.counts.captured / self.target)
 

@@ -205,7 +205,11 @@ def test_today_progress_against_the_team_target(
     )
     sup.reporting.set_quotas(DAY1, DAY1, {TEAM: 2})  # an explicit total wins over the sum
     progress = op.reporting.today_progress()
-    assert progress is not None and (progress.target, progress.percent) == (2, 50)
+    assert progress is not None and (progress.done, progress.target, progress.percent) == (
+        1,
+        2,
+        50,
+    )
     clock.t += timedelta(days=1)  # wall time only: sessions stay alive
     assert op.reporting.today_progress() is None
 
