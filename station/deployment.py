@@ -207,9 +207,8 @@ class Deployment:
             outbox = _outbox(s)
             errors = _packet_errors(s)
             failures = _failure_events(s)
-            roles = dict(
-                s.execute(select(Operator.role, func.count()).group_by(Operator.role)).tuples()
-            )
+            rows = s.execute(select(Operator.role, func.count()).group_by(Operator.role)).all()
+            roles = {str(role): int(n) for role, n in rows}
             chain = audit.verify(s)
         report: dict[str, Any] = {
             "format": DIAGNOSTICS_FORMAT,
