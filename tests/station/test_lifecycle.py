@@ -219,4 +219,5 @@ def test_sealing_leaves_only_the_packet_and_a_summary(
         "id_tail": FORM["id_number"][-4:],
         "packet_id": packet_id,
         "size": queued.size,
+        "commune": FORM["permanent_residence"]["unit"],  # kept for reports per commune
     }
