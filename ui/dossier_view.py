@@ -9,8 +9,9 @@ worker; only the finished ``QImage`` objects come back to the GUI thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from station import dossier as dossier_mod
 from station import form as form_mod
@@ -37,6 +38,8 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+
+T = TypeVar("T")
 
 FACE_SIZE = (160, 240)
 PRINT_SIZE = (96, 112)
@@ -113,6 +116,18 @@ def load_dossier(service: StationService, dossier_id: str) -> DossierData:
         if value not in (None, "", [], {}):
             data.form_rows.append((pair, _value_text(service, value)))
     return data
+
+
+def while_alive(widget: QWidget, fn: Callable[[T], None]) -> Callable[[T], None]:
+    """``fn``, or nothing once ``widget`` is destroyed (a worker's outcome may arrive later)."""
+    alive = [True]
+    widget.destroyed.connect(lambda *_: alive.clear())
+
+    def call(value: T) -> None:
+        if alive:
+            fn(value)
+
+    return call
 
 
 def _pixmap(image: QImage | None, size: tuple[int, int]) -> QPixmap | None:
@@ -265,8 +280,8 @@ class DossierView(QWidget):
         service = self.ctx.service
         self.ctx.worker.submit(
             lambda: load_dossier(service, dossier_id),
-            lambda data: self._loaded(request, data),
-            lambda exc: self._failed(request, exc),
+            while_alive(self, lambda data: self._loaded(request, data)),
+            while_alive(self, lambda exc: self._failed(request, exc)),
         )
 
     def _failed(self, request: int, exc: BaseException) -> None:

@@ -17,6 +17,7 @@ from station.service import PacketInfo, QueueEntry
 from sync.api import sync_now
 from sync.uploader import RunReport
 from ui.context import UiContext
+from ui.dossier_view import while_alive
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -386,7 +387,11 @@ class QueueScreen(QWidget):
         self._update_actions()
         self._progress_timer.start()
         service = self.ctx.service
-        self.ctx.worker.submit(lambda: sync_now(service), self._sync_done, self._sync_failed)
+        self.ctx.worker.submit(
+            lambda: sync_now(service),
+            while_alive(self, self._sync_done),
+            while_alive(self, self._sync_failed),
+        )
 
     def _sync_finished(self) -> None:
         self._syncing = False

@@ -15,7 +15,7 @@ from station.errors import StationError
 from station.lifecycle import State
 from station.service import StationService
 from ui.context import UiContext
-from ui.dossier_view import DossierView
+from ui.dossier_view import DossierView, while_alive
 from ui.qt import (
     QFrame,
     QHBoxLayout,
@@ -320,8 +320,8 @@ class ReviewScreen(QWidget):
         service, dossier_id, state, number = self.ctx.service, d.id, d.state, d.number
         self.ctx.worker.submit(
             lambda: approve_and_seal(service, dossier_id, state),
-            lambda packet_id: self._sealed(dossier_id, number, packet_id),
-            self._seal_failed,
+            while_alive(self, lambda packet_id: self._sealed(dossier_id, number, packet_id)),
+            while_alive(self, self._seal_failed),
         )
 
     def _finish(self) -> None:

@@ -20,6 +20,7 @@ from station.devices.registry import DeviceRegistry, Probe
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, Role
 from ui.context import UiContext
+from ui.dossier_view import while_alive
 from ui.i18n import LANGUAGES
 from ui.qt import (
     QAbstractItemView,
@@ -404,7 +405,11 @@ class SettingsScreen(QWidget):
         self._probing = True
         self.probe_button.setEnabled(False)
         self.device_feedback.ok(self.tr("Đang dò thiết bị…"))
-        self.ctx.worker.submit(lambda: probe_all(registry), self._probed, self._probe_failed)
+        self.ctx.worker.submit(
+            lambda: probe_all(registry),
+            while_alive(self, self._probed),
+            while_alive(self, self._probe_failed),
+        )
 
     def _probed(self, probes: dict[DeviceKind, Probe]) -> None:
         self._probing = False
@@ -461,7 +466,11 @@ class SettingsScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self._tested(row, key, self.ctx.error_text(exc), ok=False)
 
-        self.ctx.worker.submit(lambda: check_device(registry, info), done, failed)
+        self.ctx.worker.submit(
+            lambda: check_device(registry, info),
+            while_alive(self, done),
+            while_alive(self, failed),
+        )
 
     def _tested(self, row: int, key: str, text: str, *, ok: bool) -> None:
         self._testing.discard(key)
