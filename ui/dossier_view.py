@@ -34,6 +34,7 @@ from ui.qt import (
     QPushButton,
     QScrollArea,
     Qt,
+    QtWidgets,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -185,6 +186,8 @@ class DossierView(QWidget):
         self.scroll_area.setWidget(body)
         column = QVBoxLayout(body)
         column.setSpacing(10)
+        # Scroll rather than squeeze: the body never gets smaller than its contents need.
+        column.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetMinimumSize)
 
         self.header_label = QLabel(body)
         self.header_label.setObjectName("subtitle")
