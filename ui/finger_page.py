@@ -345,6 +345,7 @@ class FingerPage(QWidget):
             image.setToolTip(_capitalized(self.ctx.label(FINGER_LABELS[finger])))
             score = QLabel(self)
             score.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            score.setMinimumWidth(SMALL_THUMB[0] + 24)
             thumbs.addWidget(image, row * 2, col, Qt.AlignmentFlag.AlignCenter)
             thumbs.addWidget(score, row * 2 + 1, col, Qt.AlignmentFlag.AlignCenter)
             self.thumb_labels[finger] = image

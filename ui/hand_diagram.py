@@ -282,10 +282,10 @@ class HandDiagram(QWidget):
             painter.setFont(sign_font)
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, STATUS_SIGNS[status])
             painter.setFont(key_font)
-            key_box = QRectF(box.left(), box.top() + 4, box.width(), box.height() * 0.3)
-            painter.drawText(
-                key_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, key_of(finger)
-            )
+            # The key just above the sign, inside the finger whatever its angle.
+            centre = box.center()
+            key_box = QRectF(centre.x() - 12, centre.y() - 34, 24, 18)
+            painter.drawText(key_box, Qt.AlignmentFlag.AlignCenter, key_of(finger))
         if self.hasFocus():
             focus = QPen(QColor(SELECTED_COLOUR), 1, Qt.PenStyle.DashLine)
             painter.setPen(focus)
