@@ -571,10 +571,7 @@ class PhotoPage(QWidget):
         if stream != self._stream:
             return
         name = getattr(info, "name", "")
-        if getattr(info, "simulated", False):
-            self.status_label.setText(self.tr("Máy ảnh: %1 (mô phỏng)").replace("%1", name))
-        else:
-            self.status_label.setText(self.tr("Máy ảnh: %1").replace("%1", name))
+        self.status_label.setText(self.tr("Máy ảnh: %1").replace("%1", name))
 
     @Slot(int, object)
     def _on_frame(self, stream: int, frame: PreviewFrame) -> None:

@@ -34,7 +34,7 @@ from ui.qt import (
 #: The pad's width over its height (the signature box on the intake record).
 ASPECT = 3.0
 #: Pen width at full pressure, as a fraction of the pad's height.
-INK_WIDTH = 0.018
+INK_WIDTH = 0.013
 
 
 class SignaturePad(QWidget):
