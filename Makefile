@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: check fmt lint typecheck test i18n start bench screenshots clean
+.PHONY: check fmt lint typecheck test i18n start bench screenshots bundle deb clean
 
 check: lint typecheck test ## everything CI runs
 
@@ -33,6 +33,12 @@ bench: ## benchmarks print figures; none of them is a test
 
 screenshots: ## every screen in both languages at 1366x768, into .screenshots/
 	env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1366x768x24" $(PY) scripts/screenshots.py --out .screenshots
+
+bundle: i18n ## the one-folder bundle (PyInstaller) in dist/intake-station/
+	$(PY) installer/build.py bundle
+
+deb: i18n ## the Debian package dist/intake-station_<version>_<arch>.deb (bundle included)
+	$(PY) installer/build.py deb
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist

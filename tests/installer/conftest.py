@@ -1,0 +1,7 @@
+"""The installer tests run Qt on the offscreen platform unless told otherwise."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
