@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from station.devices.defaults import registry as device_registry
+from station.devices.registry import DeviceRegistry
 from station.errors import LockedOutError, SessionExpiredError, StationError
-from station.lifecycle import ROLE_LABELS, STATE_LABELS, State
+from station.lifecycle import State
 from station.paths import StationPaths
 from station.service import OperatorSession, StationInfo, StationService
 from sync.api import start_background_sync
+from sync.devices import sbi_driver
 from sync.uploader import RunReport, SyncLoop
+from ui.context import UiContext
+from ui.home import HomeScreen
 from ui.i18n import LANGUAGES, install_translator
+from ui.password_dialog import PasswordDialog
 from ui.qt import (
-    QAbstractItemView,
     QApplication,
     QCloseEvent,
     QCoreApplication,
@@ -38,7 +45,6 @@ from ui.qt import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -46,11 +52,8 @@ from ui.qt import (
     QObject,
     QPushButton,
     QRunnable,
-    QSizePolicy,
     QStackedWidget,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
     QThreadPool,
     QTimer,
     QVBoxLayout,
@@ -58,6 +61,15 @@ from ui.qt import (
     Signal,
     Slot,
 )
+from ui.queue import QueueScreen
+from ui.reports import ReportsScreen
+from ui.review import ReviewScreen
+from ui.rosters import RosterScreen
+from ui.search_screen import SearchScreen
+from ui.settings import SettingsScreen
+from ui.state import UiState
+from ui.wizard import Wizard
+from ui.workers import Worker
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +89,12 @@ QLabel#error { color: #b00020; }
 QLabel#notice { color: #8a4b00; font-weight: bold; }
 QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
 QPushButton { padding: 6px 18px; }
+QPushButton#action { font-size: 13pt; font-weight: bold; text-align: left; padding: 8px 18px; }
+QPushButton#primary { font-weight: bold; }
+QFrame#tile { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
+QLabel#tileValue { font-size: 24pt; font-weight: bold; }
 QTableWidget::item { padding: 0px 8px; }
 """
-
-
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _label(pair: tuple[str, str], lang: str) -> str:
-    """The Vietnamese or English half of a (vi, en) label pair from the station core."""
-    return pair[1] if lang == "en" else pair[0]
 
 
 def _mm_ss(seconds: int) -> str:
@@ -357,138 +364,6 @@ class LoginScreen(QWidget):
         self.submitted.emit(self.operator_edit.text(), self.password_edit.text())
 
 
-class HomeScreen(QWidget):
-    """Greeting, station, dossier counts per state, and the lock and logout buttons."""
-
-    lock_requested = Signal()
-    logout_requested = Signal()
-    sync_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.setSpacing(12)
-
-        top = QHBoxLayout()
-        heading = QVBoxLayout()
-        self.greeting_label = QLabel(self)
-        self.greeting_label.setObjectName("title")
-        self.station_label = QLabel(self)
-        self.station_label.setObjectName("subtitle")
-        heading.addWidget(self.greeting_label)
-        heading.addWidget(self.station_label)
-        top.addLayout(heading, 1)
-        self.lock_button = QPushButton(self.tr("Khóa màn hình"), self)
-        self.logout_button = QPushButton(self.tr("Đăng xuất"), self)
-        top.addWidget(self.lock_button, 0, Qt.AlignmentFlag.AlignTop)
-        top.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(top)
-
-        self.notice_label = QLabel(self)
-        self.notice_label.setObjectName("notice")
-        self.notice_label.setWordWrap(True)
-        layout.addWidget(self.notice_label)
-
-        sync_row = QHBoxLayout()
-        self.sync_label = QLabel(self.tr("Đồng bộ: chưa chạy."), self)
-        self.sync_label.setWordWrap(True)
-        self.sync_button = QPushButton(self.tr("Gửi ngay"), self)
-        self.sync_button.clicked.connect(self.sync_requested)
-        sync_row.addWidget(self.sync_label, 1)
-        sync_row.addWidget(self.sync_button, 0)
-        layout.addLayout(sync_row)
-
-        counts_title = QLabel(self.tr("Hồ sơ theo trạng thái"), self)
-        counts_title.setObjectName("subtitle")
-        layout.addWidget(counts_title)
-        self.counts_table = QTableWidget(len(State), 2, self)
-        self.counts_table.setHorizontalHeaderLabels([self.tr("Trạng thái"), self.tr("Số hồ sơ")])
-        self.counts_table.verticalHeader().hide()
-        self.counts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.counts_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.counts_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.counts_table.setWordWrap(False)
-        rows = self.counts_table.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 14)
-        header = self.counts_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.counts_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.counts_table.setMaximumWidth(720)
-        layout.addWidget(self.counts_table)
-        self.counts_error_label = QLabel(self)
-        self.counts_error_label.setObjectName("error")
-        self.counts_error_label.setWordWrap(True)
-        layout.addWidget(self.counts_error_label)
-        layout.addStretch(1)
-
-        self.lock_button.clicked.connect(self.lock_requested)
-        self.logout_button.clicked.connect(self.logout_requested)
-
-    def show_session(self, session: OperatorSession, info: StationInfo | None, lang: str) -> None:
-        role = _label(ROLE_LABELS.get(session.role, (session.role, session.role)), lang)
-        self.greeting_label.setText(
-            self.tr("Xin chào, {name} ({role})").format(name=session.full_name, role=role)
-        )
-        if info is not None:
-            self.station_label.setText(
-                self.tr("{name} — mã trạm {code}").format(name=info.name, code=info.code)
-            )
-        if session.must_change_password:
-            self.notice_label.setText(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))
-            self.notice_label.show()
-        else:
-            self.notice_label.hide()
-
-    def show_sync(self, report: RunReport | None) -> None:
-        """The last background upload run, in one line."""
-        if report is None:
-            self.sync_label.setText(self.tr("Đồng bộ: trạm chưa có địa chỉ máy chủ nhận."))
-            self.sync_button.setEnabled(False)
-            return
-        self.sync_button.setEnabled(True)
-        when = datetime.now().strftime("%H:%M")
-        if not report.reachable:
-            self.sync_label.setText(
-                self.tr("Đồng bộ lúc {time}: không kết nối được máy chủ nhận.").format(time=when)
-            )
-            return
-        self.sync_label.setText(
-            self.tr(
-                "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
-                "{failed} lỗi."
-            ).format(
-                time=when,
-                receipted=len(report.receipted),
-                refused=len(report.refused),
-                failed=len(report.failed),
-            )
-        )
-
-    def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:
-        """One row per state, in the lifecycle's order; ``None`` when they could not be read."""
-        for row, state in enumerate(State):
-            name = QTableWidgetItem(_capitalized(_label(STATE_LABELS[state], lang)))
-            value = "" if counts is None else str(counts.get(state, 0))
-            number = QTableWidgetItem(value)
-            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.counts_table.setItem(row, 0, name)
-            self.counts_table.setItem(row, 1, number)
-        height = self.counts_table.horizontalHeader().sizeHint().height()
-        height += 2 * self.counts_table.frameWidth()
-        height += sum(self.counts_table.rowHeight(r) for r in range(self.counts_table.rowCount()))
-        self.counts_table.setFixedHeight(height)
-        if error:
-            self.counts_error_label.setText(
-                self.tr("Không đọc được số liệu hồ sơ: {error}").format(error=error)
-            )
-            self.counts_error_label.show()
-        else:
-            self.counts_error_label.hide()
-
-
 # --- main window --------------------------------------------------------------------------------
 
 
@@ -499,7 +374,7 @@ class SyncSignals(QObject):
 
 
 class MainWindow(QMainWindow):
-    """A demo banner above a stack of screens: login (or lock) and home."""
+    """A demo banner above a stack of screens: login (or lock), home and the task screens."""
 
     def __init__(
         self,
@@ -507,6 +382,8 @@ class MainWindow(QMainWindow):
         lang: str = "vi",
         *,
         check_interval_ms: int = SESSION_CHECK_INTERVAL_MS,
+        devices: DeviceRegistry | None = None,
+        options: dict[str, Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -521,10 +398,23 @@ class MainWindow(QMainWindow):
         # The last task started; kept until the pool is done with it (see ``_submit``).
         self._task: LoginTask | None = None
         self._shut_down = False
+        self._before_lock: QWidget | None = None
+        self._fixed_devices = devices
+        self.ui_state = UiState(service.paths.root)
+        self._receipts = Path(tempfile.mkdtemp(prefix="intake-slips-"))
 
         self.setWindowTitle(self.tr("Trạm thu nhận hồ sơ căn cước"))
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
+
+        self.worker = Worker(max_threads=2, parent=self)
+        self.ctx = UiContext(
+            service,
+            lang,
+            self.worker,
+            devices,
+            {"receipt_dir": self._receipts, **(options or {})},
+        )
 
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -540,8 +430,23 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(central)
         self.login_screen = LoginScreen(self.stack)
         self.home_screen = HomeScreen(self.stack)
-        self.stack.addWidget(self.login_screen)
-        self.stack.addWidget(self.home_screen)
+        self.wizard = Wizard(self.ctx, self._open_draft_changed, self.stack)
+        self.queue_screen = QueueScreen(self.ctx, self.stack)
+        self.review_screen = ReviewScreen(self.ctx, self.stack)
+        self.search_screen = SearchScreen(self.ctx, self.stack)
+        self.rosters_screen = RosterScreen(self.ctx, self.stack)
+        self.reports_screen = ReportsScreen(self.ctx, self.stack)
+        self.settings_screen = SettingsScreen(self.ctx, self.stack)
+        self.task_screens: tuple[QWidget, ...] = (
+            self.queue_screen,
+            self.review_screen,
+            self.search_screen,
+            self.rosters_screen,
+            self.reports_screen,
+            self.settings_screen,
+        )
+        for screen in (self.login_screen, self.home_screen, self.wizard, *self.task_screens):
+            self.stack.addWidget(screen)
         column.addWidget(self.demo_banner)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -555,12 +460,28 @@ class MainWindow(QMainWindow):
         self._sync: SyncLoop | None = None
         self._sync_signals = SyncSignals(self)
         self._sync_signals.report.connect(self._sync_report)
-        self.home_screen.sync_requested.connect(self.sync_now)
 
         self.login_screen.submitted.connect(self._submit)
         self.login_screen.logout_requested.connect(self.logout)
-        self.home_screen.lock_requested.connect(self.lock)
-        self.home_screen.logout_requested.connect(self.logout)
+        home = self.home_screen
+        home.sync_requested.connect(self.sync_now)
+        home.lock_requested.connect(self.lock)
+        home.logout_requested.connect(self.logout)
+        home.new_dossier_requested.connect(self.new_dossier)
+        home.queue_requested.connect(lambda: self.show_screen(self.queue_screen))
+        home.approvals_requested.connect(lambda: self.show_screen(self.review_screen))
+        home.search_requested.connect(lambda: self.show_screen(self.search_screen))
+        home.rosters_requested.connect(lambda: self.show_screen(self.rosters_screen))
+        home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
+        home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
+        home.password_requested.connect(self.change_password)
+        for screen in self.task_screens:
+            screen.back_requested.connect(self.go_home)
+        self.wizard.closed.connect(self.go_home)
+        self.queue_screen.open_dossier.connect(self.open_dossier)
+        self.queue_screen.recapture.connect(self.open_dossier)
+        self.search_screen.enroll_requested.connect(self.enroll_resident)
+        self.rosters_screen.enroll_requested.connect(self.enroll_resident)
 
         self.session_timer = QTimer(self)
         self.session_timer.setInterval(check_interval_ms)
@@ -587,8 +508,62 @@ class MainWindow(QMainWindow):
     def on_home(self) -> bool:
         return self.stack.currentWidget() is self.home_screen
 
+    def in_session(self) -> bool:
+        """A screen of the logged-in operator is showing (not the login or lock screen)."""
+        return self.stack.currentWidget() is not self.login_screen
+
     def on_lock_screen(self) -> bool:
         return self.stack.currentWidget() is self.login_screen and self.login_screen.locked
+
+    # --- navigation ---
+
+    def show_screen(self, screen: QWidget) -> None:
+        if self.stack.currentWidget() is self.wizard and screen is not self.wizard:
+            self.wizard.leave()
+        refresh = getattr(screen, "refresh", None)
+        if callable(refresh):
+            try:
+                refresh()
+            except StationError as exc:
+                QMessageBox.warning(self, self.tr("Không mở được"), exc.message(self.lang))
+                return
+        self.stack.setCurrentWidget(screen)
+
+    def go_home(self) -> None:
+        if self.service.session is None:
+            self._show_login()
+            return
+        self._refresh_home()
+        self.show_screen(self.home_screen)
+
+    def new_dossier(self) -> None:
+        self.wizard.start_new()
+        self.show_screen(self.wizard)
+
+    def open_dossier(self, dossier_id: str) -> None:
+        self.show_screen(self.wizard)
+        self.wizard.open_dossier(dossier_id)
+
+    def enroll_resident(self, resident_id: int) -> None:
+        self.wizard.start_for_resident(resident_id)
+        self.show_screen(self.wizard)
+
+    def change_password(self) -> None:
+        dialog = PasswordDialog(self.ctx, self)
+        if dialog.exec():
+            session = self.service.session
+            if session is not None:
+                self.home_screen.show_session(session, self.station, self.lang)
+                self._refresh_home()
+
+    def _open_draft_changed(self, dossier_id: str | None, step: str | None) -> None:
+        session = self.service.session
+        if session is None:
+            return
+        try:
+            self.ui_state.set_open_draft(session.operator_id, dossier_id, step)
+        except OSError as exc:
+            log.warning("could not record the open draft: %s", exc)
 
     # --- login ---
 
@@ -617,7 +592,10 @@ class MainWindow(QMainWindow):
         self._busy = False
         self.login_screen.set_busy(False)
         if outcome.session is not None:
-            self._show_home(outcome.session)
+            if self.login_screen.locked and self._before_lock is not None:
+                self._resume_after_unlock()
+            else:
+                self._show_home(outcome.session)
             return
         err = outcome.error
         if err is None:
@@ -626,25 +604,93 @@ class MainWindow(QMainWindow):
             )
             return
         if self.login_screen.locked and self.service.session is None:
+            self._before_lock = None
             self.login_screen.show_login()  # the session is gone: a fresh login is needed
         remaining = err.remaining_seconds if isinstance(err, LockedOutError) else 0
         self.login_screen.show_error(err.message(self.lang), err.field, remaining)
 
-    def _show_home(self, session: OperatorSession) -> None:
+    def _resume_after_unlock(self) -> None:
+        screen, self._before_lock = self._before_lock, None
+        if screen is None or screen is self.home_screen:
+            self.go_home()
+            return
+        self.stack.setCurrentWidget(screen)
+        if screen is self.wizard and self.wizard.dossier_id is not None:
+            step = self.wizard.current_step()
+            self.wizard.open_dossier(self.wizard.dossier_id, step)
+
+    def _refresh_home(self) -> None:
         counts: dict[State, int] | None = None
         error = ""
         try:
-            self.station = self.service.station_info()
             counts = self.service.counts_by_state()
         except StationError as exc:
             error = exc.message(self.lang)
+        self.home_screen.show_counts(counts, self.lang, error)
+        notices: list[str] = []
+        session = self.service.session
+        if session is not None and session.must_change_password:
+            notices.append(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))
+        with contextlib.suppress(StationError):
+            progress = self.service.reporting.today_progress()
+            if progress is None:
+                self.home_screen.show_quota(None, None)
+            else:
+                self.home_screen.show_quota(progress.done, progress.target)
+        with contextlib.suppress(StationError):
+            age = self.service.deployment.sync_age()
+            if age.warn:
+                notices.append(
+                    self.tr(
+                        "Đã {days} ngày trạm chưa đồng bộ thành công với máy chủ nhận. "
+                        "Hãy gửi hồ sơ (mạng hoặc USB) sớm."
+                    ).format(days=age.days)
+                )
+        self.home_screen.set_notices(notices)
+
+    def _show_home(self, session: OperatorSession) -> None:
+        try:
+            self.station = self.service.station_info()
+        except StationError as exc:
+            log.warning("station info: %s", exc)
         self.demo_banner.setVisible(self.station is not None and self.station.demo)
         if self.station is not None:
             self.login_screen.set_station(self.station.name, self.station.code)
+        if self._fixed_devices is None:
+            self.ctx.devices = self._device_registry()
         self.home_screen.show_session(session, self.station, self.lang)
-        self.home_screen.show_counts(counts, self.lang, error)
+        self._refresh_home()
         self.stack.setCurrentWidget(self.home_screen)
         self._start_sync()
+        if session.must_change_password:
+            QTimer.singleShot(0, self.change_password)
+            return
+        self._reopen_draft(session)
+
+    def _device_registry(self) -> DeviceRegistry:
+        config: dict[str, Any] = {}
+        with contextlib.suppress(StationError):
+            value = self.service.settings().get("devices")
+            if isinstance(value, dict):
+                config = value
+        return device_registry(config, extra=[sbi_driver()])
+
+    def _reopen_draft(self, session: OperatorSession) -> None:
+        """After a crash or power cut: reopen the draft this operator had open."""
+        recorded = self.ui_state.open_draft(session.operator_id)
+        if recorded is None:
+            return
+        dossier_id, step = recorded
+        try:
+            view = self.service.get_dossier(dossier_id)
+        except StationError:
+            self.ui_state.set_open_draft(session.operator_id, None)
+            return
+        if view.state != State.DRAFT or view.operator_id != session.operator_id:
+            self.ui_state.set_open_draft(session.operator_id, None)
+            return
+        self.show_screen(self.wizard)
+        self.wizard.open_dossier(dossier_id, step)
 
     # --- background sync ---
 
@@ -673,16 +719,16 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _sync_report(self, report: RunReport) -> None:
-        if not self._shut_down:
+        if not self._shut_down and self.service.session is not None:
             self.home_screen.show_sync(report)
-            with contextlib.suppress(StationError):
-                self.home_screen.show_counts(self.service.counts_by_state(), self.lang)
+            if self.on_home():
+                self._refresh_home()
 
     # --- session ---
 
     def check_session(self) -> None:
         """Timer tick: show the lock screen once the service says the session timed out."""
-        if self.busy or not self.on_home():
+        if self.busy or not self.in_session():
             return
         try:
             self.service.check_session()
@@ -697,6 +743,7 @@ class MainWindow(QMainWindow):
         if session is None:
             self._show_login()
             return
+        self._save_open_work()
         try:
             self.service.lock()
         except StationError as exc:
@@ -706,29 +753,49 @@ class MainWindow(QMainWindow):
     def logout(self) -> None:
         if self.busy:
             return
+        self._save_open_work()
+        self._before_lock = None
         self._stop_sync()
+        self.worker.wait()
         try:
             self.service.logout()
         except StationError as exc:
             log.warning("logout: %s", exc)
             self.service.close()
+        self._clear_slips()
         self._show_login()
+
+    def _save_open_work(self) -> None:
+        """Save what the wizard's page holds and stop devices, while the session still works."""
+        if self.stack.currentWidget() is self.wizard:
+            self.wizard.leave()
 
     def _show_locked(self, reason: str) -> None:
         session = self.service.session
         if session is None:
             self._show_login()
             return
+        current = self.stack.currentWidget()
+        if current is not self.login_screen:
+            self._before_lock = current
+            if current is self.wizard:
+                # The session has already expired: the page cannot save through the service any
+                # more, but everything it captured was saved as it went; stop its devices.
+                for page in self.wizard.pages.values():
+                    stop = getattr(page, "stop", None)
+                    if callable(stop):
+                        stop()
         self.login_screen.show_locked(session.operator_id, reason)
         self.stack.setCurrentWidget(self.login_screen)
 
     def _show_login(self) -> None:
+        self._before_lock = None
         self.login_screen.show_login()
         self.stack.setCurrentWidget(self.login_screen)
 
     def _user_activity(self) -> bool:
         """Input event seen anywhere in the application; True swallows it."""
-        if self._shut_down or self.busy or not self.on_home():
+        if self._shut_down or self.busy or not self.in_session():
             return False
         try:
             self.service.touch()
@@ -742,8 +809,14 @@ class MainWindow(QMainWindow):
 
     # --- shutdown ---
 
+    def _clear_slips(self) -> None:
+        """Slips hold a name in clear: the session's copies go when it ends."""
+        for path in self._receipts.glob("*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
     def shutdown(self) -> None:
-        """Stop the timers, wait for the worker and log out; safe to call more than once."""
+        """Stop the timers, wait for the workers and log out; safe to call more than once."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -751,7 +824,15 @@ class MainWindow(QMainWindow):
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
+        if self.service.session is not None and self.stack.currentWidget() is self.wizard:
+            with contextlib.suppress(StationError):
+                self.wizard.leave()
+        for page in self.wizard.pages.values():
+            stop = getattr(page, "stop", None)
+            if callable(stop):
+                stop()
         self._pool.waitForDone()
+        self.worker.wait()
         self._busy = False
         self._task = None
         self._stop_sync()
@@ -763,6 +844,7 @@ class MainWindow(QMainWindow):
         except StationError as exc:
             log.warning("logout at exit: %s", exc)
             self.service.close()
+        shutil.rmtree(self._receipts, ignore_errors=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.shutdown()

@@ -21,7 +21,7 @@ class UiState:
     def __init__(self, folder: Path) -> None:
         self.path = folder / FILE_NAME
 
-    def _read(self) -> dict[str, str]:
+    def _read(self) -> dict[str, dict[str, str]]:
         try:
             value = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
@@ -34,21 +34,32 @@ class UiState:
         drafts = value.get("open_drafts", {})
         if not isinstance(drafts, dict):
             return {}
-        return {str(k): str(v) for k, v in drafts.items() if isinstance(v, str)}
+        out: dict[str, dict[str, str]] = {}
+        for k, v in drafts.items():
+            if isinstance(v, dict) and isinstance(v.get("dossier"), str):
+                out[str(k)] = {"dossier": v["dossier"], "step": str(v.get("step") or "")}
+        return out
 
-    def open_draft(self, operator_id: str) -> str | None:
-        return self._read().get(operator_id)
+    def open_draft(self, operator_id: str) -> tuple[str, str | None] | None:
+        """(dossier id, wizard step) of the draft this operator had open, if any."""
+        entry = self._read().get(operator_id)
+        if entry is None:
+            return None
+        return entry["dossier"], entry["step"] or None
 
-    def set_open_draft(self, operator_id: str, dossier_id: str | None) -> None:
+    def set_open_draft(
+        self, operator_id: str, dossier_id: str | None, step: str | None = None
+    ) -> None:
         drafts = self._read()
         if dossier_id is None:
             if operator_id not in drafts:
                 return
             drafts.pop(operator_id)
-        elif drafts.get(operator_id) == dossier_id:
-            return
         else:
-            drafts[operator_id] = dossier_id
+            entry = {"dossier": dossier_id, "step": step or ""}
+            if drafts.get(operator_id) == entry:
+                return
+            drafts[operator_id] = entry
         self._write({"open_drafts": drafts})
 
     def _write(self, value: dict[str, object]) -> None:

@@ -1,0 +1,362 @@
+"""The new-dossier wizard: a step list beside the pages, Back/Next, and resume where it stopped.
+
+Steps follow the paper flow: case and prefill, the form, the photo, the ten fingers, the
+signature, the supporting papers, and the review the citizen confirms (which prints the
+appointment slip). Each page saves as it goes (see the page contract in ``docs/ui.md``), so the
+wizard itself keeps no dossier data: its step marks come from the service (``form_problems``,
+``missing_captures``), and reopening a dossier lands on the first step that still lacks
+something. The open dossier is recorded in :class:`ui.state.UiState`, so after a crash or power
+loss the next login of the same operator reopens it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from station.dossier import CASE_LABELS, CaseType, PartKind
+from station.errors import StationError
+from station.lifecycle import State
+from ui.confirm_page import ConfirmPage
+from ui.context import UiContext
+from ui.documents_page import DocumentsPage
+from ui.finger_page import FingerPage
+from ui.form_page import FormPage
+from ui.photo_page import PhotoPage
+from ui.qt import (
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QShortcut,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.signature_page import SignaturePage
+from ui.start_page import StartPage
+
+log = logging.getLogger(__name__)
+
+START, FORM, PHOTO, FINGERS, SIGNATURE, DOCUMENTS, REVIEW = (
+    "start",
+    "form",
+    "photo",
+    "fingers",
+    "signature",
+    "documents",
+    "review",
+)
+#: Steps that show a dossier (the start step comes before there is one).
+DOSSIER_STEPS = (FORM, PHOTO, FINGERS, SIGNATURE, DOCUMENTS, REVIEW)
+#: Which missing-capture kinds each step is responsible for.
+STEP_KINDS = {
+    PHOTO: {PartKind.FACE.value},
+    FINGERS: {PartKind.FINGERPRINT.value},
+    SIGNATURE: {PartKind.SIGNATURE.value},
+    DOCUMENTS: {PartKind.DOCUMENT.value},
+}
+
+TODO, DONE, PROBLEM = "todo", "done", "problem"
+MARKS = {TODO: "○", DONE: "✓", PROBLEM: "!"}
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    step: str
+    status: str
+    count: int = 0  # problems or missing items
+
+
+def _tr(text: str) -> str:
+    from ui.qt import QCoreApplication
+
+    return QCoreApplication.translate("Wizard", text)
+
+
+def step_titles() -> dict[str, str]:
+    return {
+        START: _tr("1. Loại hồ sơ"),
+        FORM: _tr("2. Thông tin công dân"),
+        PHOTO: _tr("3. Ảnh chân dung"),
+        FINGERS: _tr("4. Vân tay"),
+        SIGNATURE: _tr("5. Chữ ký"),
+        DOCUMENTS: _tr("6. Giấy tờ kèm theo"),
+        REVIEW: _tr("7. Công dân xác nhận"),
+    }
+
+
+class Wizard(QWidget):
+    """The wizard frame. ``closed`` asks the window to go home (the dossier stays saved)."""
+
+    closed = Signal()
+    dossier_opened = Signal(str)
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        on_open_changed: Callable[[str | None, str | None], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._on_open_changed = on_open_changed
+        self.dossier_id: str | None = None
+        self._open_draft: str | None = None  # the draft recorded as open (crash resume)
+        self._case_type: str | None = None
+        self._titles = step_titles()
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 12)
+        side = QVBoxLayout()
+        self.title_label = QLabel(self.tr("Hồ sơ mới"), self)
+        self.title_label.setObjectName("subtitle")
+        self.title_label.setWordWrap(True)
+        self.title_label.setMaximumWidth(260)
+        side.addWidget(self.title_label)
+        self.steps = QListWidget(self)
+        self.steps.setMaximumWidth(260)
+        self.steps.setMinimumWidth(220)
+        for key in (START, *DOSSIER_STEPS):
+            item = QListWidgetItem(self._titles[key])
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.steps.addItem(item)
+        self.steps.itemClicked.connect(self._step_clicked)
+        side.addWidget(self.steps, 1)
+        self.home_button = QPushButton(self.tr("&Về trang chính"), self)
+        self.home_button.setToolTip(self.tr("Hồ sơ đã được lưu; có thể mở lại từ hàng đợi."))
+        self.home_button.clicked.connect(self.close_wizard)
+        side.addWidget(self.home_button)
+        outer.addLayout(side)
+
+        main = QVBoxLayout()
+        self.stack = QStackedWidget(self)
+        self.start_page = StartPage(ctx, self.stack)
+        self.form_page = FormPage(ctx, self.stack)
+        self.photo_page = PhotoPage(ctx, self.stack)
+        self.finger_page = FingerPage(ctx, self.stack)
+        self.signature_page = SignaturePage(ctx, self.stack)
+        self.documents_page = DocumentsPage(ctx, self.stack)
+        self.confirm_page = ConfirmPage(ctx, self.stack)
+        self.pages: dict[str, QWidget] = {
+            START: self.start_page,
+            FORM: self.form_page,
+            PHOTO: self.photo_page,
+            FINGERS: self.finger_page,
+            SIGNATURE: self.signature_page,
+            DOCUMENTS: self.documents_page,
+            REVIEW: self.confirm_page,
+        }
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+        main.addWidget(self.stack, 1)
+
+        nav = QHBoxLayout()
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("error")
+        self.message_label.setWordWrap(True)
+        self.back_button = QPushButton(self.tr("← &Trước"), self)
+        self.next_button = QPushButton(self.tr("&Tiếp →"), self)
+        self.back_button.setToolTip("Alt+←")
+        self.next_button.setToolTip("Alt+→")
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button.clicked.connect(self.go_next)
+        nav.addWidget(self.message_label, 1)
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.next_button)
+        main.addLayout(nav)
+        outer.addLayout(main, 1)
+
+        QShortcut(QKeySequence("Alt+Right"), self, self.go_next)
+        QShortcut(QKeySequence("Alt+Left"), self, self.go_back)
+
+        self.start_page.dossier_created.connect(self.open_dossier)
+        for key in DOSSIER_STEPS:
+            page = self.pages[key]
+            page.changed.connect(self.refresh_steps)  # type: ignore[attr-defined]
+        self.confirm_page.go_to_step.connect(self.go_to)
+        self.confirm_page.finished.connect(self._finished)
+        self._show(START)
+
+    # --- state --------------------------------------------------------------------------------
+
+    def current_step(self) -> str:
+        for key, page in self.pages.items():
+            if page is self.stack.currentWidget():
+                return key
+        return START
+
+    def start_new(self) -> None:
+        """A fresh wizard on the start step (no dossier yet)."""
+        self.leave()
+        self._set_open(None)
+        self.dossier_id = None
+        self._case_type = None
+        self.title_label.setText(self.tr("Hồ sơ mới"))
+        self.start_page.refresh()
+        self._show(START)
+        self.refresh_steps()
+
+    def start_for_resident(self, resident_id: int) -> None:
+        self.start_new()
+        self.start_page.start_for_resident(resident_id)
+
+    def open_dossier(self, dossier_id: str, step: str | None = None) -> None:
+        """Show an existing dossier; without ``step``, on the first step that lacks something."""
+        self.leave()
+        try:
+            view = self.ctx.service.get_dossier(dossier_id)
+        except StationError as exc:
+            self.message_label.setText(self.ctx.error_text(exc))
+            return
+        self.dossier_id = dossier_id
+        self._set_open(dossier_id if view.state == State.DRAFT else None)
+        self._case_type = view.case_type
+        name = str(view.form.get("full_name") or "")
+        case = self.ctx.label(CASE_LABELS.get(CaseType(view.case_type), (view.case_type,) * 2))
+        self.title_label.setText(f"{view.number}\n{name}\n({case})".replace("\n\n", "\n"))
+        statuses = self.refresh_steps()
+        if step not in DOSSIER_STEPS:
+            step = None
+        if step is None:
+            step = REVIEW
+            if view.state == State.DRAFT:
+                for st in statuses:
+                    if st.step != REVIEW and st.status != DONE:
+                        step = st.step
+                        break
+        self._show(step)
+        self.dossier_opened.emit(dossier_id)
+
+    def leave(self) -> None:
+        """Save what the current page holds and stop its devices (lock, logout, navigation)."""
+        page = self.stack.currentWidget()
+        if page is not None and page is not self.start_page:
+            try:
+                page.leave()  # type: ignore[attr-defined]
+            except StationError as exc:
+                self.message_label.setText(self.ctx.error_text(exc))
+        for key in DOSSIER_STEPS:
+            self.pages[key].stop()  # type: ignore[attr-defined]
+
+    def close_wizard(self) -> None:
+        self.leave()
+        self._set_open(None)
+        self.closed.emit()
+
+    def _finished(self) -> None:
+        self._set_open(None)
+        self.closed.emit()
+
+    def _set_open(self, dossier_id: str | None, step: str | None = None) -> None:
+        """Record which draft is open and on which step (the crash-resume point), or none."""
+        self._open_draft = dossier_id
+        if self._on_open_changed is not None:
+            self._on_open_changed(dossier_id, step)
+
+    # --- steps --------------------------------------------------------------------------------
+
+    def step_statuses(self) -> list[StepStatus]:
+        """Each dossier step: done, still to do, or with problems (from the service)."""
+        if self.dossier_id is None and self._case_type is None:
+            return [StepStatus(k, TODO) for k in DOSSIER_STEPS]
+        did = self._shown_dossier()
+        if did is None:
+            return [StepStatus(k, TODO) for k in DOSSIER_STEPS]
+        svc = self.ctx.service
+        view = svc.get_dossier(did)
+        out: list[StepStatus] = []
+        if view.state != State.DRAFT:
+            return [StepStatus(k, DONE) for k in DOSSIER_STEPS]
+        problems = svc.form_problems(view.case_type, view.form)
+        out.append(StepStatus(FORM, PROBLEM if problems else DONE, len(problems)))
+        missing = svc.missing_captures(did)
+        for key in (PHOTO, FINGERS, SIGNATURE, DOCUMENTS):
+            n = sum(1 for m in missing if m.kind in STEP_KINDS[key])
+            out.append(StepStatus(key, TODO if n else DONE, n))
+        out.append(StepStatus(REVIEW, TODO))
+        return out
+
+    def _shown_dossier(self) -> str | None:
+        return self.dossier_id
+
+    def refresh_steps(self) -> list[StepStatus]:
+        try:
+            statuses = self.step_statuses()
+        except StationError as exc:
+            self.message_label.setText(self.ctx.error_text(exc))
+            return []
+        by_step = {s.step: s for s in statuses}
+        has_dossier = self._shown_dossier() is not None
+        for row in range(self.steps.count()):
+            item = self.steps.item(row)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            title = self._titles[key]
+            if key == START:
+                item.setText(("✓ " if has_dossier else "● ") + title)
+                enabled = not has_dossier
+            else:
+                st = by_step.get(key)
+                mark = MARKS[st.status] if st is not None else MARKS[TODO]
+                suffix = f"  ({st.count})" if st is not None and st.count else ""
+                item.setText(f"{mark} {title}{suffix}")
+                enabled = has_dossier
+            flags = item.flags()
+            if enabled:
+                item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled)
+            else:
+                item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled)
+        return statuses
+
+    def _show(self, step: str) -> None:
+        self.stack.setCurrentWidget(self.pages[step])
+        for row in range(self.steps.count()):
+            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == step:
+                self.steps.setCurrentRow(row)
+        order = [START, *DOSSIER_STEPS]
+        i = order.index(step)
+        self.back_button.setEnabled(i > 1)
+        self.next_button.setEnabled(step != START and i < len(order) - 1)
+        self.message_label.clear()
+        page = self.pages[step]
+        if self._open_draft is not None and self._open_draft == self.dossier_id:
+            self._set_open(self._open_draft, step)
+        if step != START and self.dossier_id is not None:
+            # Each page reads the dossier afresh when entered: what other steps saved (the birth
+            # date decides which captures are needed) and what a resumed draft holds.
+            page.load(self.dossier_id)  # type: ignore[attr-defined]
+        if step == REVIEW:
+            self.confirm_page.refresh()
+        if hasattr(page, "enter"):
+            page.enter()
+
+    def go_to(self, step: str) -> None:
+        if step == self.current_step() or step not in self.pages:
+            return
+        if step != START and self._shown_dossier() is None:
+            return
+        if step == START and self._shown_dossier() is not None:
+            return
+        self.leave()
+        self.refresh_steps()
+        self._show(step)
+
+    def go_next(self) -> None:
+        order = [START, *DOSSIER_STEPS]
+        i = order.index(self.current_step())
+        if i + 1 < len(order):
+            self.go_to(order[i + 1])
+
+    def go_back(self) -> None:
+        order = [START, *DOSSIER_STEPS]
+        i = order.index(self.current_step())
+        if i > 1:
+            self.go_to(order[i - 1])
+
+    def _step_clicked(self, item: QListWidgetItem) -> None:
+        self.go_to(str(item.data(Qt.ItemDataRole.UserRole)))
