@@ -1,8 +1,12 @@
-"""Screenshots of the station window, in Vietnamese and in English, for review.
+"""Screenshots of every screen of the station window, in Vietnamese and in English, for review.
 
-Provisions a throwaway demo station in a temporary folder, then for each language shows the
-window at 1366x768 and saves: the empty login form, a failed login, the home screen after login,
-the lock screen and a locked-out account. Runs under Xvfb or on Qt's offscreen platform::
+Provisions a throwaway demo station in a temporary folder (an operator, a supervisor, an intake
+drive's roster, a team quota and a few dossiers), then for each language shows the window at
+1366x768 with simulated devices and saves: login, a failed login, the operator's home, each
+wizard step of a new dossier (start, form with an error, photo, fingerprints, signature,
+documents, review) and the appointment slip, the queue, resident search, the roster, the
+supervisor's home, review and reports, the admin's settings, the lock screen and a locked-out
+account. Runs under Xvfb or on Qt's offscreen platform::
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out /tmp/shots
@@ -21,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from station.devices.defaults import registry  # noqa: E402
 from station.paths import StationPaths  # noqa: E402
 from station.provisioning import (  # noqa: E402
     Bundle,
@@ -29,9 +34,11 @@ from station.provisioning import (  # noqa: E402
     init_station,
 )
 from station.service import StationService  # noqa: E402
+from tests.conftest import capture_all, valid_form  # noqa: E402
 from ui.app import MainWindow, apply_font  # noqa: E402
 from ui.i18n import LANGUAGES, install_translator  # noqa: E402
-from ui.qt import QApplication, QWidget  # noqa: E402
+from ui.qt import QApplication, QLineEdit, QWidget  # noqa: E402
+from ui.wizard import DOCUMENTS, FINGERS, FORM, PHOTO, REVIEW, SIGNATURE  # noqa: E402
 
 SIZE = (1366, 768)
 ADMIN_ID = "admin"
@@ -42,7 +49,50 @@ LOCKOUT_ID = "canbo02"
 LOCKOUT_ATTEMPTS = 6
 STATION_CODE = "TN-001"
 STATION_NAME = "Trạm Thái Nguyên 1"
-WAIT_S = 30.0
+WAIT_S = 60.0
+OPERATOR = ("canbo01", "Trần Văn Bình", "operator", "operator-pass-2025")
+SUPERVISOR = ("totruong", "Lê Thị Cúc", "supervisor", "supervisor-pass-2025")
+SUPERVISOR2 = ("totruong2", "Phạm Văn Dũng", "supervisor", "supervisor2-pass-2025")
+ROSTER = (
+    "ho_ten,ngay_sinh,nhom_uu_tien,stt\n"
+    "Lý Văn Ba,2010,,3\n"
+    "Vũ Thị Hai,2010,,2\n"
+    "Đinh Văn Một,1950,elderly,9\n"
+    "Hà Thị Tư,2011,sick_disabled,12\n"
+)
+
+
+def populate(root: Path, tmp: Path) -> None:
+    """Staff, a roster, a quota and dossiers in several states, through the service."""
+    admin = StationService(StationPaths(root))
+    admin.login(ADMIN_ID, ADMIN_PASSWORD)
+    for op_id, name, role, password in (OPERATOR, SUPERVISOR, SUPERVISOR2):
+        admin.add_operator(op_id, name, role, password + "-first")
+        other = StationService(StationPaths(root))
+        other.login(op_id, password + "-first")
+        other.change_password(password + "-first", password)
+        other.close()
+    admin.close()
+    op = StationService(StationPaths(root))
+    op.login(OPERATOR[0], OPERATOR[3])
+    sup = StationService(StationPaths(root))
+    sup.login(SUPERVISOR[0], SUPERVISOR[3])
+    roster = tmp / "THPT Chu Văn An.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    sup.import_roster(roster, "drive", "THPT Chu Văn An — lớp 10")
+    today = sup.today()
+    sup.reporting.set_quotas(today, today, {"": 40, "05533": 25})
+    names = ["Hoàng Thị Én", "Nông Văn Dền", "Lò Thị Xuân", "Hà Văn Tâm"]
+    for i, name in enumerate(names):
+        d = op.create_dossier("first_issue", valid_form(full_name=name))
+        capture_all(op, d.id)
+        op.mark_captured(d.id)
+        op.confirm(d.id)
+        if i < 2:
+            sup.approve(d.id)
+            sup.seal(d.id)
+    op.close()
+    sup.close()
 
 
 def provision(tmp: Path) -> Path:
@@ -83,38 +133,181 @@ def save(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def _login(app: QApplication, window: MainWindow, op_id: str, password: str) -> None:
+    screen = window.login_screen
+    screen.operator_edit.setText(op_id)
+    screen.password_edit.setText(password)
+    screen.login_button.click()
+    settle(app, lambda: not window.busy and window.service.session is not None)
+
+
+def _logout(app: QApplication, window: MainWindow) -> None:
+    window.go_home()
+    settle(app)
+    window.home_screen.logout_button.click()
+    settle(app, lambda: window.service.session is None)
+
+
+def _slip_png(pdf: Path, path: Path) -> None:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        doc[0].render(scale=1.6).to_pil().save(str(path))
+    finally:
+        doc.close()
+    print(path)
+
+
 def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
     translator = install_translator(app, lang)
-    window = MainWindow(StationService(StationPaths(station)), lang)
+    devices = registry(
+        {
+            "camera": {"driver": "simulated", "scenario": "good"},
+            "fingerprint": {"driver": "simulated", "seed": 3},
+            "signature": {"driver": "simulated", "seed": 2},
+            "document": {"driver": "simulated"},
+        }
+    )
+    window = MainWindow(StationService(StationPaths(station)), lang, devices=devices)
     saved: list[Path] = []
+    count = 0
     try:
         window.resize(*SIZE)
         window.show()
         settle(app, window.isVisible)
 
         def snap(name: str) -> None:
+            nonlocal count
+            count += 1
             settle(app)
-            path = out / f"{lang}-{name}.png"
+            path = out / f"{lang}-{count:02d}-{name}.png"
             save(window, path)
             saved.append(path)
 
-        snap("1-login")
-
+        snap("login")
         screen = window.login_screen
-        screen.operator_edit.setText(ADMIN_ID)
+        screen.operator_edit.setText(OPERATOR[0])
         screen.password_edit.setText(WRONG_PASSWORD)
         screen.login_button.click()
         settle(app, lambda: not window.busy)
-        snap("2-login-failed")
+        snap("login-failed")
 
-        screen.password_edit.setText(ADMIN_PASSWORD)
-        screen.login_button.click()
-        settle(app, lambda: not window.busy and window.on_home())
-        snap("3-home")
+        _login(app, window, OPERATOR[0], OPERATOR[3])
+        settle(app, window.on_home)
+        snap("home-operator")
 
-        window.home_screen.lock_button.click()
+        wizard = window.wizard
+        window.home_screen.new_button.click()
+        settle(app)
+        wizard.start_page.case_buttons["first_issue"].setChecked(True)
+        snap("wizard-start")
+        wizard.start_page.start()
+        settle(app, lambda: wizard.current_step() == FORM)
+        page = wizard.form_page
+        editors = page.editors
+        for key, value in (
+            ("full_name", "Hoàng Thị Én"),
+            ("id_number", "019301004567"),
+            ("date_of_birth", "31/02/2001"),  # an impossible date: its message beside it
+        ):
+            edit = editors[key]
+            assert isinstance(edit, QLineEdit)
+            edit.setFocus()
+            edit.setText(value)
+        page.reveal_all()
+        settle(app, lambda: not page.dirty)
+        snap("wizard-form-error")
+        edit = editors["date_of_birth"]
+        assert isinstance(edit, QLineEdit)
+        edit.setText("03/02/2001")
+        page.leave()
+        svc = window.service
+        dossier_id = wizard.dossier_id
+        assert dossier_id is not None
+        svc.update_form(dossier_id, valid_form())
+        wizard.go_to(PHOTO)
+        photo = wizard.photo_page
+
+        def streaming() -> bool:
+            worker = photo.camera_worker
+            return worker is not None and worker.stats.frames > 5
+
+        settle(app, streaming)
+        snap("wizard-photo-live")
+        settle(app, lambda: photo.mode == photo.SAVED)
+        snap("wizard-photo-saved")
+        wizard.go_to(FINGERS)
+        fingers = wizard.finger_page
+        settle(app, lambda: not fingers.busy)
+        fingers.capture()
+        settle(app, lambda: fingers.busy)
+        settle(app, lambda: not fingers.busy)
+        snap("wizard-fingers")
+        for _ in range(2):
+            fingers.capture()
+            settle(app, lambda: fingers.busy)
+            settle(app, lambda: not fingers.busy)
+        wizard.go_to(SIGNATURE)
+        sign = wizard.signature_page
+        sign.sign_on_device()
+        settle(app, lambda: sign.mode == sign.SAVED)
+        snap("wizard-signature")
+        wizard.go_to(DOCUMENTS)
+        snap("wizard-documents")
+        wizard.go_to(REVIEW)
+        snap("wizard-review")
+        slips: list[str] = []
+        wizard.confirm_page.slip_written.connect(slips.append)
+        wizard.confirm_page.confirm()
+        settle(app, lambda: bool(slips))
+        snap("wizard-confirmed")
+        slip = out / f"{lang}-{count + 1:02d}-appointment-slip.png"
+        count += 1
+        _slip_png(Path(slips[0]), slip)
+        saved.append(slip)
+        wizard.confirm_page.done_button.click()
+        settle(app, window.on_home)
+
+        window.show_screen(window.queue_screen)
+        snap("queue")
+        window.show_screen(window.search_screen)
+        window.search_screen.search.set_query("van")
+        settle(app)
+        snap("resident-search")
+        window.show_screen(window.rosters_screen)
+        rosters = window.rosters_screen
+        settle(app)
+        if rosters.roster_list.count():
+            rosters.roster_list.setCurrentRow(0)
+        settle(app)
+        snap("roster")
+        _logout(app, window)
+
+        _login(app, window, SUPERVISOR2[0], SUPERVISOR2[3])
+        settle(app, window.on_home)
+        snap("home-supervisor")
+        window.show_screen(window.review_screen)
+        review = window.review_screen
+        settle(app)
+        if review.dossiers:
+            review.select(review.dossiers[0].id)
+        settle(app, lambda: not review.busy)
+        snap("review")
+        window.show_screen(window.reports_screen)
+        settle(app)
+        snap("reports")
+        _logout(app, window)
+
+        _login(app, window, ADMIN_ID, ADMIN_PASSWORD)
+        settle(app, window.on_home)
+        snap("home-admin")
+        window.show_screen(window.settings_screen)
+        settle(app, lambda: not window.settings_screen.busy)
+        snap("settings")
+        window.home_screen.lock_button.click() if window.on_home() else window.lock()
         settle(app, window.on_lock_screen)
-        snap("4-locked")
+        snap("locked")
 
         # Log out from the lock screen, then lock out an account with wrong passwords.
         screen.logout_button.click()
@@ -126,7 +319,7 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
             settle(app, lambda: not window.busy)
             if not screen.countdown_label.isHidden():
                 break
-        snap("5-lockout")
+        snap("lockout")
     finally:
         window.close()
         window.shutdown()
@@ -147,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_font(app)
     with tempfile.TemporaryDirectory(prefix="intake-screenshots-") as tmp:
         station = provision(Path(tmp))
+        populate(station, Path(tmp))
         saved = [path for lang in LANGUAGES for path in shoot(app, station, lang, out)]
     print(f"{len(saved)} screenshots in {out}")
     return 0

@@ -13,7 +13,14 @@ from typing import Any
 
 from station import dates
 from station.errors import StationError
-from station.form import LABELS, RELATION_LABELS, BloodGroup, MaritalStatus, Relation
+from station.form import (
+    LABELS,
+    RELATION_LABELS,
+    BloodGroup,
+    MaritalStatus,
+    Relation,
+    RenewalReason,
+)
 from station.masterdata import MasterData
 
 Pair = tuple[str, str]
@@ -22,8 +29,14 @@ SEX_LABELS: dict[str, Pair] = {"male": ("Nam", "Male"), "female": ("Nữ", "Fema
 MARITAL_LABELS: dict[str, Pair] = {
     MaritalStatus.SINGLE: ("Chưa kết hôn", "Single"),
     MaritalStatus.MARRIED: ("Đã kết hôn", "Married"),
-    MaritalStatus.DIVORCED: ("Ly hôn", "Divorced"),
+    MaritalStatus.DIVORCED: ("Đã ly hôn", "Divorced"),
     MaritalStatus.WIDOWED: ("Góa", "Widowed"),
+}
+RENEWAL_LABELS: dict[str, Pair] = {
+    RenewalReason.AGE: ("Đến tuổi đổi thẻ (14, 25, 40, 60)", "Age for a new card (14, 25, 40, 60)"),
+    RenewalReason.DAMAGED: ("Thẻ bị hư hỏng", "Card damaged"),
+    RenewalReason.CHANGED_INFORMATION: ("Thay đổi thông tin", "Information changed"),
+    RenewalReason.OLD_CARD: ("Đổi thẻ CCCD/CMND cũ", "Old CCCD/CMND card exchanged"),
 }
 YES: Pair = ("Có", "Yes")
 
@@ -110,6 +123,8 @@ def _text(key: str, value: Any, md: MasterData, lang: str) -> str:  # noqa: C901
         return _religion(value, md)
     if key in ("nationality", "other_nationality"):
         return _country(value, md, lang)
+    if key == "renewal_reason":
+        return _pick(RENEWAL_LABELS.get(str(value), (str(value), str(value))), lang)
     if key == "marital_status":
         return _pick(MARITAL_LABELS.get(str(value), (str(value), str(value))), lang)
     if key == "blood_group":

@@ -325,7 +325,7 @@ class FormPage(QWidget):
         self._search(body, "nationality", country_items(self.md, self.ctx.lang))
         self._search(body, "other_nationality", country_items(self.md, self.ctx.lang))
         self._combo(body, "blood_group", [(b.value, b.value) for b in BloodGroup])
-        self._combo(body, "marital_status", enum_items("marital_status"))
+        self._combo(body, "marital_status", enum_items("marital_status", self.ctx.lang))
 
         self._section(body, self.tr("Nơi cư trú"))
         self._address(body, "permanent_residence", abroad=False)
@@ -460,7 +460,7 @@ class FormPage(QWidget):
     def _case_fields(self, body: QWidget) -> None:
         head = self._section(body, self.tr("Theo loại hồ sơ"))
         self._case_head = head
-        self._combo(body, "renewal_reason", enum_items("renewal_reason"))
+        self._combo(body, "renewal_reason", enum_items("renewal_reason", self.ctx.lang))
         self._fields["renewal_reason"].active = lambda: self.case_type == CaseType.RENEWAL
         note = QPlainTextEdit(body)
         note.setTabChangesFocus(True)

@@ -6,35 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from station.form import MaritalStatus, RenewalReason
+from station.form_view import MARITAL_LABELS, RENEWAL_LABELS
 from station.idnumber import SEX_LABELS, Sex
 from station.masterdata import MasterData
 from ui.context import label
 from ui.form_fields import date_text
-from ui.qt import QCoreApplication
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FormValues", text)
-
-
-def enum_items(kind: str) -> list[tuple[str, str]]:
-    """``(code, text)`` of the choices of a coded field without labels in the core."""
+def enum_items(kind: str, lang: str = "vi") -> list[tuple[str, str]]:
+    """``(code, text)`` of the choices of a coded field, labelled by the core."""
     if kind == "marital_status":
-        names = {
-            MaritalStatus.SINGLE: _tr("Chưa kết hôn"),
-            MaritalStatus.MARRIED: _tr("Đã kết hôn"),
-            MaritalStatus.DIVORCED: _tr("Đã ly hôn"),
-            MaritalStatus.WIDOWED: _tr("Góa"),
-        }
-        return [(m.value, names[m]) for m in MaritalStatus]
+        return [(m.value, label(MARITAL_LABELS[m], lang)) for m in MaritalStatus]
     if kind == "renewal_reason":
-        reasons = {
-            RenewalReason.AGE: _tr("Đến tuổi đổi thẻ (14, 25, 40, 60)"),
-            RenewalReason.DAMAGED: _tr("Thẻ bị hư hỏng"),
-            RenewalReason.CHANGED_INFORMATION: _tr("Thay đổi thông tin"),
-            RenewalReason.OLD_CARD: _tr("Đổi thẻ CCCD/CMND cũ"),
-        }
-        return [(r.value, reasons[r]) for r in RenewalReason]
+        return [(r.value, label(RENEWAL_LABELS[r], lang)) for r in RenewalReason]
     raise ValueError(f"no choices for {kind!r}")
 
 

@@ -178,7 +178,7 @@ class HomeScreen(QWidget):
         self.settings_button = self._action(
             self.tr("&Cài đặt trạm"), "Ctrl+,", self.settings_requested
         )
-        buttons = [
+        self.action_buttons = [
             self.new_button,
             self.search_button,
             self.queue_button,
@@ -187,9 +187,12 @@ class HomeScreen(QWidget):
             self.reports_button,
             self.settings_button,
         ]
-        for i, b in enumerate(buttons):
-            grid.addWidget(b, i // 2, i % 2)
-        body.addLayout(grid, 3)
+        self.grid = grid
+        actions = QVBoxLayout()
+        actions.addLayout(grid)
+        actions.addStretch(1)
+        self._place_buttons()
+        body.addLayout(actions, 3)
 
         self.counts_table = QTableWidget(len(State), 2, self)
         self.counts_table.setHorizontalHeaderLabels([self.tr("Trạng thái"), self.tr("Số hồ sơ")])
@@ -215,6 +218,14 @@ class HomeScreen(QWidget):
         self.lock_button.clicked.connect(self.lock_requested)
         self.logout_button.clicked.connect(self.logout_requested)
         self.password_button.clicked.connect(self.password_requested)
+
+    def _place_buttons(self) -> None:
+        """Two columns of the buttons this role has, with no holes where others are hidden."""
+        for b in self.action_buttons:
+            self.grid.removeWidget(b)
+        shown = [b for b in self.action_buttons if not b.isHidden()]
+        for i, b in enumerate(shown):
+            self.grid.addWidget(b, i // 2, i % 2)
 
     def _action(self, text: str, shortcut: str, signal: SignalInstance) -> QPushButton:
         button = QPushButton(text, self)
@@ -243,6 +254,7 @@ class HomeScreen(QWidget):
         self.approvals_button.setVisible(supervisor)
         self.reports_button.setVisible(supervisor)
         self.settings_button.setVisible(session.role == Role.ADMIN)
+        self._place_buttons()
         notices = []
         if session.must_change_password:
             notices.append(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))

@@ -428,10 +428,14 @@ class SettingsScreen(QWidget):
             for col, text in enumerate(texts):
                 self.device_table.setItem(row, col, QTableWidgetItem(text))
             button = QPushButton(self.tr("Kiểm tra"), self.device_table)
+            button.setStyleSheet("padding: 2px 10px;")
+            button.setMinimumWidth(button.sizeHint().width())
             button.clicked.connect(lambda _=False, r=row: self.check_device(r))
             self.device_table.setCellWidget(row, 4, button)
             self.test_buttons.append(button)
             self.device_table.setItem(row, 5, QTableWidgetItem(""))
+        self.device_table.resizeColumnToContents(4)
+        self.device_table.resizeRowsToContents()
         problems = [
             f"{labels[kind]} — {name}: {what}"
             for kind, probe in probes.items()

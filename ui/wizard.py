@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station.dossier import CASE_LABELS, CaseType, PartKind
+from station.dossier import CASE_LABELS, CaseType, DossierView, PartKind
 from station.errors import StationError
 from station.lifecycle import State
 from ui.confirm_page import ConfirmPage
@@ -217,9 +217,7 @@ class Wizard(QWidget):
         self.dossier_id = dossier_id
         self._set_open(dossier_id if view.state == State.DRAFT else None)
         self._case_type = view.case_type
-        name = str(view.form.get("full_name") or "")
-        case = self.ctx.label(CASE_LABELS.get(CaseType(view.case_type), (view.case_type,) * 2))
-        self.title_label.setText(f"{view.number}\n{name}\n({case})".replace("\n\n", "\n"))
+        self._set_title(view)
         statuses = self.refresh_steps()
         if step not in DOSSIER_STEPS:
             step = None
@@ -232,6 +230,11 @@ class Wizard(QWidget):
                         break
         self._show(step)
         self.dossier_opened.emit(dossier_id)
+
+    def _set_title(self, view: DossierView) -> None:
+        name = str(view.form.get("full_name") or "")
+        case = self.ctx.label(CASE_LABELS.get(CaseType(view.case_type), (view.case_type,) * 2))
+        self.title_label.setText("\n".join(x for x in (view.number, name, f"({case})") if x))
 
     def leave(self) -> None:
         """Save what the current page holds and stop its devices (lock, logout, navigation)."""
@@ -270,6 +273,7 @@ class Wizard(QWidget):
             return [StepStatus(k, TODO) for k in DOSSIER_STEPS]
         svc = self.ctx.service
         view = svc.get_dossier(did)
+        self._set_title(view)
         out: list[StepStatus] = []
         if view.state != State.DRAFT:
             return [StepStatus(k, DONE) for k in DOSSIER_STEPS]
