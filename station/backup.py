@@ -327,6 +327,8 @@ def restore(
     if target is not None and target != manifest.station_id:
         raise _wrong_station(manifest.station_id, manifest.code, target)
     paths.root.mkdir(parents=True, exist_ok=True)
+    for leftover in paths.root.glob(".restore-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # a restore that died before its rename
     stage = paths.root / f".restore-{uuid.uuid4().hex}"
     stage.mkdir(mode=0o700)
     try:
