@@ -11,6 +11,7 @@ data folder (:func:`saved_language`, :func:`save_language`) and applies from the
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from ui.qt import (
     QAbstractItemView,
     QComboBox,
     QCoreApplication,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -196,6 +198,7 @@ class SettingsScreen(QWidget):
         self.tabs.addTab(self._sync_tab(), self.tr("Máy &chủ nhận"))
         self.tabs.addTab(self._operators_tab(), self.tr("Cán &bộ"))
         self.tabs.addTab(self._language_tab(), self.tr("&Ngôn ngữ, phiên"))
+        self.tabs.addTab(self._maintenance_tab(), self.tr("&Sao lưu, chẩn đoán"))
 
     # --- tabs ---
 
@@ -346,6 +349,101 @@ class SettingsScreen(QWidget):
         self.language_button.clicked.connect(self.save_language)
         return tab
 
+    def _maintenance_tab(self) -> QWidget:
+        tab = QWidget(self)
+        column = QVBoxLayout(tab)
+        intro = QLabel(
+            self.tr(
+                "Bản sao lưu gồm kho dữ liệu đã mã hóa và danh mục kiểm tra có chữ ký của trạm; "
+                "chỉ khôi phục được vào chính trạm này (lệnh «intake-station restore»). "
+                "Báo cáo chẩn đoán không chứa dữ liệu cá nhân."
+            ),
+            tab,
+        )
+        intro.setWordWrap(True)
+        column.addWidget(intro)
+        form = QFormLayout()
+        self.backup_button = QPushButton(self.tr("Sao &lưu vào thư mục (USB)…"), tab)
+        self.diagnostics_button = QPushButton(self.tr("Xuất báo cáo &chẩn đoán…"), tab)
+        form.addRow(self.tr("Sao lưu"), self.backup_button)
+        form.addRow(self.tr("Chẩn đoán"), self.diagnostics_button)
+        self.warn_days_spin = QSpinBox(tab)
+        self.warn_days_spin.setRange(0, 365)
+        self.warn_days_spin.setSuffix(self.tr(" ngày"))
+        self.warn_days_spin.setSpecialValueText(self.tr("không cảnh báo"))
+        self.warn_days_button = QPushButton(self.tr("Lưu"), tab)
+        warn_row = QHBoxLayout()
+        warn_row.addWidget(self.warn_days_spin)
+        warn_row.addWidget(self.warn_days_button)
+        warn_row.addStretch(1)
+        form.addRow(self.tr("Cảnh báo khi chưa đồng bộ sau"), warn_row)
+        column.addLayout(form)
+        self.maintenance_feedback = Feedback(tab)
+        column.addWidget(self.maintenance_feedback)
+        column.addStretch(1)
+        self.backup_button.clicked.connect(lambda: self.backup_to())
+        self.diagnostics_button.clicked.connect(lambda: self.export_diagnostics())
+        self.warn_days_button.clicked.connect(self.save_warn_days)
+        return tab
+
+    def _folder(self, title: str) -> Path | None:
+        name = QFileDialog.getExistingDirectory(self, title)
+        return Path(name) if name else None
+
+    def backup_to(self, folder: Path | None = None) -> None:
+        """Back the station up into ``folder`` (asked for when None), on the worker."""
+        folder = folder or self._folder(self.tr("Chọn thư mục sao lưu (USB)"))
+        if folder is None:
+            return
+        self.backup_button.setEnabled(False)
+        self.maintenance_feedback.ok(self.tr("Đang sao lưu…"))
+        deployment = self.ctx.service.deployment
+
+        def done(report: Any) -> None:
+            self.backup_button.setEnabled(True)
+            self.maintenance_feedback.ok(
+                self.tr("Đã sao lưu {size} MB vào {folder}.").format(
+                    size=f"{report.bytes / 1e6:.1f}", folder=str(report.folder)
+                )
+            )
+
+        def failed(exc: BaseException) -> None:
+            self.backup_button.setEnabled(True)
+            self.maintenance_feedback.error(self.ctx.error_text(exc))
+
+        self.ctx.worker.submit(
+            lambda: deployment.backup(folder), while_alive(self, done), while_alive(self, failed)
+        )
+
+    def export_diagnostics(self, folder: Path | None = None) -> None:
+        folder = folder or self._folder(self.tr("Chọn thư mục lưu báo cáo chẩn đoán"))
+        if folder is None:
+            return
+        deployment = self.ctx.service.deployment
+        devices = self.ctx.devices
+
+        def done(path: Path) -> None:
+            self.maintenance_feedback.ok(
+                self.tr("Đã ghi báo cáo chẩn đoán: {path}").format(path=str(path))
+            )
+
+        def failed(exc: BaseException) -> None:
+            self.maintenance_feedback.error(self.ctx.error_text(exc))
+
+        self.ctx.worker.submit(
+            lambda: deployment.write_diagnostics(folder, devices),
+            while_alive(self, done),
+            while_alive(self, failed),
+        )
+
+    def save_warn_days(self) -> None:
+        try:
+            self.ctx.service.deployment.set_sync_warn_days(self.warn_days_spin.value())
+        except StationError as exc:
+            self.maintenance_feedback.error(self.ctx.error_text(exc))
+            return
+        self.maintenance_feedback.ok(self.tr("Đã lưu."))
+
     # --- refresh ---
 
     def refresh(self) -> None:
@@ -363,6 +461,8 @@ class SettingsScreen(QWidget):
             days = settings.get("retention_days", 0)
             self.retention_spin.setValue(int(days) if isinstance(days, int) else 0)
         self._load_operators()
+        with contextlib.suppress(StationError):
+            self.warn_days_spin.setValue(service.deployment.sync_warn_days())
         lang = saved_language(service.paths.root) or self.ctx.lang
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(lang)))
         minutes = round(service.session_timeout_s / 60)

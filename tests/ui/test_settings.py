@@ -157,3 +157,30 @@ def test_language_preference_is_kept_in_the_data_folder(qtbot, staffed: StationS
     assert blocker.args == ["en"]
     assert saved_language(staffed.paths.root) == "en"
     assert "15 phút" in screen.timeout_label.text()
+
+
+def test_admin_backs_up_and_exports_diagnostics_from_the_screen(
+    qtbot, staffed: StationService, tmp_path
+) -> None:
+    screen = _screen(qtbot, staffed)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    screen.backup_to(usb)
+    qtbot.waitUntil(lambda: screen.backup_button.isEnabled(), timeout=WORKER_TIMEOUT_MS)
+    assert "Đã sao lưu" in screen.maintenance_feedback.status_label.text()
+    assert any(usb.rglob("*manifest*"))
+    screen.export_diagnostics(tmp_path)
+    qtbot.waitUntil(
+        lambda: "chẩn đoán" in screen.maintenance_feedback.status_label.text(),
+        timeout=WORKER_TIMEOUT_MS,
+    )
+    screen.warn_days_spin.setValue(3)
+    qtbot.mouseClick(screen.warn_days_button, Qt.MouseButton.LeftButton)
+    assert staffed.deployment.sync_warn_days() == 3
+
+
+def test_operator_cannot_back_up(qtbot, op: StationService, tmp_path) -> None:
+    screen = _screen(qtbot, op)
+    screen.backup_to(tmp_path)
+    qtbot.waitUntil(lambda: screen.backup_button.isEnabled(), timeout=WORKER_TIMEOUT_MS)
+    assert NEEDS_ADMIN in screen.maintenance_feedback.error_label.text()
