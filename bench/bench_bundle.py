@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,20 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_store import machine  # one machine description for every bench
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-admin-password"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
 
 
 def tree_size(path: Path) -> int:

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+from bench_store import machine  # one machine description for every bench
 
 from station.capture.camera import SCENARIOS, SimulatedCamera, scene_people
 from station.capture.face import (
@@ -40,22 +38,6 @@ Image = npt.NDArray[np.uint8]
 EXPECTED_FACES = {
     name: 0 if name == "no_face" else 2 if name == "two_faces" else 1 for name in SCENARIOS
 }
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}; "
-        f"load average {load:.2f}; OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads"
-    )
 
 
 def pct(values: list[float], q: float) -> float:

@@ -11,7 +11,6 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1634,43 +1633,6 @@ class StationService:
         """Find and parse the QR code in a photo or scan of an old card."""
         self._require(Role.OPERATOR, Role.SUPERVISOR)
         return qr.to_prefill(qr.parse(qr.decode_image(image), self.today()), self.masterdata)
-
-    def prefill_from_chip(
-        self,
-        transmit: Callable[[bytes], bytes],
-        card_number: str,
-        date_of_birth: str,
-        date_of_expiry: str,
-        csca_paths: list[Path] | None = None,
-    ) -> tuple[Prefill, bool, tuple[str, str]]:
-        """Read an old chip card through ``transmit`` (a connected reader) into form values.
-
-        The BAC access key comes from what the officer typed or took from the card's QR code:
-        the 12-digit card number and the dates of birth and expiry (``dd/mm/yyyy`` or ISO).
-        One BAC attempt only. Returns the prefill, whether passive authentication passed, and
-        its verdict in both languages for the officer. Runs device I/O: call it off the GUI.
-        """
-        from station import dates
-        from station.chip import prefill as chip_prefill
-        from station.chip.mrz import AccessKey
-        from station.chip.reader import read_chip
-
-        self._require(Role.OPERATOR, Role.SUPERVISOR)
-        today = self.today()
-        born = dates.parse(
-            date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
-        )
-        expires = dates.parse(
-            date_of_expiry,
-            "date_of_expiry",
-            ("Có giá trị đến", "Date of expiry"),
-            today=today,
-            allow_future=True,
-        )
-        key = AccessKey.make(card_number, born.earliest(), expires.earliest())
-        chip = read_chip(transmit, key, csca_paths)
-        verdict = chip.passive.summary()
-        return chip_prefill.to_prefill(chip, self.masterdata, today), chip.passive.ok, verdict
 
     def prefill_from_chip(
         self,

@@ -34,7 +34,6 @@ from ui.qt import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QObject,
     QPixmap,
     QPushButton,
     QShortcut,
@@ -44,6 +43,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.workers import DevicePrompter
 
 THUMB = QSize(150, 200)
 SLOT_ROLE = int(Qt.ItemDataRole.UserRole)
@@ -59,28 +59,6 @@ def _thumbnail(data: bytes) -> QImage:
     )
 
 
-class _Prompter(QObject):
-    """The scanner's messages, from the worker to the page by signal."""
-
-    message = Signal(str, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cancel = threading.Event()
-
-    def show(self, vi: str, en: str) -> None:
-        self.message.emit(vi, en)
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def reset(self) -> None:
-        self._cancel.clear()
-
-
 class DocumentsPage(QWidget):
     """Wizard page: supporting papers, added from files or the scanner, typed, removable."""
 
@@ -94,7 +72,7 @@ class DocumentsPage(QWidget):
         self._generation = 0  # bumped by load: results for an earlier dossier are dropped
         self._thumbs: dict[str, QImage] = {}
         self._import_lock = threading.Lock()
-        self._prompter = _Prompter(self)
+        self._prompter = DevicePrompter(self)
         self._prompter.message.connect(self._device_message)
         self._build()
 

@@ -63,7 +63,6 @@ from ui.qt import (
     QImage,
     QKeyEvent,
     QLabel,
-    QObject,
     QPixmap,
     QPushButton,
     QSizePolicy,
@@ -73,6 +72,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.workers import DevicePrompter
 
 #: How long ``leave`` waits for a capture in flight to be saved (it is cancelled first).
 LEAVE_WAIT_S = 10.0
@@ -262,28 +262,6 @@ class FingerCapture:
             return self._snapshot({})
 
 
-class _Prompter(QObject):
-    """The scanner's and the session's messages, from the worker to the page by signal."""
-
-    message = Signal(str, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cancel = threading.Event()
-
-    def show(self, vi: str, en: str) -> None:
-        self.message.emit(vi, en)
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def reset(self) -> None:
-        self._cancel.clear()
-
-
 # --- the page ---------------------------------------------------------------------------------
 
 
@@ -307,7 +285,7 @@ class FingerPage(QWidget):
         self._required = True
         self.exception_dialog: ExceptionDialog | None = None
         self.last_outcome: SlapOutcome | None = None  # what the last attempt gave
-        self._prompter = _Prompter(self)
+        self._prompter = DevicePrompter(self)
         self._prompter.message.connect(self._device_message)
         self._build()
         self._show_selected()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any, Final
 
 from station.capture.completeness import EXCEPTION_LABELS, ExceptionKind
@@ -30,7 +29,6 @@ from ui.qt import (
     QImage,
     QKeySequence,
     QLabel,
-    QObject,
     QPushButton,
     QShortcut,
     Qt,
@@ -40,6 +38,7 @@ from ui.qt import (
     Slot,
 )
 from ui.signature_pad import SignaturePad
+from ui.workers import DevicePrompter
 
 log = logging.getLogger(__name__)
 
@@ -58,29 +57,6 @@ def strokes_from_json(data: bytes) -> list[list[StrokePoint]]:
         [StrokePoint(float(x), float(y), float(p), int(t)) for x, y, p, t in stroke]
         for stroke in doc
     ]
-
-
-class DevicePrompter(QObject):
-    """The :class:`~station.devices.Prompter` of a signature pad device.
-
-    The device calls it from a pool thread: ``message`` is queued to the GUI thread, and
-    ``cancelled`` reads a flag the page sets.
-    """
-
-    message = Signal(str, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cancel = threading.Event()
-
-    def show(self, vi: str, en: str) -> None:
-        self.message.emit(vi, en)
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
 
 class SignaturePage(QWidget):

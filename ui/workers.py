@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -113,3 +114,29 @@ class Worker(QObject):
             on_error(outcome.error)
         else:
             log.error("unhandled background error: %r", outcome.error)
+
+
+class DevicePrompter(QObject):
+    """The :class:`~station.devices.Prompter` a device driver talks to from a pool thread.
+
+    ``message`` (Vietnamese, English) is queued to the GUI thread; ``cancelled`` reads a flag the
+    page sets with ``cancel`` (and clears with ``reset`` before the next capture).
+    """
+
+    message = Signal(str, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cancel = threading.Event()
+
+    def show(self, vi: str, en: str) -> None:
+        self.message.emit(vi, en)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def reset(self) -> None:
+        self._cancel.clear()
