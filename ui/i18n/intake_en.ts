@@ -2,74 +2,819 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="vi_VN">
 <context>
+    <name>BarChart</name>
+    <message>
+        <location filename="../chart.py" line="161"/>
+        <source>Đã thu nhận</source>
+        <translation>Captured</translation>
+    </message>
+    <message>
+        <location filename="../chart.py" line="161"/>
+        <source>Chỉ tiêu</source>
+        <translation>Quota</translation>
+    </message>
+    <message>
+        <location filename="../chart.py" line="166"/>
+        <source>Biểu đồ số hồ sơ so với chỉ tiêu</source>
+        <translation>Chart of dossiers against the quota</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmPage</name>
+    <message>
+        <location filename="../confirm_page.py" line="77"/>
+        <source>Công dân kiểm tra thông tin và xác nhận</source>
+        <translation>The citizen checks the information and confirms</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="120"/>
+        <source>Công dân &amp;xác nhận — in giấy hẹn</source>
+        <translation>Citizen &amp;confirms — print appointment slip</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="122"/>
+        <source>&amp;Mở giấy hẹn</source>
+        <translation>&amp;Open appointment slip</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="123"/>
+        <source>&amp;In lại</source>
+        <translation>&amp;Reprint</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="124"/>
+        <source>&amp;Lưu bản PDF…</source>
+        <translation>&amp;Save as PDF…</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="125"/>
+        <source>&amp;Xong</source>
+        <translation>&amp;Done</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="183"/>
+        <source>Chưa có ảnh</source>
+        <translation>No photo yet</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="184"/>
+        <source>Chưa có chữ ký</source>
+        <translation>No signature yet</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="188"/>
+        <source>Giấy tờ kèm theo: {n} trang</source>
+        <translation>Attached documents: {n} pages</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="200"/>
+        <source>Hồ sơ đang ở trạng thái: {state}.</source>
+        <translation>The dossier is in state: {state}.</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="212"/>
+        <source>Thông tin công dân còn {n} lỗi.</source>
+        <translation>The citizen information still has {n} errors.</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="225"/>
+        <source>Đi tới bước này</source>
+        <translation>Go to this step</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="264"/>
+        <source>Vân tay: {n}/10 ngón</source>
+        <translation>Fingerprints: {n}/10 fingers</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="266"/>
+        <source>, chất lượng thấp nhất {low}</source>
+        <translation>, lowest quality {low}</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="268"/>
+        <source>, {n} ngoại lệ</source>
+        <translation>, {n} exceptions</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="280"/>
+        <source>Đang xác nhận…</source>
+        <translation>Confirming…</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="307"/>
+        <source>Không ghi được giấy hẹn: {error}</source>
+        <translation>Cannot write the appointment slip: {error}</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="315"/>
+        <source>Đã xác nhận. Giấy hẹn đã gửi tới máy in {printer}.</source>
+        <translation>Confirmed. The appointment slip was sent to the printer {printer}.</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="319"/>
+        <source>Đã xác nhận. Máy này không có máy in: giấy hẹn đã lưu thành PDF.</source>
+        <translation>Confirmed. This computer has no printer: the appointment slip was saved as a PDF.</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="356"/>
+        <source>Lưu giấy hẹn</source>
+        <translation>Save appointment slip</translation>
+    </message>
+    <message>
+        <location filename="../confirm_page.py" line="358"/>
+        <source>Tệp PDF (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsPage</name>
+    <message>
+        <location filename="../documents_page.py" line="102"/>
+        <source>Giấy tờ kèm theo</source>
+        <translation>Attached documents</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="111"/>
+        <source>&amp;Loại giấy tờ</source>
+        <translation>Document &amp;type</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="113"/>
+        <source>Thêm từ &amp;tệp…</source>
+        <translation>Add from &amp;file…</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="114"/>
+        <source>Ảnh (JPEG, PNG…) hoặc PDF, tối đa 30 MB</source>
+        <translation>Images (JPEG, PNG…) or PDF, up to 30 MB</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="115"/>
+        <source>&amp;Quét giấy tờ</source>
+        <translation>&amp;Scan documents</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="116"/>
+        <source>&amp;Xóa trang đã chọn</source>
+        <translation>&amp;Remove selected page</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="137"/>
+        <source>Các trang giấy tờ đã thêm</source>
+        <translation>Document pages added</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="143"/>
+        <source>Chưa có giấy tờ nào.</source>
+        <translation>No documents yet.</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="213"/>
+        <source>Chọn tệp giấy tờ</source>
+        <translation>Choose document files</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="216"/>
+        <source>Ảnh hoặc PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;Mọi tệp (*)</source>
+        <translation>Images or PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="275"/>
+        <source>Đã xóa một trang.</source>
+        <translation>Page removed.</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="297"/>
+        <source>Đang xử lý giấy tờ…</source>
+        <translation>Processing the documents…</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="307"/>
+        <source>Đã thêm {0} trang.</source>
+        <translation>Added {0} pages.</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="309"/>
+        <source>Đã thêm «{0}»: {1} trang.</source>
+        <translation>Added “{0}”: {1} pages.</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="321"/>
+        <source>«{0}»: {1}</source>
+        <translation>“{0}”: {1}</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="323"/>
+        <source>Máy quét giấy tờ: {0}</source>
+        <translation>Document scanner: {0}</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="379"/>
+        <source>Không thiếu giấy tờ bắt buộc. Có thể thêm giấy tờ khác nếu cần.</source>
+        <translation>No required documents are missing. You can add other documents if needed.</translation>
+    </message>
+    <message>
+        <location filename="../documents_page.py" line="399"/>
+        <source>{0}
+trang {1}/{2}</source>
+        <translation>{0}
+page {1}/{2}</translation>
+    </message>
+</context>
+<context>
+    <name>DossierView</name>
+    <message>
+        <location filename="../dossier_view.py" line="206"/>
+        <source>Ảnh chân dung</source>
+        <extracomment>Emitted after a dossier has been shown (its id). The supervisor clicked &quot;confirm&quot; beside an exception: kind, slot. The supervisor clicked &quot;accept background&quot; (home visit, failed background check).</extracomment>
+        <translation>Portrait photo</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="219"/>
+        <source>Chấp nhận &amp;phông nền…</source>
+        <translation>Accept back&amp;ground…</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="228"/>
+        <location filename="../dossier_view.py" line="437"/>
+        <source>Chữ ký</source>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="235"/>
+        <location filename="../dossier_view.py" line="407"/>
+        <source>Ngoại lệ</source>
+        <translation>Exception</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="242"/>
+        <source>Vân tay</source>
+        <translation>Fingerprints</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="246"/>
+        <source>Giấy tờ</source>
+        <translation>Documents</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="250"/>
+        <source>Tờ khai</source>
+        <translation>Declaration form</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="264"/>
+        <source>Chưa chọn hồ sơ.</source>
+        <translation>No dossier selected.</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="282"/>
+        <source>Đang tải hồ sơ…</source>
+        <translation>Loading the dossier…</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="308"/>
+        <source>Hồ sơ {number} — {name} — {case} — {state}</source>
+        <translation>Dossier {number} — {name} — {case} — {state}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="316"/>
+        <source>Cán bộ thu nhận: {operator}; tạo lúc {created}; cập nhật {updated}</source>
+        <translation>Intake operator: {operator}; created {created}; updated {updated}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="326"/>
+        <source>Hồ sơ đã niêm phong: trạm không còn đọc được nội dung.</source>
+        <translation>The dossier is sealed: the station can no longer read its contents.</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="345"/>
+        <source>Chưa có ảnh</source>
+        <translation>No photo yet</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="359"/>
+        <source>Ảnh do cán bộ chụp bằng tay.</source>
+        <translation>Photo taken manually by the operator.</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="367"/>
+        <source>Thu nhận tại nhà: {place}</source>
+        <translation>Home-visit intake: {place}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="371"/>
+        <source>Phông nền đã được {who} chấp nhận: {reason}</source>
+        <translation>Background accepted by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="400"/>
+        <source>{finger}
+chất lượng {quality}</source>
+        <translation>{finger}
+quality {quality}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="412"/>
+        <source>{finger}
+chưa lấy</source>
+        <translation>{finger}
+not taken</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="441"/>
+        <source>{where}: {kind} — {reason}</source>
+        <translation>{where}: {kind} — {reason}</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="445"/>
+        <source>(đã xác nhận: {who})</source>
+        <translation>(confirmed by {who})</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="450"/>
+        <source>Xác nhận</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <location filename="../dossier_view.py" line="465"/>
+        <source>Chưa có chữ ký</source>
+        <translation>No signature yet</translation>
+    </message>
+</context>
+<context>
+    <name>ExceptionDialog</name>
+    <message>
+        <location filename="../exception_dialog.py" line="44"/>
+        <source>Ghi ngoại lệ</source>
+        <translation>Record exception</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="48"/>
+        <source>Không thu nhận được: {0}</source>
+        <translation>Cannot be captured: {0}</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="56"/>
+        <source>Ví dụ: ngón tay bị thương, đang băng; giám sát viên đã xem.</source>
+        <translation>For example: finger injured and bandaged; seen by the supervisor.</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="65"/>
+        <source>Ngoại lệ cần giám sát viên xác nhận trước khi phê duyệt hồ sơ.</source>
+        <translation>A supervisor must confirm the exception before the dossier can be approved.</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="70"/>
+        <source>&amp;Loại ngoại lệ</source>
+        <translation>Exception &amp;type</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="72"/>
+        <source>Lý &amp;do</source>
+        <translation>&amp;Reason</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="82"/>
+        <source>&amp;Ghi ngoại lệ</source>
+        <translation>Record &amp;exception</translation>
+    </message>
+    <message>
+        <location filename="../exception_dialog.py" line="84"/>
+        <source>&amp;Hủy</source>
+        <translation>&amp;Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>FingerPage</name>
+    <message>
+        <location filename="../finger_page.py" line="96"/>
+        <source>bốn ngón tay phải</source>
+        <extracomment>How long ``leave`` waits for a capture in flight to be saved (it is cancelled first).</extracomment>
+        <translation>right four fingers</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="97"/>
+        <source>bốn ngón tay trái</source>
+        <translation>left four fingers</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="98"/>
+        <source>hai ngón cái</source>
+        <translation>both thumbs</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="318"/>
+        <source>Vân tay: bốn ngón phải, bốn ngón trái, hai ngón cái</source>
+        <translation>Fingerprints: right four fingers, left four fingers, both thumbs</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="370"/>
+        <source>Chụp &amp;lại cả lượt</source>
+        <translation>&amp;Retake the whole slap</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="372"/>
+        <source>Bỏ các ảnh của lượt này và chụp lại từ đầu (ba lần chụp mới).</source>
+        <translation>Discard this slap&apos;s images and start again (three new attempts).</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="374"/>
+        <source>&amp;Ngoại lệ…</source>
+        <translation>&amp;Exception…</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="376"/>
+        <source>Ngón tay không lấy được: bị cụt, đang băng bó, không có ngón…</source>
+        <translation>A finger that cannot be captured: amputated, bandaged, missing…</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="378"/>
+        <source>Hủy lần chụp  [Esc]</source>
+        <translation>Cancel capture  [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="504"/>
+        <source>Chưa có ngày sinh: chưa biết có cần lấy vân tay không.</source>
+        <translation>No date of birth yet: cannot tell whether fingerprints are needed.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="508"/>
+        <source>Hồ sơ này không cần lấy vân tay: công dân chưa đến tuổi thu nhận vân tay.</source>
+        <translation>This dossier needs no fingerprints: the citizen is below the fingerprinting age.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="557"/>
+        <source>Lượt {0} đã chụp đủ {1} lần: chọn «Chụp lại cả lượt» hoặc ghi ngoại lệ.</source>
+        <translation>All {1} attempts used for {0}: choose “Retake the whole slap” or record an exception.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="566"/>
+        <source>Đang chụp {0}: giữ yên các ngón tay trên máy quét…</source>
+        <translation>Capturing {0}: keep the fingers still on the scanner…</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="668"/>
+        <source>Không kiểm tra được ngón trùng: {0}</source>
+        <translation>Cannot check for duplicate fingers: {0}</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="675"/>
+        <source>Đã hủy lần chụp. Nhấn Space để chụp lại.</source>
+        <translation>Capture cancelled. Press Space to capture again.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="679"/>
+        <source>Chưa chụp được. Kiểm tra máy quét rồi nhấn Space để thử lại.</source>
+        <translation>Nothing captured. Check the scanner, then press Space to try again.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="685"/>
+        <source>Máy quét vân tay: {0}</source>
+        <translation>Fingerprint scanner: {0}</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="702"/>
+        <source>Máy quét: {0}</source>
+        <translation>Scanner: {0}</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="724"/>
+        <source>ngoại lệ</source>
+        <translation>exception</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="736"/>
+        <source>Tiếp theo: {0}. Đặt các ngón lên máy quét rồi nhấn Space.</source>
+        <translation>Next: {0}. Place the fingers on the scanner, then press Space.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="744"/>
+        <source>Chưa lấy được: {0}. Chụp lại cả lượt hoặc ghi ngoại lệ.</source>
+        <translation>Not captured yet: {0}. Retake the whole slap or record an exception.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="747"/>
+        <source>Đã xong vân tay mười ngón.</source>
+        <translation>All ten fingerprints are done.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="759"/>
+        <source>Chưa lấy vân tay.</source>
+        <translation>Fingerprint not taken yet.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="761"/>
+        <source>Đạt yêu cầu.</source>
+        <translation>Meets the requirements.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="763"/>
+        <source>Chất lượng thấp; đã hết lần chụp, giữ ảnh tốt nhất.</source>
+        <translation>Low quality; no attempts left, the best image is kept.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="765"/>
+        <source>Chất lượng thấp: nên chụp lại.</source>
+        <translation>Low quality: a retake is advised.</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="769"/>
+        <source>Ngoại lệ: {0}. Lý do: {1}</source>
+        <translation>Exception: {0}. Reason: {1}</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="771"/>
+        <source>(chờ giám sát viên xác nhận)</source>
+        <translation>(awaiting supervisor confirmation)</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="775"/>
+        <source>Lần chụp lượt {0}: {1}/{2}</source>
+        <translation>Attempts for {0}: {1}/{2}</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="788"/>
+        <source>Chưa có ảnh</source>
+        <translation>No image yet</translation>
+    </message>
+    <message>
+        <location filename="../finger_page.py" line="789"/>
+        <source>Chụp {0}  [Space]</source>
+        <translation>Capture {0}  [Space]</translation>
+    </message>
+</context>
+<context>
+    <name>FormPage</name>
+    <message>
+        <location filename="../form_page.py" line="174"/>
+        <source>Tờ khai</source>
+        <translation>Declaration form</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="178"/>
+        <source>Quét mã QR thẻ cũ để điền các ô còn trống</source>
+        <translation>Scan the old card&apos;s QR code to fill in the empty fields</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="263"/>
+        <source>dd/mm/yyyy, mm/yyyy hoặc yyyy</source>
+        <translation>dd/mm/yyyy, mm/yyyy or yyyy</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="263"/>
+        <source>dd/mm/yyyy</source>
+        <translation>dd/mm/yyyy</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="306"/>
+        <source>Thông tin công dân</source>
+        <translation>Citizen information</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="316"/>
+        <source>Nơi sinh, nơi đăng ký khai sinh, quê quán</source>
+        <translation>Place of birth, birth registration, hometown</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="321"/>
+        <source>Dân tộc, tôn giáo, quốc tịch</source>
+        <translation>Ethnicity, religion, nationality</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="330"/>
+        <source>Nơi cư trú</source>
+        <translation>Residence</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="337"/>
+        <source>Nghề nghiệp, đặc điểm, liên lạc</source>
+        <translation>Occupation, identifying marks, contact</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="369"/>
+        <source>Danh mục {list}</source>
+        <translation>Code list {list}</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="440"/>
+        <source>Thêm thân nhân (Alt+T)</source>
+        <translation>Add relative (Alt+T)</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="461"/>
+        <source>Theo loại hồ sơ</source>
+        <translation>Specific to the dossier type</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="581"/>
+        <source>Tờ khai — hồ sơ {number} ({case})</source>
+        <translation>Declaration form — dossier {number} ({case})</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="628"/>
+        <source>Chưa lưu…</source>
+        <translation>Not saved yet…</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="705"/>
+        <source>Chưa lưu được tờ khai (các ô đã nhập vẫn giữ nguyên): {error}</source>
+        <translation>The form could not be saved (everything entered is kept): {error}</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="710"/>
+        <source>Chưa lưu</source>
+        <translation>Not saved</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="715"/>
+        <source>Đã lưu lúc {time}</source>
+        <translation>Saved at {time}</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="774"/>
+        <source>{field}: giữ giá trị đã nhập «{kept}»; thẻ/danh sách ghi «{offered}».</source>
+        <translation>{field}: kept the value entered, “{kept}”; the card/roster says “{offered}”.</translation>
+    </message>
+    <message>
+        <location filename="../form_page.py" line="785"/>
+        <source>{field}: chưa tự điền được, hãy nhập tay theo «{text}».</source>
+        <translation>{field}: could not be filled in automatically; enter it by hand from “{text}”.</translation>
+    </message>
+</context>
+<context>
+    <name>HandDiagram</name>
+    <message>
+        <location filename="../hand_diagram.py" line="88"/>
+        <source>chưa lấy</source>
+        <extracomment>The fingers from left to right as drawn. Fill, ink (for the sign on it) per status; dark enough ink on each fill for a dim screen.</extracomment>
+        <translation>not taken</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="89"/>
+        <source>đạt</source>
+        <translation>good</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="90"/>
+        <source>chất lượng thấp</source>
+        <translation>low quality</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="91"/>
+        <source>ngoại lệ</source>
+        <translation>exception</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="187"/>
+        <source>Sơ đồ hai bàn tay</source>
+        <translation>Diagram of both hands</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="258"/>
+        <source>Tay trái</source>
+        <translation>Left hand</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="263"/>
+        <source>Tay phải</source>
+        <translation>Right hand</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
-        <location filename="../app.py" line="382"/>
+        <location filename="../home.py" line="115"/>
         <source>Khóa màn hình</source>
         <translation>Lock screen</translation>
     </message>
     <message>
-        <location filename="../app.py" line="383"/>
+        <location filename="../home.py" line="116"/>
         <source>Đăng xuất</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../app.py" line="394"/>
+        <location filename="../home.py" line="155"/>
         <source>Đồng bộ: chưa chạy.</source>
         <translation>Sync: not run yet.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="396"/>
+        <location filename="../home.py" line="157"/>
         <source>Gửi ngay</source>
         <translation>Send now</translation>
     </message>
     <message>
-        <location filename="../app.py" line="402"/>
-        <source>Hồ sơ theo trạng thái</source>
-        <translation>Dossiers by state</translation>
+        <location filename="../home.py" line="114"/>
+        <source>Đổi mật khẩu</source>
+        <translation>Change password</translation>
     </message>
     <message>
-        <location filename="../app.py" line="406"/>
+        <location filename="../home.py" line="128"/>
+        <source>Đang thu nhận</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="129"/>
+        <source>Chờ phê duyệt</source>
+        <translation>Awaiting approval</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="130"/>
+        <source>Chờ gửi</source>
+        <translation>Awaiting upload</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="131"/>
+        <source>Đã giao</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="132"/>
+        <source>Bị trả lại</source>
+        <translation>Sent back</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="166"/>
+        <source>&amp;Hồ sơ mới</source>
+        <translation>&amp;New dossier</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="168"/>
+        <source>&amp;Tìm người trong danh sách</source>
+        <translation>&amp;Find a person on the rosters</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="170"/>
+        <source>Hàng đợi hồ &amp;sơ</source>
+        <translation>Dossier &amp;queue</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="172"/>
+        <source>&amp;Phê duyệt</source>
+        <translation>&amp;Approvals</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="175"/>
+        <source>Đợt thu nhận / &amp;danh sách</source>
+        <translation>Intake drives / &amp;rosters</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="177"/>
+        <source>&amp;Báo cáo</source>
+        <translation>Re&amp;ports</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="179"/>
+        <source>&amp;Cài đặt trạm</source>
+        <translation>&amp;Station settings</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="198"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../app.py" line="406"/>
+        <location filename="../home.py" line="198"/>
         <source>Số hồ sơ</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../app.py" line="433"/>
+        <location filename="../home.py" line="243"/>
         <source>Xin chào, {name} ({role})</source>
         <translation>Hello, {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../app.py" line="437"/>
+        <location filename="../home.py" line="247"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="440"/>
+        <location filename="../home.py" line="260"/>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="448"/>
+        <location filename="../home.py" line="273"/>
+        <source>Chỉ tiêu hôm nay: {done}/{target}</source>
+        <translation>Today&apos;s quota: {done}/{target}</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="282"/>
         <source>Đồng bộ: trạm chưa có địa chỉ máy chủ nhận.</source>
         <translation>Sync: this station has no receiver address.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="455"/>
+        <location filename="../home.py" line="289"/>
         <source>Đồng bộ lúc {time}: không kết nối được máy chủ nhận.</source>
         <translation>Sync at {time}: the receiver could not be reached.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="460"/>
+        <location filename="../home.py" line="294"/>
         <source>Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, {failed} lỗi.</source>
         <translation>Sync at {time}: {receipted} dossiers receipted, {refused} refused, {failed} failed.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="485"/>
+        <location filename="../home.py" line="325"/>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
     </message>
@@ -77,63 +822,63 @@
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../app.py" line="200"/>
+        <location filename="../app.py" line="207"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="203"/>
+        <location filename="../app.py" line="210"/>
         <source>Đăng nhập để mở kho dữ liệu của trạm.</source>
         <translation>Log in to open the station&apos;s data store.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="218"/>
+        <location filename="../app.py" line="225"/>
         <source>Mã cán bộ</source>
         <translation>Operator ID</translation>
     </message>
     <message>
-        <location filename="../app.py" line="219"/>
+        <location filename="../app.py" line="226"/>
         <source>Mật khẩu</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../app.py" line="223"/>
+        <location filename="../app.py" line="230"/>
         <source>Đăng xuất</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../app.py" line="267"/>
+        <location filename="../app.py" line="274"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="273"/>
-        <location filename="../app.py" line="277"/>
+        <location filename="../app.py" line="280"/>
+        <location filename="../app.py" line="284"/>
         <source>Đăng nhập</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../app.py" line="285"/>
+        <location filename="../app.py" line="292"/>
         <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
-        <location filename="../app.py" line="290"/>
+        <location filename="../app.py" line="297"/>
         <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../app.py" line="307"/>
+        <location filename="../app.py" line="314"/>
         <source>Đang kiểm tra mật khẩu…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="332"/>
+        <location filename="../app.py" line="339"/>
         <source>Thời gian chờ còn lại: {time}</source>
         <translation>Time left to wait: {time}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="334"/>
+        <location filename="../app.py" line="341"/>
         <source>Có thể thử lại.</source>
         <translation>You can try again now.</translation>
     </message>
@@ -141,30 +886,1516 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="525"/>
+        <location filename="../app.py" line="406"/>
+        <location filename="../selftest.py" line="106"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
+        <extracomment>Letters a Vietnamese name or address may carry; every one must be in the interface font. Platform plugins a bundle must carry, per operating system.</extracomment>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="534"/>
+        <location filename="../app.py" line="424"/>
         <source>DEMO — trạm trình diễn: chỉ dùng dữ liệu thử, không dùng cho hồ sơ thật.</source>
         <translation>DEMO — demonstration station: test data only, never real dossiers.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="625"/>
+        <location filename="../app.py" line="528"/>
+        <source>Không mở được</source>
+        <translation>Cannot open</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="603"/>
         <source>Lỗi ngoài dự kiến khi đăng nhập; xem nhật ký của trạm.</source>
         <translation>Unexpected error while logging in; see the station log.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="704"/>
+        <location filename="../app.py" line="633"/>
+        <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
+        <translation>You must change your password before you go on working.</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="645"/>
+        <source>Đã {days} ngày trạm chưa đồng bộ thành công với máy chủ nhận. Hãy gửi hồ sơ (mạng hoặc USB) sớm.</source>
+        <translation>The station has not synced with the receiver for {days} days. Send the dossiers (network or USB) soon.</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="751"/>
         <source>Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục.</source>
         <translation>You locked the screen. Enter your password to go on.</translation>
     </message>
 </context>
 <context>
+    <name>PasswordDialog</name>
+    <message>
+        <location filename="../password_dialog.py" line="21"/>
+        <location filename="../password_dialog.py" line="40"/>
+        <source>Đổi mật khẩu</source>
+        <translation>Change password</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="31"/>
+        <source>Mật khẩu hiện tại</source>
+        <translation>Current password</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="32"/>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="33"/>
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>Repeat the new password</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="41"/>
+        <source>Hủy</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="51"/>
+        <source>Mật khẩu mới: hai lần nhập không giống nhau.</source>
+        <translation>New password: the two entries do not match.</translation>
+    </message>
+    <message>
+        <location filename="../password_dialog.py" line="57"/>
+        <source>Đang đổi mật khẩu…</source>
+        <translation>Changing the password…</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoPage</name>
+    <message>
+        <location filename="../photo_page.py" line="72"/>
+        <source>Độ sáng</source>
+        <extracomment>``ctx.options`` key: False turns the automatic capture off (benchmarks, demonstrations). How long leaving the page waits for a save already running on the background worker.</extracomment>
+        <translation>Brightness</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="73"/>
+        <source>Một khuôn mặt</source>
+        <translation>One face</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="74"/>
+        <source>Khoảng cách</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="75"/>
+        <source>Vị trí giữa khung</source>
+        <translation>Centered in the frame</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="76"/>
+        <source>Đầu thẳng</source>
+        <translation>Head straight</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="77"/>
+        <source>Hai mắt</source>
+        <translation>Both eyes</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="78"/>
+        <source>Độ nét</source>
+        <translation>Sharpness</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="79"/>
+        <source>Phông nền</source>
+        <translation>Background</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="144"/>
+        <source>Đạt</source>
+        <translation>Pass</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="147"/>
+        <source>Chưa đạt</source>
+        <translation>Fail</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="301"/>
+        <source>Ảnh chân dung</source>
+        <translation>Portrait photo</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="326"/>
+        <source>Tự động chụp khi mọi tiêu chí đạt và giữ yên</source>
+        <translation>Take the photo automatically when every check passes and the citizen holds still</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="353"/>
+        <source>&amp;Chụp ảnh [Space]</source>
+        <translation>&amp;Take photo [Space]</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="354"/>
+        <source>Chụp ngay, kể cả khi còn tiêu chí chưa đạt</source>
+        <translation>Take it now, even if some checks fail</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="356"/>
+        <source>Chụp &amp;lại [R]</source>
+        <translation>&amp;Retake [R]</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="358"/>
+        <source>&amp;Thử lại</source>
+        <translation>&amp;Try again</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="391"/>
+        <source>&amp;Thử lại máy ảnh</source>
+        <translation>&amp;Try the camera again</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="393"/>
+        <source>&amp;Lưu lại ảnh</source>
+        <translation>&amp;Save the photo again</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="432"/>
+        <source>Theo độ tuổi của công dân, hồ sơ này không cần ảnh chân dung.</source>
+        <translation>Given the citizen&apos;s age, this dossier needs no portrait photo.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="438"/>
+        <source>Chưa có ngày sinh: chưa xác định được hồ sơ có cần ảnh chân dung không.</source>
+        <translation>No date of birth yet: cannot tell whether the dossier needs a portrait photo.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="469"/>
+        <source>Đang chụp…</source>
+        <translation>Taking the photo…</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="482"/>
+        <source>Ảnh đã lưu vẫn được giữ cho đến khi chụp được ảnh mới.</source>
+        <translation>The saved photo is kept until a new one is taken.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="510"/>
+        <source>Đang mở máy ảnh…</source>
+        <translation>Opening the camera…</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="547"/>
+        <source>Máy ảnh đã dừng.</source>
+        <translation>The camera has stopped.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="574"/>
+        <source>Máy ảnh: %1</source>
+        <translation>Camera: %1</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="612"/>
+        <source>Máy ảnh không dùng được.</source>
+        <translation>The camera cannot be used.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="615"/>
+        <source>Kiểm tra dây cáp của máy ảnh rồi bấm «Thử lại máy ảnh».</source>
+        <translation>Check the camera cable, then click “Try the camera again”.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="638"/>
+        <source>Đang lưu ảnh vào hồ sơ…</source>
+        <translation>Saving the photo to the dossier…</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="671"/>
+        <source>Đã lưu ảnh chân dung vào hồ sơ.</source>
+        <translation>Portrait photo saved to the dossier.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="680"/>
+        <source>Ảnh chưa được lưu; ảnh vẫn được giữ trên màn hình.</source>
+        <translation>The photo was not saved; it is still kept on screen.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="691"/>
+        <source>Ảnh chân dung đã lưu trong hồ sơ.</source>
+        <translation>The portrait photo is saved in the dossier.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="715"/>
+        <source>Ảnh được chụp bằng tay.</source>
+        <translation>Photo taken manually.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="727"/>
+        <source>Mọi tiêu chí đạt: giữ yên để chụp.</source>
+        <translation>Every check passes: hold still for the photo.</translation>
+    </message>
+    <message>
+        <location filename="../photo_page.py" line="740"/>
+        <source>Thu nhận tại nhà: phông nền chưa đạt. Có thể bấm «Chụp ảnh»; cán bộ phê duyệt có thể chấp nhận phông nền này khi duyệt hồ sơ.</source>
+        <translation>Home-visit intake: the background fails the check. You can click “Take photo”; the approving officer can accept this background when reviewing the dossier.</translation>
+    </message>
+</context>
+<context>
+    <name>QualityBar</name>
+    <message>
+        <location filename="../hand_diagram.py" line="316"/>
+        <source>Chất lượng: chưa có</source>
+        <translation>Quality: none yet</translation>
+    </message>
+    <message>
+        <location filename="../hand_diagram.py" line="318"/>
+        <source>Chất lượng {0}/100, ngưỡng {1}</source>
+        <translation>Quality {0}/100, threshold {1}</translation>
+    </message>
+</context>
+<context>
+    <name>QueueScreen</name>
+    <message>
+        <location filename="../queue.py" line="152"/>
+        <source>← &amp;Quay lại</source>
+        <extracomment>How often the table is re-read while an upload runs (progress of the packet in flight). States a dossier is continued in by the wizard. Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
+        <translation>← &amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="154"/>
+        <source>Hàng đợi hồ sơ</source>
+        <translation>Dossier queue</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="161"/>
+        <source>&amp;Nhóm:</source>
+        <translation>&amp;Group:</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="166"/>
+        <source>&amp;Tìm (tên hoặc số hồ sơ):</source>
+        <translation>&amp;Find (name or dossier number):</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="169"/>
+        <source>ví dụ: Nguyễn Văn An, TN-001-20261123-0007</source>
+        <translation>e.g. Nguyễn Văn An, TN-001-20261123-0007</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="171"/>
+        <source>Làm &amp;mới</source>
+        <translation>&amp;Refresh</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="183"/>
+        <source>Số hồ sơ</source>
+        <translation>Dossier no.</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="184"/>
+        <source>Họ tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="185"/>
+        <source>Loại</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="186"/>
+        <source>Trạng thái</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="187"/>
+        <source>Cán bộ</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="188"/>
+        <source>Tạo lúc</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="189"/>
+        <source>Thay đổi lúc</source>
+        <translation>Changed</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="190"/>
+        <source>Gửi đi</source>
+        <translation>Upload</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="191"/>
+        <source>Lý do trả lại / từ chối</source>
+        <translation>Reason sent back / refused</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="209"/>
+        <source>&amp;Mở / tiếp tục</source>
+        <translation>&amp;Open / continue</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="210"/>
+        <source>Thu nhận &amp;lại phần bị trả</source>
+        <translation>Re&amp;capture returned parts</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="211"/>
+        <source>&amp;Gửi ngay</source>
+        <translation>&amp;Send now</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="294"/>
+        <source>{shown} / {total} hồ sơ</source>
+        <translation>{shown} / {total} dossiers</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="314"/>
+        <source>làm lại: {parts}</source>
+        <translation>redo: {parts}</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="386"/>
+        <source>Đang gửi hồ sơ lên máy chủ nhận…</source>
+        <translation>Sending the dossiers to the receiver…</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="408"/>
+        <source>Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được gửi khi có mạng.</source>
+        <translation>The receiver could not be reached. The dossiers are safe on the station and will be sent when the network is back.</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="414"/>
+        <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
+        <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
+    </message>
+</context>
+<context>
+    <name>QuotaEditor</name>
+    <message>
+        <location filename="../reports.py" line="123"/>
+        <source>Áp dụng &amp;từ ngày</source>
+        <translation>&amp;Apply from</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="125"/>
+        <source>đến ngày</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="127"/>
+        <source>Đọc chỉ tiêu</source>
+        <translation>Load quotas</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="139"/>
+        <source>— (tổng các xã)</source>
+        <translation>— (sum of the communes)</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="140"/>
+        <source>Chỉ tiêu cả đội mỗi ngày</source>
+        <translation>Team quota per day</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="154"/>
+        <source>Gõ tên hoặc mã xã, phường</source>
+        <translation>Type a commune/ward name or code</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="155"/>
+        <source>&amp;Thêm xã</source>
+        <translation>A&amp;dd commune</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="156"/>
+        <source>&amp;Bỏ xã đã chọn</source>
+        <translation>R&amp;emove selected commune</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="163"/>
+        <source>Chỉ tiêu mỗi ngày</source>
+        <translation>Quota per day</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="167"/>
+        <source>&amp;Nhập tệp chỉ tiêu CSV…</source>
+        <translation>&amp;Import quota CSV file…</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="168"/>
+        <source>&amp;Lưu chỉ tiêu</source>
+        <translation>Sa&amp;ve quotas</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="282"/>
+        <source>Đã lưu {n} chỉ tiêu.</source>
+        <translation>Saved {n} quotas.</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="290"/>
+        <source>Chọn tệp chỉ tiêu</source>
+        <translation>Choose a quota file</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="290"/>
+        <source>Tệp CSV (*.csv *.txt)</source>
+        <translation>CSV files (*.csv *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="303"/>
+        <source>Tệp có {n} dòng sai; chưa lưu chỉ tiêu nào.</source>
+        <translation>The file has {n} invalid lines; no quotas were saved.</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="310"/>
+        <source>Đã nhập {n} chỉ tiêu cho {days} ngày.</source>
+        <translation>Imported {n} quotas for {days} days.</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="321"/>
+        <source>Dòng {line}: {text}</source>
+        <translation>Line {line}: {text}</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="333"/>
+        <source>Đang xử lý…</source>
+        <translation>Working…</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <location filename="../reports.py" line="360"/>
+        <source>Báo cáo và chỉ tiêu</source>
+        <translation>Reports and quotas</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="362"/>
+        <source>&amp;Quay lại</source>
+        <translation>&amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="373"/>
+        <source>Từ &amp;ngày</source>
+        <translation>&amp;From</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="375"/>
+        <source>đến ngày</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="377"/>
+        <source>&amp;Hôm nay</source>
+        <translation>&amp;Today</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="378"/>
+        <source>&amp;7 ngày</source>
+        <translation>&amp;7 days</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="379"/>
+        <source>&amp;Tháng này</source>
+        <translation>This &amp;month</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="380"/>
+        <source>&amp;Xem báo cáo</source>
+        <translation>&amp;Show report</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="382"/>
+        <source>Xuất &amp;CSV…</source>
+        <translation>Export &amp;CSV…</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="383"/>
+        <source>Xuất &amp;PDF…</source>
+        <translation>Export &amp;PDF…</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="384"/>
+        <source>&amp;In…</source>
+        <translation>P&amp;rint…</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="425"/>
+        <source>Chỉ tiêu</source>
+        <translation>Quotas</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="472"/>
+        <source>Đang đọc số liệu…</source>
+        <translation>Reading the figures…</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="550"/>
+        <source>Máy này chưa có máy in.</source>
+        <translation>This computer has no printer.</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="561"/>
+        <source>Lưu báo cáo</source>
+        <translation>Save report</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="570"/>
+        <source>Tệp CSV (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="587"/>
+        <source>Tệp PDF (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="615"/>
+        <source>Đã gửi báo cáo tới máy in.</source>
+        <translation>Report sent to the printer.</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="622"/>
+        <source>Đã lưu báo cáo: {path}</source>
+        <translation>Report saved: {path}</translation>
+    </message>
+    <message>
+        <location filename="../reports.py" line="629"/>
+        <source>Không ghi được tệp: {error}</source>
+        <translation>Cannot write the file: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>ResidentSearch</name>
+    <message>
+        <location filename="../resident_search.py" line="54"/>
+        <source>Họ tên (không cần dấu), số định danh, năm sinh…</source>
+        <translation>Full name (diacritics optional), personal ID number, year of birth…</translation>
+    </message>
+    <message>
+        <location filename="../resident_search.py" line="119"/>
+        <source>Không tìm thấy ai trong danh sách.</source>
+        <translation>No one found on the rosters.</translation>
+    </message>
+    <message>
+        <location filename="../resident_search.py" line="137"/>
+        <source>(đã có hồ sơ)</source>
+        <translation>(has a dossier)</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewScreen</name>
+    <message>
+        <location filename="../review.py" line="68"/>
+        <source>← &amp;Quay lại</source>
+        <extracomment>The states listed: waiting for the supervisor, or approved and waiting for the seal (a seal that failed is retried from here). A dossier was approved and sealed (dossier id, packet id). A dossier was sent back for recapture (dossier id).</extracomment>
+        <translation>← &amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="70"/>
+        <source>Phê duyệt hồ sơ</source>
+        <translation>Dossier approval</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="80"/>
+        <source>&amp;Hồ sơ chờ phê duyệt</source>
+        <translation>&amp;Dossiers awaiting approval</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="83"/>
+        <source>Không có hồ sơ nào chờ phê duyệt.</source>
+        <translation>No dossiers are awaiting approval.</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="104"/>
+        <source>Lý do chấp nhận phông nền:</source>
+        <translation>Reason for accepting the background:</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="108"/>
+        <source>Chấp nhận</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="116"/>
+        <source>Lý &amp;do trả lại:</source>
+        <translation>&amp;Reason for sending back:</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="119"/>
+        <source>bắt buộc khi trả lại, ví dụ: ảnh bị mờ</source>
+        <translation>required when sending back, e.g. blurred photo</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="121"/>
+        <source>&amp;Trả lại</source>
+        <translation>Send bac&amp;k</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="122"/>
+        <location filename="../review.py" line="249"/>
+        <source>&amp;Phê duyệt và niêm phong</source>
+        <translation>&amp;Approve and seal</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="188"/>
+        <source>(đã duyệt, chờ niêm phong)</source>
+        <translation>(approved, awaiting seal)</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="233"/>
+        <source>Còn thiếu để phê duyệt:</source>
+        <translation>Still missing before approval:</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="237"/>
+        <source>Đủ điều kiện phê duyệt.</source>
+        <translation>Ready for approval.</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="247"/>
+        <source>&amp;Niêm phong</source>
+        <translation>&amp;Seal</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="269"/>
+        <source>Đã xác nhận ngoại lệ.</source>
+        <translation>Exception confirmed.</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="288"/>
+        <source>Đã chấp nhận phông nền, lý do được lưu.</source>
+        <translation>Background accepted; the reason is recorded.</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="303"/>
+        <source>Đã trả hồ sơ {number} để thu nhận lại.</source>
+        <translation>Dossier {number} sent back for recapture.</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="317"/>
+        <source>Đang phê duyệt và niêm phong hồ sơ {number}…</source>
+        <translation>Approving and sealing dossier {number}…</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="336"/>
+        <source>Hồ sơ {number} đã được phê duyệt và niêm phong; gói dữ liệu đang chờ gửi.</source>
+        <translation>Dossier {number} is approved and sealed; its data packet is waiting to be sent.</translation>
+    </message>
+</context>
+<context>
+    <name>RosterScreen</name>
+    <message>
+        <location filename="../rosters.py" line="73"/>
+        <source>Danh sách đợt thu nhận</source>
+        <translation>Intake drive rosters</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="75"/>
+        <source>&amp;Quay lại</source>
+        <translation>&amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="108"/>
+        <source>&amp;Danh sách đã nhập</source>
+        <translation>Imported &amp;rosters</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="115"/>
+        <source>Đợt thu nhận (trường, cơ quan)</source>
+        <translation>Intake drive (school, agency)</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="116"/>
+        <source>Cư dân của xã, phường</source>
+        <translation>Residents of a commune/ward</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="117"/>
+        <source>&amp;Nhập danh sách CSV…</source>
+        <translation>&amp;Import roster CSV…</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="138"/>
+        <location filename="../rosters.py" line="315"/>
+        <source>Chưa gọi ai.</source>
+        <translation>No one called yet.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="147"/>
+        <source>&amp;Gọi người tiếp theo (F6)</source>
+        <translation>Call &amp;next person (F6)</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="148"/>
+        <source>&amp;Thu nhận người này (F8)</source>
+        <translation>&amp;Start intake for this person (F8)</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="150"/>
+        <source>Ẩn người đã &amp;thu nhận</source>
+        <translation>Hide &amp;completed intakes</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="161"/>
+        <source>Lượt</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="162"/>
+        <source>STT</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="163"/>
+        <source>Họ tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="164"/>
+        <source>Ngày sinh</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="165"/>
+        <source>Nhóm ưu tiên</source>
+        <translation>Priority group</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="166"/>
+        <source>Trạng thái</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="167"/>
+        <source>Số hồ sơ</source>
+        <translation>Dossier no.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="199"/>
+        <source>đợt thu nhận</source>
+        <translation>intake drive</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="199"/>
+        <source>cư dân</source>
+        <translation>residents</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="202"/>
+        <source>{name} — {kind} — {done}/{total} đã thu nhận</source>
+        <translation>{name} — {kind} — {done}/{total} done</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="212"/>
+        <source>Chưa có danh sách nào; hãy nhập một tệp CSV.</source>
+        <translation>No rosters yet; import a CSV file.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="264"/>
+        <source>{total} người; {waiting} người chưa thu nhận.</source>
+        <translation>{total} people; {waiting} awaiting intake.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="305"/>
+        <source>Mọi người trong danh sách đã được thu nhận.</source>
+        <translation>Intake is done for everyone on the roster.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="321"/>
+        <source>Mời số {number}: {name}</source>
+        <translation>Now calling no. {number}: {name}</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="327"/>
+        <source>sinh {date}</source>
+        <translation>born {date}</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="334"/>
+        <source>Chọn một người trong danh sách trước.</source>
+        <translation>Select a person on the roster first.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="338"/>
+        <source>{name} đã có hồ sơ {number}.</source>
+        <translation>{name} already has dossier {number}.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="359"/>
+        <source>Chọn tệp danh sách</source>
+        <translation>Choose a roster file</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="359"/>
+        <source>Tệp CSV (*.csv *.txt)</source>
+        <translation>CSV files (*.csv *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="367"/>
+        <source>Đang nhập {file}…</source>
+        <translation>Importing {file}…</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="376"/>
+        <source>Đã nhập {ok} người; {bad} dòng bị loại.</source>
+        <translation>Imported {ok} people; {bad} lines rejected.</translation>
+    </message>
+    <message>
+        <location filename="../rosters.py" line="383"/>
+        <source>Dòng {line}: {text}</source>
+        <translation>Line {line}: {text}</translation>
+    </message>
+</context>
+<context>
+    <name>SearchScreen</name>
+    <message>
+        <location filename="../search_screen.py" line="20"/>
+        <source>Tìm người trong danh sách cư dân và đợt thu nhận</source>
+        <translation>Find a person on the resident and intake drive rosters</translation>
+    </message>
+    <message>
+        <location filename="../search_screen.py" line="22"/>
+        <source>&amp;Về trang chính</source>
+        <translation>Back to &amp;home</translation>
+    </message>
+    <message>
+        <location filename="../search_screen.py" line="29"/>
+        <source>Gõ họ tên (có dấu hoặc không), năm sinh hoặc số định danh; chọn một người rồi nhấn Enter để lập hồ sơ cho người đó.</source>
+        <translation>Type a full name (with or without diacritics), a year of birth or a personal ID number; select a person and press Enter to open a dossier for them.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsScreen</name>
+    <message>
+        <location filename="../settings.py" line="188"/>
+        <source>← &amp;Quay lại</source>
+        <extracomment>The language preference changed (the new language; applies from the next start).</extracomment>
+        <translation>← &amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="190"/>
+        <source>Cài đặt trạm</source>
+        <translation>Station settings</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="197"/>
+        <source>&amp;Thiết bị</source>
+        <translation>&amp;Devices</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="198"/>
+        <source>Máy &amp;chủ nhận</source>
+        <translation>&amp;Receiver</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="199"/>
+        <source>Cán &amp;bộ</source>
+        <translation>&amp;Operators</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="200"/>
+        <source>&amp;Ngôn ngữ, phiên</source>
+        <translation>&amp;Language, session</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="201"/>
+        <source>&amp;Sao lưu, chẩn đoán</source>
+        <translation>Backu&amp;p, diagnostics</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="209"/>
+        <source>&amp;Dò thiết bị</source>
+        <translation>&amp;Scan for devices</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="217"/>
+        <source>Loại</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="218"/>
+        <source>Thiết bị</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="219"/>
+        <source>Trình điều khiển</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="220"/>
+        <source>Mô phỏng</source>
+        <translation>Simulated</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="221"/>
+        <location filename="../settings.py" line="530"/>
+        <source>Kiểm tra</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="222"/>
+        <source>Kết quả</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="245"/>
+        <source>Lưu địa &amp;chỉ</source>
+        <translation>Save &amp;address</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="249"/>
+        <source>Địa chỉ máy chủ nhận</source>
+        <translation>Receiver address</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="253"/>
+        <source>không giới hạn</source>
+        <translation>unlimited</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="254"/>
+        <source>Giới hạn băng thông gửi</source>
+        <translation>Upload bandwidth limit</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="257"/>
+        <location filename="../settings.py" line="372"/>
+        <source> ngày</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="258"/>
+        <source>Giữ gói đã có biên nhận</source>
+        <translation>Keep receipted packets for</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="259"/>
+        <source>&amp;Lưu cài đặt gửi</source>
+        <translation>Save &amp;upload settings</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="275"/>
+        <source>Mã cán bộ</source>
+        <translation>Operator ID</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="275"/>
+        <source>Họ tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="275"/>
+        <source>Vai trò</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="275"/>
+        <source>Tình trạng</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="288"/>
+        <source>mã cán bộ</source>
+        <translation>operator ID</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="290"/>
+        <source>họ tên</source>
+        <translation>full name</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="296"/>
+        <source>mật khẩu ban đầu</source>
+        <translation>initial password</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="297"/>
+        <source>&amp;Thêm cán bộ</source>
+        <translation>&amp;Add operator</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="309"/>
+        <source>&amp;Khóa tài khoản</source>
+        <translation>Loc&amp;k account</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="312"/>
+        <source>mật khẩu mới</source>
+        <translation>new password</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="315"/>
+        <source>mật khẩu của quản trị</source>
+        <translation>administrator&apos;s password</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="316"/>
+        <source>Đặt &amp;lại mật khẩu</source>
+        <translation>Res&amp;et password</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="338"/>
+        <source>Lưu &amp;ngôn ngữ</source>
+        <translation>Save lan&amp;guage</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="342"/>
+        <source>Ngôn ngữ giao diện</source>
+        <translation>Interface language</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="344"/>
+        <source>Tự khóa màn hình sau</source>
+        <translation>Lock the screen automatically after</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="357"/>
+        <source>Bản sao lưu gồm kho dữ liệu đã mã hóa và danh mục kiểm tra có chữ ký của trạm; chỉ khôi phục được vào chính trạm này (lệnh «intake-station restore»). Báo cáo chẩn đoán không chứa dữ liệu cá nhân.</source>
+        <translation>A backup holds the encrypted data store and the station&apos;s signed manifest; it can be restored only to this same station (the “intake-station restore” command). The diagnostics report contains no personal data.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="366"/>
+        <source>Sao &amp;lưu vào thư mục (USB)…</source>
+        <translation>Back up to a &amp;folder (USB)…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="367"/>
+        <source>Xuất báo cáo &amp;chẩn đoán…</source>
+        <translation>Export d&amp;iagnostics report…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="368"/>
+        <source>Sao lưu</source>
+        <translation>Backup</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="369"/>
+        <source>Chẩn đoán</source>
+        <translation>Diagnostics</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="373"/>
+        <source>không cảnh báo</source>
+        <translation>no warning</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="374"/>
+        <source>Lưu</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="379"/>
+        <source>Cảnh báo khi chưa đồng bộ sau</source>
+        <translation>Warn when not synced for</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="395"/>
+        <source>Chọn thư mục sao lưu (USB)</source>
+        <translation>Choose the backup folder (USB)</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="399"/>
+        <source>Đang sao lưu…</source>
+        <translation>Backing up…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="405"/>
+        <source>Đã sao lưu {size} MB vào {folder}.</source>
+        <translation>Backed up {size} MB to {folder}.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="419"/>
+        <source>Chọn thư mục lưu báo cáo chẩn đoán</source>
+        <translation>Choose a folder for the diagnostics report</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="427"/>
+        <source>Đã ghi báo cáo chẩn đoán: {path}</source>
+        <translation>Diagnostics report written: {path}</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="445"/>
+        <source>Đã lưu.</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="469"/>
+        <source>{minutes} phút không thao tác</source>
+        <translation>{minutes} minutes of inactivity</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="483"/>
+        <source>đã khóa</source>
+        <translation>locked</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="485"/>
+        <source>phải đổi mật khẩu</source>
+        <translation>must change password</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="487"/>
+        <source>đang dùng</source>
+        <translation>active</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="501"/>
+        <source>Trạm chưa có danh sách trình điều khiển thiết bị.</source>
+        <translation>The station has no list of device drivers.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="507"/>
+        <source>Đang dò thiết bị…</source>
+        <translation>Scanning for devices…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="526"/>
+        <source>có</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="526"/>
+        <source>không</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="545"/>
+        <source>Trình điều khiển lỗi khi dò:</source>
+        <translation>Drivers that failed during the scan:</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="547"/>
+        <source>Tìm thấy {n} thiết bị.</source>
+        <translation>Found {n} devices.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="565"/>
+        <source>Đang kiểm tra…</source>
+        <translation>Testing…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="596"/>
+        <source>Đã lưu địa chỉ máy chủ nhận.</source>
+        <translation>Receiver address saved.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="607"/>
+        <source>Đã lưu cài đặt gửi.</source>
+        <translation>Upload settings saved.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="628"/>
+        <source>Đã thêm cán bộ {id}; lần đăng nhập đầu phải đổi mật khẩu.</source>
+        <translation>Operator {id} added; the password must be changed at the first login.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="639"/>
+        <location filename="../settings.py" line="652"/>
+        <source>Chọn một cán bộ trong danh sách.</source>
+        <translation>Select an operator in the list.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="646"/>
+        <source>Đã khóa tài khoản {id}.</source>
+        <translation>Account {id} locked.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="664"/>
+        <source>Đã đặt lại mật khẩu cho {id}; lần đăng nhập tới phải đổi.</source>
+        <translation>Password of {id} reset; it must be changed at the next login.</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="679"/>
+        <source>Đã lưu. Ngôn ngữ mới dùng từ lần mở trạm tiếp theo.</source>
+        <translation>Saved. The new language applies from the next time the station is opened.</translation>
+    </message>
+</context>
+<context>
+    <name>SignaturePage</name>
+    <message>
+        <location filename="../signature_page.py" line="120"/>
+        <source>Chữ ký</source>
+        <extracomment>Where the signature lives in the dossier: the rendered image and the raw strokes. How long leaving the page waits for a save already running on the background worker.</extracomment>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="151"/>
+        <source>&amp;Lưu chữ ký [Ctrl+S]</source>
+        <translation>&amp;Save signature [Ctrl+S]</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="153"/>
+        <source>&amp;Xóa, ký lại [Del]</source>
+        <translation>&amp;Clear and sign again [Del]</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="155"/>
+        <source>Ký trên &amp;bảng ký</source>
+        <translation>Sign on the p&amp;ad</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="156"/>
+        <source>Dùng thiết bị bảng ký điện tử nối với trạm</source>
+        <translation>Use the electronic signature pad connected to the station</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="158"/>
+        <source>&amp;Không ký được…</source>
+        <translation>&amp;Unable to sign…</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="189"/>
+        <source>Ký vào khung bằng bút hoặc chuột, rồi bấm «Lưu chữ ký».</source>
+        <translation>Sign in the box with a pen or the mouse, then click “Save signature”.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="192"/>
+        <source>Mời ký trên bảng ký…</source>
+        <translation>Please sign on the pad…</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="194"/>
+        <source>Chữ ký đã lưu. Bấm «Xóa, ký lại» để ký lại.</source>
+        <translation>Signature saved. Click “Clear and sign again” to sign again.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="234"/>
+        <source>Chữ ký đã lưu trong hồ sơ.</source>
+        <translation>The signature is saved in the dossier.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="239"/>
+        <source>Hồ sơ này không cần chữ ký.</source>
+        <translation>This dossier needs no signature.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="274"/>
+        <source>Chưa có nét ký nào trong khung.</source>
+        <translation>There are no strokes in the box yet.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="288"/>
+        <source>Chữ ký đã lưu vẫn được giữ cho đến khi lưu chữ ký mới.</source>
+        <translation>The saved signature is kept until a new one is saved.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="335"/>
+        <source>chữ ký</source>
+        <translation>signature</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="351"/>
+        <source>Đang lưu chữ ký…</source>
+        <translation>Saving the signature…</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="368"/>
+        <source>Đã lưu chữ ký vào hồ sơ.</source>
+        <translation>Signature saved to the dossier.</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="434"/>
+        <source>Người ký: người đại diện hợp pháp của công dân</source>
+        <translation>Signer: the citizen&apos;s legal representative</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="438"/>
+        <source>Người ký: công dân</source>
+        <translation>Signer: the citizen</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="444"/>
+        <source>Chưa có ngày sinh: chưa xác định được ai ký (công dân hay người đại diện).</source>
+        <translation>No date of birth yet: cannot tell who signs (the citizen or a representative).</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="452"/>
+        <source>Đã ghi ngoại lệ: %1. Lý do: %2</source>
+        <translation>Exception recorded: %1. Reason: %2</translation>
+    </message>
+    <message>
+        <location filename="../signature_page.py" line="455"/>
+        <source>Nếu người ký ký được, bấm «Xóa, ký lại» rồi ký: chữ ký thay cho ngoại lệ.</source>
+        <translation>If the signer can sign, click “Clear and sign again” and sign: the signature replaces the exception.</translation>
+    </message>
+</context>
+<context>
+    <name>StartPage</name>
+    <message>
+        <location filename="../start_page.py" line="97"/>
+        <source>Hồ sơ mới</source>
+        <extracomment>Seconds the chip read waits for a card to be put on the reader.</extracomment>
+        <translation>New dossier</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="118"/>
+        <source>&amp;Quay lại</source>
+        <translation>&amp;Back</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="120"/>
+        <source>Xóa dữ liệu đã đọc</source>
+        <translation>Clear the data read</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="122"/>
+        <source>&amp;Bắt đầu (Ctrl+Enter)</source>
+        <translation>&amp;Start (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="137"/>
+        <source>Loại hồ sơ</source>
+        <translation>Dossier type</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="150"/>
+        <source>Nơi thu nhận</source>
+        <translation>Place of intake</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="152"/>
+        <source>Thu nhận tại nhà công dân (lưu động)</source>
+        <translation>Intake at the citizen&apos;s home (mobile)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="155"/>
+        <source>Địa chỉ nơi thu nhận</source>
+        <translation>Address of the place of intake</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="163"/>
+        <source>Lấy thông tin ban đầu từ</source>
+        <translation>Take the initial data from</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="169"/>
+        <source>&amp;Không (nhập tay)</source>
+        <translation>None (&amp;manual entry)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="170"/>
+        <source>&amp;Danh sách dân cư</source>
+        <translation>&amp;Resident roster</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="171"/>
+        <source>Mã &amp;QR thẻ cũ</source>
+        <translation>Old card &amp;QR code</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="172"/>
+        <source>&amp;Chip thẻ cũ</source>
+        <translation>Old card &amp;chip</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="204"/>
+        <source>Quét mã QR bằng máy quét cầm tay, hoặc dán nội dung rồi nhấn Enter</source>
+        <translation>Scan the QR code with the handheld scanner, or paste its content and press Enter</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="208"/>
+        <source>Chọn ảnh mã QR…</source>
+        <translation>Choose a QR code image…</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="210"/>
+        <source>Chụp mã QR bằng camera</source>
+        <translation>Capture the QR code with the camera</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="229"/>
+        <source>Đọc chip (đặt thẻ lên đầu đọc)</source>
+        <translation>Read the chip (place the card on the reader)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="232"/>
+        <source>Số thẻ cũ (12 số)</source>
+        <translation>Old card number (12 digits)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="233"/>
+        <source>Ngày sinh</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="234"/>
+        <source>Có giá trị đến</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="329"/>
+        <source>Ảnh mã QR thẻ cũ</source>
+        <translation>Old card QR code image</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="329"/>
+        <source>Ảnh (*.png *.jpg *.jpeg *.bmp)</source>
+        <translation>Images (*.png *.jpg *.jpeg *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="338"/>
+        <source>Trạm chưa có camera.</source>
+        <translation>The station has no camera.</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="398"/>
+        <source>Đang đọc…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="450"/>
+        <source>{field}: hai nguồn khác nhau — giữ «{kept}», bỏ qua «{other}».</source>
+        <translation>{field}: the two sources differ — kept “{kept}”, ignored “{other}”.</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="456"/>
+        <source>{field}: chưa tự điền được, nhập tay theo «{text}».</source>
+        <translation>{field}: could not be filled in automatically; enter it by hand from “{text}”.</translation>
+    </message>
+</context>
+<context>
+    <name>UiContext</name>
+    <message>
+        <location filename="../context.py" line="41"/>
+        <source>Lỗi không mong đợi; đã ghi vào nhật ký. Dữ liệu đã nhập vẫn được giữ.</source>
+        <translation>Unexpected error; it has been logged. The data entered is kept.</translation>
+    </message>
+</context>
+<context>
+    <name>Wizard</name>
+    <message>
+        <location filename="../wizard.py" line="117"/>
+        <location filename="../wizard.py" line="200"/>
+        <source>Hồ sơ mới</source>
+        <extracomment>Steps that show a dossier (the start step comes before there is one). Which missing-capture kinds each step is responsible for.</extracomment>
+        <translation>New dossier</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="131"/>
+        <source>&amp;Về trang chính</source>
+        <translation>Back to &amp;home</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="132"/>
+        <source>Hồ sơ đã được lưu; có thể mở lại từ hàng đợi.</source>
+        <translation>The dossier is saved; you can reopen it from the queue.</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="163"/>
+        <source>← &amp;Trước</source>
+        <translation>← &amp;Previous</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="164"/>
+        <source>&amp;Tiếp →</source>
+        <translation>&amp;Next →</translation>
+    </message>
+</context>
+<context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="802"/>
+        <location filename="../app.py" line="884"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
