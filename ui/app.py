@@ -66,7 +66,7 @@ from ui.reports import ReportsScreen
 from ui.review import ReviewScreen
 from ui.rosters import RosterScreen
 from ui.search_screen import SearchScreen
-from ui.settings import SettingsScreen
+from ui.settings import SettingsScreen, saved_language
 from ui.state import UiState
 from ui.wizard import Wizard
 from ui.workers import Worker
@@ -870,8 +870,17 @@ def _application() -> QApplication:
     return QApplication(sys.argv[:1])
 
 
-def run(data_dir: Path, lang: str = "vi") -> int:
-    """Open the station in ``data_dir`` and run the window until it is closed."""
+def choose_language(data_dir: Path, requested: str | None) -> str:
+    """The command line's language, else the one chosen in the settings, else Vietnamese."""
+    return requested or saved_language(data_dir) or "vi"
+
+
+def run(data_dir: Path, lang: str | None = None) -> int:
+    """Open the station in ``data_dir`` and run the window until it is closed.
+
+    Without ``lang``, the language chosen in the settings, else Vietnamese.
+    """
+    lang = choose_language(data_dir, lang)
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
     app = _application()

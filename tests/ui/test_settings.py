@@ -184,3 +184,14 @@ def test_operator_cannot_back_up(qtbot, op: StationService, tmp_path) -> None:
     screen.backup_to(tmp_path)
     qtbot.waitUntil(lambda: screen.backup_button.isEnabled(), timeout=WORKER_TIMEOUT_MS)
     assert NEEDS_ADMIN in screen.maintenance_feedback.error_label.text()
+
+
+def test_the_saved_language_is_used_at_the_next_start(qtbot, staffed: StationService) -> None:
+    from ui.app import choose_language
+    from ui.settings import save_language
+
+    root = staffed.paths.root
+    assert choose_language(root, None) == "vi"
+    save_language(root, "en")
+    assert choose_language(root, None) == "en"
+    assert choose_language(root, "vi") == "vi"  # the command line wins
