@@ -115,6 +115,13 @@ def check_device(registry: DeviceRegistry, info: DeviceInfo) -> DeviceTest:
             return DeviceTest(
                 f"Nhận {len(strokes)} nét ký.", f"Got {len(strokes)} signature stroke(s)."
             )
+        if info.kind == DeviceKind.CARD_READER:
+            if device.wait_for_card(0.5):
+                return DeviceTest(
+                    "Đầu đọc sẵn sàng, đang có thẻ trên đầu đọc.",
+                    "Reader ready, a card is on it.",
+                )
+            return DeviceTest("Đầu đọc sẵn sàng, chưa có thẻ.", "Reader ready, no card on it.")
         acquired = device.acquire(prompter)
         size = len(acquired.data) // 1024
         return DeviceTest(
@@ -135,6 +142,7 @@ def kind_labels() -> dict[DeviceKind, str]:
         DeviceKind.FINGERPRINT: _tr("Máy quét vân tay"),
         DeviceKind.SIGNATURE: _tr("Bảng ký"),
         DeviceKind.DOCUMENT: _tr("Máy quét giấy tờ"),
+        DeviceKind.CARD_READER: _tr("Đầu đọc thẻ (chip)"),
     }
 
 

@@ -65,9 +65,14 @@ class CardReaderLike(Protocol):
     def close(self) -> None: ...
 
 
-def _default_reader(name: str | None) -> CardReaderLike:
+def _default_reader(ctx: UiContext) -> CardReaderLike:
+    """The reader named in the options, else the registry's card reader, else the first one."""
     from station.devices.cardreader import CardReader
 
+    name = ctx.options.get("card_reader")
+    if name is None and ctx.devices is not None:
+        reader: CardReaderLike = ctx.devices.open(DeviceKind.CARD_READER)
+        return reader
     return CardReader(name)
 
 
@@ -364,7 +369,7 @@ class StartPage(QWidget):
         dob = self.chip_dob_edit.text().strip()
         expiry = self.chip_expiry_edit.text().strip()
         factory: Callable[[], CardReaderLike] = self.ctx.options.get("card_reader_factory") or (
-            lambda: _default_reader(self.ctx.options.get("card_reader"))
+            lambda: _default_reader(self.ctx)
         )
         service = self.ctx.service
 

@@ -30,6 +30,7 @@ class DeviceKind(StrEnum):
     FINGERPRINT = "fingerprint"
     SIGNATURE = "signature"
     DOCUMENT = "document"
+    CARD_READER = "card_reader"  # PC/SC, for the old card's chip
 
 
 @dataclass(frozen=True)

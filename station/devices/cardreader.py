@@ -206,7 +206,7 @@ class CardReader:
 
     def info(self) -> DeviceInfo:
         name = self.reader_name or self.wanted or "PC/SC"
-        return DeviceInfo(DeviceKind.DOCUMENT, "pcsc", name, name, simulated=False)
+        return DeviceInfo(DeviceKind.CARD_READER, "pcsc", name, name, simulated=False)
 
     def wait_for_card(self, timeout: float) -> bool:
         """True once a card is on the reader, False after ``timeout`` seconds."""
@@ -236,3 +236,13 @@ class CardReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def pcsc_readers() -> list[DeviceInfo]:
+    """The PC/SC readers the system knows (pcscd on Linux, WinSCard on Windows)."""
+    reader = CardReader()
+    try:
+        names = reader.list_readers()
+    finally:
+        reader.close()
+    return [DeviceInfo(DeviceKind.CARD_READER, "pcsc", n, n, simulated=False) for n in names]

@@ -43,8 +43,21 @@ def _sim_scanner(options: dict[str, Any]) -> Any:
     return SimulatedScanner(int(options.get("seed", 1)))
 
 
+def _pcsc_probe(options: dict[str, Any]) -> list[DeviceInfo]:
+    from station.devices.cardreader import pcsc_readers
+
+    return pcsc_readers()
+
+
+def _pcsc_open(info: DeviceInfo, options: dict[str, Any]) -> Any:
+    from station.devices.cardreader import CardReader
+
+    return CardReader(info.name)
+
+
 def default_drivers() -> list[Driver]:
     return [
+        Driver(DeviceKind.CARD_READER, "pcsc", False, _pcsc_probe, _pcsc_open),
         Driver(
             DeviceKind.CAMERA,
             "opencv",

@@ -157,3 +157,20 @@ def test_transmit_without_card_is_a_clear_error(reader: CardReader) -> None:
     with pytest.raises(DeviceError) as err:
         reader.transmit(bytes.fromhex("00A4040C07A0000002471001"))
     assert err.value.en
+
+
+def test_the_device_registry_finds_the_pcsc_reader_and_opens_it(pcscd: None) -> None:
+    """The settings screen's device list comes from here: the reader pcscd knows, real driver."""
+    from station.devices import DeviceKind
+    from station.devices.defaults import registry
+
+    reg = registry()
+    probe = reg.probe(DeviceKind.CARD_READER)
+    names = [d.name for d in probe.devices]
+    assert any(READER in n for n in names), (names, probe.problems)
+    assert all(not d.simulated and d.driver == "pcsc" for d in probe.devices)
+    device = reg.open(DeviceKind.CARD_READER)
+    try:
+        assert READER in " ".join(device.list_readers())
+    finally:
+        device.close()

@@ -47,8 +47,12 @@ def test_configured_driver_and_clear_failure() -> None:
 
 
 def test_every_kind_has_a_simulated_device() -> None:
+    """Every kind but the card reader, which is simulated below PC/SC: a virtual card in pcscd
+    (tests/chip), so the real driver always runs."""
     reg = registry()
     for kind in DeviceKind:
+        if kind == DeviceKind.CARD_READER:
+            continue
         dev = reg.open(kind)
         assert dev.info.simulated and dev.info.kind == kind
     scanner = reg.open(DeviceKind.FINGERPRINT)
