@@ -32,16 +32,14 @@ from ui.qt import (
     Signal,
 )
 
+translate = QCoreApplication.translate
+
 #: The model role holding the text a typed search is matched against.
 SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 #: The era value of an address abroad (stored as ``{"country": ..., "text": ...}``).
 ABROAD = "abroad"
 #: Countries listed first in nationality combos (most citizens).
 FIRST_COUNTRIES = ("VN",)
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FormFields", text)
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -236,20 +234,20 @@ class AddressField(QWidget):
         self.md = md
         self.lang = lang
         self.era = QComboBox(self)
-        self.era.addItem(_tr("Địa giới từ 01/7/2025"), ERA_2025)
-        self.era.addItem(_tr("Địa giới trước 01/7/2025"), ERA_LEGACY)
+        self.era.addItem(translate("FormFields", "Địa giới từ 01/7/2025"), ERA_2025)
+        self.era.addItem(translate("FormFields", "Địa giới trước 01/7/2025"), ERA_LEGACY)
         if abroad:
-            self.era.addItem(_tr("Ở nước ngoài"), ABROAD)
-        self.province = SearchCombo(_tr("Tỉnh/thành phố"), self)
-        self.district = SearchCombo(_tr("Quận/huyện"), self)
-        self.commune = SearchCombo(_tr("Xã/phường"), self)
+            self.era.addItem(translate("FormFields", "Ở nước ngoài"), ABROAD)
+        self.province = SearchCombo(translate("FormFields", "Tỉnh/thành phố"), self)
+        self.district = SearchCombo(translate("FormFields", "Quận/huyện"), self)
+        self.commune = SearchCombo(translate("FormFields", "Xã/phường"), self)
         self.street = QLineEdit(self)
-        self.street.setPlaceholderText(_tr("Số nhà, đường, thôn/xóm"))
+        self.street.setPlaceholderText(translate("FormFields", "Số nhà, đường, thôn/xóm"))
         self.street.setMaxLength(200)
-        self.country = SearchCombo(_tr("Nước"), self)
+        self.country = SearchCombo(translate("FormFields", "Nước"), self)
         self.country.set_items(country_items(md, lang, with_vn=False))
         self.text = QLineEdit(self)
-        self.text.setPlaceholderText(_tr("Địa chỉ ở nước ngoài"))
+        self.text.setPlaceholderText(translate("FormFields", "Địa chỉ ở nước ngoài"))
         self.text.setMaxLength(200)
 
         grid = QGridLayout(self)
@@ -429,8 +427,8 @@ class RelativeRow(QWidget):
         self.old_id_number.setMaxLength(15)
         self.nationality = SearchCombo(label(SUBFIELD_LABELS["nationality"], lang), self)
         self.nationality.set_items(country_items(md, lang))
-        self.remove_button = QPushButton(_tr("Xóa"), self)
-        self.remove_button.setToolTip(_tr("Xóa thân nhân này"))
+        self.remove_button = QPushButton(translate("FormFields", "Xóa"), self)
+        self.remove_button.setToolTip(translate("FormFields", "Xóa thân nhân này"))
 
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

@@ -39,6 +39,8 @@ from ui.qt import (
     Signal,
 )
 
+translate = QCoreApplication.translate
+
 #: How often the table is re-read while an upload runs (progress of the packet in flight).
 PROGRESS_REFRESH_MS = 1000
 
@@ -83,19 +85,15 @@ def group_of(entry: QueueEntry) -> Group:
     return _GROUP_OF_STATE[state]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("QueueScreen", text)
-
-
 def group_labels() -> list[tuple[Group, str]]:
     return [
-        (Group.ALL, _tr("Tất cả")),
-        (Group.DRAFTS, _tr("Đang thu nhận (nháp)")),
-        (Group.APPROVAL, _tr("Chờ phê duyệt")),
-        (Group.UPLOAD, _tr("Chờ gửi")),
-        (Group.DELIVERED, _tr("Đã giao nhận")),
-        (Group.REJECTED, _tr("Bị trả lại")),
-        (Group.REFUSED, _tr("Bị từ chối nhận")),
+        (Group.ALL, translate("QueueScreen", "Tất cả")),
+        (Group.DRAFTS, translate("QueueScreen", "Đang thu nhận (nháp)")),
+        (Group.APPROVAL, translate("QueueScreen", "Chờ phê duyệt")),
+        (Group.UPLOAD, translate("QueueScreen", "Chờ gửi")),
+        (Group.DELIVERED, translate("QueueScreen", "Đã giao nhận")),
+        (Group.REJECTED, translate("QueueScreen", "Bị trả lại")),
+        (Group.REFUSED, translate("QueueScreen", "Bị từ chối nhận")),
     ]
 
 
@@ -104,20 +102,20 @@ def packet_text(packet: PacketInfo | None) -> str:
     if packet is None:
         return ""
     if packet.status == "queued":
-        text = _tr("chờ gửi")
+        text = translate("QueueScreen", "chờ gửi")
     elif packet.status == "uploading":
         percent = 100 * packet.acked_offset // packet.size if packet.size else 0
-        text = _tr("đang gửi {percent}%").format(percent=percent)
+        text = translate("QueueScreen", "đang gửi {percent}%").format(percent=percent)
     elif packet.status == "uploaded":
-        text = _tr("đã gửi, chờ biên nhận")
+        text = translate("QueueScreen", "đã gửi, chờ biên nhận")
     elif packet.status in ("receipted", "purged"):
-        text = _tr("có biên nhận")
+        text = translate("QueueScreen", "có biên nhận")
     elif packet.status == "refused":
-        return _tr("bị từ chối nhận")
+        return translate("QueueScreen", "bị từ chối nhận")
     else:
         text = packet.status
     if packet.attempts and packet.last_error:
-        text += " " + _tr("({n} lần lỗi)").format(n=packet.attempts)
+        text += " " + translate("QueueScreen", "({n} lần lỗi)").format(n=packet.attempts)
     return text
 
 

@@ -32,11 +32,9 @@ from ui.qt import (
     QtGui,
 )
 
+translate = QCoreApplication.translate
+
 PDF_RESOLUTION = 300
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Receipt", text)
 
 
 def qr_image(text: str, module_px: int = 8) -> QImage:
@@ -85,11 +83,11 @@ def paint_slip(painter: QPainter, page: QRectF, slip: AppointmentSlip, lang: str
         )
         y += box.height() + 8 * scale
 
-    line(_tr("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 26, bold=True, centre=True)
-    line(_tr("Độc lập - Tự do - Hạnh phúc"), 24, centre=True)
+    line(translate("Receipt", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 26, bold=True, centre=True)
+    line(translate("Receipt", "Độc lập - Tự do - Hạnh phúc"), 24, centre=True)
     y += 20 * scale
-    line(_tr("GIẤY HẸN TRẢ KẾT QUẢ"), 40, bold=True, centre=True)
-    line(_tr("(Mẫu CC02 — thẻ căn cước)"), 22, centre=True)
+    line(translate("Receipt", "GIẤY HẸN TRẢ KẾT QUẢ"), 40, bold=True, centre=True)
+    line(translate("Receipt", "(Mẫu CC02 — thẻ căn cước)"), 22, centre=True)
     y += 20 * scale
 
     qr_side = 260 * scale
@@ -101,30 +99,36 @@ def paint_slip(painter: QPainter, page: QRectF, slip: AppointmentSlip, lang: str
     saved_width = width
     width = text_width
     rows = [
-        (_tr("Số hồ sơ"), slip.dossier_number),
-        (_tr("Họ và tên"), slip.full_name),
-        (_tr("Loại thủ tục"), label(slip.case, lang)),
-        (_tr("Ngày tiếp nhận"), _date(slip.intake_date, lang)),
-        (_tr("Ngày hẹn trả thẻ"), _date(slip.collect_from, lang)),
-        (_tr("Nơi trả thẻ"), f"{slip.station_name} ({slip.station_code})"),
+        (translate("Receipt", "Số hồ sơ"), slip.dossier_number),
+        (translate("Receipt", "Họ và tên"), slip.full_name),
+        (translate("Receipt", "Loại thủ tục"), label(slip.case, lang)),
+        (translate("Receipt", "Ngày tiếp nhận"), _date(slip.intake_date, lang)),
+        (translate("Receipt", "Ngày hẹn trả thẻ"), _date(slip.collect_from, lang)),
+        (translate("Receipt", "Nơi trả thẻ"), f"{slip.station_name} ({slip.station_code})"),
     ]
     for key, value in rows:
-        line(f"{key}: {value}", 28, bold=key in (_tr("Số hồ sơ"), _tr("Ngày hẹn trả thẻ")))
+        line(
+            f"{key}: {value}",
+            28,
+            bold=key
+            in (translate("Receipt", "Số hồ sơ"), translate("Receipt", "Ngày hẹn trả thẻ")),
+        )
     y = max(y, qr_top + qr_side + 10 * scale)
     width = saved_width
     y += 10 * scale
-    line(_tr("Khi đến nhận thẻ, mang theo:"), 28, bold=True)
+    line(translate("Receipt", "Khi đến nhận thẻ, mang theo:"), 28, bold=True)
     for item in slip.bring_back:
         line("•  " + label(item, lang), 28)
     y += 20 * scale
     line(
-        _tr(
+        translate(
+            "Receipt",
             "Giữ giấy hẹn này cẩn thận. Ngày hẹn tính theo ngày làm việc; nếu trùng ngày nghỉ lễ, "
-            "thẻ được trả vào ngày làm việc tiếp theo."
+            "thẻ được trả vào ngày làm việc tiếp theo.",
         ),
         22,
     )
-    line(_tr("Cán bộ tiếp nhận: {operator}").format(operator=slip.operator_id), 22)
+    line(translate("Receipt", "Cán bộ tiếp nhận: {operator}").format(operator=slip.operator_id), 22)
 
 
 def _origin_rect(paint_rect: QtCore.QRect) -> QRectF:
@@ -138,7 +142,7 @@ def write_pdf(slip: AppointmentSlip, path: Path, lang: str = "vi") -> Path:
     tmp = path.with_suffix(path.suffix + ".part")
     writer = QPdfWriter(str(tmp))
     writer.setResolution(PDF_RESOLUTION)
-    writer.setTitle(_tr("Giấy hẹn trả kết quả") + " " + slip.dossier_number)
+    writer.setTitle(translate("Receipt", "Giấy hẹn trả kết quả") + " " + slip.dossier_number)
     writer.setCreator("intake-station")
     writer.setPageLayout(
         QPageLayout(

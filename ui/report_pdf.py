@@ -29,33 +29,31 @@ from ui.qt import (
     QUrl,
 )
 
+translate = QCoreApplication.translate
+
 FONT_FAMILY = "DejaVu Sans"
 PDF_RESOLUTION = 300
 CHART_URL = "chart:per-day"
 CHART_PIXELS = QSize(2000, 640)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportPrint", text)
-
-
 def headings() -> dict[str, str]:
     """Column and section titles, shared by the screen and the printed report."""
     return {
-        "day": _tr("Ngày"),
-        "operator": _tr("Cán bộ"),
-        "commune": _tr("Xã, phường"),
-        "captured": _tr("Đã thu nhận"),
-        "target": _tr("Chỉ tiêu"),
-        "percent": _tr("Đạt"),
-        "unsealed": _tr("Chờ duyệt, niêm phong"),
-        "undelivered": _tr("Chờ gửi"),
-        "delivered": _tr("Đã giao"),
-        "rejected": _tr("Bị trả lại"),
-        "total": _tr("Tổng"),
-        "per_day": _tr("Theo ngày"),
-        "per_operator": _tr("Theo cán bộ"),
-        "per_commune": _tr("Theo xã, phường"),
+        "day": translate("ReportPrint", "Ngày"),
+        "operator": translate("ReportPrint", "Cán bộ"),
+        "commune": translate("ReportPrint", "Xã, phường"),
+        "captured": translate("ReportPrint", "Đã thu nhận"),
+        "target": translate("ReportPrint", "Chỉ tiêu"),
+        "percent": translate("ReportPrint", "Đạt"),
+        "unsealed": translate("ReportPrint", "Chờ duyệt, niêm phong"),
+        "undelivered": translate("ReportPrint", "Chờ gửi"),
+        "delivered": translate("ReportPrint", "Đã giao"),
+        "rejected": translate("ReportPrint", "Bị trả lại"),
+        "total": translate("ReportPrint", "Tổng"),
+        "per_day": translate("ReportPrint", "Theo ngày"),
+        "per_operator": translate("ReportPrint", "Theo cán bộ"),
+        "per_commune": translate("ReportPrint", "Theo xã, phường"),
     }
 
 
@@ -85,14 +83,17 @@ def commune_label(code: str, name: str, lang: str) -> str:
 def summary_text(report: Report) -> str:
     t = report.total
     if report.target:
-        head = _tr("Tổng: {done} hồ sơ trên chỉ tiêu {target} ({percent} %).").format(
-            done=t.captured, target=report.target, percent=report.percent
-        )
+        head = translate(
+            "ReportPrint", "Tổng: {done} hồ sơ trên chỉ tiêu {target} ({percent} %)."
+        ).format(done=t.captured, target=report.target, percent=report.percent)
     else:
-        head = _tr("Tổng: {done} hồ sơ (chưa đặt chỉ tiêu).").format(done=t.captured)
-    tail = _tr(
+        head = translate("ReportPrint", "Tổng: {done} hồ sơ (chưa đặt chỉ tiêu).").format(
+            done=t.captured
+        )
+    tail = translate(
+        "ReportPrint",
         "Chờ duyệt, niêm phong: {unsealed}; chờ gửi: {undelivered}; đã giao: {delivered}; "
-        "bị trả lại: {rejected}."
+        "bị trả lại: {rejected}.",
     ).format(
         unsealed=t.unsealed, undelivered=t.undelivered, delivered=t.delivered, rejected=t.rejected
     )
@@ -177,15 +178,17 @@ def report_html(report: Report, lang: str) -> str:
         ]
         for c in report.communes
     ]
-    station = _tr("{name} — mã trạm {code}").format(
+    station = translate("ReportPrint", "{name} — mã trạm {code}").format(
         name=html.escape(report.station_name), code=html.escape(report.station_code)
     )
-    period = _tr("Từ ngày {start} đến ngày {end}").format(
+    period = translate("ReportPrint", "Từ ngày {start} đến ngày {end}").format(
         start=day_text(report.start, lang), end=day_text(report.end, lang)
     )
-    made = _tr("Lập lúc {time} (giờ UTC)").format(time=report.generated_at[:16].replace("T", " "))
+    made = translate("ReportPrint", "Lập lúc {time} (giờ UTC)").format(
+        time=report.generated_at[:16].replace("T", " ")
+    )
     parts = [
-        f"<h2>{html.escape(_tr('Báo cáo thu nhận hồ sơ'))}</h2>",
+        f"<h2>{html.escape(translate('ReportPrint', 'Báo cáo thu nhận hồ sơ'))}</h2>",
         f"<p><b>{station}</b><br/>{html.escape(period)}<br/>{html.escape(made)}</p>",
         f"<p>{html.escape(summary_text(report))}</p>",
         f'<p><img src="{CHART_URL}" width="640" height="205"/></p>',
@@ -228,7 +231,7 @@ def write_pdf(report: Report, path: Path, lang: str = "vi") -> Path:
     tmp = path.with_suffix(path.suffix + ".part")
     writer = QPdfWriter(str(tmp))
     writer.setResolution(PDF_RESOLUTION)
-    writer.setTitle(f"{_tr('Báo cáo thu nhận hồ sơ')} {report.station_name}")
+    writer.setTitle(f"{translate('ReportPrint', 'Báo cáo thu nhận hồ sơ')} {report.station_name}")
     writer.setCreator("intake-station")
     writer.setPageLayout(_a4_layout())
     report_document(report, lang).print_(writer)

@@ -44,6 +44,8 @@ from ui.qt import (
     Signal,
 )
 
+translate = QCoreApplication.translate
+
 UI_SETTINGS_FILE = "ui.ini"
 LANGUAGE_KEY = "ui/language"
 
@@ -132,17 +134,13 @@ def check_device(registry: DeviceRegistry, info: DeviceInfo) -> DeviceTest:
         _close(device)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SettingsScreen", text)
-
-
 def kind_labels() -> dict[DeviceKind, str]:
     return {
-        DeviceKind.CAMERA: _tr("Máy ảnh"),
-        DeviceKind.FINGERPRINT: _tr("Máy quét vân tay"),
-        DeviceKind.SIGNATURE: _tr("Bảng ký"),
-        DeviceKind.DOCUMENT: _tr("Máy quét giấy tờ"),
-        DeviceKind.CARD_READER: _tr("Đầu đọc thẻ (chip)"),
+        DeviceKind.CAMERA: translate("SettingsScreen", "Máy ảnh"),
+        DeviceKind.FINGERPRINT: translate("SettingsScreen", "Máy quét vân tay"),
+        DeviceKind.SIGNATURE: translate("SettingsScreen", "Bảng ký"),
+        DeviceKind.DOCUMENT: translate("SettingsScreen", "Máy quét giấy tờ"),
+        DeviceKind.CARD_READER: translate("SettingsScreen", "Đầu đọc thẻ (chip)"),
     }
 
 

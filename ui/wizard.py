@@ -25,6 +25,7 @@ from ui.finger_page import FingerPage
 from ui.form_page import FormPage
 from ui.photo_page import PhotoPage
 from ui.qt import (
+    QCoreApplication,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -40,6 +41,8 @@ from ui.qt import (
 )
 from ui.signature_page import SignaturePage
 from ui.start_page import StartPage
+
+translate = QCoreApplication.translate
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +76,15 @@ class StepStatus:
     count: int = 0  # problems or missing items
 
 
-def _tr(text: str) -> str:
-    from ui.qt import QCoreApplication
-
-    return QCoreApplication.translate("Wizard", text)
-
-
 def step_titles() -> dict[str, str]:
     return {
-        START: _tr("1. Loại hồ sơ"),
-        FORM: _tr("2. Thông tin công dân"),
-        PHOTO: _tr("3. Ảnh chân dung"),
-        FINGERS: _tr("4. Vân tay"),
-        SIGNATURE: _tr("5. Chữ ký"),
-        DOCUMENTS: _tr("6. Giấy tờ kèm theo"),
-        REVIEW: _tr("7. Công dân xác nhận"),
+        START: translate("Wizard", "1. Loại hồ sơ"),
+        FORM: translate("Wizard", "2. Thông tin công dân"),
+        PHOTO: translate("Wizard", "3. Ảnh chân dung"),
+        FINGERS: translate("Wizard", "4. Vân tay"),
+        SIGNATURE: translate("Wizard", "5. Chữ ký"),
+        DOCUMENTS: translate("Wizard", "6. Giấy tờ kèm theo"),
+        REVIEW: translate("Wizard", "7. Công dân xác nhận"),
     }
 
 

@@ -130,92 +130,92 @@
 <context>
     <name>DocumentsPage</name>
     <message>
-        <location filename="../documents_page.py" line="102"/>
+        <location filename="../documents_page.py" line="80"/>
         <source>Giấy tờ kèm theo</source>
         <translation>Attached documents</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="111"/>
+        <location filename="../documents_page.py" line="89"/>
         <source>&amp;Loại giấy tờ</source>
         <translation>Document &amp;type</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="113"/>
+        <location filename="../documents_page.py" line="91"/>
         <source>Thêm từ &amp;tệp…</source>
         <translation>Add from &amp;file…</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="114"/>
+        <location filename="../documents_page.py" line="92"/>
         <source>Ảnh (JPEG, PNG…) hoặc PDF, tối đa 30 MB</source>
         <translation>Images (JPEG, PNG…) or PDF, up to 30 MB</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="115"/>
+        <location filename="../documents_page.py" line="93"/>
         <source>&amp;Quét giấy tờ</source>
         <translation>&amp;Scan documents</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="116"/>
+        <location filename="../documents_page.py" line="94"/>
         <source>&amp;Xóa trang đã chọn</source>
         <translation>&amp;Remove selected page</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="137"/>
+        <location filename="../documents_page.py" line="115"/>
         <source>Các trang giấy tờ đã thêm</source>
         <translation>Document pages added</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="143"/>
+        <location filename="../documents_page.py" line="121"/>
         <source>Chưa có giấy tờ nào.</source>
         <translation>No documents yet.</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="213"/>
+        <location filename="../documents_page.py" line="191"/>
         <source>Chọn tệp giấy tờ</source>
         <translation>Choose document files</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="216"/>
+        <location filename="../documents_page.py" line="194"/>
         <source>Ảnh hoặc PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;Mọi tệp (*)</source>
         <translation>Images or PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="275"/>
+        <location filename="../documents_page.py" line="253"/>
         <source>Đã xóa một trang.</source>
         <translation>Page removed.</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="297"/>
+        <location filename="../documents_page.py" line="275"/>
         <source>Đang xử lý giấy tờ…</source>
         <translation>Processing the documents…</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="307"/>
+        <location filename="../documents_page.py" line="285"/>
         <source>Đã thêm {0} trang.</source>
         <translation>Added {0} pages.</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="309"/>
+        <location filename="../documents_page.py" line="287"/>
         <source>Đã thêm «{0}»: {1} trang.</source>
         <translation>Added “{0}”: {1} pages.</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="321"/>
+        <location filename="../documents_page.py" line="299"/>
         <source>«{0}»: {1}</source>
         <translation>“{0}”: {1}</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="323"/>
+        <location filename="../documents_page.py" line="301"/>
         <source>Máy quét giấy tờ: {0}</source>
         <translation>Document scanner: {0}</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="379"/>
+        <location filename="../documents_page.py" line="357"/>
         <source>Không thiếu giấy tờ bắt buộc. Có thể thêm giấy tờ khác nếu cần.</source>
         <translation>No required documents are missing. You can add other documents if needed.</translation>
     </message>
     <message>
-        <location filename="../documents_page.py" line="399"/>
+        <location filename="../documents_page.py" line="377"/>
         <source>{0}
 trang {1}/{2}</source>
         <translation>{0}
@@ -404,144 +404,203 @@ not taken</translation>
         <translation>both thumbs</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="318"/>
+        <location filename="../finger_page.py" line="296"/>
         <source>Vân tay: bốn ngón phải, bốn ngón trái, hai ngón cái</source>
         <translation>Fingerprints: right four fingers, left four fingers, both thumbs</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="370"/>
+        <location filename="../finger_page.py" line="348"/>
         <source>Chụp &amp;lại cả lượt</source>
         <translation>&amp;Retake the whole slap</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="372"/>
+        <location filename="../finger_page.py" line="350"/>
         <source>Bỏ các ảnh của lượt này và chụp lại từ đầu (ba lần chụp mới).</source>
         <translation>Discard this slap&apos;s images and start again (three new attempts).</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="374"/>
+        <location filename="../finger_page.py" line="352"/>
         <source>&amp;Ngoại lệ…</source>
         <translation>&amp;Exception…</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="376"/>
+        <location filename="../finger_page.py" line="354"/>
         <source>Ngón tay không lấy được: bị cụt, đang băng bó, không có ngón…</source>
         <translation>A finger that cannot be captured: amputated, bandaged, missing…</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="378"/>
+        <location filename="../finger_page.py" line="356"/>
         <source>Hủy lần chụp  [Esc]</source>
         <translation>Cancel capture  [Esc]</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="504"/>
+        <location filename="../finger_page.py" line="482"/>
         <source>Chưa có ngày sinh: chưa biết có cần lấy vân tay không.</source>
         <translation>No date of birth yet: cannot tell whether fingerprints are needed.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="508"/>
+        <location filename="../finger_page.py" line="486"/>
         <source>Hồ sơ này không cần lấy vân tay: công dân chưa đến tuổi thu nhận vân tay.</source>
         <translation>This dossier needs no fingerprints: the citizen is below the fingerprinting age.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="557"/>
+        <location filename="../finger_page.py" line="535"/>
         <source>Lượt {0} đã chụp đủ {1} lần: chọn «Chụp lại cả lượt» hoặc ghi ngoại lệ.</source>
         <translation>All {1} attempts used for {0}: choose “Retake the whole slap” or record an exception.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="566"/>
+        <location filename="../finger_page.py" line="544"/>
         <source>Đang chụp {0}: giữ yên các ngón tay trên máy quét…</source>
         <translation>Capturing {0}: keep the fingers still on the scanner…</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="668"/>
+        <location filename="../finger_page.py" line="646"/>
         <source>Không kiểm tra được ngón trùng: {0}</source>
         <translation>Cannot check for duplicate fingers: {0}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="675"/>
+        <location filename="../finger_page.py" line="653"/>
         <source>Đã hủy lần chụp. Nhấn Space để chụp lại.</source>
         <translation>Capture cancelled. Press Space to capture again.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="679"/>
+        <location filename="../finger_page.py" line="657"/>
         <source>Chưa chụp được. Kiểm tra máy quét rồi nhấn Space để thử lại.</source>
         <translation>Nothing captured. Check the scanner, then press Space to try again.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="685"/>
+        <location filename="../finger_page.py" line="663"/>
         <source>Máy quét vân tay: {0}</source>
         <translation>Fingerprint scanner: {0}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="702"/>
+        <location filename="../finger_page.py" line="680"/>
         <source>Máy quét: {0}</source>
         <translation>Scanner: {0}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="724"/>
+        <location filename="../finger_page.py" line="702"/>
         <source>ngoại lệ</source>
         <translation>exception</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="736"/>
+        <location filename="../finger_page.py" line="714"/>
         <source>Tiếp theo: {0}. Đặt các ngón lên máy quét rồi nhấn Space.</source>
         <translation>Next: {0}. Place the fingers on the scanner, then press Space.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="744"/>
+        <location filename="../finger_page.py" line="722"/>
         <source>Chưa lấy được: {0}. Chụp lại cả lượt hoặc ghi ngoại lệ.</source>
         <translation>Not captured yet: {0}. Retake the whole slap or record an exception.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="747"/>
+        <location filename="../finger_page.py" line="725"/>
         <source>Đã xong vân tay mười ngón.</source>
         <translation>All ten fingerprints are done.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="759"/>
+        <location filename="../finger_page.py" line="737"/>
         <source>Chưa lấy vân tay.</source>
         <translation>Fingerprint not taken yet.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="761"/>
+        <location filename="../finger_page.py" line="739"/>
         <source>Đạt yêu cầu.</source>
         <translation>Meets the requirements.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="763"/>
+        <location filename="../finger_page.py" line="741"/>
         <source>Chất lượng thấp; đã hết lần chụp, giữ ảnh tốt nhất.</source>
         <translation>Low quality; no attempts left, the best image is kept.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="765"/>
+        <location filename="../finger_page.py" line="743"/>
         <source>Chất lượng thấp: nên chụp lại.</source>
         <translation>Low quality: a retake is advised.</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="769"/>
+        <location filename="../finger_page.py" line="747"/>
         <source>Ngoại lệ: {0}. Lý do: {1}</source>
         <translation>Exception: {0}. Reason: {1}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="771"/>
+        <location filename="../finger_page.py" line="749"/>
         <source>(chờ giám sát viên xác nhận)</source>
         <translation>(awaiting supervisor confirmation)</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="775"/>
+        <location filename="../finger_page.py" line="753"/>
         <source>Lần chụp lượt {0}: {1}/{2}</source>
         <translation>Attempts for {0}: {1}/{2}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="788"/>
+        <location filename="../finger_page.py" line="766"/>
         <source>Chưa có ảnh</source>
         <translation>No image yet</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="789"/>
+        <location filename="../finger_page.py" line="767"/>
         <source>Chụp {0}  [Space]</source>
         <translation>Capture {0}  [Space]</translation>
+    </message>
+</context>
+<context>
+    <name>FormFields</name>
+    <message>
+        <location filename="../form_fields.py" line="237"/>
+        <source>Địa giới từ 01/7/2025</source>
+        <extracomment>The era value of an address abroad (stored as ``{&quot;country&quot;: ..., &quot;text&quot;: ...}``). Countries listed first in nationality combos (most citizens).</extracomment>
+        <translation>Units since 1 Jul 2025</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="238"/>
+        <source>Địa giới trước 01/7/2025</source>
+        <translation>Units before 1 Jul 2025</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="240"/>
+        <source>Ở nước ngoài</source>
+        <translation>Abroad</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="241"/>
+        <source>Tỉnh/thành phố</source>
+        <translation>Province/city</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="242"/>
+        <source>Quận/huyện</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="243"/>
+        <source>Xã/phường</source>
+        <translation>Commune/ward</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="245"/>
+        <source>Số nhà, đường, thôn/xóm</source>
+        <translation>House number, street, hamlet</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="247"/>
+        <source>Nước</source>
+        <translation>Country</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="250"/>
+        <source>Địa chỉ ở nước ngoài</source>
+        <translation>Address abroad</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="430"/>
+        <source>Xóa</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <location filename="../form_fields.py" line="431"/>
+        <source>Xóa thân nhân này</source>
+        <translation>Remove this relative</translation>
     </message>
 </context>
 <context>
@@ -1152,118 +1211,184 @@ not taken</translation>
 <context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../queue.py" line="152"/>
+        <location filename="../queue.py" line="90"/>
+        <source>Tất cả</source>
+        <extracomment>States a dossier is continued in by the wizard.</extracomment>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="91"/>
+        <source>Đang thu nhận (nháp)</source>
+        <translation>In capture (drafts)</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="92"/>
+        <source>Chờ phê duyệt</source>
+        <translation>Awaiting approval</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="93"/>
+        <source>Chờ gửi</source>
+        <translation>Awaiting upload</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="94"/>
+        <source>Đã giao nhận</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="95"/>
+        <source>Bị trả lại</source>
+        <translation>Sent back</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="96"/>
+        <source>Bị từ chối nhận</source>
+        <translation>Refused by the receiver</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="105"/>
+        <source>chờ gửi</source>
+        <translation>waiting to upload</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="108"/>
+        <source>đang gửi {percent}%</source>
+        <translation>uploading {percent}%</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="110"/>
+        <source>đã gửi, chờ biên nhận</source>
+        <translation>uploaded, awaiting receipt</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="112"/>
+        <source>có biên nhận</source>
+        <translation>receipted</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="114"/>
+        <source>bị từ chối nhận</source>
+        <translation>refused by the receiver</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="118"/>
+        <source>({n} lần lỗi)</source>
+        <translation>({n} failed attempts)</translation>
+    </message>
+    <message>
+        <location filename="../queue.py" line="150"/>
         <source>← &amp;Quay lại</source>
-        <extracomment>How often the table is re-read while an upload runs (progress of the packet in flight). States a dossier is continued in by the wizard. Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
+        <extracomment>Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
         <translation>← &amp;Back</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="154"/>
+        <location filename="../queue.py" line="152"/>
         <source>Hàng đợi hồ sơ</source>
         <translation>Dossier queue</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="161"/>
+        <location filename="../queue.py" line="159"/>
         <source>&amp;Nhóm:</source>
         <translation>&amp;Group:</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="166"/>
+        <location filename="../queue.py" line="164"/>
         <source>&amp;Tìm (tên hoặc số hồ sơ):</source>
         <translation>&amp;Find (name or dossier number):</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="169"/>
+        <location filename="../queue.py" line="167"/>
         <source>ví dụ: Nguyễn Văn An, TN-001-20261123-0007</source>
         <translation>e.g. Nguyễn Văn An, TN-001-20261123-0007</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="171"/>
+        <location filename="../queue.py" line="169"/>
         <source>Làm &amp;mới</source>
         <translation>&amp;Refresh</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="183"/>
+        <location filename="../queue.py" line="181"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="184"/>
+        <location filename="../queue.py" line="182"/>
         <source>Họ tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="185"/>
+        <location filename="../queue.py" line="183"/>
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="186"/>
+        <location filename="../queue.py" line="184"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="187"/>
+        <location filename="../queue.py" line="185"/>
         <source>Cán bộ</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="188"/>
+        <location filename="../queue.py" line="186"/>
         <source>Tạo lúc</source>
         <translation>Created</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="189"/>
+        <location filename="../queue.py" line="187"/>
         <source>Thay đổi lúc</source>
         <translation>Changed</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="190"/>
+        <location filename="../queue.py" line="188"/>
         <source>Gửi đi</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="191"/>
+        <location filename="../queue.py" line="189"/>
         <source>Lý do trả lại / từ chối</source>
         <translation>Reason sent back / refused</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="209"/>
+        <location filename="../queue.py" line="207"/>
         <source>&amp;Mở / tiếp tục</source>
         <translation>&amp;Open / continue</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="210"/>
+        <location filename="../queue.py" line="208"/>
         <source>Thu nhận &amp;lại phần bị trả</source>
         <translation>Re&amp;capture returned parts</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="211"/>
+        <location filename="../queue.py" line="209"/>
         <source>&amp;Gửi ngay</source>
         <translation>&amp;Send now</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="294"/>
+        <location filename="../queue.py" line="292"/>
         <source>{shown} / {total} hồ sơ</source>
         <translation>{shown} / {total} dossiers</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="314"/>
+        <location filename="../queue.py" line="312"/>
         <source>làm lại: {parts}</source>
         <translation>redo: {parts}</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="386"/>
+        <location filename="../queue.py" line="384"/>
         <source>Đang gửi hồ sơ lên máy chủ nhận…</source>
         <translation>Sending the dossiers to the receiver…</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="408"/>
+        <location filename="../queue.py" line="406"/>
         <source>Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được gửi khi có mạng.</source>
         <translation>The receiver could not be reached. The dossiers are safe on the station and will be sent when the network is back.</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="414"/>
+        <location filename="../queue.py" line="412"/>
         <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
         <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
     </message>
@@ -1359,6 +1484,184 @@ not taken</translation>
         <location filename="../reports.py" line="333"/>
         <source>Đang xử lý…</source>
         <translation>Working…</translation>
+    </message>
+</context>
+<context>
+    <name>Receipt</name>
+    <message>
+        <location filename="../receipt.py" line="86"/>
+        <source>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</source>
+        <translation>SOCIALIST REPUBLIC OF VIET NAM</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="87"/>
+        <source>Độc lập - Tự do - Hạnh phúc</source>
+        <translation>Independence - Freedom - Happiness</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="89"/>
+        <source>GIẤY HẸN TRẢ KẾT QUẢ</source>
+        <translation>APPOINTMENT SLIP</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="90"/>
+        <source>(Mẫu CC02 — thẻ căn cước)</source>
+        <translation>(Form CC02 — ID card)</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="102"/>
+        <location filename="../receipt.py" line="114"/>
+        <source>Số hồ sơ</source>
+        <translation>Dossier no.</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="103"/>
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="104"/>
+        <source>Loại thủ tục</source>
+        <translation>Procedure</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="105"/>
+        <source>Ngày tiếp nhận</source>
+        <translation>Intake date</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="106"/>
+        <location filename="../receipt.py" line="114"/>
+        <source>Ngày hẹn trả thẻ</source>
+        <translation>Card ready on</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="107"/>
+        <source>Nơi trả thẻ</source>
+        <translation>Collect at</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="119"/>
+        <source>Khi đến nhận thẻ, mang theo:</source>
+        <translation>When collecting the card, bring:</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="124"/>
+        <source>Giữ giấy hẹn này cẩn thận. Ngày hẹn tính theo ngày làm việc; nếu trùng ngày nghỉ lễ, thẻ được trả vào ngày làm việc tiếp theo.</source>
+        <translation>Keep this slip safe. The date counts working days; if it falls on a public holiday, the card is handed over on the next working day.</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="131"/>
+        <source>Cán bộ tiếp nhận: {operator}</source>
+        <translation>Intake officer: {operator}</translation>
+    </message>
+    <message>
+        <location filename="../receipt.py" line="145"/>
+        <source>Giấy hẹn trả kết quả</source>
+        <translation>Appointment slip</translation>
+    </message>
+</context>
+<context>
+    <name>ReportPrint</name>
+    <message>
+        <location filename="../report_pdf.py" line="43"/>
+        <source>Ngày</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="44"/>
+        <source>Cán bộ</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="45"/>
+        <source>Xã, phường</source>
+        <translation>Commune, ward</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="46"/>
+        <source>Đã thu nhận</source>
+        <translation>Captured</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="47"/>
+        <source>Chỉ tiêu</source>
+        <translation>Quota</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="48"/>
+        <source>Đạt</source>
+        <translation>Achieved</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="49"/>
+        <source>Chờ duyệt, niêm phong</source>
+        <translation>Awaiting approval, sealing</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="50"/>
+        <source>Chờ gửi</source>
+        <translation>Awaiting upload</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="51"/>
+        <source>Đã giao</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="52"/>
+        <source>Bị trả lại</source>
+        <translation>Sent back</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="53"/>
+        <source>Tổng</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="54"/>
+        <source>Theo ngày</source>
+        <translation>By day</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="55"/>
+        <source>Theo cán bộ</source>
+        <translation>By operator</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="56"/>
+        <source>Theo xã, phường</source>
+        <translation>By commune, ward</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="86"/>
+        <source>Tổng: {done} hồ sơ trên chỉ tiêu {target} ({percent} %).</source>
+        <translation>Total: {done} dossiers against a quota of {target} ({percent} %).</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="90"/>
+        <source>Tổng: {done} hồ sơ (chưa đặt chỉ tiêu).</source>
+        <translation>Total: {done} dossiers (no quota set).</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="93"/>
+        <source>Chờ duyệt, niêm phong: {unsealed}; chờ gửi: {undelivered}; đã giao: {delivered}; bị trả lại: {rejected}.</source>
+        <translation>Awaiting approval or sealing: {unsealed}; awaiting upload: {undelivered}; delivered: {delivered}; sent back: {rejected}.</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="181"/>
+        <source>{name} — mã trạm {code}</source>
+        <translation>{name} — station code {code}</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="184"/>
+        <source>Từ ngày {start} đến ngày {end}</source>
+        <translation>From {start} to {end}</translation>
+    </message>
+    <message>
+        <location filename="../report_pdf.py" line="187"/>
+        <source>Lập lúc {time} (giờ UTC)</source>
+        <translation>Made at {time} (UTC)</translation>
     </message>
 </context>
 <context>
@@ -1767,346 +2070,371 @@ not taken</translation>
 <context>
     <name>SettingsScreen</name>
     <message>
-        <location filename="../settings.py" line="188"/>
+        <location filename="../settings.py" line="139"/>
+        <source>Máy ảnh</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="140"/>
+        <source>Máy quét vân tay</source>
+        <translation>Fingerprint scanner</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="141"/>
+        <source>Bảng ký</source>
+        <translation>Signature pad</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="142"/>
+        <source>Máy quét giấy tờ</source>
+        <translation>Document scanner</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="143"/>
+        <source>Đầu đọc thẻ (chip)</source>
+        <translation>Card reader (chip)</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="194"/>
         <source>← &amp;Quay lại</source>
         <extracomment>The language preference changed (the new language; applies from the next start).</extracomment>
         <translation>← &amp;Back</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="190"/>
+        <location filename="../settings.py" line="196"/>
         <source>Cài đặt trạm</source>
         <translation>Station settings</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="197"/>
+        <location filename="../settings.py" line="203"/>
         <source>&amp;Thiết bị</source>
         <translation>&amp;Devices</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="198"/>
+        <location filename="../settings.py" line="204"/>
         <source>Máy &amp;chủ nhận</source>
         <translation>&amp;Receiver</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="199"/>
+        <location filename="../settings.py" line="205"/>
         <source>Cán &amp;bộ</source>
         <translation>&amp;Operators</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="200"/>
+        <location filename="../settings.py" line="206"/>
         <source>&amp;Ngôn ngữ, phiên</source>
         <translation>&amp;Language, session</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="201"/>
+        <location filename="../settings.py" line="207"/>
         <source>&amp;Sao lưu, chẩn đoán</source>
         <translation>Backu&amp;p, diagnostics</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="209"/>
+        <location filename="../settings.py" line="215"/>
         <source>&amp;Dò thiết bị</source>
         <translation>&amp;Scan for devices</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="217"/>
+        <location filename="../settings.py" line="223"/>
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="218"/>
+        <location filename="../settings.py" line="224"/>
         <source>Thiết bị</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="219"/>
+        <location filename="../settings.py" line="225"/>
         <source>Trình điều khiển</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="220"/>
+        <location filename="../settings.py" line="226"/>
         <source>Mô phỏng</source>
         <translation>Simulated</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="221"/>
-        <location filename="../settings.py" line="530"/>
+        <location filename="../settings.py" line="227"/>
+        <location filename="../settings.py" line="536"/>
         <source>Kiểm tra</source>
         <translation>Test</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="222"/>
+        <location filename="../settings.py" line="228"/>
         <source>Kết quả</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="245"/>
+        <location filename="../settings.py" line="251"/>
         <source>Lưu địa &amp;chỉ</source>
         <translation>Save &amp;address</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="249"/>
+        <location filename="../settings.py" line="255"/>
         <source>Địa chỉ máy chủ nhận</source>
         <translation>Receiver address</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="253"/>
+        <location filename="../settings.py" line="259"/>
         <source>không giới hạn</source>
         <translation>unlimited</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="254"/>
+        <location filename="../settings.py" line="260"/>
         <source>Giới hạn băng thông gửi</source>
         <translation>Upload bandwidth limit</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="257"/>
-        <location filename="../settings.py" line="372"/>
+        <location filename="../settings.py" line="263"/>
+        <location filename="../settings.py" line="378"/>
         <source> ngày</source>
         <translation> days</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="258"/>
+        <location filename="../settings.py" line="264"/>
         <source>Giữ gói đã có biên nhận</source>
         <translation>Keep receipted packets for</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="259"/>
+        <location filename="../settings.py" line="265"/>
         <source>&amp;Lưu cài đặt gửi</source>
         <translation>Save &amp;upload settings</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="275"/>
+        <location filename="../settings.py" line="281"/>
         <source>Mã cán bộ</source>
         <translation>Operator ID</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="275"/>
+        <location filename="../settings.py" line="281"/>
         <source>Họ tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="275"/>
+        <location filename="../settings.py" line="281"/>
         <source>Vai trò</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="275"/>
+        <location filename="../settings.py" line="281"/>
         <source>Tình trạng</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="288"/>
+        <location filename="../settings.py" line="294"/>
         <source>mã cán bộ</source>
         <translation>operator ID</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="290"/>
+        <location filename="../settings.py" line="296"/>
         <source>họ tên</source>
         <translation>full name</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="296"/>
+        <location filename="../settings.py" line="302"/>
         <source>mật khẩu ban đầu</source>
         <translation>initial password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297"/>
+        <location filename="../settings.py" line="303"/>
         <source>&amp;Thêm cán bộ</source>
         <translation>&amp;Add operator</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="309"/>
+        <location filename="../settings.py" line="315"/>
         <source>&amp;Khóa tài khoản</source>
         <translation>Loc&amp;k account</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="312"/>
+        <location filename="../settings.py" line="318"/>
         <source>mật khẩu mới</source>
         <translation>new password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="315"/>
+        <location filename="../settings.py" line="321"/>
         <source>mật khẩu của quản trị</source>
         <translation>administrator&apos;s password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="316"/>
+        <location filename="../settings.py" line="322"/>
         <source>Đặt &amp;lại mật khẩu</source>
         <translation>Res&amp;et password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="338"/>
+        <location filename="../settings.py" line="344"/>
         <source>Lưu &amp;ngôn ngữ</source>
         <translation>Save lan&amp;guage</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="342"/>
+        <location filename="../settings.py" line="348"/>
         <source>Ngôn ngữ giao diện</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="344"/>
+        <location filename="../settings.py" line="350"/>
         <source>Tự khóa màn hình sau</source>
         <translation>Lock the screen automatically after</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="357"/>
+        <location filename="../settings.py" line="363"/>
         <source>Bản sao lưu gồm kho dữ liệu đã mã hóa và danh mục kiểm tra có chữ ký của trạm; chỉ khôi phục được vào chính trạm này (lệnh «intake-station restore»). Báo cáo chẩn đoán không chứa dữ liệu cá nhân.</source>
         <translation>A backup holds the encrypted data store and the station&apos;s signed manifest; it can be restored only to this same station (the “intake-station restore” command). The diagnostics report contains no personal data.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="366"/>
+        <location filename="../settings.py" line="372"/>
         <source>Sao &amp;lưu vào thư mục (USB)…</source>
         <translation>Back up to a &amp;folder (USB)…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="367"/>
+        <location filename="../settings.py" line="373"/>
         <source>Xuất báo cáo &amp;chẩn đoán…</source>
         <translation>Export d&amp;iagnostics report…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="368"/>
+        <location filename="../settings.py" line="374"/>
         <source>Sao lưu</source>
         <translation>Backup</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="369"/>
+        <location filename="../settings.py" line="375"/>
         <source>Chẩn đoán</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="373"/>
+        <location filename="../settings.py" line="379"/>
         <source>không cảnh báo</source>
         <translation>no warning</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="374"/>
+        <location filename="../settings.py" line="380"/>
         <source>Lưu</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="379"/>
+        <location filename="../settings.py" line="385"/>
         <source>Cảnh báo khi chưa đồng bộ sau</source>
         <translation>Warn when not synced for</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="395"/>
+        <location filename="../settings.py" line="401"/>
         <source>Chọn thư mục sao lưu (USB)</source>
         <translation>Choose the backup folder (USB)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="399"/>
+        <location filename="../settings.py" line="405"/>
         <source>Đang sao lưu…</source>
         <translation>Backing up…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="405"/>
+        <location filename="../settings.py" line="411"/>
         <source>Đã sao lưu {size} MB vào {folder}.</source>
         <translation>Backed up {size} MB to {folder}.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="419"/>
+        <location filename="../settings.py" line="425"/>
         <source>Chọn thư mục lưu báo cáo chẩn đoán</source>
         <translation>Choose a folder for the diagnostics report</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="427"/>
+        <location filename="../settings.py" line="433"/>
         <source>Đã ghi báo cáo chẩn đoán: {path}</source>
         <translation>Diagnostics report written: {path}</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="445"/>
+        <location filename="../settings.py" line="451"/>
         <source>Đã lưu.</source>
         <translation>Saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="469"/>
+        <location filename="../settings.py" line="475"/>
         <source>{minutes} phút không thao tác</source>
         <translation>{minutes} minutes of inactivity</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="483"/>
+        <location filename="../settings.py" line="489"/>
         <source>đã khóa</source>
         <translation>locked</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="485"/>
+        <location filename="../settings.py" line="491"/>
         <source>phải đổi mật khẩu</source>
         <translation>must change password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="487"/>
+        <location filename="../settings.py" line="493"/>
         <source>đang dùng</source>
         <translation>active</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="501"/>
+        <location filename="../settings.py" line="507"/>
         <source>Trạm chưa có danh sách trình điều khiển thiết bị.</source>
         <translation>The station has no list of device drivers.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="507"/>
+        <location filename="../settings.py" line="513"/>
         <source>Đang dò thiết bị…</source>
         <translation>Scanning for devices…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="526"/>
+        <location filename="../settings.py" line="532"/>
         <source>có</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="526"/>
+        <location filename="../settings.py" line="532"/>
         <source>không</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="545"/>
+        <location filename="../settings.py" line="551"/>
         <source>Trình điều khiển lỗi khi dò:</source>
         <translation>Drivers that failed during the scan:</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="547"/>
+        <location filename="../settings.py" line="553"/>
         <source>Tìm thấy {n} thiết bị.</source>
         <translation>Found {n} devices.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="565"/>
+        <location filename="../settings.py" line="571"/>
         <source>Đang kiểm tra…</source>
         <translation>Testing…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="596"/>
+        <location filename="../settings.py" line="602"/>
         <source>Đã lưu địa chỉ máy chủ nhận.</source>
         <translation>Receiver address saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="607"/>
+        <location filename="../settings.py" line="613"/>
         <source>Đã lưu cài đặt gửi.</source>
         <translation>Upload settings saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="628"/>
+        <location filename="../settings.py" line="634"/>
         <source>Đã thêm cán bộ {id}; lần đăng nhập đầu phải đổi mật khẩu.</source>
         <translation>Operator {id} added; the password must be changed at the first login.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="639"/>
-        <location filename="../settings.py" line="652"/>
+        <location filename="../settings.py" line="645"/>
+        <location filename="../settings.py" line="658"/>
         <source>Chọn một cán bộ trong danh sách.</source>
         <translation>Select an operator in the list.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="646"/>
+        <location filename="../settings.py" line="652"/>
         <source>Đã khóa tài khoản {id}.</source>
         <translation>Account {id} locked.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="664"/>
+        <location filename="../settings.py" line="670"/>
         <source>Đã đặt lại mật khẩu cho {id}; lần đăng nhập tới phải đổi.</source>
         <translation>Password of {id} reset; it must be changed at the next login.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="679"/>
+        <location filename="../settings.py" line="685"/>
         <source>Đã lưu. Ngôn ngữ mới dùng từ lần mở trạm tiếp theo.</source>
         <translation>Saved. The new language applies from the next time the station is opened.</translation>
     </message>
@@ -2114,108 +2442,108 @@ not taken</translation>
 <context>
     <name>SignaturePage</name>
     <message>
-        <location filename="../signature_page.py" line="120"/>
+        <location filename="../signature_page.py" line="96"/>
         <source>Chữ ký</source>
         <extracomment>Where the signature lives in the dossier: the rendered image and the raw strokes. How long leaving the page waits for a save already running on the background worker.</extracomment>
         <translation>Signature</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="151"/>
+        <location filename="../signature_page.py" line="127"/>
         <source>&amp;Lưu chữ ký [Ctrl+S]</source>
         <translation>&amp;Save signature [Ctrl+S]</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="153"/>
+        <location filename="../signature_page.py" line="129"/>
         <source>&amp;Xóa, ký lại [Del]</source>
         <translation>&amp;Clear and sign again [Del]</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="155"/>
+        <location filename="../signature_page.py" line="131"/>
         <source>Ký trên &amp;bảng ký</source>
         <translation>Sign on the p&amp;ad</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="156"/>
+        <location filename="../signature_page.py" line="132"/>
         <source>Dùng thiết bị bảng ký điện tử nối với trạm</source>
         <translation>Use the electronic signature pad connected to the station</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="158"/>
+        <location filename="../signature_page.py" line="134"/>
         <source>&amp;Không ký được…</source>
         <translation>&amp;Unable to sign…</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="189"/>
+        <location filename="../signature_page.py" line="165"/>
         <source>Ký vào khung bằng bút hoặc chuột, rồi bấm «Lưu chữ ký».</source>
         <translation>Sign in the box with a pen or the mouse, then click “Save signature”.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="192"/>
+        <location filename="../signature_page.py" line="168"/>
         <source>Mời ký trên bảng ký…</source>
         <translation>Please sign on the pad…</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="194"/>
+        <location filename="../signature_page.py" line="170"/>
         <source>Chữ ký đã lưu. Bấm «Xóa, ký lại» để ký lại.</source>
         <translation>Signature saved. Click “Clear and sign again” to sign again.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="234"/>
+        <location filename="../signature_page.py" line="210"/>
         <source>Chữ ký đã lưu trong hồ sơ.</source>
         <translation>The signature is saved in the dossier.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="239"/>
+        <location filename="../signature_page.py" line="215"/>
         <source>Hồ sơ này không cần chữ ký.</source>
         <translation>This dossier needs no signature.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="274"/>
+        <location filename="../signature_page.py" line="250"/>
         <source>Chưa có nét ký nào trong khung.</source>
         <translation>There are no strokes in the box yet.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="288"/>
+        <location filename="../signature_page.py" line="264"/>
         <source>Chữ ký đã lưu vẫn được giữ cho đến khi lưu chữ ký mới.</source>
         <translation>The saved signature is kept until a new one is saved.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="335"/>
+        <location filename="../signature_page.py" line="311"/>
         <source>chữ ký</source>
         <translation>signature</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="351"/>
+        <location filename="../signature_page.py" line="327"/>
         <source>Đang lưu chữ ký…</source>
         <translation>Saving the signature…</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="368"/>
+        <location filename="../signature_page.py" line="344"/>
         <source>Đã lưu chữ ký vào hồ sơ.</source>
         <translation>Signature saved to the dossier.</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="434"/>
+        <location filename="../signature_page.py" line="410"/>
         <source>Người ký: người đại diện hợp pháp của công dân</source>
         <translation>Signer: the citizen&apos;s legal representative</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="438"/>
+        <location filename="../signature_page.py" line="414"/>
         <source>Người ký: công dân</source>
         <translation>Signer: the citizen</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="444"/>
+        <location filename="../signature_page.py" line="420"/>
         <source>Chưa có ngày sinh: chưa xác định được ai ký (công dân hay người đại diện).</source>
         <translation>No date of birth yet: cannot tell who signs (the citizen or a representative).</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="452"/>
+        <location filename="../signature_page.py" line="428"/>
         <source>Đã ghi ngoại lệ: %1. Lý do: %2</source>
         <translation>Exception recorded: %1. Reason: %2</translation>
     </message>
     <message>
-        <location filename="../signature_page.py" line="455"/>
+        <location filename="../signature_page.py" line="431"/>
         <source>Nếu người ký ký được, bấm «Xóa, ký lại» rồi ký: chữ ký thay cho ngoại lệ.</source>
         <translation>If the signer can sign, click “Clear and sign again” and sign: the signature replaces the exception.</translation>
     </message>
@@ -2223,133 +2551,133 @@ not taken</translation>
 <context>
     <name>StartPage</name>
     <message>
-        <location filename="../start_page.py" line="97"/>
+        <location filename="../start_page.py" line="102"/>
         <source>Hồ sơ mới</source>
         <extracomment>Seconds the chip read waits for a card to be put on the reader.</extracomment>
         <translation>New dossier</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="118"/>
+        <location filename="../start_page.py" line="123"/>
         <source>&amp;Quay lại</source>
         <translation>&amp;Back</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="120"/>
+        <location filename="../start_page.py" line="125"/>
         <source>Xóa dữ liệu đã đọc</source>
         <translation>Clear the data read</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="122"/>
+        <location filename="../start_page.py" line="127"/>
         <source>&amp;Bắt đầu (Ctrl+Enter)</source>
         <translation>&amp;Start (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="137"/>
+        <location filename="../start_page.py" line="142"/>
         <source>Loại hồ sơ</source>
         <translation>Dossier type</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="150"/>
+        <location filename="../start_page.py" line="155"/>
         <source>Nơi thu nhận</source>
         <translation>Place of intake</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="152"/>
+        <location filename="../start_page.py" line="157"/>
         <source>Thu nhận tại nhà công dân (lưu động)</source>
         <translation>Intake at the citizen&apos;s home (mobile)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="155"/>
+        <location filename="../start_page.py" line="160"/>
         <source>Địa chỉ nơi thu nhận</source>
         <translation>Address of the place of intake</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="163"/>
+        <location filename="../start_page.py" line="168"/>
         <source>Lấy thông tin ban đầu từ</source>
         <translation>Take the initial data from</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="169"/>
+        <location filename="../start_page.py" line="174"/>
         <source>&amp;Không (nhập tay)</source>
         <translation>None (&amp;manual entry)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="170"/>
+        <location filename="../start_page.py" line="175"/>
         <source>&amp;Danh sách dân cư</source>
         <translation>&amp;Resident roster</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="171"/>
+        <location filename="../start_page.py" line="176"/>
         <source>Mã &amp;QR thẻ cũ</source>
         <translation>Old card &amp;QR code</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="172"/>
+        <location filename="../start_page.py" line="177"/>
         <source>&amp;Chip thẻ cũ</source>
         <translation>Old card &amp;chip</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="204"/>
+        <location filename="../start_page.py" line="209"/>
         <source>Quét mã QR bằng máy quét cầm tay, hoặc dán nội dung rồi nhấn Enter</source>
         <translation>Scan the QR code with the handheld scanner, or paste its content and press Enter</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="208"/>
+        <location filename="../start_page.py" line="213"/>
         <source>Chọn ảnh mã QR…</source>
         <translation>Choose a QR code image…</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="210"/>
+        <location filename="../start_page.py" line="215"/>
         <source>Chụp mã QR bằng camera</source>
         <translation>Capture the QR code with the camera</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="229"/>
+        <location filename="../start_page.py" line="234"/>
         <source>Đọc chip (đặt thẻ lên đầu đọc)</source>
         <translation>Read the chip (place the card on the reader)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="232"/>
+        <location filename="../start_page.py" line="237"/>
         <source>Số thẻ cũ (12 số)</source>
         <translation>Old card number (12 digits)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="233"/>
+        <location filename="../start_page.py" line="238"/>
         <source>Ngày sinh</source>
         <translation>Date of birth</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="234"/>
+        <location filename="../start_page.py" line="239"/>
         <source>Có giá trị đến</source>
         <translation>Valid until</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="329"/>
+        <location filename="../start_page.py" line="334"/>
         <source>Ảnh mã QR thẻ cũ</source>
         <translation>Old card QR code image</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="329"/>
+        <location filename="../start_page.py" line="334"/>
         <source>Ảnh (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="338"/>
+        <location filename="../start_page.py" line="343"/>
         <source>Trạm chưa có camera.</source>
         <translation>The station has no camera.</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="398"/>
+        <location filename="../start_page.py" line="403"/>
         <source>Đang đọc…</source>
         <translation>Reading…</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="450"/>
+        <location filename="../start_page.py" line="455"/>
         <source>{field}: hai nguồn khác nhau — giữ «{kept}», bỏ qua «{other}».</source>
         <translation>{field}: the two sources differ — kept “{kept}”, ignored “{other}”.</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="456"/>
+        <location filename="../start_page.py" line="461"/>
         <source>{field}: chưa tự điền được, nhập tay theo «{text}».</source>
         <translation>{field}: could not be filled in automatically; enter it by hand from “{text}”.</translation>
     </message>
@@ -2365,29 +2693,64 @@ not taken</translation>
 <context>
     <name>Wizard</name>
     <message>
-        <location filename="../wizard.py" line="117"/>
-        <location filename="../wizard.py" line="200"/>
-        <source>Hồ sơ mới</source>
+        <location filename="../wizard.py" line="81"/>
+        <source>1. Loại hồ sơ</source>
         <extracomment>Steps that show a dossier (the start step comes before there is one). Which missing-capture kinds each step is responsible for.</extracomment>
+        <translation>1. Case type</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="82"/>
+        <source>2. Thông tin công dân</source>
+        <translation>2. Citizen's details</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="83"/>
+        <source>3. Ảnh chân dung</source>
+        <translation>3. Portrait photo</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="84"/>
+        <source>4. Vân tay</source>
+        <translation>4. Fingerprints</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="85"/>
+        <source>5. Chữ ký</source>
+        <translation>5. Signature</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="86"/>
+        <source>6. Giấy tờ kèm theo</source>
+        <translation>6. Supporting papers</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="87"/>
+        <source>7. Công dân xác nhận</source>
+        <translation>7. Citizen confirms</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="114"/>
+        <location filename="../wizard.py" line="197"/>
+        <source>Hồ sơ mới</source>
         <translation>New dossier</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="131"/>
+        <location filename="../wizard.py" line="128"/>
         <source>&amp;Về trang chính</source>
         <translation>Back to &amp;home</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="132"/>
+        <location filename="../wizard.py" line="129"/>
         <source>Hồ sơ đã được lưu; có thể mở lại từ hàng đợi.</source>
         <translation>The dossier is saved; you can reopen it from the queue.</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="163"/>
+        <location filename="../wizard.py" line="160"/>
         <source>← &amp;Trước</source>
         <translation>← &amp;Previous</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="164"/>
+        <location filename="../wizard.py" line="161"/>
         <source>&amp;Tiếp →</source>
         <translation>&amp;Next →</translation>
     </message>
@@ -2395,7 +2758,7 @@ not taken</translation>
 <context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="884"/>
+        <location filename="../app.py" line="893"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
