@@ -640,12 +640,7 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(StationError):
             age = self.service.deployment.sync_age()
             if age.warn:
-                notices.append(
-                    self.tr(
-                        "Đã {days} ngày trạm chưa đồng bộ thành công với máy chủ nhận. "
-                        "Hãy gửi hồ sơ (mạng hoặc USB) sớm."
-                    ).format(days=age.days)
-                )
+                notices.append(self.ctx.label(age.message()))
         self.home_screen.set_notices(notices)
 
     def _show_home(self, session: OperatorSession) -> None:

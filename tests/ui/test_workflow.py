@@ -355,3 +355,33 @@ def test_crash_resume_reopens_the_draft_where_it_stopped(
     logout(qtbot, window)
     driver.login(window, OP_PW, "op1")
     assert window.on_home()
+
+
+def test_station_warns_at_login_after_days_without_a_verified_sync(
+    make_window, driver, staff, station_dir: Path, clock, qtbot
+) -> None:
+    from tests.conftest import capture_all, valid_form
+
+    op = StationService(StationPaths(station_dir), clock)
+    op.login("op1", OP_PW)
+    sup = StationService(StationPaths(station_dir), clock)
+    sup.login("sup1", SUP_PW)
+    d = op.create_dossier("first_issue", valid_form())
+    capture_all(op, d.id)
+    op.mark_captured(d.id)
+    op.confirm(d.id)
+    sup.approve(d.id)
+    sup.seal(d.id)
+    op.close()
+    sup.close()
+
+    window = make_window(devices=simulated_devices())
+    driver.login(window, OP_PW, "op1")
+    assert window.home_screen.notice_label.isHidden()  # sealed today: nothing to warn about
+    logout(qtbot, window)
+
+    clock.advance(15 * 86400)  # the default threshold is 14 days
+    driver.login(window, OP_PW, "op1")
+    notice = window.home_screen.notice_label
+    assert not notice.isHidden()
+    assert "chưa đồng bộ được 15 ngày" in notice.text()

@@ -972,12 +972,7 @@ not taken</translation>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="645"/>
-        <source>Đã {days} ngày trạm chưa đồng bộ thành công với máy chủ nhận. Hãy gửi hồ sơ (mạng hoặc USB) sớm.</source>
-        <translation>The station has not synced with the receiver for {days} days. Send the dossiers (network or USB) soon.</translation>
-    </message>
-    <message>
-        <location filename="../app.py" line="751"/>
+        <location filename="../app.py" line="746"/>
         <source>Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục.</source>
         <translation>You locked the screen. Enter your password to go on.</translation>
     </message>
@@ -2701,7 +2696,7 @@ not taken</translation>
     <message>
         <location filename="../wizard.py" line="82"/>
         <source>2. Thông tin công dân</source>
-        <translation>2. Citizen's details</translation>
+        <translation>2. Citizen&apos;s details</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="83"/>
@@ -2758,7 +2753,7 @@ not taken</translation>
 <context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="893"/>
+        <location filename="../app.py" line="888"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
