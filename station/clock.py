@@ -41,3 +41,12 @@ VIETNAM = timezone(timedelta(hours=7), "ICT")
 def local_date(dt: datetime) -> date:
     """The calendar date in Viet Nam at the instant ``dt``."""
     return dt.astimezone(VIETNAM).date()
+
+
+def local_time_text(text: str) -> str:
+    """A stored UTC time (``iso``) as people on the station read it: ``YYYY-MM-DD HH:MM`` in
+    Viet Nam's time. Text that is not a stored time is returned as it is."""
+    try:
+        return parse_iso(text).astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, TypeError):
+        return text

@@ -17,6 +17,7 @@ from station import dossier as dossier_mod
 from station import form as form_mod
 from station.capture import completeness, documents
 from station.capture import fingerprint as fingerprint_mod
+from station.clock import local_time_text
 from station.devices import FINGER_LABELS, Finger
 from station.errors import StationError
 from station.lifecycle import STATE_LABELS, State
@@ -315,8 +316,8 @@ class DossierView(QWidget):
         self.status_label.setText(
             self.tr("Cán bộ thu nhận: {operator}; tạo lúc {created}; cập nhật {updated}").format(
                 operator=view.operator_id,
-                created=view.created_at[:16].replace("T", " "),
-                updated=view.updated_at[:16].replace("T", " "),
+                created=local_time_text(view.created_at),
+                updated=local_time_text(view.updated_at),
             )
         )
         if view.state in (State.SEALED, State.UPLOADED, State.RECEIPTED, State.PURGED):

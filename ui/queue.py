@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from station.clock import local_time_text
 from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
 from station.lifecycle import STATE_LABELS, State
@@ -120,7 +121,7 @@ def packet_text(packet: PacketInfo | None) -> str:
 
 
 def _time(value: str) -> str:
-    return value[:16].replace("T", " ")
+    return local_time_text(value)
 
 
 class QueueScreen(QWidget):
@@ -196,7 +197,6 @@ class QueueScreen(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
 

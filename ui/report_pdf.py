@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from station.clock import local_time_text
 from station.reporting import UNKNOWN_COMMUNE, Counts, Report
 from ui.chart import ChartData, chart_image
 from ui.qt import (
@@ -184,8 +185,8 @@ def report_html(report: Report, lang: str) -> str:
     period = translate("ReportPrint", "Từ ngày {start} đến ngày {end}").format(
         start=day_text(report.start, lang), end=day_text(report.end, lang)
     )
-    made = translate("ReportPrint", "Lập lúc {time} (giờ UTC)").format(
-        time=report.generated_at[:16].replace("T", " ")
+    made = translate("ReportPrint", "Lập lúc {time}").format(
+        time=local_time_text(report.generated_at)
     )
     parts = [
         f"<h2>{html.escape(translate('ReportPrint', 'Báo cáo thu nhận hồ sơ'))}</h2>",

@@ -225,119 +225,119 @@ page {1}/{2}</translation>
 <context>
     <name>DossierView</name>
     <message>
-        <location filename="../dossier_view.py" line="206"/>
+        <location filename="../dossier_view.py" line="207"/>
         <source>Ảnh chân dung</source>
         <extracomment>Emitted after a dossier has been shown (its id). The supervisor clicked &quot;confirm&quot; beside an exception: kind, slot. The supervisor clicked &quot;accept background&quot; (home visit, failed background check).</extracomment>
         <translation>Portrait photo</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="219"/>
+        <location filename="../dossier_view.py" line="220"/>
         <source>Chấp nhận &amp;phông nền…</source>
         <translation>Accept back&amp;ground…</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="228"/>
-        <location filename="../dossier_view.py" line="437"/>
+        <location filename="../dossier_view.py" line="229"/>
+        <location filename="../dossier_view.py" line="438"/>
         <source>Chữ ký</source>
         <translation>Signature</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="235"/>
-        <location filename="../dossier_view.py" line="407"/>
+        <location filename="../dossier_view.py" line="236"/>
+        <location filename="../dossier_view.py" line="408"/>
         <source>Ngoại lệ</source>
         <translation>Exception</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="242"/>
+        <location filename="../dossier_view.py" line="243"/>
         <source>Vân tay</source>
         <translation>Fingerprints</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="246"/>
+        <location filename="../dossier_view.py" line="247"/>
         <source>Giấy tờ</source>
         <translation>Documents</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="250"/>
+        <location filename="../dossier_view.py" line="251"/>
         <source>Tờ khai</source>
         <translation>Declaration form</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="264"/>
+        <location filename="../dossier_view.py" line="265"/>
         <source>Chưa chọn hồ sơ.</source>
         <translation>No dossier selected.</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="282"/>
+        <location filename="../dossier_view.py" line="283"/>
         <source>Đang tải hồ sơ…</source>
         <translation>Loading the dossier…</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="308"/>
+        <location filename="../dossier_view.py" line="309"/>
         <source>Hồ sơ {number} — {name} — {case} — {state}</source>
         <translation>Dossier {number} — {name} — {case} — {state}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="316"/>
+        <location filename="../dossier_view.py" line="317"/>
         <source>Cán bộ thu nhận: {operator}; tạo lúc {created}; cập nhật {updated}</source>
         <translation>Intake operator: {operator}; created {created}; updated {updated}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="326"/>
+        <location filename="../dossier_view.py" line="327"/>
         <source>Hồ sơ đã niêm phong: trạm không còn đọc được nội dung.</source>
         <translation>The dossier is sealed: the station can no longer read its contents.</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="345"/>
+        <location filename="../dossier_view.py" line="346"/>
         <source>Chưa có ảnh</source>
         <translation>No photo yet</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="359"/>
+        <location filename="../dossier_view.py" line="360"/>
         <source>Ảnh do cán bộ chụp bằng tay.</source>
         <translation>Photo taken manually by the operator.</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="367"/>
+        <location filename="../dossier_view.py" line="368"/>
         <source>Thu nhận tại nhà: {place}</source>
         <translation>Home-visit intake: {place}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="371"/>
+        <location filename="../dossier_view.py" line="372"/>
         <source>Phông nền đã được {who} chấp nhận: {reason}</source>
         <translation>Background accepted by {who}: {reason}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="400"/>
+        <location filename="../dossier_view.py" line="401"/>
         <source>{finger}
 chất lượng {quality}</source>
         <translation>{finger}
 quality {quality}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="412"/>
+        <location filename="../dossier_view.py" line="413"/>
         <source>{finger}
 chưa lấy</source>
         <translation>{finger}
 not taken</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="441"/>
+        <location filename="../dossier_view.py" line="442"/>
         <source>{where}: {kind} — {reason}</source>
         <translation>{where}: {kind} — {reason}</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="445"/>
+        <location filename="../dossier_view.py" line="446"/>
         <source>(đã xác nhận: {who})</source>
         <translation>(confirmed by {who})</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="450"/>
+        <location filename="../dossier_view.py" line="451"/>
         <source>Xác nhận</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../dossier_view.py" line="465"/>
+        <location filename="../dossier_view.py" line="466"/>
         <source>Chưa có chữ ký</source>
         <translation>No signature yet</translation>
     </message>
@@ -1206,144 +1206,144 @@ not taken</translation>
 <context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../queue.py" line="90"/>
+        <location filename="../queue.py" line="91"/>
         <source>Tất cả</source>
         <extracomment>States a dossier is continued in by the wizard.</extracomment>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="91"/>
+        <location filename="../queue.py" line="92"/>
         <source>Đang thu nhận (nháp)</source>
         <translation>In capture (drafts)</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="92"/>
+        <location filename="../queue.py" line="93"/>
         <source>Chờ phê duyệt</source>
         <translation>Awaiting approval</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="93"/>
+        <location filename="../queue.py" line="94"/>
         <source>Chờ gửi</source>
         <translation>Awaiting upload</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="94"/>
+        <location filename="../queue.py" line="95"/>
         <source>Đã giao nhận</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="95"/>
+        <location filename="../queue.py" line="96"/>
         <source>Bị trả lại</source>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="96"/>
+        <location filename="../queue.py" line="97"/>
         <source>Bị từ chối nhận</source>
         <translation>Refused by the receiver</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="105"/>
+        <location filename="../queue.py" line="106"/>
         <source>chờ gửi</source>
         <translation>waiting to upload</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="108"/>
+        <location filename="../queue.py" line="109"/>
         <source>đang gửi {percent}%</source>
         <translation>uploading {percent}%</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="110"/>
+        <location filename="../queue.py" line="111"/>
         <source>đã gửi, chờ biên nhận</source>
         <translation>uploaded, awaiting receipt</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="112"/>
+        <location filename="../queue.py" line="113"/>
         <source>có biên nhận</source>
         <translation>receipted</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="114"/>
+        <location filename="../queue.py" line="115"/>
         <source>bị từ chối nhận</source>
         <translation>refused by the receiver</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="118"/>
+        <location filename="../queue.py" line="119"/>
         <source>({n} lần lỗi)</source>
         <translation>({n} failed attempts)</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="150"/>
+        <location filename="../queue.py" line="151"/>
         <source>← &amp;Quay lại</source>
         <extracomment>Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
         <translation>← &amp;Back</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="152"/>
+        <location filename="../queue.py" line="153"/>
         <source>Hàng đợi hồ sơ</source>
         <translation>Dossier queue</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="159"/>
+        <location filename="../queue.py" line="160"/>
         <source>&amp;Nhóm:</source>
         <translation>&amp;Group:</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="164"/>
+        <location filename="../queue.py" line="165"/>
         <source>&amp;Tìm (tên hoặc số hồ sơ):</source>
         <translation>&amp;Find (name or dossier number):</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="167"/>
+        <location filename="../queue.py" line="168"/>
         <source>ví dụ: Nguyễn Văn An, TN-001-20261123-0007</source>
         <translation>e.g. Nguyễn Văn An, TN-001-20261123-0007</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="169"/>
+        <location filename="../queue.py" line="170"/>
         <source>Làm &amp;mới</source>
         <translation>&amp;Refresh</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="181"/>
+        <location filename="../queue.py" line="182"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="182"/>
+        <location filename="../queue.py" line="183"/>
         <source>Họ tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="183"/>
+        <location filename="../queue.py" line="184"/>
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="184"/>
+        <location filename="../queue.py" line="185"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="185"/>
+        <location filename="../queue.py" line="186"/>
         <source>Cán bộ</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="186"/>
+        <location filename="../queue.py" line="187"/>
         <source>Tạo lúc</source>
         <translation>Created</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="187"/>
+        <location filename="../queue.py" line="188"/>
         <source>Thay đổi lúc</source>
         <translation>Changed</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="188"/>
+        <location filename="../queue.py" line="189"/>
         <source>Gửi đi</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="189"/>
+        <location filename="../queue.py" line="190"/>
         <source>Lý do trả lại / từ chối</source>
         <translation>Reason sent back / refused</translation>
     </message>
@@ -1559,104 +1559,104 @@ not taken</translation>
 <context>
     <name>ReportPrint</name>
     <message>
-        <location filename="../report_pdf.py" line="43"/>
+        <location filename="../report_pdf.py" line="44"/>
         <source>Ngày</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="44"/>
+        <location filename="../report_pdf.py" line="45"/>
         <source>Cán bộ</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="45"/>
+        <location filename="../report_pdf.py" line="46"/>
         <source>Xã, phường</source>
         <translation>Commune, ward</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="46"/>
+        <location filename="../report_pdf.py" line="47"/>
         <source>Đã thu nhận</source>
         <translation>Captured</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="47"/>
+        <location filename="../report_pdf.py" line="48"/>
         <source>Chỉ tiêu</source>
         <translation>Quota</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="48"/>
+        <location filename="../report_pdf.py" line="49"/>
         <source>Đạt</source>
         <translation>Achieved</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="49"/>
+        <location filename="../report_pdf.py" line="50"/>
         <source>Chờ duyệt, niêm phong</source>
         <translation>Awaiting approval, sealing</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="50"/>
+        <location filename="../report_pdf.py" line="51"/>
         <source>Chờ gửi</source>
         <translation>Awaiting upload</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="51"/>
+        <location filename="../report_pdf.py" line="52"/>
         <source>Đã giao</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="52"/>
+        <location filename="../report_pdf.py" line="53"/>
         <source>Bị trả lại</source>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="53"/>
+        <location filename="../report_pdf.py" line="54"/>
         <source>Tổng</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="54"/>
+        <location filename="../report_pdf.py" line="55"/>
         <source>Theo ngày</source>
         <translation>By day</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="55"/>
+        <location filename="../report_pdf.py" line="56"/>
         <source>Theo cán bộ</source>
         <translation>By operator</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="56"/>
+        <location filename="../report_pdf.py" line="57"/>
         <source>Theo xã, phường</source>
         <translation>By commune, ward</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="86"/>
+        <location filename="../report_pdf.py" line="87"/>
         <source>Tổng: {done} hồ sơ trên chỉ tiêu {target} ({percent} %).</source>
         <translation>Total: {done} dossiers against a quota of {target} ({percent} %).</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="90"/>
+        <location filename="../report_pdf.py" line="91"/>
         <source>Tổng: {done} hồ sơ (chưa đặt chỉ tiêu).</source>
         <translation>Total: {done} dossiers (no quota set).</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="93"/>
+        <location filename="../report_pdf.py" line="94"/>
         <source>Chờ duyệt, niêm phong: {unsealed}; chờ gửi: {undelivered}; đã giao: {delivered}; bị trả lại: {rejected}.</source>
         <translation>Awaiting approval or sealing: {unsealed}; awaiting upload: {undelivered}; delivered: {delivered}; sent back: {rejected}.</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="181"/>
+        <location filename="../report_pdf.py" line="182"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="184"/>
+        <location filename="../report_pdf.py" line="185"/>
         <source>Từ ngày {start} đến ngày {end}</source>
         <translation>From {start} to {end}</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="187"/>
-        <source>Lập lúc {time} (giờ UTC)</source>
-        <translation>Made at {time} (UTC)</translation>
+        <location filename="../report_pdf.py" line="188"/>
+        <source>Lập lúc {time}</source>
+        <translation>Made at {time}</translation>
     </message>
 </context>
 <context>
