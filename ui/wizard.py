@@ -173,6 +173,7 @@ class Wizard(QWidget):
         QShortcut(QKeySequence("Alt+Left"), self, self.go_back)
 
         self.start_page.dossier_created.connect(self.open_dossier)
+        self.start_page.back_requested.connect(self.close_wizard)
         for key in DOSSIER_STEPS:
             page = self.pages[key]
             page.changed.connect(self.refresh_steps)  # type: ignore[attr-defined]

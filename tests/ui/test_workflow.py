@@ -385,3 +385,15 @@ def test_station_warns_at_login_after_days_without_a_verified_sync(
     notice = window.home_screen.notice_label
     assert not notice.isHidden()
     assert "chưa đồng bộ được 15 ngày" in notice.text()
+
+
+def test_back_from_the_start_page_goes_home_without_a_dossier(
+    make_window, driver, staff, qtbot
+) -> None:
+    window = make_window(devices=simulated_devices())
+    driver.login(window, OP_PW, "op1")
+    qtbot.mouseClick(window.home_screen.new_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.wizard
+    qtbot.mouseClick(window.wizard.start_page.back_button, Qt.MouseButton.LeftButton)
+    assert window.on_home()
+    assert window.service.list_dossiers() == []
