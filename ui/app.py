@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from station.clock import local_time_text
 from station.devices.defaults import registry as device_registry
 from station.devices.registry import DeviceRegistry
 from station.errors import LockedOutError, SessionExpiredError, StationError
@@ -639,6 +640,8 @@ class MainWindow(QMainWindow):
                 self.home_screen.show_quota(progress.done, progress.target)
         with contextlib.suppress(StationError):
             age = self.service.deployment.sync_age()
+            when = local_time_text(age.last_receipt_at) if age.last_receipt_at else None
+            self.home_screen.show_last_delivery(when, age.waiting)
             if age.warn:
                 notices.append(self.ctx.label(age.message()))
         self.home_screen.set_notices(notices)

@@ -156,7 +156,9 @@ class HomeScreen(QWidget):
         self.sync_label.setWordWrap(True)
         self.sync_button = QPushButton(self.tr("Gửi ngay"), self)
         self.sync_button.clicked.connect(self.sync_requested)
+        self.last_sync_label = QLabel(self)
         sync_row.addWidget(self.sync_label, 1)
+        sync_row.addWidget(self.last_sync_label, 0)
         sync_row.addWidget(self.sync_button, 0)
         layout.addLayout(sync_row)
 
@@ -275,6 +277,16 @@ class HomeScreen(QWidget):
         self.quota_bar.setRange(0, target)
         self.quota_bar.setValue(min(done, target))
         self.quota_box.show()
+
+    def show_last_delivery(self, when: str | None, waiting: int) -> None:
+        """The last verified receipt (any route) and how many packets still wait for one."""
+        if when is None:
+            text = self.tr("Chưa có biên nhận nào.")
+        else:
+            text = self.tr("Biên nhận gần nhất: {time}").format(time=when)
+        if waiting:
+            text += " · " + self.tr("{n} gói chờ biên nhận").format(n=waiting)
+        self.last_sync_label.setText(text)
 
     def show_sync(self, report: RunReport | None) -> None:
         """The last background upload run, in one line."""

@@ -378,6 +378,9 @@ def test_station_warns_at_login_after_days_without_a_verified_sync(
     window = make_window(devices=simulated_devices())
     driver.login(window, OP_PW, "op1")
     assert window.home_screen.notice_label.isHidden()  # sealed today: nothing to warn about
+    assert window.home_screen.last_sync_label.text() == (
+        "Chưa có biên nhận nào. · 1 gói chờ biên nhận"
+    )
     logout(qtbot, window)
 
     clock.advance(15 * 86400)  # the default threshold is 14 days

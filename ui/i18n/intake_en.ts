@@ -793,87 +793,102 @@ not taken</translation>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../home.py" line="166"/>
+        <location filename="../home.py" line="168"/>
         <source>&amp;Hồ sơ mới</source>
         <translation>&amp;New dossier</translation>
     </message>
     <message>
-        <location filename="../home.py" line="168"/>
+        <location filename="../home.py" line="170"/>
         <source>&amp;Tìm người trong danh sách</source>
         <translation>&amp;Find a person on the rosters</translation>
     </message>
     <message>
-        <location filename="../home.py" line="170"/>
+        <location filename="../home.py" line="172"/>
         <source>Hàng đợi hồ &amp;sơ</source>
         <translation>Dossier &amp;queue</translation>
     </message>
     <message>
-        <location filename="../home.py" line="172"/>
+        <location filename="../home.py" line="174"/>
         <source>&amp;Phê duyệt</source>
         <translation>&amp;Approvals</translation>
     </message>
     <message>
-        <location filename="../home.py" line="175"/>
+        <location filename="../home.py" line="177"/>
         <source>Đợt thu nhận / &amp;danh sách</source>
         <translation>Intake drives / &amp;rosters</translation>
     </message>
     <message>
-        <location filename="../home.py" line="177"/>
+        <location filename="../home.py" line="179"/>
         <source>&amp;Báo cáo</source>
         <translation>Re&amp;ports</translation>
     </message>
     <message>
-        <location filename="../home.py" line="179"/>
+        <location filename="../home.py" line="181"/>
         <source>&amp;Cài đặt trạm</source>
         <translation>&amp;Station settings</translation>
     </message>
     <message>
-        <location filename="../home.py" line="198"/>
+        <location filename="../home.py" line="200"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../home.py" line="198"/>
+        <location filename="../home.py" line="200"/>
         <source>Số hồ sơ</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../home.py" line="243"/>
+        <location filename="../home.py" line="245"/>
         <source>Xin chào, {name} ({role})</source>
         <translation>Hello, {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../home.py" line="247"/>
+        <location filename="../home.py" line="249"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../home.py" line="260"/>
+        <location filename="../home.py" line="262"/>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="273"/>
+        <location filename="../home.py" line="275"/>
         <source>Chỉ tiêu hôm nay: {done}/{target}</source>
         <translation>Today&apos;s quota: {done}/{target}</translation>
     </message>
     <message>
-        <location filename="../home.py" line="282"/>
+        <location filename="../home.py" line="284"/>
+        <source>Chưa có biên nhận nào.</source>
+        <translation>No receipt yet.</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="286"/>
+        <source>Biên nhận gần nhất: {time}</source>
+        <translation>Last receipt: {time}</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="288"/>
+        <source>{n} gói chờ biên nhận</source>
+        <translation>{n} packets awaiting a receipt</translation>
+    </message>
+    <message>
+        <location filename="../home.py" line="294"/>
         <source>Đồng bộ: trạm chưa có địa chỉ máy chủ nhận.</source>
         <translation>Sync: this station has no receiver address.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="289"/>
+        <location filename="../home.py" line="301"/>
         <source>Đồng bộ lúc {time}: không kết nối được máy chủ nhận.</source>
         <translation>Sync at {time}: the receiver could not be reached.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="294"/>
+        <location filename="../home.py" line="306"/>
         <source>Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, {failed} lỗi.</source>
         <translation>Sync at {time}: {receipted} dossiers receipted, {refused} refused, {failed} failed.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="325"/>
+        <location filename="../home.py" line="337"/>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
     </message>
@@ -881,63 +896,63 @@ not taken</translation>
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../app.py" line="207"/>
+        <location filename="../app.py" line="208"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="210"/>
+        <location filename="../app.py" line="211"/>
         <source>Đăng nhập để mở kho dữ liệu của trạm.</source>
         <translation>Log in to open the station&apos;s data store.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="225"/>
+        <location filename="../app.py" line="226"/>
         <source>Mã cán bộ</source>
         <translation>Operator ID</translation>
     </message>
     <message>
-        <location filename="../app.py" line="226"/>
+        <location filename="../app.py" line="227"/>
         <source>Mật khẩu</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../app.py" line="230"/>
+        <location filename="../app.py" line="231"/>
         <source>Đăng xuất</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../app.py" line="274"/>
+        <location filename="../app.py" line="275"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="280"/>
-        <location filename="../app.py" line="284"/>
+        <location filename="../app.py" line="281"/>
+        <location filename="../app.py" line="285"/>
         <source>Đăng nhập</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../app.py" line="292"/>
+        <location filename="../app.py" line="293"/>
         <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
-        <location filename="../app.py" line="297"/>
+        <location filename="../app.py" line="298"/>
         <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../app.py" line="314"/>
+        <location filename="../app.py" line="315"/>
         <source>Đang kiểm tra mật khẩu…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="339"/>
+        <location filename="../app.py" line="340"/>
         <source>Thời gian chờ còn lại: {time}</source>
         <translation>Time left to wait: {time}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="341"/>
+        <location filename="../app.py" line="342"/>
         <source>Có thể thử lại.</source>
         <translation>You can try again now.</translation>
     </message>
@@ -945,34 +960,34 @@ not taken</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="406"/>
+        <location filename="../app.py" line="407"/>
         <location filename="../selftest.py" line="106"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
         <extracomment>Letters a Vietnamese name or address may carry; every one must be in the interface font. Platform plugins a bundle must carry, per operating system.</extracomment>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="425"/>
         <source>DEMO — trạm trình diễn: chỉ dùng dữ liệu thử, không dùng cho hồ sơ thật.</source>
         <translation>DEMO — demonstration station: test data only, never real dossiers.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="528"/>
+        <location filename="../app.py" line="529"/>
         <source>Không mở được</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../app.py" line="603"/>
+        <location filename="../app.py" line="604"/>
         <source>Lỗi ngoài dự kiến khi đăng nhập; xem nhật ký của trạm.</source>
         <translation>Unexpected error while logging in; see the station log.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="633"/>
+        <location filename="../app.py" line="634"/>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="746"/>
+        <location filename="../app.py" line="749"/>
         <source>Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục.</source>
         <translation>You locked the screen. Enter your password to go on.</translation>
     </message>
@@ -2725,7 +2740,7 @@ not taken</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="114"/>
-        <location filename="../wizard.py" line="197"/>
+        <location filename="../wizard.py" line="198"/>
         <source>Hồ sơ mới</source>
         <translation>New dossier</translation>
     </message>
@@ -2753,7 +2768,7 @@ not taken</translation>
 <context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="888"/>
+        <location filename="../app.py" line="891"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
