@@ -1536,6 +1536,10 @@ class StationService:
                 return
             d = self._get(s, p.dossier_id)
             summary = json.loads(d.summary_json or "{}")
+            if summary.get("packet_id") not in (None, packet_id):
+                # A packet this dossier has since replaced (a supplement after a rejection):
+                # its old status is history, not news about the dossier.
+                return
             if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
                 why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
                 summary["rejected_parts"] = list(parts or [])
@@ -1618,6 +1622,18 @@ class StationService:
         return form_mod.problems(
             form_mod.normalize(form), dossier.case_type(case_type), self.masterdata, self.today()
         )
+
+    def dossier_form_problems(self, dossier_id: str) -> list[form_mod.FieldProblem]:
+        """What the dossier's form still breaks, as marking it captured will judge it: nothing
+        for a supplement whose form is not among the parts to redo."""
+        self._require()
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            if not self._form_required(d):
+                return []
+            form = json.loads(d.form_json)
+            case = d.case_type
+        return self.form_problems(case, form)
 
     def captures_required(self, form: dict[str, Any]) -> form_mod.Captures | None:
         """What must be captured for this citizen's age (None while the birth date is unknown)."""

@@ -163,7 +163,7 @@ class ConfirmPage(QWidget):
             view = svc.get_dossier(self.dossier_id)
             draft = view.state == State.DRAFT
             missing = svc.missing_captures(self.dossier_id) if draft else []
-            problems = svc.form_problems(view.case_type, view.form) if draft else []
+            problems = svc.dossier_form_problems(self.dossier_id) if draft else []
             info = svc.capture_info(self.dossier_id)
             face = (
                 svc.part_data(self.dossier_id, PartKind.FACE.value)

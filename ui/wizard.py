@@ -275,7 +275,7 @@ class Wizard(QWidget):
         out: list[StepStatus] = []
         if view.state != State.DRAFT:
             return [StepStatus(k, DONE) for k in DOSSIER_STEPS]
-        problems = svc.form_problems(view.case_type, view.form)
+        problems = svc.dossier_form_problems(did)
         out.append(StepStatus(FORM, PROBLEM if problems else DONE, len(problems)))
         missing = svc.missing_captures(did)
         for key in (PHOTO, FINGERS, SIGNATURE, DOCUMENTS):

@@ -153,6 +153,7 @@ def test_receiver_rejection_reopens_only_the_listed_parts(
     op.save_face(dossier_id, face, {"checks": {"background": {"passed": True}}})
     op.save_fingerprint(dossier_id, "left_index", finger, "image/png", {"quality": 77})
     assert op.missing_captures(dossier_id) == []
+    assert op.dossier_form_problems(dossier_id) == []  # the supplement's form is not asked for
     clock.advance(60)  # the new packet is the later one
     op.mark_captured(dossier_id)  # the form stays with the receiver: not asked again
     op.confirm(dossier_id)
@@ -164,6 +165,12 @@ def test_receiver_rejection_reopens_only_the_listed_parts(
     assert entry.packet is not None and entry.packet.packet_id == second
     actions = _audit_actions(sup, dossier_id)
     assert actions.count("dossier.transition") >= 2
+
+    # The old packet's rejection, pulled again, is history: it does not reopen the dossier.
+    sup.apply_remote_status(packet_id, "rejected", "Ảnh mờ", ["face"])
+    assert sup.get_dossier(dossier_id).state == State.SEALED
+    sup.apply_remote_status(second, "rejected", "Vẫn mờ", ["face"])
+    assert sup.get_dossier(dossier_id).state == State.NEEDS_RECAPTURE
 
 
 def test_rejection_without_parts_reopens_the_whole_dossier(
