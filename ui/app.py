@@ -46,6 +46,7 @@ from ui.qt import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QKeySequence,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -53,6 +54,7 @@ from ui.qt import (
     QObject,
     QPushButton,
     QRunnable,
+    QShortcut,
     QStackedWidget,
     Qt,
     QThreadPool,
@@ -484,6 +486,10 @@ class MainWindow(QMainWindow):
         self.search_screen.enroll_requested.connect(self.enroll_resident)
         self.rosters_screen.enroll_requested.connect(self.enroll_resident)
 
+        # Lock from any screen (the open dossier stays where it is).
+        self.lock_shortcut = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
+        self.lock_shortcut.activated.connect(self._lock_from_anywhere)
+
         self.session_timer = QTimer(self)
         self.session_timer.setInterval(check_interval_ms)
         self.session_timer.timeout.connect(self.check_session)
@@ -747,6 +753,10 @@ class MainWindow(QMainWindow):
         except StationError as exc:
             log.warning("lock: %s", exc)
         self._show_locked(self.tr("Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục."))
+
+    def _lock_from_anywhere(self) -> None:
+        if self.in_session() and not self.busy:
+            self.lock()
 
     def logout(self) -> None:
         if self.busy:

@@ -113,6 +113,7 @@ class HomeScreen(QWidget):
         top.addLayout(heading, 1)
         self.password_button = QPushButton(self.tr("Đổi mật khẩu"), self)
         self.lock_button = QPushButton(self.tr("Khóa màn hình"), self)
+        self.lock_button.setToolTip("Ctrl+Shift+L")
         self.logout_button = QPushButton(self.tr("Đăng xuất"), self)
         for b in (self.password_button, self.lock_button, self.logout_button):
             top.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)

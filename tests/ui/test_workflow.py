@@ -400,3 +400,26 @@ def test_back_from_the_start_page_goes_home_without_a_dossier(
     qtbot.mouseClick(window.wizard.start_page.back_button, Qt.MouseButton.LeftButton)
     assert window.on_home()
     assert window.service.list_dossiers() == []
+
+
+def test_lock_shortcut_in_the_wizard_and_back_to_the_same_dossier(
+    make_window, driver, staff, qtbot
+) -> None:
+    window = make_window(devices=simulated_devices())
+    driver.login(window, OP_PW, "op1")
+    window.new_dossier()
+    wizard = window.wizard
+    wizard.start_page.case_buttons["first_issue"].setChecked(True)
+    with qtbot.waitSignal(wizard.dossier_opened, timeout=TIMEOUT_MS) as opened:
+        wizard.start_page.start()
+    name = wizard.form_page.editors["full_name"]
+    assert isinstance(name, QLineEdit)
+    name.setText("Lò Thị Xuân")
+    window.lock_shortcut.activated.emit()  # Ctrl+Shift+L
+    assert window.on_lock_screen()
+    # Locking saved what was typed.
+    assert window.service.session is not None
+    driver.login(window, OP_PW)
+    assert window.stack.currentWidget() is wizard
+    assert wizard.dossier_id == opened.args[0]
+    assert window.service.get_dossier(wizard.dossier_id).form["full_name"] == "Lò Thị Xuân"
