@@ -930,6 +930,15 @@ class StationService:
             return "form" in scope.get("parts", [])
         return True
 
+    @staticmethod
+    def _check_not_past_review(d: Dossier) -> None:
+        if State(d.state) not in (State.DRAFT, State.CAPTURED, State.CONFIRMED):
+            raise ValidationError(
+                f"Hồ sơ {d.number} đã qua bước phê duyệt.",
+                f"Dossier {d.number} is past review.",
+                field="state",
+            )
+
     def _capture_meta(self, d: Dossier) -> dict[str, Any]:
         value = json.loads(d.capture_json or "{}")
         return value if isinstance(value, dict) else {}
@@ -974,12 +983,7 @@ class StationService:
         now = self.clock.now()
         with self.store.write() as s:
             d = self._get(s, dossier_id)
-            if State(d.state) not in (State.DRAFT, State.CAPTURED, State.CONFIRMED):
-                raise ValidationError(
-                    f"Hồ sơ {d.number} đã qua bước phê duyệt.",
-                    f"Dossier {d.number} is past review.",
-                    field="state",
-                )
+            self._check_not_past_review(d)
             meta = self._capture_meta(d)
             key = completeness.exception_key(kind, slot)
             exc = meta.get("exceptions", {}).get(key)
@@ -1035,12 +1039,7 @@ class StationService:
         now = self.clock.now()
         with self.store.write() as s:
             d = self._get(s, dossier_id)
-            if State(d.state) not in (State.DRAFT, State.CAPTURED, State.CONFIRMED):
-                raise ValidationError(
-                    f"Hồ sơ {d.number} đã qua bước phê duyệt.",
-                    f"Dossier {d.number} is past review.",
-                    field="state",
-                )
+            self._check_not_past_review(d)
             meta = self._capture_meta(d)
             context = meta.get("context", {})
             if not context.get("home_visit"):

@@ -35,10 +35,10 @@ from ui.qt import (
     QTableWidget,
     QTableWidgetItem,
     QTimer,
-    QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.widgets import screen_frame
 
 translate = QCoreApplication.translate
 
@@ -143,18 +143,8 @@ class QueueScreen(QWidget):
         self.shown: list[QueueEntry] = []
         self._syncing = False
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.setSpacing(10)
-
-        top = QHBoxLayout()
-        self.back_button = QPushButton(self.tr("← &Quay lại"), self)
+        layout, self.back_button = screen_frame(self, self.tr("Hàng đợi hồ sơ"))
         self.back_button.clicked.connect(self.back_requested)
-        title = QLabel(self.tr("Hàng đợi hồ sơ"), self)
-        title.setObjectName("title")
-        top.addWidget(self.back_button)
-        top.addWidget(title, 1)
-        layout.addLayout(top)
 
         bar = QHBoxLayout()
         group_label = QLabel(self.tr("&Nhóm:"), self)

@@ -33,6 +33,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets import screen_frame
 
 #: The states listed: waiting for the supervisor, or approved and waiting for the seal (a seal
 #: that failed is retried from here).
@@ -61,17 +62,8 @@ class ReviewScreen(QWidget):
         self.dossiers: list[DossierRecord] = []
         self._busy = False
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.setSpacing(8)
-        top = QHBoxLayout()
-        self.back_button = QPushButton(self.tr("← &Quay lại"), self)
+        layout, self.back_button = screen_frame(self, self.tr("Phê duyệt hồ sơ"), spacing=8)
         self.back_button.clicked.connect(self.back_requested)
-        title = QLabel(self.tr("Phê duyệt hồ sơ"), self)
-        title.setObjectName("title")
-        top.addWidget(self.back_button)
-        top.addWidget(title, 1)
-        layout.addLayout(top)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget(splitter)

@@ -43,6 +43,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets import screen_frame
 
 translate = QCoreApplication.translate
 
@@ -188,16 +189,8 @@ class SettingsScreen(QWidget):
         self.test_buttons: list[QPushButton] = []
         self.operator_ids: list[str] = []
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        top = QHBoxLayout()
-        self.back_button = QPushButton(self.tr("← &Quay lại"), self)
+        layout, self.back_button = screen_frame(self, self.tr("Cài đặt trạm"), spacing=6)
         self.back_button.clicked.connect(self.back_requested)
-        title = QLabel(self.tr("Cài đặt trạm"), self)
-        title.setObjectName("title")
-        top.addWidget(self.back_button)
-        top.addWidget(title, 1)
-        layout.addLayout(top)
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._devices_tab(), self.tr("&Thiết bị"))

@@ -748,17 +748,17 @@ not taken</translation>
         <translation>Lock screen</translation>
     </message>
     <message>
-        <location filename="../home.py" line="116"/>
+        <location filename="../home.py" line="117"/>
         <source>Đăng xuất</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../home.py" line="155"/>
+        <location filename="../home.py" line="156"/>
         <source>Đồng bộ: chưa chạy.</source>
         <translation>Sync: not run yet.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="157"/>
+        <location filename="../home.py" line="158"/>
         <source>Gửi ngay</source>
         <translation>Send now</translation>
     </message>
@@ -768,127 +768,127 @@ not taken</translation>
         <translation>Change password</translation>
     </message>
     <message>
-        <location filename="../home.py" line="128"/>
+        <location filename="../home.py" line="129"/>
         <source>Đang thu nhận</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../home.py" line="129"/>
+        <location filename="../home.py" line="130"/>
         <source>Chờ phê duyệt</source>
         <translation>Awaiting approval</translation>
     </message>
     <message>
-        <location filename="../home.py" line="130"/>
+        <location filename="../home.py" line="131"/>
         <source>Chờ gửi</source>
         <translation>Awaiting upload</translation>
     </message>
     <message>
-        <location filename="../home.py" line="131"/>
+        <location filename="../home.py" line="132"/>
         <source>Đã giao</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../home.py" line="132"/>
+        <location filename="../home.py" line="133"/>
         <source>Bị trả lại</source>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../home.py" line="168"/>
+        <location filename="../home.py" line="169"/>
         <source>&amp;Hồ sơ mới</source>
         <translation>&amp;New dossier</translation>
     </message>
     <message>
-        <location filename="../home.py" line="170"/>
+        <location filename="../home.py" line="171"/>
         <source>&amp;Tìm người trong danh sách</source>
         <translation>&amp;Find a person on the rosters</translation>
     </message>
     <message>
-        <location filename="../home.py" line="172"/>
+        <location filename="../home.py" line="173"/>
         <source>Hàng đợi hồ &amp;sơ</source>
         <translation>Dossier &amp;queue</translation>
     </message>
     <message>
-        <location filename="../home.py" line="174"/>
+        <location filename="../home.py" line="175"/>
         <source>&amp;Phê duyệt</source>
         <translation>&amp;Approvals</translation>
     </message>
     <message>
-        <location filename="../home.py" line="177"/>
+        <location filename="../home.py" line="178"/>
         <source>Đợt thu nhận / &amp;danh sách</source>
         <translation>Intake drives / &amp;rosters</translation>
     </message>
     <message>
-        <location filename="../home.py" line="179"/>
+        <location filename="../home.py" line="180"/>
         <source>&amp;Báo cáo</source>
         <translation>Re&amp;ports</translation>
     </message>
     <message>
-        <location filename="../home.py" line="181"/>
+        <location filename="../home.py" line="182"/>
         <source>&amp;Cài đặt trạm</source>
         <translation>&amp;Station settings</translation>
     </message>
     <message>
-        <location filename="../home.py" line="200"/>
+        <location filename="../home.py" line="201"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../home.py" line="200"/>
+        <location filename="../home.py" line="201"/>
         <source>Số hồ sơ</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../home.py" line="245"/>
+        <location filename="../home.py" line="246"/>
         <source>Xin chào, {name} ({role})</source>
         <translation>Hello, {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../home.py" line="249"/>
+        <location filename="../home.py" line="250"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../home.py" line="262"/>
+        <location filename="../home.py" line="263"/>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="275"/>
+        <location filename="../home.py" line="276"/>
         <source>Chỉ tiêu hôm nay: {done}/{target}</source>
         <translation>Today&apos;s quota: {done}/{target}</translation>
     </message>
     <message>
-        <location filename="../home.py" line="284"/>
+        <location filename="../home.py" line="285"/>
         <source>Chưa có biên nhận nào.</source>
         <translation>No receipt yet.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="286"/>
+        <location filename="../home.py" line="287"/>
         <source>Biên nhận gần nhất: {time}</source>
         <translation>Last receipt: {time}</translation>
     </message>
     <message>
-        <location filename="../home.py" line="288"/>
+        <location filename="../home.py" line="289"/>
         <source>{n} gói chờ biên nhận</source>
         <translation>{n} packets awaiting a receipt</translation>
     </message>
     <message>
-        <location filename="../home.py" line="294"/>
+        <location filename="../home.py" line="295"/>
         <source>Đồng bộ: trạm chưa có địa chỉ máy chủ nhận.</source>
         <translation>Sync: this station has no receiver address.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="301"/>
+        <location filename="../home.py" line="302"/>
         <source>Đồng bộ lúc {time}: không kết nối được máy chủ nhận.</source>
         <translation>Sync at {time}: the receiver could not be reached.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="306"/>
+        <location filename="../home.py" line="307"/>
         <source>Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, {failed} lỗi.</source>
         <translation>Sync at {time}: {receipted} dossiers receipted, {refused} refused, {failed} failed.</translation>
     </message>
     <message>
-        <location filename="../home.py" line="337"/>
+        <location filename="../home.py" line="338"/>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
     </message>
@@ -896,63 +896,63 @@ not taken</translation>
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../app.py" line="208"/>
+        <location filename="../app.py" line="210"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="211"/>
+        <location filename="../app.py" line="213"/>
         <source>Đăng nhập để mở kho dữ liệu của trạm.</source>
         <translation>Log in to open the station&apos;s data store.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="226"/>
+        <location filename="../app.py" line="228"/>
         <source>Mã cán bộ</source>
         <translation>Operator ID</translation>
     </message>
     <message>
-        <location filename="../app.py" line="227"/>
+        <location filename="../app.py" line="229"/>
         <source>Mật khẩu</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../app.py" line="231"/>
+        <location filename="../app.py" line="233"/>
         <source>Đăng xuất</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../app.py" line="275"/>
+        <location filename="../app.py" line="277"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="281"/>
-        <location filename="../app.py" line="285"/>
+        <location filename="../app.py" line="283"/>
+        <location filename="../app.py" line="287"/>
         <source>Đăng nhập</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../app.py" line="293"/>
+        <location filename="../app.py" line="295"/>
         <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
-        <location filename="../app.py" line="298"/>
+        <location filename="../app.py" line="300"/>
         <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../app.py" line="315"/>
+        <location filename="../app.py" line="317"/>
         <source>Đang kiểm tra mật khẩu…</source>
         <translation>Checking the password…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="340"/>
+        <location filename="../app.py" line="342"/>
         <source>Thời gian chờ còn lại: {time}</source>
         <translation>Time left to wait: {time}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="342"/>
+        <location filename="../app.py" line="344"/>
         <source>Có thể thử lại.</source>
         <translation>You can try again now.</translation>
     </message>
@@ -960,34 +960,34 @@ not taken</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="407"/>
+        <location filename="../app.py" line="409"/>
         <location filename="../selftest.py" line="106"/>
         <source>Trạm thu nhận hồ sơ căn cước</source>
         <extracomment>Letters a Vietnamese name or address may carry; every one must be in the interface font. Platform plugins a bundle must carry, per operating system.</extracomment>
         <translation>Citizen ID dossier intake station</translation>
     </message>
     <message>
-        <location filename="../app.py" line="425"/>
+        <location filename="../app.py" line="427"/>
         <source>DEMO — trạm trình diễn: chỉ dùng dữ liệu thử, không dùng cho hồ sơ thật.</source>
         <translation>DEMO — demonstration station: test data only, never real dossiers.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="529"/>
+        <location filename="../app.py" line="535"/>
         <source>Không mở được</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../app.py" line="604"/>
+        <location filename="../app.py" line="610"/>
         <source>Lỗi ngoài dự kiến khi đăng nhập; xem nhật ký của trạm.</source>
         <translation>Unexpected error while logging in; see the station log.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="634"/>
+        <location filename="../app.py" line="640"/>
         <source>Bạn phải đổi mật khẩu trước khi làm việc.</source>
         <translation>You must change your password before you go on working.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="749"/>
+        <location filename="../app.py" line="755"/>
         <source>Bạn đã khóa màn hình. Nhập mật khẩu để tiếp tục.</source>
         <translation>You locked the screen. Enter your password to go on.</translation>
     </message>
@@ -1287,118 +1287,113 @@ not taken</translation>
         <translation>({n} failed attempts)</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="151"/>
-        <source>← &amp;Quay lại</source>
-        <extracomment>Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
-        <translation>← &amp;Back</translation>
-    </message>
-    <message>
-        <location filename="../queue.py" line="153"/>
+        <location filename="../queue.py" line="146"/>
         <source>Hàng đợi hồ sơ</source>
+        <extracomment>Continue this draft in the wizard (dossier id). The dossier was reopened for recapture of the parts the receiver named (dossier id); the wizard opens it at the first of those parts.</extracomment>
         <translation>Dossier queue</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="160"/>
+        <location filename="../queue.py" line="150"/>
         <source>&amp;Nhóm:</source>
         <translation>&amp;Group:</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="165"/>
+        <location filename="../queue.py" line="155"/>
         <source>&amp;Tìm (tên hoặc số hồ sơ):</source>
         <translation>&amp;Find (name or dossier number):</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="168"/>
+        <location filename="../queue.py" line="158"/>
         <source>ví dụ: Nguyễn Văn An, TN-001-20261123-0007</source>
         <translation>e.g. Nguyễn Văn An, TN-001-20261123-0007</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="170"/>
+        <location filename="../queue.py" line="160"/>
         <source>Làm &amp;mới</source>
         <translation>&amp;Refresh</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="182"/>
+        <location filename="../queue.py" line="172"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="183"/>
+        <location filename="../queue.py" line="173"/>
         <source>Họ tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="184"/>
+        <location filename="../queue.py" line="174"/>
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="185"/>
+        <location filename="../queue.py" line="175"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="186"/>
+        <location filename="../queue.py" line="176"/>
         <source>Cán bộ</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="187"/>
+        <location filename="../queue.py" line="177"/>
         <source>Tạo lúc</source>
         <translation>Created</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="188"/>
+        <location filename="../queue.py" line="178"/>
         <source>Thay đổi lúc</source>
         <translation>Changed</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="189"/>
+        <location filename="../queue.py" line="179"/>
         <source>Gửi đi</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="190"/>
+        <location filename="../queue.py" line="180"/>
         <source>Lý do trả lại / từ chối</source>
         <translation>Reason sent back / refused</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="207"/>
+        <location filename="../queue.py" line="197"/>
         <source>&amp;Mở / tiếp tục</source>
         <translation>&amp;Open / continue</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="208"/>
+        <location filename="../queue.py" line="198"/>
         <source>Thu nhận &amp;lại phần bị trả</source>
         <translation>Re&amp;capture returned parts</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="209"/>
+        <location filename="../queue.py" line="199"/>
         <source>&amp;Gửi ngay</source>
         <translation>&amp;Send now</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="292"/>
+        <location filename="../queue.py" line="282"/>
         <source>{shown} / {total} hồ sơ</source>
         <translation>{shown} / {total} dossiers</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="312"/>
+        <location filename="../queue.py" line="302"/>
         <source>làm lại: {parts}</source>
         <translation>redo: {parts}</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="384"/>
+        <location filename="../queue.py" line="374"/>
         <source>Đang gửi hồ sơ lên máy chủ nhận…</source>
         <translation>Sending the dossiers to the receiver…</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="406"/>
+        <location filename="../queue.py" line="396"/>
         <source>Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được gửi khi có mạng.</source>
         <translation>The receiver could not be reached. The dossiers are safe on the station and will be sent when the network is back.</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="412"/>
+        <location filename="../queue.py" line="402"/>
         <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
         <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
     </message>
@@ -1798,99 +1793,94 @@ not taken</translation>
 <context>
     <name>ReviewScreen</name>
     <message>
-        <location filename="../review.py" line="68"/>
-        <source>← &amp;Quay lại</source>
-        <extracomment>The states listed: waiting for the supervisor, or approved and waiting for the seal (a seal that failed is retried from here). A dossier was approved and sealed (dossier id, packet id). A dossier was sent back for recapture (dossier id).</extracomment>
-        <translation>← &amp;Back</translation>
-    </message>
-    <message>
-        <location filename="../review.py" line="70"/>
+        <location filename="../review.py" line="65"/>
         <source>Phê duyệt hồ sơ</source>
+        <extracomment>The states listed: waiting for the supervisor, or approved and waiting for the seal (a seal that failed is retried from here). A dossier was approved and sealed (dossier id, packet id). A dossier was sent back for recapture (dossier id).</extracomment>
         <translation>Dossier approval</translation>
     </message>
     <message>
-        <location filename="../review.py" line="80"/>
+        <location filename="../review.py" line="72"/>
         <source>&amp;Hồ sơ chờ phê duyệt</source>
         <translation>&amp;Dossiers awaiting approval</translation>
     </message>
     <message>
-        <location filename="../review.py" line="83"/>
+        <location filename="../review.py" line="75"/>
         <source>Không có hồ sơ nào chờ phê duyệt.</source>
         <translation>No dossiers are awaiting approval.</translation>
     </message>
     <message>
-        <location filename="../review.py" line="104"/>
+        <location filename="../review.py" line="96"/>
         <source>Lý do chấp nhận phông nền:</source>
         <translation>Reason for accepting the background:</translation>
     </message>
     <message>
-        <location filename="../review.py" line="108"/>
+        <location filename="../review.py" line="100"/>
         <source>Chấp nhận</source>
         <translation>Accept</translation>
     </message>
     <message>
-        <location filename="../review.py" line="116"/>
+        <location filename="../review.py" line="108"/>
         <source>Lý &amp;do trả lại:</source>
         <translation>&amp;Reason for sending back:</translation>
     </message>
     <message>
-        <location filename="../review.py" line="119"/>
+        <location filename="../review.py" line="111"/>
         <source>bắt buộc khi trả lại, ví dụ: ảnh bị mờ</source>
         <translation>required when sending back, e.g. blurred photo</translation>
     </message>
     <message>
-        <location filename="../review.py" line="121"/>
+        <location filename="../review.py" line="113"/>
         <source>&amp;Trả lại</source>
         <translation>Send bac&amp;k</translation>
     </message>
     <message>
-        <location filename="../review.py" line="122"/>
-        <location filename="../review.py" line="249"/>
+        <location filename="../review.py" line="114"/>
+        <location filename="../review.py" line="241"/>
         <source>&amp;Phê duyệt và niêm phong</source>
         <translation>&amp;Approve and seal</translation>
     </message>
     <message>
-        <location filename="../review.py" line="188"/>
+        <location filename="../review.py" line="180"/>
         <source>(đã duyệt, chờ niêm phong)</source>
         <translation>(approved, awaiting seal)</translation>
     </message>
     <message>
-        <location filename="../review.py" line="233"/>
+        <location filename="../review.py" line="225"/>
         <source>Còn thiếu để phê duyệt:</source>
         <translation>Still missing before approval:</translation>
     </message>
     <message>
-        <location filename="../review.py" line="237"/>
+        <location filename="../review.py" line="229"/>
         <source>Đủ điều kiện phê duyệt.</source>
         <translation>Ready for approval.</translation>
     </message>
     <message>
-        <location filename="../review.py" line="247"/>
+        <location filename="../review.py" line="239"/>
         <source>&amp;Niêm phong</source>
         <translation>&amp;Seal</translation>
     </message>
     <message>
-        <location filename="../review.py" line="269"/>
+        <location filename="../review.py" line="261"/>
         <source>Đã xác nhận ngoại lệ.</source>
         <translation>Exception confirmed.</translation>
     </message>
     <message>
-        <location filename="../review.py" line="288"/>
+        <location filename="../review.py" line="280"/>
         <source>Đã chấp nhận phông nền, lý do được lưu.</source>
         <translation>Background accepted; the reason is recorded.</translation>
     </message>
     <message>
-        <location filename="../review.py" line="303"/>
+        <location filename="../review.py" line="295"/>
         <source>Đã trả hồ sơ {number} để thu nhận lại.</source>
         <translation>Dossier {number} sent back for recapture.</translation>
     </message>
     <message>
-        <location filename="../review.py" line="317"/>
+        <location filename="../review.py" line="309"/>
         <source>Đang phê duyệt và niêm phong hồ sơ {number}…</source>
         <translation>Approving and sealing dossier {number}…</translation>
     </message>
     <message>
-        <location filename="../review.py" line="336"/>
+        <location filename="../review.py" line="328"/>
         <source>Hồ sơ {number} đã được phê duyệt và niêm phong; gói dữ liệu đang chờ gửi.</source>
         <translation>Dossier {number} is approved and sealed; its data packet is waiting to be sent.</translation>
     </message>
@@ -2060,6 +2050,14 @@ not taken</translation>
     </message>
 </context>
 <context>
+    <name>ScreenFrame</name>
+    <message>
+        <location filename="../widgets.py" line="18"/>
+        <source>← &amp;Quay lại</source>
+        <translation>← &amp;Back</translation>
+    </message>
+</context>
+<context>
     <name>SearchScreen</name>
     <message>
         <location filename="../search_screen.py" line="20"/>
@@ -2080,371 +2078,366 @@ not taken</translation>
 <context>
     <name>SettingsScreen</name>
     <message>
-        <location filename="../settings.py" line="139"/>
+        <location filename="../settings.py" line="140"/>
         <source>Máy ảnh</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="140"/>
+        <location filename="../settings.py" line="141"/>
         <source>Máy quét vân tay</source>
         <translation>Fingerprint scanner</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="141"/>
+        <location filename="../settings.py" line="142"/>
         <source>Bảng ký</source>
         <translation>Signature pad</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="142"/>
+        <location filename="../settings.py" line="143"/>
         <source>Máy quét giấy tờ</source>
         <translation>Document scanner</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143"/>
+        <location filename="../settings.py" line="144"/>
         <source>Đầu đọc thẻ (chip)</source>
         <translation>Card reader (chip)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="194"/>
-        <source>← &amp;Quay lại</source>
-        <extracomment>The language preference changed (the new language; applies from the next start).</extracomment>
-        <translation>← &amp;Back</translation>
-    </message>
-    <message>
-        <location filename="../settings.py" line="196"/>
+        <location filename="../settings.py" line="192"/>
         <source>Cài đặt trạm</source>
+        <extracomment>The language preference changed (the new language; applies from the next start).</extracomment>
         <translation>Station settings</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="203"/>
+        <location filename="../settings.py" line="196"/>
         <source>&amp;Thiết bị</source>
         <translation>&amp;Devices</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204"/>
+        <location filename="../settings.py" line="197"/>
         <source>Máy &amp;chủ nhận</source>
         <translation>&amp;Receiver</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205"/>
+        <location filename="../settings.py" line="198"/>
         <source>Cán &amp;bộ</source>
         <translation>&amp;Operators</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="206"/>
+        <location filename="../settings.py" line="199"/>
         <source>&amp;Ngôn ngữ, phiên</source>
         <translation>&amp;Language, session</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="207"/>
+        <location filename="../settings.py" line="200"/>
         <source>&amp;Sao lưu, chẩn đoán</source>
         <translation>Backu&amp;p, diagnostics</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="215"/>
+        <location filename="../settings.py" line="208"/>
         <source>&amp;Dò thiết bị</source>
         <translation>&amp;Scan for devices</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="223"/>
+        <location filename="../settings.py" line="216"/>
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="224"/>
+        <location filename="../settings.py" line="217"/>
         <source>Thiết bị</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="225"/>
+        <location filename="../settings.py" line="218"/>
         <source>Trình điều khiển</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="226"/>
+        <location filename="../settings.py" line="219"/>
         <source>Mô phỏng</source>
         <translation>Simulated</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="227"/>
-        <location filename="../settings.py" line="536"/>
+        <location filename="../settings.py" line="220"/>
+        <location filename="../settings.py" line="529"/>
         <source>Kiểm tra</source>
         <translation>Test</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="228"/>
+        <location filename="../settings.py" line="221"/>
         <source>Kết quả</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="251"/>
+        <location filename="../settings.py" line="244"/>
         <source>Lưu địa &amp;chỉ</source>
         <translation>Save &amp;address</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="255"/>
+        <location filename="../settings.py" line="248"/>
         <source>Địa chỉ máy chủ nhận</source>
         <translation>Receiver address</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="259"/>
+        <location filename="../settings.py" line="252"/>
         <source>không giới hạn</source>
         <translation>unlimited</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="260"/>
+        <location filename="../settings.py" line="253"/>
         <source>Giới hạn băng thông gửi</source>
         <translation>Upload bandwidth limit</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="263"/>
-        <location filename="../settings.py" line="378"/>
+        <location filename="../settings.py" line="256"/>
+        <location filename="../settings.py" line="371"/>
         <source> ngày</source>
         <translation> days</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="264"/>
+        <location filename="../settings.py" line="257"/>
         <source>Giữ gói đã có biên nhận</source>
         <translation>Keep receipted packets for</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="265"/>
+        <location filename="../settings.py" line="258"/>
         <source>&amp;Lưu cài đặt gửi</source>
         <translation>Save &amp;upload settings</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="281"/>
+        <location filename="../settings.py" line="274"/>
         <source>Mã cán bộ</source>
         <translation>Operator ID</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="281"/>
+        <location filename="../settings.py" line="274"/>
         <source>Họ tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="281"/>
+        <location filename="../settings.py" line="274"/>
         <source>Vai trò</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="281"/>
+        <location filename="../settings.py" line="274"/>
         <source>Tình trạng</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="294"/>
+        <location filename="../settings.py" line="287"/>
         <source>mã cán bộ</source>
         <translation>operator ID</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="296"/>
+        <location filename="../settings.py" line="289"/>
         <source>họ tên</source>
         <translation>full name</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="302"/>
+        <location filename="../settings.py" line="295"/>
         <source>mật khẩu ban đầu</source>
         <translation>initial password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="303"/>
+        <location filename="../settings.py" line="296"/>
         <source>&amp;Thêm cán bộ</source>
         <translation>&amp;Add operator</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="315"/>
+        <location filename="../settings.py" line="308"/>
         <source>&amp;Khóa tài khoản</source>
         <translation>Loc&amp;k account</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="318"/>
+        <location filename="../settings.py" line="311"/>
         <source>mật khẩu mới</source>
         <translation>new password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="321"/>
+        <location filename="../settings.py" line="314"/>
         <source>mật khẩu của quản trị</source>
         <translation>administrator&apos;s password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="322"/>
+        <location filename="../settings.py" line="315"/>
         <source>Đặt &amp;lại mật khẩu</source>
         <translation>Res&amp;et password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="344"/>
+        <location filename="../settings.py" line="337"/>
         <source>Lưu &amp;ngôn ngữ</source>
         <translation>Save lan&amp;guage</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="348"/>
+        <location filename="../settings.py" line="341"/>
         <source>Ngôn ngữ giao diện</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="350"/>
+        <location filename="../settings.py" line="343"/>
         <source>Tự khóa màn hình sau</source>
         <translation>Lock the screen automatically after</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="363"/>
+        <location filename="../settings.py" line="356"/>
         <source>Bản sao lưu gồm kho dữ liệu đã mã hóa và danh mục kiểm tra có chữ ký của trạm; chỉ khôi phục được vào chính trạm này (lệnh «intake-station restore»). Báo cáo chẩn đoán không chứa dữ liệu cá nhân.</source>
         <translation>A backup holds the encrypted data store and the station&apos;s signed manifest; it can be restored only to this same station (the “intake-station restore” command). The diagnostics report contains no personal data.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="372"/>
+        <location filename="../settings.py" line="365"/>
         <source>Sao &amp;lưu vào thư mục (USB)…</source>
         <translation>Back up to a &amp;folder (USB)…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="373"/>
+        <location filename="../settings.py" line="366"/>
         <source>Xuất báo cáo &amp;chẩn đoán…</source>
         <translation>Export d&amp;iagnostics report…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="374"/>
+        <location filename="../settings.py" line="367"/>
         <source>Sao lưu</source>
         <translation>Backup</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="375"/>
+        <location filename="../settings.py" line="368"/>
         <source>Chẩn đoán</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="379"/>
+        <location filename="../settings.py" line="372"/>
         <source>không cảnh báo</source>
         <translation>no warning</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="380"/>
+        <location filename="../settings.py" line="373"/>
         <source>Lưu</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="385"/>
+        <location filename="../settings.py" line="378"/>
         <source>Cảnh báo khi chưa đồng bộ sau</source>
         <translation>Warn when not synced for</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="401"/>
+        <location filename="../settings.py" line="394"/>
         <source>Chọn thư mục sao lưu (USB)</source>
         <translation>Choose the backup folder (USB)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="405"/>
+        <location filename="../settings.py" line="398"/>
         <source>Đang sao lưu…</source>
         <translation>Backing up…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="411"/>
+        <location filename="../settings.py" line="404"/>
         <source>Đã sao lưu {size} MB vào {folder}.</source>
         <translation>Backed up {size} MB to {folder}.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="425"/>
+        <location filename="../settings.py" line="418"/>
         <source>Chọn thư mục lưu báo cáo chẩn đoán</source>
         <translation>Choose a folder for the diagnostics report</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="433"/>
+        <location filename="../settings.py" line="426"/>
         <source>Đã ghi báo cáo chẩn đoán: {path}</source>
         <translation>Diagnostics report written: {path}</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="451"/>
+        <location filename="../settings.py" line="444"/>
         <source>Đã lưu.</source>
         <translation>Saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="475"/>
+        <location filename="../settings.py" line="468"/>
         <source>{minutes} phút không thao tác</source>
         <translation>{minutes} minutes of inactivity</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="489"/>
+        <location filename="../settings.py" line="482"/>
         <source>đã khóa</source>
         <translation>locked</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="491"/>
+        <location filename="../settings.py" line="484"/>
         <source>phải đổi mật khẩu</source>
         <translation>must change password</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="493"/>
+        <location filename="../settings.py" line="486"/>
         <source>đang dùng</source>
         <translation>active</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="507"/>
+        <location filename="../settings.py" line="500"/>
         <source>Trạm chưa có danh sách trình điều khiển thiết bị.</source>
         <translation>The station has no list of device drivers.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="513"/>
+        <location filename="../settings.py" line="506"/>
         <source>Đang dò thiết bị…</source>
         <translation>Scanning for devices…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="532"/>
+        <location filename="../settings.py" line="525"/>
         <source>có</source>
         <translation>yes</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="532"/>
+        <location filename="../settings.py" line="525"/>
         <source>không</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="551"/>
+        <location filename="../settings.py" line="544"/>
         <source>Trình điều khiển lỗi khi dò:</source>
         <translation>Drivers that failed during the scan:</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="553"/>
+        <location filename="../settings.py" line="546"/>
         <source>Tìm thấy {n} thiết bị.</source>
         <translation>Found {n} devices.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="571"/>
+        <location filename="../settings.py" line="564"/>
         <source>Đang kiểm tra…</source>
         <translation>Testing…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="602"/>
+        <location filename="../settings.py" line="595"/>
         <source>Đã lưu địa chỉ máy chủ nhận.</source>
         <translation>Receiver address saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="613"/>
+        <location filename="../settings.py" line="606"/>
         <source>Đã lưu cài đặt gửi.</source>
         <translation>Upload settings saved.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="634"/>
+        <location filename="../settings.py" line="627"/>
         <source>Đã thêm cán bộ {id}; lần đăng nhập đầu phải đổi mật khẩu.</source>
         <translation>Operator {id} added; the password must be changed at the first login.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="645"/>
-        <location filename="../settings.py" line="658"/>
+        <location filename="../settings.py" line="638"/>
+        <location filename="../settings.py" line="651"/>
         <source>Chọn một cán bộ trong danh sách.</source>
         <translation>Select an operator in the list.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="652"/>
+        <location filename="../settings.py" line="645"/>
         <source>Đã khóa tài khoản {id}.</source>
         <translation>Account {id} locked.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="670"/>
+        <location filename="../settings.py" line="663"/>
         <source>Đã đặt lại mật khẩu cho {id}; lần đăng nhập tới phải đổi.</source>
         <translation>Password of {id} reset; it must be changed at the next login.</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="685"/>
+        <location filename="../settings.py" line="678"/>
         <source>Đã lưu. Ngôn ngữ mới dùng từ lần mở trạm tiếp theo.</source>
         <translation>Saved. The new language applies from the next time the station is opened.</translation>
     </message>
@@ -2768,7 +2761,7 @@ not taken</translation>
 <context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="891"/>
+        <location filename="../app.py" line="901"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
