@@ -20,6 +20,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,6 +74,19 @@ def backoff(
     return r.uniform(0, min(cap_s, base_s * 2 ** min(attempt, 20)))
 
 
+_RUN_LOCKS: weakref.WeakKeyDictionary[StationService, threading.Lock] = weakref.WeakKeyDictionary()
+_RUN_LOCKS_GUARD = threading.Lock()
+
+
+def run_lock(service: StationService) -> threading.Lock:
+    """The lock that keeps upload runs of one station from overlapping."""
+    with _RUN_LOCKS_GUARD:
+        lock = _RUN_LOCKS.get(service)
+        if lock is None:
+            lock = _RUN_LOCKS[service] = threading.Lock()
+        return lock
+
+
 class Uploader:
     def __init__(
         self,
@@ -88,7 +102,15 @@ class Uploader:
         self.stop_event = threading.Event()
 
     def run_once(self) -> RunReport:
-        """Try every pending packet once, oldest first; stop at the first link failure."""
+        """Try every pending packet once, oldest first; stop at the first link failure.
+
+        One run at a time per station: the background loop and an "upload now" from the window
+        queue behind each other instead of sending the same packet twice at once.
+        """
+        with run_lock(self.service):
+            return self._run_once()
+
+    def _run_once(self) -> RunReport:
         report = RunReport()
         if not self.client.health():
             return report

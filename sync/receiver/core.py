@@ -469,7 +469,10 @@ class Receiver:
             if not moved:
                 self._raise_gone(station_id, packet_id, offset)
             return UploadState(packet_id, up.length, end)
-        data = self.store.read_partial(up.temp_path, up.length)
+        try:
+            data = self.store.read_partial(up.temp_path, up.length)
+        except FileNotFoundError:  # a concurrent request completed (or refused) it meanwhile
+            return self._held_or_gone(station_id, packet_id, up.sha256, offset)
         try:
             accepted = self.accept(
                 data,
@@ -482,14 +485,18 @@ class Receiver:
             self.store.remove(up.temp_path)
             raise
         except _CasLostError:
-            with self.store.read() as s:
-                row = s.get(PacketRow, packet_id)
-                held = _held(row) if row is not None else None
-            if held is not None:
-                return self._answer_held(held, station_id, up.sha256)
-            self._raise_gone(station_id, packet_id, offset)
+            return self._held_or_gone(station_id, packet_id, up.sha256, offset)
         self.store.remove(up.temp_path)
         return accepted
+
+    def _held_or_gone(self, station_id: str, packet_id: str, sha256: str, offset: int) -> Accepted:
+        """Another request finished this upload first: its receipt if the packet is held."""
+        with self.store.read() as s:
+            row = s.get(PacketRow, packet_id)
+            held = _held(row) if row is not None else None
+        if held is not None:
+            return self._answer_held(held, station_id, sha256)
+        self._raise_gone(station_id, packet_id, offset)
 
     def _recover_lost_partial(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
         """The partial file is gone or short. If the upload row is gone too, the upload ended;

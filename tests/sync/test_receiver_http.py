@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from station.provisioning import generate_receiver_keyset
 from sync import protocol
 from sync.receiver.app import create_app
-from sync.receiver.core import Receiver
+from sync.receiver.core import Accepted, Receiver
 from sync.receiver.keys import load_keys
 from sync.receiver.server import BackgroundServer
 from sync.receiver.store import PacketRow, ReceiverStore, RefusalRow, UploadRow
@@ -740,3 +740,31 @@ def test_a_captured_chunk_cannot_be_replayed_at_another_offset(
     }
     r = client_a.http.request("PATCH", path, content=chunk, headers=replay)
     assert (r.status_code, error_of(r)) == (401, "bad_request_signature")
+
+
+def test_last_chunk_finding_the_upload_finished_by_another_request_gets_the_receipt(
+    receiver, receiver_public, station_a, monkeypatch
+):
+    """Two requests carry the last chunk; the other one completes the packet and removes the
+    partial file before this one reads it back: this one answers with the receipt, not a 500."""
+    sealed = seal_packet(station_a, receiver_public, size=30_000)
+    sid, pid = station_a.station_id, sealed.packet_id
+    receiver.begin_upload(sid, pid, sealed.size, sealed.sha256)
+    last = sealed.size - 5_000
+    receiver.write_chunk(sid, pid, 0, sealed.data[:last])
+    real_read = receiver.store.read_partial
+    raced: list[object] = []
+    started: list[bool] = []
+
+    def read_after_the_other_request(relative, length):
+        if not started:  # the outer request: the other one runs to completion first
+            started.append(True)
+            raced.append(receiver.write_chunk(sid, pid, last, sealed.data[last:]))
+        return real_read(relative, length)
+
+    monkeypatch.setattr(receiver.store, "read_partial", read_after_the_other_request)
+    answer = receiver.write_chunk(sid, pid, last, sealed.data[last:])
+    assert isinstance(raced[0], Accepted) and not raced[0].duplicate
+    assert isinstance(answer, Accepted) and answer.duplicate
+    assert answer.receipt.packet_id == pid
+    assert count(receiver, PacketRow) == 1

@@ -93,3 +93,40 @@ def test_wake_runs_now() -> None:
         loop.stop()
         loop.join(timeout=5)
     assert not loop.is_alive()
+
+
+def test_upload_runs_of_one_station_never_overlap() -> None:
+    """The background loop and an "upload now" from the window share the station: their runs
+    queue behind each other instead of sending the same packets at once."""
+    from sync.uploader import Uploader
+
+    class Station:  # the runs only ask it for pending packets
+        def pending_packets(self) -> list[Any]:
+            return []
+
+    inside = 0
+    most = 0
+    guard = threading.Lock()
+
+    class SlowClient:
+        def health(self, timeout_s: float = 3.0) -> bool:
+            nonlocal inside, most
+            with guard:
+                inside += 1
+                most = max(most, inside)
+            time.sleep(0.05)
+            with guard:
+                inside -= 1
+            return True
+
+    station = Station()
+    uploaders = [Uploader(station, SlowClient()) for _ in range(2)]  # type: ignore[arg-type]
+    threads = [threading.Thread(target=u.run_once) for u in uploaders for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 1
+    # Another station's runs are not held up by this one's lock.
+    other = Uploader(Station(), SlowClient())  # type: ignore[arg-type]
+    assert other.run_once().reachable
