@@ -54,7 +54,8 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
 
 
-def provision(root: Path) -> StationPaths:
+def provision(root: Path, kdf_cost: tuple[int, int, int] = DEFAULT_KDF_COST) -> StationPaths:
+    """A fresh station with op1 (operator) and sup1 (supervisor), first passwords changed."""
     keys = generate_receiver_keyset(root / "keys")
     paths = StationPaths(root / "station")
     init_station(
@@ -66,7 +67,7 @@ def provision(root: Path) -> StationPaths:
             admin_password=ADMIN_PW,
             station_code="BENCH-01",
             station_name="Bench",
-            kdf_cost=DEFAULT_KDF_COST,
+            kdf_cost=kdf_cost,
         ),
     )
     admin = StationService(paths)

@@ -26,16 +26,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_store import machine  # noqa: E402
+from bench_store import OP_PW, machine, provision  # noqa: E402
 
 from station.devices.defaults import registry  # noqa: E402
 from station.paths import StationPaths  # noqa: E402
-from station.provisioning import (  # noqa: E402
-    Bundle,
-    InitRequest,
-    generate_receiver_keyset,
-    init_station,
-)
 from station.service import StationService  # noqa: E402
 from tests.conftest import valid_form  # noqa: E402
 from ui.app import MainWindow, apply_font  # noqa: E402
@@ -58,33 +52,6 @@ def settle(app: QApplication, until: Callable[[], bool], timeout: float = 60.0) 
             raise TimeoutError("the window did not reach the expected state")
         app.processEvents()
         time.sleep(0.002)
-
-
-def provision(tmp: Path) -> Path:
-    files = generate_receiver_keyset(tmp / "receiver")
-    root = tmp / "station"
-    init_station(
-        StationPaths(root),
-        InitRequest(
-            bundle=Bundle.load(files["bundle"]),
-            admin_id="admin",
-            admin_name="Nguyễn Thị Ánh",
-            admin_password="admin-password-1",
-            station_code="TN-001",
-            station_name="Trạm Thái Nguyên 1",
-            demo=True,
-            kdf_cost=(1024, 1, 1),
-        ),
-    )
-    admin = StationService(StationPaths(root))
-    admin.login("admin", "admin-password-1")
-    admin.add_operator("op1", "Trần Văn Bình", "operator", "operator-first-1")
-    admin.close()
-    op = StationService(StationPaths(root))
-    op.login("op1", "operator-first-1")
-    op.change_password("operator-first-1", "operator-password-1")
-    op.close()
-    return root
 
 
 def enrol_one(app: QApplication, window: MainWindow, i: int) -> None:
@@ -127,7 +94,7 @@ def main() -> int:
     apply_font(app)
     print(machine())
     with tempfile.TemporaryDirectory(prefix="bench-ui-memory-") as tmp:
-        root = provision(Path(tmp))
+        root = provision(Path(tmp), kdf_cost=(1024, 1, 1)).root
         devices = registry(
             {
                 "camera": {"driver": "simulated", "scenario": "good"},
@@ -140,7 +107,7 @@ def main() -> int:
         window.show()
         screen = window.login_screen
         screen.operator_edit.setText("op1")
-        screen.password_edit.setText("operator-password-1")
+        screen.password_edit.setText(OP_PW)
         screen.login_button.click()
         settle(app, lambda: not window.busy and window.on_home())
         print(f"after login: RSS {rss_mib():.1f} MiB")

@@ -26,54 +26,26 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench_store import machine
+from bench_store import OP_PW, machine, provision
 
 from station import masterdata, testdata
 from station.capture.camera import SimulatedCamera
 from station.devices import DeviceInfo, DeviceKind
 from station.devices.registry import DeviceRegistry, Driver
-from station.paths import StationPaths
-from station.provisioning import (
-    Bundle,
-    InitRequest,
-    generate_receiver_keyset,
-    init_station,
-)
 from station.service import StationService
 from ui.context import UiContext
 from ui.photo_page import AUTO_CAPTURE_OPTION, PhotoPage
 from ui.qt import QApplication, QtCore, QWidget
 from ui.workers import Worker
 
-ADMIN_PW = "bench-admin-password"
-OP_PW = "bench-operator-password"
 #: The page's size inside the wizard of a 1280x700 window (step list and buttons around it).
 PAGE_SIZE = (1000, 580)
 
 
 def operator_service(root: Path) -> StationService:
     """A fresh station with one operator, logged in (a cheap KDF: login is not measured)."""
-    keys = generate_receiver_keyset(root / "keys")
-    paths = StationPaths(root / "station")
-    init_station(
-        paths,
-        InitRequest(
-            bundle=Bundle.load(keys["bundle"]),
-            admin_id="admin",
-            admin_name="Quản Trị",
-            admin_password=ADMIN_PW,
-            station_code="BENCH-01",
-            station_name="Bench",
-            kdf_cost=(1024, 1, 1),
-        ),
-    )
-    admin = StationService(paths)
-    admin.login("admin", ADMIN_PW)
-    admin.add_operator("op1", "Người Đo", "operator", OP_PW + "-0")
-    admin.close()
-    svc = StationService(paths, session_timeout_s=10**9)
-    svc.login("op1", OP_PW + "-0")
-    svc.change_password(OP_PW + "-0", OP_PW)
+    svc = StationService(provision(root, kdf_cost=(1024, 1, 1)), session_timeout_s=10**9)
+    svc.login("op1", OP_PW)
     return svc
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -95,13 +96,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         info = svc.station_info()
         counts = svc.counts_by_state()
         result = svc.verify_audit()
-    finally:
-        svc.close()
     if args.json:
         doc = {
             "station": {"id": info.id, "code": info.code, "name": info.name, "demo": info.demo},
@@ -119,11 +117,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         result = svc.verify_audit()
-    finally:
-        svc.close()
     if result.ok:
         print(
             f"Nhật ký nguyên vẹn / Audit chain intact: {result.entries} entries, head {result.head}"
@@ -138,11 +133,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_operators_list(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         ops = svc.list_operators()
-    finally:
-        svc.close()
     for op in ops:
         flags = []
         if op.disabled:
@@ -157,34 +149,25 @@ def cmd_operators_list(args: argparse.Namespace) -> int:
 
 
 def cmd_operators_add(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         password = args.prompter.new_password(f"Mật khẩu ban đầu cho {args.operator_id}: ")
         svc.add_operator(args.operator_id, args.full_name, args.role, password)
-    finally:
-        svc.close()
     print(f"Đã thêm / Added: {args.operator_id} ({args.role})")
     return EXIT_OK
 
 
 def cmd_operators_disable(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         svc.disable_operator(args.operator_id)
-    finally:
-        svc.close()
     print(f"Đã khóa / Disabled: {args.operator_id}")
     return EXIT_OK
 
 
 def cmd_operators_reset(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         admin_pw = args.prompter.password("Xác nhận mật khẩu quản trị / Confirm admin password: ")
         new_pw = args.prompter.new_password(f"Mật khẩu mới cho {args.operator_id}: ")
         svc.reset_operator(admin_pw, args.operator_id, new_pw)
-    finally:
-        svc.close()
     print(f"Đã đặt lại / Reset: {args.operator_id} (must change password at next login)")
     return EXIT_OK
 
@@ -212,11 +195,8 @@ def cmd_recover_check(args: argparse.Namespace) -> int:
 
 
 def cmd_residents_import(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         report = svc.import_roster(args.file, args.kind, args.name)
-    finally:
-        svc.close()
     print(
         f"Đã nhập / Imported: {report.imported} người / residents, "
         f"bỏ qua / rejected: {report.rejected} (danh sách / list {report.roster_id})"
@@ -229,11 +209,8 @@ def cmd_residents_import(args: argparse.Namespace) -> int:
 
 
 def cmd_residents_search(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         hits = svc.search_residents(args.query, limit=args.limit)
-    finally:
-        svc.close()
     for h in hits:
         enrolled = f"\tenrolled:{h.enrolled_dossier_id}" if h.enrolled_dossier_id else ""
         print(
@@ -258,21 +235,15 @@ def cmd_masterdata_info(args: argparse.Namespace) -> int:
 
 
 def cmd_masterdata_import(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         version = svc.import_masterdata(args.bundle)
-    finally:
-        svc.close()
     print(f"Đã nhập danh mục / Master data imported: {version}")
     return EXIT_OK
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         report = svc.deployment.backup(args.dest)
-    finally:
-        svc.close()
     m = report.manifest
     print(f"Đã sao lưu / Backup written: {report.folder}")
     print(f"  trạm / station {m.code} {m.station_id}, revision {m.revision}, {report.bytes} bytes")
@@ -303,25 +274,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnostics(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         if args.out is not None:
             print(svc.deployment.write_diagnostics(args.out))
         else:
             print(json.dumps(svc.deployment.diagnostics(), ensure_ascii=False, indent=2))
-    finally:
-        svc.close()
     return EXIT_OK
 
 
 def cmd_sync_age(args: argparse.Namespace) -> int:
-    svc = _service(args)
-    try:
+    with closing(_service(args)) as svc:
         if args.set_warn_days is not None:
             svc.deployment.set_sync_warn_days(args.set_warn_days)
         age = svc.deployment.sync_age()
-    finally:
-        svc.close()
     print(
         f"Biên nhận gần nhất / last verified receipt: {age.last_receipt_at or '-'}; "
         f"{age.days if age.days is not None else '-'} ngày / days; "

@@ -106,7 +106,9 @@ class DossierPart(Base):
     slot: Mapped[str] = mapped_column(String(32), default="")
     media_type: Mapped[str] = mapped_column(String(64))
     meta_json: Mapped[str] = mapped_column(Text, default="{}")
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: listing a dossier's parts (queues, reviews, completeness) must not read the images;
+    # whoever needs the bytes asks for them (``part_data``) or undefers (sealing).
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[str] = mapped_column(String(32))
@@ -193,7 +195,8 @@ class Packet(Base):
     packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"))
     #: The sealed bytes; NULL once purged after a verified receipt.
-    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Deferred, as for parts: the queue and the uploader's listings read rows, not packets.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[str] = mapped_column(String(32))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from station import (
     appointment,
@@ -827,18 +827,11 @@ class StationService:
                         f"Dossier {d.number} is incomplete: {gaps[0].en}{more_en}",
                         field=gaps[0].kind,
                     )
-            d.state = target.value
-            d.state_changed_at = iso(now)
-            d.updated_at = iso(now)
-            d.version += 1
-            if rule.needs_reason:
-                d.state_reason = reason
             if target == State.APPROVED:
                 d.supervisor_id = actor_id
-            details: dict[str, Any] = {"number": d.number, "from": source.value, "to": target.value}
-            if reason:
-                details["reason"] = reason
-            audit.append(s, now, actor_id, "dossier.transition", d.id, details)
+            self._record_move(
+                s, d, source, target, now, actor_id, reason, keep_reason=rule.needs_reason
+            )
             return dossier.DossierView.of(d)
 
     # --- capture ------------------------------------------------------------------------------
@@ -1103,17 +1096,8 @@ class StationService:
                 "supplement": sealed_before and bool(parts),
             }
             d.capture_json = dossier.form_json(meta)
-            d.state = State.DRAFT.value
-            d.state_changed_at = iso(now)
-            d.updated_at = iso(now)
-            d.version += 1
-            audit.append(
-                s,
-                now,
-                sess.operator_id,
-                "dossier.transition",
-                d.id,
-                {"number": d.number, "from": source.value, "to": "draft", "recapture": parts},
+            self._record_move(
+                s, d, source, State.DRAFT, now, sess.operator_id, details={"recapture": parts}
             )
             return dossier.DossierView.of(d)
 
@@ -1224,24 +1208,14 @@ class StationService:
             d.capture_json = "{}"
             for p in parts:
                 s.delete(p)
-            d.state = State.SEALED.value
-            d.state_changed_at = iso(now)
-            d.updated_at = iso(now)
-            d.version += 1
-            audit.append(
+            self._record_move(
                 s,
+                d,
+                State.APPROVED,
+                State.SEALED,
                 now,
                 actor_id,
-                "dossier.transition",
-                d.id,
-                {
-                    "number": d.number,
-                    "from": "approved",
-                    "to": "sealed",
-                    "packet": sealed.packet_id,
-                    "sha256": sealed.sha256,
-                    "size": sealed.size,
-                },
+                details={"packet": sealed.packet_id, "sha256": sealed.sha256, "size": sealed.size},
             )
             return sealed.packet_id
 
@@ -1265,6 +1239,7 @@ class StationService:
         parts = (
             s.execute(
                 select(DossierPart)
+                .options(undefer(DossierPart.data))  # sealing reads every part's bytes
                 .where(DossierPart.dossier_id == d.id)
                 .order_by(DossierPart.kind, DossierPart.slot)
             )
@@ -1309,6 +1284,7 @@ class StationService:
             return list(
                 s.execute(
                     select(Packet)
+                    .options(undefer(Packet.data))  # callers read the packets themselves
                     .where(Packet.status.in_(("queued", "uploading", "uploaded")))
                     .order_by(Packet.created_at, Packet.packet_id)
                 ).scalars()
@@ -1592,16 +1568,37 @@ class StationService:
             capturer_id=d.operator_id,
             reason=reason,
         )
+        self._record_move(
+            s, d, source, target, now, SYSTEM, reason, details, keep_reason=rule.needs_reason
+        )
+
+    @staticmethod
+    def _record_move(
+        s: Session,
+        d: Dossier,
+        source: State,
+        target: State,
+        now: datetime,
+        actor_id: str,
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        keep_reason: bool = False,
+    ) -> None:
+        """Move ``d`` to ``target`` (already checked by the caller) and audit it, in ``s``.
+
+        A ``reason`` goes into the audit entry, and onto the dossier with ``keep_reason`` (the
+        rules that take one)."""
         d.state = target.value
         d.state_changed_at = iso(now)
         d.updated_at = iso(now)
         d.version += 1
-        if rule.needs_reason:
+        if keep_reason:
             d.state_reason = reason
-        info = {"number": d.number, "from": source.value, "to": target.value, **details}
+        info = {"number": d.number, "from": source.value, "to": target.value, **(details or {})}
         if reason:
             info["reason"] = reason
-        audit.append(s, now, SYSTEM, "dossier.transition", d.id, info)
+        audit.append(s, now, actor_id, "dossier.transition", d.id, info)
 
     # --- domain: master data, form rules, prefill ---------------------------------------------
 

@@ -789,10 +789,7 @@ class MainWindow(QMainWindow):
             if current is self.wizard:
                 # The session has already expired: the page cannot save through the service any
                 # more, but everything it captured was saved as it went; stop its devices.
-                for page in self.wizard.pages.values():
-                    stop = getattr(page, "stop", None)
-                    if callable(stop):
-                        stop()
+                self.wizard.stop_devices()
         self.login_screen.show_locked(session.operator_id, reason)
         self.stack.setCurrentWidget(self.login_screen)
 
@@ -835,10 +832,7 @@ class MainWindow(QMainWindow):
         if self.service.session is not None and self.stack.currentWidget() is self.wizard:
             with contextlib.suppress(StationError):
                 self.wizard.leave()
-        for page in self.wizard.pages.values():
-            stop = getattr(page, "stop", None)
-            if callable(stop):
-                stop()
+        self.wizard.stop_devices()
         self._pool.waitForDone()
         self.worker.wait()
         self._busy = False

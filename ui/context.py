@@ -8,6 +8,7 @@ SQLAlchemy (a test enforces it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from station.devices.registry import DeviceRegistry
@@ -20,6 +21,11 @@ from ui.workers import Worker
 def label(pair: tuple[str, str], lang: str) -> str:
     """The Vietnamese or English half of a (vi, en) label pair from the station core."""
     return pair[1] if lang == "en" else pair[0]
+
+
+def day_text(d: date, lang: str) -> str:
+    """A calendar day as people read it: dd/mm/yyyy in Vietnamese, ISO in English."""
+    return d.isoformat() if lang == "en" else d.strftime("%d/%m/%Y")
 
 
 @dataclass

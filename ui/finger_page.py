@@ -276,7 +276,7 @@ class FingerPage(QWidget):
         self._dossier_id: str | None = None
         self._capture: FingerCapture | None = None
         self._state: dict[Finger, FingerProgress] = {
-            f: FingerProgress(f, FingerStatus.TODO) for f in Finger
+            f: FingerProgress(f, FingerStatus.PENDING) for f in Finger
         }
         self._attempts: dict[Slap, int] = dict.fromkeys(SEQUENCE, 0)
         self._thumbs: dict[Finger, QPixmap] = {}
@@ -733,7 +733,7 @@ class FingerPage(QWidget):
         slap = fpprogress.slap_of(finger)
         self.finger_title.setText(_capitalized(self.ctx.label(FINGER_LABELS[finger])))
         attempts = self._attempts[slap]
-        if item.status == FingerStatus.TODO:
+        if item.status == FingerStatus.PENDING:
             status = self.tr("Chưa lấy vân tay.")
         elif item.status == FingerStatus.GOOD:
             status = self.tr("Đạt yêu cầu.")

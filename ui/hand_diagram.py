@@ -49,13 +49,13 @@ DRAWN_ORDER: tuple[Finger, ...] = (
 
 #: Fill, ink (for the sign on it) per status; dark enough ink on each fill for a dim screen.
 STATUS_COLOURS: dict[FingerStatus, tuple[str, str]] = {
-    FingerStatus.TODO: ("#d9d9d9", "#202020"),
+    FingerStatus.PENDING: ("#d9d9d9", "#202020"),
     FingerStatus.GOOD: ("#2e7d32", "#ffffff"),
     FingerStatus.LOW: ("#f2a900", "#000000"),
     FingerStatus.EXCEPTION: ("#5e35b1", "#ffffff"),
 }
 STATUS_SIGNS: dict[FingerStatus, str] = {
-    FingerStatus.TODO: "",
+    FingerStatus.PENDING: "",
     FingerStatus.GOOD: "✓",
     FingerStatus.LOW: "!",
     FingerStatus.EXCEPTION: "×",
@@ -85,7 +85,7 @@ def finger_for_key(key: int) -> Finger | None:
 
 def status_text(status: FingerStatus) -> str:
     texts = {
-        FingerStatus.TODO: QCoreApplication.translate("HandDiagram", "chưa lấy"),
+        FingerStatus.PENDING: QCoreApplication.translate("HandDiagram", "chưa lấy"),
         FingerStatus.GOOD: QCoreApplication.translate("HandDiagram", "đạt"),
         FingerStatus.LOW: QCoreApplication.translate("HandDiagram", "chất lượng thấp"),
         FingerStatus.EXCEPTION: QCoreApplication.translate("HandDiagram", "ngoại lệ"),
@@ -101,7 +101,7 @@ class HandDiagram(QWidget):
     def __init__(self, lang: str = "vi", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lang = lang
-        self._status: dict[Finger, FingerStatus] = dict.fromkeys(Finger, FingerStatus.TODO)
+        self._status: dict[Finger, FingerStatus] = dict.fromkeys(Finger, FingerStatus.PENDING)
         self._selected = Finger.RIGHT_INDEX
         self._paths: dict[Finger, QPainterPath] = {}
         self._palms: list[QPainterPath] = []

@@ -7,14 +7,13 @@ so no extra dependency), in the window's language.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from station.appointment import AppointmentSlip
-from ui.context import label
+from ui.context import day_text, label
 from ui.qt import (
     QCoreApplication,
     QFont,
@@ -50,10 +49,6 @@ def qr_image(text: str, module_px: int = 8) -> QImage:
     )
     h, w = big.shape
     return QImage(big.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-
-
-def _date(d: date, lang: str) -> str:
-    return d.strftime("%d/%m/%Y") if lang != "en" else d.isoformat()
 
 
 def paint_slip(painter: QPainter, page: QRectF, slip: AppointmentSlip, lang: str) -> None:
@@ -102,8 +97,8 @@ def paint_slip(painter: QPainter, page: QRectF, slip: AppointmentSlip, lang: str
         (translate("Receipt", "Số hồ sơ"), slip.dossier_number),
         (translate("Receipt", "Họ và tên"), slip.full_name),
         (translate("Receipt", "Loại thủ tục"), label(slip.case, lang)),
-        (translate("Receipt", "Ngày tiếp nhận"), _date(slip.intake_date, lang)),
-        (translate("Receipt", "Ngày hẹn trả thẻ"), _date(slip.collect_from, lang)),
+        (translate("Receipt", "Ngày tiếp nhận"), day_text(slip.intake_date, lang)),
+        (translate("Receipt", "Ngày hẹn trả thẻ"), day_text(slip.collect_from, lang)),
         (translate("Receipt", "Nơi trả thẻ"), f"{slip.station_name} ({slip.station_code})"),
     ]
     for key, value in rows:

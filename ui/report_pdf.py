@@ -16,6 +16,7 @@ from pathlib import Path
 from station.clock import local_time_text
 from station.reporting import UNKNOWN_COMMUNE, Counts, Report
 from ui.chart import ChartData, chart_image
+from ui.context import day_text
 from ui.qt import (
     QCoreApplication,
     QFont,
@@ -56,10 +57,6 @@ def headings() -> dict[str, str]:
         "per_operator": translate("ReportPrint", "Theo cán bộ"),
         "per_commune": translate("ReportPrint", "Theo xã, phường"),
     }
-
-
-def day_text(d: date, lang: str) -> str:
-    return d.isoformat() if lang == "en" else d.strftime("%d/%m/%Y")
 
 
 def short_day(d: date, lang: str) -> str:

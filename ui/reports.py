@@ -18,7 +18,7 @@ from station.errors import StationError
 from station.reporting import TEAM, QuotaImport, QuotaRow, Report, commune_name
 from station.residents import ImportProblem
 from ui.chart import BarChart
-from ui.context import UiContext
+from ui.context import UiContext, day_text
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -48,7 +48,6 @@ from ui.qt import (
 )
 from ui.report_pdf import (
     commune_label,
-    day_text,
     headings,
     percent_text,
     print_report,

@@ -65,8 +65,8 @@ STEP_KINDS = {
     DOCUMENTS: {PartKind.DOCUMENT.value},
 }
 
-TODO, DONE, PROBLEM = "todo", "done", "problem"
-MARKS = {TODO: "○", DONE: "✓", PROBLEM: "!"}
+PENDING, DONE, PROBLEM = "todo", "done", "problem"
+MARKS = {PENDING: "○", DONE: "✓", PROBLEM: "!"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,6 @@ class Wizard(QWidget):
         self._on_open_changed = on_open_changed
         self.dossier_id: str | None = None
         self._open_draft: str | None = None  # the draft recorded as open (crash resume)
-        self._case_type: str | None = None
         self._titles = step_titles()
 
         outer = QHBoxLayout(self)
@@ -194,7 +193,6 @@ class Wizard(QWidget):
         self.leave()
         self._set_open(None)
         self.dossier_id = None
-        self._case_type = None
         self.title_label.setText(self.tr("Hồ sơ mới"))
         self.start_page.refresh()
         self._show(START)
@@ -214,7 +212,6 @@ class Wizard(QWidget):
             return
         self.dossier_id = dossier_id
         self._set_open(dossier_id if view.state == State.DRAFT else None)
-        self._case_type = view.case_type
         self._set_title(view)
         statuses = self.refresh_steps()
         if step not in DOSSIER_STEPS:
@@ -242,6 +239,10 @@ class Wizard(QWidget):
                 page.leave()  # type: ignore[attr-defined]
             except StationError as exc:
                 self.message_label.setText(self.ctx.error_text(exc))
+        self.stop_devices()
+
+    def stop_devices(self) -> None:
+        """Stop every page's camera, scanner or pad (idempotent; saves nothing)."""
         for key in DOSSIER_STEPS:
             self.pages[key].stop()  # type: ignore[attr-defined]
 
@@ -264,11 +265,9 @@ class Wizard(QWidget):
 
     def step_statuses(self) -> list[StepStatus]:
         """Each dossier step: done, still to do, or with problems (from the service)."""
-        if self.dossier_id is None and self._case_type is None:
-            return [StepStatus(k, TODO) for k in DOSSIER_STEPS]
-        did = self._shown_dossier()
+        did = self.dossier_id
         if did is None:
-            return [StepStatus(k, TODO) for k in DOSSIER_STEPS]
+            return [StepStatus(k, PENDING) for k in DOSSIER_STEPS]
         svc = self.ctx.service
         view = svc.get_dossier(did)
         self._set_title(view)
@@ -280,12 +279,9 @@ class Wizard(QWidget):
         missing = svc.missing_captures(did)
         for key in (PHOTO, FINGERS, SIGNATURE, DOCUMENTS):
             n = sum(1 for m in missing if m.kind in STEP_KINDS[key])
-            out.append(StepStatus(key, TODO if n else DONE, n))
-        out.append(StepStatus(REVIEW, TODO))
+            out.append(StepStatus(key, PENDING if n else DONE, n))
+        out.append(StepStatus(REVIEW, PENDING))
         return out
-
-    def _shown_dossier(self) -> str | None:
-        return self.dossier_id
 
     def refresh_steps(self) -> list[StepStatus]:
         try:
@@ -294,7 +290,7 @@ class Wizard(QWidget):
             self.message_label.setText(self.ctx.error_text(exc))
             return []
         by_step = {s.step: s for s in statuses}
-        has_dossier = self._shown_dossier() is not None
+        has_dossier = self.dossier_id is not None
         for row in range(self.steps.count()):
             item = self.steps.item(row)
             key = item.data(Qt.ItemDataRole.UserRole)
@@ -304,7 +300,7 @@ class Wizard(QWidget):
                 enabled = not has_dossier
             else:
                 st = by_step.get(key)
-                mark = MARKS[st.status] if st is not None else MARKS[TODO]
+                mark = MARKS[st.status] if st is not None else MARKS[PENDING]
                 suffix = f"  ({st.count})" if st is not None and st.count else ""
                 item.setText(f"{mark} {title}{suffix}")
                 enabled = has_dossier
@@ -340,9 +336,9 @@ class Wizard(QWidget):
     def go_to(self, step: str) -> None:
         if step == self.current_step() or step not in self.pages:
             return
-        if step != START and self._shown_dossier() is None:
+        if step != START and self.dossier_id is None:
             return
-        if step == START and self._shown_dossier() is not None:
+        if step == START and self.dossier_id is not None:
             return
         self.leave()
         self.refresh_steps()

@@ -38,7 +38,7 @@ from station.dossier import PartInfo, PartKind
 
 
 class FingerStatus(StrEnum):
-    TODO = "todo"  # neither an image nor an exception
+    PENDING = "todo"  # neither an image nor an exception (still to do)
     GOOD = "good"  # an image at or above the finger's threshold
     LOW = "low"  # an image under the threshold (to retake, or kept after the last attempt)
     EXCEPTION = "exception"  # recorded as not capturable, with a reason
@@ -97,7 +97,7 @@ def progress(
                 attempts=_int(part.meta.get("attempts"), 1),
             )
         else:
-            out[finger] = FingerProgress(finger, FingerStatus.TODO)
+            out[finger] = FingerProgress(finger, FingerStatus.PENDING)
     return out
 
 
@@ -112,7 +112,7 @@ def slap_needs_capture(
     if attempts >= max_attempts:
         return False
     return any(
-        state[f].status in (FingerStatus.TODO, FingerStatus.LOW)
+        state[f].status in (FingerStatus.PENDING, FingerStatus.LOW)
         for f in SLAP_FINGERS[slap]
         if f in state
     )
@@ -133,14 +133,14 @@ def next_slap(
 def first_open_finger(state: Mapping[Finger, FingerProgress], slap: Slap) -> Finger:
     """The first finger of ``slap`` without a good image or an exception (else its first)."""
     for finger in SLAP_FINGERS[slap]:
-        if state[finger].status in (FingerStatus.TODO, FingerStatus.LOW):
+        if state[finger].status in (FingerStatus.PENDING, FingerStatus.LOW):
             return finger
     return SLAP_FINGERS[slap][0]
 
 
 def unresolved(state: Mapping[Finger, FingerProgress]) -> list[Finger]:
     """Fingers with neither an image nor an exception (in sequence order)."""
-    return [f for s in SEQUENCE for f in SLAP_FINGERS[s] if state[f].status == FingerStatus.TODO]
+    return [f for s in SEQUENCE for f in SLAP_FINGERS[s] if state[f].status == FingerStatus.PENDING]
 
 
 # --- rebuilding a session ---------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_progress_classifies_each_finger() -> None:
     )
     assert state[Finger.LEFT_THUMB].status == FingerStatus.EXCEPTION
     assert state[Finger.LEFT_THUMB].exception == "amputated"
-    assert state[Finger.RIGHT_RING].status == FingerStatus.TODO
+    assert state[Finger.RIGHT_RING].status == FingerStatus.PENDING
     # A per-finger threshold moves the line.
     strict = fpprogress.progress(parts, capture, {Finger.RIGHT_INDEX: 90})
     assert strict[Finger.RIGHT_INDEX].status == FingerStatus.LOW

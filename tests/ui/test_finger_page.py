@@ -109,7 +109,7 @@ def test_all_ten_fingers_with_space(
 
     space(qtbot, page)
     assert {page.diagram.status(f) for f in Slap.RIGHT_FOUR.fingers} == {FingerStatus.GOOD}
-    assert page.diagram.status(Finger.LEFT_INDEX) == FingerStatus.TODO
+    assert page.diagram.status(Finger.LEFT_INDEX) == FingerStatus.PENDING
     assert page.diagram.selected() == Finger.LEFT_INDEX  # moved on by itself
     assert set(stored_prints(operator, dossier_id)) == {f.value for f in Slap.RIGHT_FOUR.fingers}
     assert not page.thumb_labels[Finger.RIGHT_INDEX].pixmap().isNull()
@@ -160,7 +160,7 @@ def test_keys_and_clicks_select_fingers(
     # Space captures the selected finger's slap, whichever it is.
     space(qtbot, page)
     assert page.diagram.status(Finger.RIGHT_THUMB) == FingerStatus.GOOD
-    assert page.diagram.status(Finger.RIGHT_INDEX) == FingerStatus.TODO
+    assert page.diagram.status(Finger.RIGHT_INDEX) == FingerStatus.PENDING
     assert page.diagram.selected() == Finger.RIGHT_INDEX  # back to the first slap to do
 
 
@@ -301,7 +301,7 @@ def test_reload_shows_saved_fingers_and_carries_on(
     again.load(dossier_id)
     assert again.diagram.status(Finger.RIGHT_INDEX) == FingerStatus.GOOD
     assert again.diagram.status(Finger.LEFT_LITTLE) == FingerStatus.LOW
-    assert again.diagram.status(Finger.RIGHT_THUMB) == FingerStatus.TODO
+    assert again.diagram.status(Finger.RIGHT_THUMB) == FingerStatus.PENDING
     qtbot.waitUntil(lambda: not again.busy, timeout=TIMEOUT_MS)
     ctx.worker.wait()
     assert not again.thumb_labels[Finger.LEFT_INDEX].pixmap().isNull()

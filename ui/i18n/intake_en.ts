@@ -1401,92 +1401,92 @@ not taken</translation>
 <context>
     <name>QuotaEditor</name>
     <message>
-        <location filename="../reports.py" line="123"/>
+        <location filename="../reports.py" line="122"/>
         <source>Áp dụng &amp;từ ngày</source>
         <translation>&amp;Apply from</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="125"/>
+        <location filename="../reports.py" line="124"/>
         <source>đến ngày</source>
         <translation>to</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="127"/>
+        <location filename="../reports.py" line="126"/>
         <source>Đọc chỉ tiêu</source>
         <translation>Load quotas</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="139"/>
+        <location filename="../reports.py" line="138"/>
         <source>— (tổng các xã)</source>
         <translation>— (sum of the communes)</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="140"/>
+        <location filename="../reports.py" line="139"/>
         <source>Chỉ tiêu cả đội mỗi ngày</source>
         <translation>Team quota per day</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="154"/>
+        <location filename="../reports.py" line="153"/>
         <source>Gõ tên hoặc mã xã, phường</source>
         <translation>Type a commune/ward name or code</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="155"/>
+        <location filename="../reports.py" line="154"/>
         <source>&amp;Thêm xã</source>
         <translation>A&amp;dd commune</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="156"/>
+        <location filename="../reports.py" line="155"/>
         <source>&amp;Bỏ xã đã chọn</source>
         <translation>R&amp;emove selected commune</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="163"/>
+        <location filename="../reports.py" line="162"/>
         <source>Chỉ tiêu mỗi ngày</source>
         <translation>Quota per day</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="167"/>
+        <location filename="../reports.py" line="166"/>
         <source>&amp;Nhập tệp chỉ tiêu CSV…</source>
         <translation>&amp;Import quota CSV file…</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="168"/>
+        <location filename="../reports.py" line="167"/>
         <source>&amp;Lưu chỉ tiêu</source>
         <translation>Sa&amp;ve quotas</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="282"/>
+        <location filename="../reports.py" line="281"/>
         <source>Đã lưu {n} chỉ tiêu.</source>
         <translation>Saved {n} quotas.</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="290"/>
+        <location filename="../reports.py" line="289"/>
         <source>Chọn tệp chỉ tiêu</source>
         <translation>Choose a quota file</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="290"/>
+        <location filename="../reports.py" line="289"/>
         <source>Tệp CSV (*.csv *.txt)</source>
         <translation>CSV files (*.csv *.txt)</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="303"/>
+        <location filename="../reports.py" line="302"/>
         <source>Tệp có {n} dòng sai; chưa lưu chỉ tiêu nào.</source>
         <translation>The file has {n} invalid lines; no quotas were saved.</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="310"/>
+        <location filename="../reports.py" line="309"/>
         <source>Đã nhập {n} chỉ tiêu cho {days} ngày.</source>
         <translation>Imported {n} quotas for {days} days.</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="321"/>
+        <location filename="../reports.py" line="320"/>
         <source>Dòng {line}: {text}</source>
         <translation>Line {line}: {text}</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="333"/>
+        <location filename="../reports.py" line="332"/>
         <source>Đang xử lý…</source>
         <translation>Working…</translation>
     </message>
@@ -1494,74 +1494,74 @@ not taken</translation>
 <context>
     <name>Receipt</name>
     <message>
-        <location filename="../receipt.py" line="86"/>
+        <location filename="../receipt.py" line="81"/>
         <source>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</source>
         <translation>SOCIALIST REPUBLIC OF VIET NAM</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="87"/>
+        <location filename="../receipt.py" line="82"/>
         <source>Độc lập - Tự do - Hạnh phúc</source>
         <translation>Independence - Freedom - Happiness</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="89"/>
+        <location filename="../receipt.py" line="84"/>
         <source>GIẤY HẸN TRẢ KẾT QUẢ</source>
         <translation>APPOINTMENT SLIP</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="90"/>
+        <location filename="../receipt.py" line="85"/>
         <source>(Mẫu CC02 — thẻ căn cước)</source>
         <translation>(Form CC02 — ID card)</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="102"/>
-        <location filename="../receipt.py" line="114"/>
+        <location filename="../receipt.py" line="97"/>
+        <location filename="../receipt.py" line="109"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="103"/>
+        <location filename="../receipt.py" line="98"/>
         <source>Họ và tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="104"/>
+        <location filename="../receipt.py" line="99"/>
         <source>Loại thủ tục</source>
         <translation>Procedure</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="105"/>
+        <location filename="../receipt.py" line="100"/>
         <source>Ngày tiếp nhận</source>
         <translation>Intake date</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="106"/>
-        <location filename="../receipt.py" line="114"/>
+        <location filename="../receipt.py" line="101"/>
+        <location filename="../receipt.py" line="109"/>
         <source>Ngày hẹn trả thẻ</source>
         <translation>Card ready on</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="107"/>
+        <location filename="../receipt.py" line="102"/>
         <source>Nơi trả thẻ</source>
         <translation>Collect at</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="119"/>
+        <location filename="../receipt.py" line="114"/>
         <source>Khi đến nhận thẻ, mang theo:</source>
         <translation>When collecting the card, bring:</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="124"/>
+        <location filename="../receipt.py" line="119"/>
         <source>Giữ giấy hẹn này cẩn thận. Ngày hẹn tính theo ngày làm việc; nếu trùng ngày nghỉ lễ, thẻ được trả vào ngày làm việc tiếp theo.</source>
         <translation>Keep this slip safe. The date counts working days; if it falls on a public holiday, the card is handed over on the next working day.</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="131"/>
+        <location filename="../receipt.py" line="126"/>
         <source>Cán bộ tiếp nhận: {operator}</source>
         <translation>Intake officer: {operator}</translation>
     </message>
     <message>
-        <location filename="../receipt.py" line="145"/>
+        <location filename="../receipt.py" line="140"/>
         <source>Giấy hẹn trả kết quả</source>
         <translation>Appointment slip</translation>
     </message>
@@ -1569,102 +1569,102 @@ not taken</translation>
 <context>
     <name>ReportPrint</name>
     <message>
-        <location filename="../report_pdf.py" line="44"/>
+        <location filename="../report_pdf.py" line="45"/>
         <source>Ngày</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="45"/>
+        <location filename="../report_pdf.py" line="46"/>
         <source>Cán bộ</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="46"/>
+        <location filename="../report_pdf.py" line="47"/>
         <source>Xã, phường</source>
         <translation>Commune, ward</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="47"/>
+        <location filename="../report_pdf.py" line="48"/>
         <source>Đã thu nhận</source>
         <translation>Captured</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="48"/>
+        <location filename="../report_pdf.py" line="49"/>
         <source>Chỉ tiêu</source>
         <translation>Quota</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="49"/>
+        <location filename="../report_pdf.py" line="50"/>
         <source>Đạt</source>
         <translation>Achieved</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="50"/>
+        <location filename="../report_pdf.py" line="51"/>
         <source>Chờ duyệt, niêm phong</source>
         <translation>Awaiting approval, sealing</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="51"/>
+        <location filename="../report_pdf.py" line="52"/>
         <source>Chờ gửi</source>
         <translation>Awaiting upload</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="52"/>
+        <location filename="../report_pdf.py" line="53"/>
         <source>Đã giao</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="53"/>
+        <location filename="../report_pdf.py" line="54"/>
         <source>Bị trả lại</source>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="54"/>
+        <location filename="../report_pdf.py" line="55"/>
         <source>Tổng</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="55"/>
+        <location filename="../report_pdf.py" line="56"/>
         <source>Theo ngày</source>
         <translation>By day</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="56"/>
+        <location filename="../report_pdf.py" line="57"/>
         <source>Theo cán bộ</source>
         <translation>By operator</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="57"/>
+        <location filename="../report_pdf.py" line="58"/>
         <source>Theo xã, phường</source>
         <translation>By commune, ward</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="87"/>
+        <location filename="../report_pdf.py" line="84"/>
         <source>Tổng: {done} hồ sơ trên chỉ tiêu {target} ({percent} %).</source>
         <translation>Total: {done} dossiers against a quota of {target} ({percent} %).</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="91"/>
+        <location filename="../report_pdf.py" line="88"/>
         <source>Tổng: {done} hồ sơ (chưa đặt chỉ tiêu).</source>
         <translation>Total: {done} dossiers (no quota set).</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="94"/>
+        <location filename="../report_pdf.py" line="91"/>
         <source>Chờ duyệt, niêm phong: {unsealed}; chờ gửi: {undelivered}; đã giao: {delivered}; bị trả lại: {rejected}.</source>
         <translation>Awaiting approval or sealing: {unsealed}; awaiting upload: {undelivered}; delivered: {delivered}; sent back: {rejected}.</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="182"/>
+        <location filename="../report_pdf.py" line="179"/>
         <source>{name} — mã trạm {code}</source>
         <translation>{name} — station code {code}</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="185"/>
+        <location filename="../report_pdf.py" line="182"/>
         <source>Từ ngày {start} đến ngày {end}</source>
         <translation>From {start} to {end}</translation>
     </message>
     <message>
-        <location filename="../report_pdf.py" line="188"/>
+        <location filename="../report_pdf.py" line="185"/>
         <source>Lập lúc {time}</source>
         <translation>Made at {time}</translation>
     </message>
@@ -1672,102 +1672,102 @@ not taken</translation>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../reports.py" line="360"/>
+        <location filename="../reports.py" line="359"/>
         <source>Báo cáo và chỉ tiêu</source>
         <translation>Reports and quotas</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="362"/>
+        <location filename="../reports.py" line="361"/>
         <source>&amp;Quay lại</source>
         <translation>&amp;Back</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="373"/>
+        <location filename="../reports.py" line="372"/>
         <source>Từ &amp;ngày</source>
         <translation>&amp;From</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="375"/>
+        <location filename="../reports.py" line="374"/>
         <source>đến ngày</source>
         <translation>to</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="377"/>
+        <location filename="../reports.py" line="376"/>
         <source>&amp;Hôm nay</source>
         <translation>&amp;Today</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="378"/>
+        <location filename="../reports.py" line="377"/>
         <source>&amp;7 ngày</source>
         <translation>&amp;7 days</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="379"/>
+        <location filename="../reports.py" line="378"/>
         <source>&amp;Tháng này</source>
         <translation>This &amp;month</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="380"/>
+        <location filename="../reports.py" line="379"/>
         <source>&amp;Xem báo cáo</source>
         <translation>&amp;Show report</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="382"/>
+        <location filename="../reports.py" line="381"/>
         <source>Xuất &amp;CSV…</source>
         <translation>Export &amp;CSV…</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="383"/>
+        <location filename="../reports.py" line="382"/>
         <source>Xuất &amp;PDF…</source>
         <translation>Export &amp;PDF…</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="384"/>
+        <location filename="../reports.py" line="383"/>
         <source>&amp;In…</source>
         <translation>P&amp;rint…</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="425"/>
+        <location filename="../reports.py" line="424"/>
         <source>Chỉ tiêu</source>
         <translation>Quotas</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="472"/>
+        <location filename="../reports.py" line="471"/>
         <source>Đang đọc số liệu…</source>
         <translation>Reading the figures…</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="550"/>
+        <location filename="../reports.py" line="549"/>
         <source>Máy này chưa có máy in.</source>
         <translation>This computer has no printer.</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="561"/>
+        <location filename="../reports.py" line="560"/>
         <source>Lưu báo cáo</source>
         <translation>Save report</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="570"/>
+        <location filename="../reports.py" line="569"/>
         <source>Tệp CSV (*.csv)</source>
         <translation>CSV files (*.csv)</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="587"/>
+        <location filename="../reports.py" line="586"/>
         <source>Tệp PDF (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="615"/>
+        <location filename="../reports.py" line="614"/>
         <source>Đã gửi báo cáo tới máy in.</source>
         <translation>Report sent to the printer.</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="622"/>
+        <location filename="../reports.py" line="621"/>
         <source>Đã lưu báo cáo: {path}</source>
         <translation>Report saved: {path}</translation>
     </message>
     <message>
-        <location filename="../reports.py" line="629"/>
+        <location filename="../reports.py" line="628"/>
         <source>Không ghi được tệp: {error}</source>
         <translation>Cannot write the file: {error}</translation>
     </message>
@@ -2688,7 +2688,7 @@ not taken</translation>
 <context>
     <name>UiContext</name>
     <message>
-        <location filename="../context.py" line="41"/>
+        <location filename="../context.py" line="47"/>
         <source>Lỗi không mong đợi; đã ghi vào nhật ký. Dữ liệu đã nhập vẫn được giữ.</source>
         <translation>Unexpected error; it has been logged. The data entered is kept.</translation>
     </message>
@@ -2732,28 +2732,28 @@ not taken</translation>
         <translation>7. Citizen confirms</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="114"/>
-        <location filename="../wizard.py" line="198"/>
+        <location filename="../wizard.py" line="113"/>
+        <location filename="../wizard.py" line="196"/>
         <source>Hồ sơ mới</source>
         <translation>New dossier</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="128"/>
+        <location filename="../wizard.py" line="127"/>
         <source>&amp;Về trang chính</source>
         <translation>Back to &amp;home</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="129"/>
+        <location filename="../wizard.py" line="128"/>
         <source>Hồ sơ đã được lưu; có thể mở lại từ hàng đợi.</source>
         <translation>The dossier is saved; you can reopen it from the queue.</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="160"/>
+        <location filename="../wizard.py" line="159"/>
         <source>← &amp;Trước</source>
         <translation>← &amp;Previous</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="161"/>
+        <location filename="../wizard.py" line="160"/>
         <source>&amp;Tiếp →</source>
         <translation>&amp;Next →</translation>
     </message>
@@ -2761,7 +2761,7 @@ not taken</translation>
 <context>
     <name>run</name>
     <message>
-        <location filename="../app.py" line="901"/>
+        <location filename="../app.py" line="895"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
     </message>
