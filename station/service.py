@@ -32,7 +32,8 @@ from station import (
     validate,
 )
 from station import form as form_mod
-from station.capture import completeness, documents, signature
+from station.capture import completeness, documents, gate, signature
+from station.capturing import Capturing, GateReview
 from station.clock import Clock, SystemClock, iso, local_date
 from station.db import Store
 from station.deployment import Deployment
@@ -188,6 +189,11 @@ class StationService:
     def reporting(self) -> Reporting:
         """Quotas and reports (``station/reporting.py``)."""
         return Reporting(self)
+
+    @property
+    def capturing(self) -> Capturing:
+        """Capture verdicts, alarms, overrides and the gate (``station/capturing.py``)."""
+        return Capturing(self)
 
     @property
     def deployment(self) -> Deployment:
@@ -511,13 +517,27 @@ class StationService:
         case_type: str,
         form: dict[str, Any] | None = None,
         resident_id: int | None = None,
+        *,
+        second_reason: str | None = None,
     ) -> dossier.DossierView:
-        """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled."""
+        """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled.
+
+        A citizen whose ID number already has a dossier on this station (any state but a
+        rejection) is refused, naming it; a supervisor may open another with ``second_reason``.
+        """
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form_mod.normalize(form or {}))
+        normal = form_mod.normalize(form or {})
+        form_text = dossier.form_json(normal)
         now = self.clock.now()
         with self.store.write() as s:
+            second = self.capturing.check_one_open(
+                s,
+                normal.get("id_number"),
+                exclude=None,
+                second_reason=second_reason,
+                role=sess.role,
+            )
             station = s.execute(select(Station)).scalar_one()
             day = local_date(now).strftime("%Y%m%d")
             number = f"{station.code}-{day}-{self._next(s, f'dossier:{day}'):04d}"
@@ -537,6 +557,8 @@ class StationService:
             )
             s.add(d)
             details: dict[str, Any] = {"number": number, "to": "draft"}
+            if second is not None:
+                details.update(second)
             if resident_id is not None:
                 resident = s.get(Resident, resident_id)
                 if resident is None:
@@ -584,10 +606,15 @@ class StationService:
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
         """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form_mod.normalize(form))
+        normal = form_mod.normalize(form)
+        text = dossier.form_json(normal)
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
+            if normal.get("id_number") != json.loads(d.form_json or "{}").get("id_number"):
+                self.capturing.check_one_open(
+                    s, normal.get("id_number"), exclude=d.id, second_reason=None, role=sess.role
+                )
             d.form_json = text
             d.updated_at = iso(now)
             d.version += 1
@@ -603,42 +630,75 @@ class StationService:
         data: bytes,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        """Store (or replace) one capture part of a draft dossier."""
+        """Store (or replace) one capture part of a draft dossier.
+
+        The core measures the stored bytes (``station.capture.gate``): its verdict is kept with
+        the part, over anything ``meta`` claims (the caller's claims stay as ``hint``).
+        """
+        self._put_parts(dossier_id, [(kind, slot, media_type, data, meta or {})])
+
+    def _put_parts(
+        self, dossier_id: str, items: list[tuple[str, str, str, bytes, dict[str, Any]]]
+    ) -> None:
+        """Store parts in one write transaction (a signature's image and strokes together)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        part_kind = dossier.part_fields(kind, slot, media_type, data)
-        meta_text = dossier.form_json(meta or {})
-        digest = hashlib.sha256(data).hexdigest()
+        judged = []
+        for kind, slot, media_type, data, meta in items:
+            part_kind = dossier.part_fields(kind, slot, media_type, data)
+            stored = self.capturing.judge(part_kind.value, slot, media_type, data, meta)
+            judged.append((part_kind, kind, slot, media_type, data, dossier.form_json(stored)))
         now = self.clock.now()
         with self.store.write() as s:
-            d = self._editable(s, dossier_id, sess)
-            part = self._part(s, d.id, part_kind.value, slot)
-            if part is None:
-                part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
-                s.add(part)
-            part.media_type = media_type
-            part.meta_json = meta_text
-            part.data = bytes(data)
-            part.sha256 = digest
-            part.size = len(data)
-            part.created_at = iso(now)
-            d.updated_at = iso(now)
-            d.version += 1
-            # A captured part replaces an exception recorded for the same place.
-            capture = self._capture_meta(d)
-            if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
-                d.capture_json = dossier.form_json(capture)
-            if part_kind == PartKind.FACE and capture.get("context", {}).pop(
-                "background_waiver", None
-            ):
-                d.capture_json = dossier.form_json(capture)
-            audit.append(
-                s,
-                now,
-                sess.operator_id,
-                "dossier.part_saved",
-                d.id,
-                {"kind": part_kind.value, "slot": slot, "sha256": digest, "size": len(data)},
-            )
+            for part_kind, kind, slot, media_type, data, meta_text in judged:
+                self._put_part(
+                    s, sess, dossier_id, part_kind, kind, slot, media_type, data, meta_text, now
+                )
+
+    def _put_part(
+        self,
+        s: Session,
+        sess: OperatorSession,
+        dossier_id: str,
+        part_kind: PartKind,
+        kind: str,
+        slot: str,
+        media_type: str,
+        data: bytes,
+        meta_text: str,
+        now: datetime,
+    ) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        d = self._editable(s, dossier_id, sess)
+        part = self._part(s, d.id, part_kind.value, slot)
+        if part is None:
+            part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
+            s.add(part)
+        part.media_type = media_type
+        part.meta_json = meta_text
+        part.data = bytes(data)
+        part.sha256 = digest
+        part.size = len(data)
+        part.created_at = iso(now)
+        d.updated_at = iso(now)
+        d.version += 1
+        # A captured part replaces an exception recorded for the same place.
+        capture = self._capture_meta(d)
+        if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
+            d.capture_json = dossier.form_json(capture)
+        if part_kind == PartKind.FACE and capture.get("context", {}).pop("background_waiver", None):
+            d.capture_json = dossier.form_json(capture)
+        if self.capturing.part_stored(
+            s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
+        ):
+            d.capture_json = dossier.form_json(capture)
+        audit.append(
+            s,
+            now,
+            sess.operator_id,
+            "dossier.part_saved",
+            d.id,
+            {"kind": part_kind.value, "slot": slot, "sha256": digest, "size": len(data)},
+        )
 
     def part_data(self, dossier_id: str, kind: str, slot: str = "") -> bytes:
         self._require(Role.OPERATOR, Role.SUPERVISOR)
@@ -811,11 +871,13 @@ class StationService:
             if target == State.APPROVED:
                 # The packet's size limit is the receiver's: refuse now, not at sealing.
                 inp, station, key = self._seal_input(s, d)
-                packet.sealed_size(
-                    inp,
-                    station_id=station.id,
-                    station_code=station.code,
-                    receiver_key_id=key.key_id,
+                self.capturing.check_size(
+                    packet.sealed_size(
+                        inp,
+                        station_id=station.id,
+                        station_code=station.code,
+                        receiver_key_id=key.key_id,
+                    )
                 )
             if target in (State.CAPTURED, State.APPROVED):
                 gaps = self._missing(s, d, for_approval=target == State.APPROVED)
@@ -827,6 +889,8 @@ class StationService:
                         f"Dossier {d.number} is incomplete: {gaps[0].en}{more_en}",
                         field=gaps[0].kind,
                     )
+            if target in (State.CAPTURED, State.APPROVED):
+                self.capturing.check(s, d)
             if target == State.APPROVED:
                 d.supervisor_id = actor_id
             self._record_move(
@@ -855,15 +919,20 @@ class StationService:
         """Check (not empty, not trivial) and render the signature; keep the raw strokes too."""
         st = signature.check(strokes)
         png = signature.render(strokes)
-        meta = {"points": st.points, "strokes": st.strokes, "duration_ms": st.duration_ms}
-        self.put_part(dossier_id, PartKind.SIGNATURE, "", "image/png", png, meta)
-        self.put_part(
+        meta: dict[str, Any] = {
+            "points": st.points,
+            "strokes": st.strokes,
+            "duration_ms": st.duration_ms,
+        }
+        strokes_data = signature.strokes_json(strokes)
+        meta["strokes_sha256"] = hashlib.sha256(strokes_data).hexdigest()
+        # One transaction: a crash never leaves one signature's image with another's strokes.
+        self._put_parts(
             dossier_id,
-            PartKind.SIGNATURE,
-            "strokes",
-            "application/json",
-            signature.strokes_json(strokes),
-            {},
+            [
+                (PartKind.SIGNATURE, "", "image/png", png, meta),
+                (PartKind.SIGNATURE, "strokes", "application/json", strokes_data, {}),
+            ],
         )
 
     def add_document(self, dossier_id: str, doc_type: str, data: bytes) -> list[str]:
@@ -900,6 +969,9 @@ class StationService:
             if part is None:
                 return
             s.delete(part)
+            capture = self._capture_meta(d)
+            if self.capturing.part_removed(capture, kind, slot):
+                d.capture_json = dossier.form_json(capture)
             d.updated_at = iso(now)
             d.version += 1
             audit.append(
@@ -955,6 +1027,7 @@ class StationService:
                 "recorded_at": iso(now),
                 "confirmed_by": None,
             }
+            self.capturing.part_removed(meta, kind, slot)
             d.capture_json = dossier.form_json(meta)
             d.version += 1
             d.updated_at = iso(now)
@@ -1014,6 +1087,23 @@ class StationService:
             audit.append(
                 s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
             )
+
+    def gate_settings(self) -> gate.GateSettings:
+        """The capture thresholds in force (station settings; defaults in ``docs/capture.md``)."""
+        self._require(allow_password_change=True)
+        return self.capturing.settings()
+
+    def set_gate_settings(self, values: dict[str, Any]) -> gate.GateSettings:
+        """Change capture thresholds (admin only; audited)."""
+        return self.capturing.set_settings(values)
+
+    def gate_review(self, dossier_id: str) -> GateReview:
+        """Alarms, best-effort prints, overrides and what still blocks: the review's top."""
+        return self.capturing.review(dossier_id)
+
+    def override_alarm(self, dossier_id: str, key: str, reason: str) -> None:
+        """A supervisor overrides a same-finger alarm by name and reason (audited, sealed)."""
+        self.capturing.override(dossier_id, key, reason)
 
     def capture_info(self, dossier_id: str) -> dict[str, Any]:
         self._require()
@@ -1202,6 +1292,12 @@ class StationService:
                     "commune": commune_of(form, self.masterdata) or before.get("commune", ""),
                     "packet_id": sealed.packet_id,
                     "size": sealed.size,
+                    # Keyed hash of the ID number: one citizen, one open dossier, after sealing.
+                    "citizen_key": (
+                        self.capturing.citizen_key(s, number)
+                        if number
+                        else before.get("citizen_key", "")
+                    ),
                 }
             )
             d.form_json = "{}"
@@ -1271,7 +1367,11 @@ class StationService:
             approved_at=approved_at,
             parts=[
                 packet.PartInput(
-                    p.kind, p.slot, p.media_type, bytes(p.data), json.loads(p.meta_json)
+                    p.kind,
+                    p.slot,
+                    p.media_type,
+                    bytes(p.data),
+                    gate.for_manifest(json.loads(p.meta_json)),
                 )
                 for p in parts
             ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -96,11 +98,20 @@ def staffed(admin: StationService) -> StationService:
     return admin
 
 
+#: Serial of the ID numbers ``valid_form`` gives (one citizen, one open dossier per station:
+#: each call is another citizen unless an ``id_number`` is given).
+_citizens = itertools.count(4567)
+
+
 def valid_form(**overrides: Any) -> dict[str, Any]:
-    """A complete first-issue form for an adult, born and registered in Thái Nguyên (019)."""
+    """A complete first-issue form for an adult, born and registered in Thái Nguyên (019).
+
+    Each call without an ``id_number`` gives another citizen's number (019301004567 first).
+    """
     form: dict[str, Any] = {
         "full_name": "Hoàng Thị Én",
-        "id_number": "019301004567",  # 019 Thái Nguyên, 3 = 2000s female, 01 = 2001
+        # 019 Thái Nguyên, 3 = 2000s female, 01 = 2001, then a serial
+        "id_number": f"019301{next(_citizens) % 1_000_000:06d}",
         "date_of_birth": "2001-02-03",
         "sex": "female",
         "birth_registration": {"era": "legacy", "unit": "05431", "street": ""},
@@ -115,6 +126,7 @@ def valid_form(**overrides: Any) -> dict[str, Any]:
 
 
 def _tiny_images() -> tuple[bytes, bytes]:
+    """A grey JPEG with no face and a blank PNG: parts the gate refuses."""
     import cv2
     import numpy as np
 
@@ -123,19 +135,119 @@ def _tiny_images() -> tuple[bytes, bytes]:
     return face, finger
 
 
-def capture_all(svc: StationService, dossier_id: str) -> None:
-    """Minimal stand-in captures (a face, ten prints, a signature) so a draft may be captured.
+@dataclass(frozen=True)
+class SimulatedCaptures:
+    """Parts captured once per test process from the simulated devices (see ``capture_all``)."""
 
-    The capture modules have their own tests; lifecycle tests need only the parts to exist.
+    face: bytes
+    face_meta: dict[str, Any]
+    prints: dict[str, tuple[bytes, str, dict[str, Any]]]  # finger -> data, media type, meta
+    strokes: list[list[Any]]
+
+
+#: Sources whose change makes ``simulated_captures`` capture again.
+_CAPTURE_SOURCES = (
+    "station/capture/camera.py",
+    "station/capture/face.py",
+    "station/capture/fingerprint.py",
+    "station/capture/fpsynth.py",
+    "station/capture/signature.py",
+    "station/devices/simfinger.py",
+)
+
+
+@functools.cache
+def simulated_captures() -> SimulatedCaptures:
+    """A portrait auto-captured from the simulated camera (one face, the card geometry), the
+    ten distinct prints of the simulated scanner's 4-4-2 run (WSQ, good quality) and a
+    generated cursive signature: parts that pass the station's gate.
+
+    Capturing takes about 15 s (the scanner synthesises each print), so the result is kept in
+    the temporary directory, keyed by the capture code, for the other test processes (the
+    crash test's workers).
     """
-    from station.capture.signature import SimulatedSignaturePad
-    from station.devices import Finger, SilentPrompter
+    import base64
+    import hashlib
+    import json
+    import os
+    import tempfile
 
-    face, finger = _tiny_images()
-    svc.save_face(dossier_id, face, {"checks": "test"})
-    for f in Finger:
-        svc.save_fingerprint(dossier_id, f.value, finger, "image/png", {"quality": 80})
-    svc.save_signature(dossier_id, SimulatedSignaturePad(1).capture(SilentPrompter()))
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in _CAPTURE_SOURCES:
+        digest.update((root / name).read_bytes())
+    cache = Path(tempfile.gettempdir()) / f"intake-test-captures-{digest.hexdigest()[:16]}.json"
+    try:
+        doc = json.loads(cache.read_text())
+        return SimulatedCaptures(
+            base64.b64decode(doc["face"]),
+            doc["face_meta"],
+            {f: (base64.b64decode(d), m, meta) for f, (d, m, meta) in doc["prints"].items()},
+            [[_point(p) for p in stroke] for stroke in doc["strokes"]],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    made = _capture_simulated()
+    doc = {
+        "face": base64.b64encode(made.face).decode(),
+        "face_meta": made.face_meta,
+        "prints": {
+            f: (base64.b64encode(d).decode(), m, meta) for f, (d, m, meta) in made.prints.items()
+        },
+        "strokes": [[[p.x, p.y, p.pressure, p.t_ms] for p in stroke] for stroke in made.strokes],
+    }
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, cache)
+    return made
+
+
+def _point(values: list[float]) -> Any:
+    from station.devices import StrokePoint
+
+    x, y, pressure, t_ms = values
+    return StrokePoint(float(x), float(y), float(pressure), int(t_ms))
+
+
+def _capture_simulated() -> SimulatedCaptures:
+    from station.capture import face
+    from station.capture.fingerprint import FingerprintSession
+    from station.capture.signature import SimulatedSignaturePad
+    from station.devices import DeviceKind, SilentPrompter
+    from station.devices.defaults import registry
+
+    devices = registry({"camera": {"driver": "simulated"}, "fingerprint": {"driver": "simulated"}})
+    camera = devices.open(DeviceKind.CAMERA)
+    camera.realtime = False  # type: ignore[attr-defined]
+    analyzer, auto = face.FaceAnalyzer(), face.AutoCapture()
+    shot = None
+    try:
+        for _ in range(200):
+            frame = camera.read()
+            shot = auto.feed(frame, analyzer.analyze(frame, track=True))
+            if shot is not None:
+                break
+    finally:
+        camera.close()
+    assert shot is not None, "the simulated camera never gave a portrait that passes"
+    jpeg = face.portrait(shot.frame.image, shot.analysis)
+    session = FingerprintSession(devices.open(DeviceKind.FINGERPRINT), officer_id="test")
+    assert session.run(SilentPrompter()).complete
+    prints = {
+        f.value: (r.encoded, r.media_type, dict(r.meta())) for f, r in session.finish().items()
+    }
+    strokes = SimulatedSignaturePad(1).capture(SilentPrompter())
+    return SimulatedCaptures(jpeg, face.portrait_metadata(shot.analysis), prints, strokes)
+
+
+def capture_all(svc: StationService, dossier_id: str) -> None:
+    """Captures that pass the gate (a portrait, ten prints, a signature), from the simulated
+    devices (made once per process, see ``simulated_captures``), so a draft may be captured."""
+    parts = simulated_captures()
+    svc.save_face(dossier_id, parts.face, parts.face_meta)
+    for finger, (data, media_type, meta) in parts.prints.items():
+        svc.save_fingerprint(dossier_id, finger, data, media_type, meta)
+    svc.save_signature(dossier_id, parts.strokes)
 
 
 def login(paths: StationPaths, clock: FakeClock, op_id: str, pw: str) -> StationService:

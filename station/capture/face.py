@@ -101,9 +101,12 @@ PORTRAIT_BUDGET: Final = 60 * 1024
 #: head and 2.1 for the box, would give 1.13: either way inside ICAO's range below).
 HEAD_WIDTH_PER_BOX: Final = 1.0
 #: Head width as a fraction of the portrait width (ICAO 9303 / ISO 19794-5: 50 % to 75 %).
-HEAD_FRACTION: Final = 0.55
+HEAD_FRACTION: Final = 0.75
 #: Eye line height from the bottom of the portrait, fraction of its height (ICAO: 50 % to 70 %).
-EYE_FROM_BOTTOM: Final = 0.55
+EYE_FROM_BOTTOM: Final = 0.53
+#: The background check looks at the wall of a crop this wide around the head (the portrait
+#: itself leaves little wall beside a head at ``HEAD_FRACTION``).
+BACKGROUND_HEAD: Final = 0.55
 #: Rolls up to this are levelled in the portrait; beyond it the head_roll check fails and a
 #: forced portrait keeps the roll as it was taken.
 MAX_LEVEL_DEG: Final = 8.0
@@ -715,7 +718,12 @@ class FaceAnalyzer:
         """
         width, height = size
         mask = np.zeros((height, width), np.uint8)
-        corners = geometry.corners * factor
+        # The wall looked at spans a crop as wide as one with the head at ``BACKGROUND_HEAD``
+        # of the width (the portrait itself is tight on the head), centred where the crop is.
+        ex, ey = _eye_midpoint(box, eyes)
+        spread = HEAD_FRACTION / BACKGROUND_HEAD
+        corners = (geometry.corners - (ex, ey)) * spread + (ex, ey)
+        corners = corners * factor
         # The upper part of the crop: from its top edge down to the eye line.
         upper = np.array(
             [
@@ -729,7 +737,6 @@ class FaceAnalyzer:
         # The head with its hair, generously (the astronaut's full hair spans 1.6 box widths and
         # rises a box height above the eyes), turned as the head is. The cascade's box shrinks
         # on a rolled head, so the eyes' distance sizes it where it says the head is larger.
-        ex, ey = _eye_midpoint(box, eyes)
         head = float(box[2])
         if len(eyes) == 2:
             head = max(head, math.dist(eyes[0], eyes[1]) / EYE_DIST_PER_BOX)

@@ -174,7 +174,7 @@ def test_parts_replace_and_refuse_after_capture(op: StationService) -> None:
 
 def test_counts_by_state(op: StationService) -> None:
     a = op.create_dossier("first_issue", FORM)
-    op.create_dossier("first_issue", FORM)
+    op.create_dossier("first_issue", valid_form())  # another citizen
     capture_all(op, a.id)
     op.mark_captured(a.id)
     counts = op.counts_by_state()
@@ -182,12 +182,12 @@ def test_counts_by_state(op: StationService) -> None:
 
 
 def test_numbers_count_per_day(op: StationService, clock: FakeClock) -> None:
-    first = op.create_dossier("first_issue", FORM).number
-    second = op.create_dossier("first_issue", FORM).number
+    first = op.create_dossier("first_issue", valid_form()).number
+    second = op.create_dossier("first_issue", valid_form()).number
     assert first == "TN-001-20261123-0001" and second == "TN-001-20261123-0002"
     clock.advance(86400)
     op.login("op1", OP_PW)  # the session timed out overnight
-    assert op.create_dossier("first_issue", FORM).number == "TN-001-20261124-0001"
+    assert op.create_dossier("first_issue", valid_form()).number == "TN-001-20261124-0001"
 
 
 def test_sealing_leaves_only_the_packet_and_a_summary(
@@ -214,6 +214,9 @@ def test_sealing_leaves_only_the_packet_and_a_summary(
         from station.models import Dossier
 
         summary = json.loads(s.get(Dossier, d.id).summary_json)
+    # A keyed hash of the ID number (one citizen, one open dossier), not the number itself.
+    citizen_key = summary.pop("citizen_key")
+    assert len(citizen_key) == 64 and FORM["id_number"] not in citizen_key
     assert summary == {
         "full_name": FORM["full_name"],
         "id_tail": FORM["id_number"][-4:],

@@ -1,0 +1,399 @@
+"""Capture and its gate, behind :class:`~station.service.StationService`.
+
+The facade keeps its public methods and its session checks; this collaborator holds what the
+core decides about captured parts (see :mod:`station.capture.gate`): the verdicts stored with
+each part, the same-finger alarms, the core's count of attempts per finger, the overrides a
+supervisor makes by name and reason, the check that blocks ``mark_captured``, the gate settings,
+and the rule "one citizen, one open dossier" on this station.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from station import audit, dossier, lifecycle, validate
+from station.capture import gate
+from station.clock import iso
+from station.dossier import PartKind
+from station.errors import NotFoundError, PermissionDeniedError, ValidationError
+from station.lifecycle import Role, State
+from station.models import Dossier, DossierPart, Station
+
+if TYPE_CHECKING:
+    from station.service import StationService
+
+#: States in which a dossier of a citizen stops another one from being opened: every state but
+#: a rejection (``needs_recapture``), after which a new dossier is allowed.
+OPEN_STATES = frozenset(State) - {State.NEEDS_RECAPTURE}
+
+
+@dataclass(frozen=True)
+class GateReview:
+    """What the supervisor's review lists above everything else."""
+
+    alarms: list[dict[str, Any]]  # every same-finger alarm, overridden or not
+    best_effort: list[dict[str, Any]]  # prints kept under their threshold after the attempts
+    overrides: list[dict[str, Any]]  # who overrode what, when and why
+    problems: list[gate.Problem]  # what still blocks marking the dossier captured
+
+    @property
+    def empty(self) -> bool:
+        return not (self.alarms or self.best_effort or self.overrides or self.problems)
+
+
+@dataclass(frozen=True)
+class OtherDossier:
+    """A dossier of the same citizen already on this station."""
+
+    id: str
+    number: str
+    state: State
+    created_at: str
+
+
+def _capture(d: Dossier) -> dict[str, Any]:
+    value = json.loads(d.capture_json or "{}")
+    return value if isinstance(value, dict) else {}
+
+
+class Capturing:
+    """Capture with the gate (used through :class:`StationService`)."""
+
+    def __init__(self, service: StationService) -> None:
+        self._svc = service
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def settings(self) -> gate.GateSettings:
+        return gate.GateSettings.from_settings(self._svc._settings())
+
+    def set_settings(self, values: dict[str, Any]) -> gate.GateSettings:
+        """Change some thresholds (admin only, audited with the old and new values)."""
+        admin = self._svc._require(Role.ADMIN)
+        now = self._svc.clock.now()
+        with self._svc.store.write() as s:
+            st = s.execute(select(Station)).scalar_one()
+            settings = json.loads(st.settings_json)
+            before = gate.GateSettings.from_settings(settings)
+            after = gate.GateSettings.parse(values, before)
+            settings[gate.SETTINGS_KEY] = after.as_dict()
+            st.settings_json = json.dumps(settings)
+            changed = {
+                k: {"from": before.as_dict()[k], "to": v}
+                for k, v in after.as_dict().items()
+                if before.as_dict()[k] != v
+            }
+            audit.append(s, now, admin.operator_id, "settings.gate", "", changed)
+            return after
+
+    # --- verdicts on save ---------------------------------------------------------------------
+
+    def judge(
+        self, kind: str, slot: str, media_type: str, data: bytes, meta: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The meta to store with a part: the caller's facts and the core's own verdict.
+
+        Runs before the write transaction (the measuring takes tens of milliseconds; a print's
+        minutiae are extracted here too, so the pairwise comparison in the transaction is fast).
+        """
+        verdict = gate.judge_part(kind, slot, media_type, data, self.settings())
+        if kind == PartKind.FINGERPRINT and verdict.get("decodes"):
+            gate.template(hashlib.sha256(data).hexdigest(), data)
+        return gate.merge_meta(meta, verdict, kind)
+
+    def part_stored(
+        self,
+        s: Session,
+        d: Dossier,
+        capture: dict[str, Any],
+        kind: str,
+        slot: str,
+        digest: str,
+        data: bytes,
+        now: datetime,
+        actor_id: str,
+    ) -> bool:
+        """After a part is written (same transaction): attempts and same-finger alarms.
+
+        Returns whether ``capture`` changed.
+        """
+        if kind != PartKind.FINGERPRINT:
+            return False
+        attempts = capture.setdefault("attempts", {})
+        attempts[slot] = int(attempts.get(slot, 0)) + 1
+        self._drop_alarms(capture, slot)
+        mine = gate.template(digest, data)
+        if mine is None:
+            return True
+        threshold = self.settings().match_threshold
+        others = s.execute(
+            select(DossierPart.slot, DossierPart.sha256).where(
+                DossierPart.dossier_id == d.id,
+                DossierPart.kind == PartKind.FINGERPRINT.value,
+                DossierPart.slot != slot,
+            )
+        ).all()
+        for other_slot, other_sha in others:
+            theirs = self._template(s, d.id, other_slot, other_sha)
+            if theirs is None:
+                continue
+            sim = gate.similarity(digest, mine, other_sha, theirs)
+            if sim < threshold:
+                continue
+            key = gate.pair_key(slot, other_slot)
+            first, second = key.split(":", 1)[1].split("+")
+            shas = {slot: digest, other_slot: other_sha}
+            capture.setdefault("alarms", {})[key] = {
+                "kind": "duplicate",
+                "fingers": [first, second],
+                "similarity": round(sim, 4),
+                "sha256": [shas[first], shas[second]],
+                "raised_at": iso(now),
+            }
+            audit.append(
+                s,
+                now,
+                actor_id,
+                "dossier.alarm_raised",
+                d.id,
+                {"key": key, "similarity": round(sim, 4)},
+            )
+        return True
+
+    @staticmethod
+    def _template(s: Session, dossier_id: str, slot: str, sha: str) -> Any:
+        data = s.execute(
+            select(DossierPart.data).where(
+                DossierPart.dossier_id == dossier_id,
+                DossierPart.kind == PartKind.FINGERPRINT.value,
+                DossierPart.slot == slot,
+            )
+        ).scalar_one()
+        return gate.template(sha, bytes(data))
+
+    @staticmethod
+    def _drop_alarms(capture: dict[str, Any], slot: str) -> None:
+        alarms = capture.get("alarms", {})
+        for key in [k for k, a in alarms.items() if slot in a.get("fingers", [])]:
+            del alarms[key]
+
+    def part_removed(self, capture: dict[str, Any], kind: str, slot: str) -> bool:
+        """A print removed (or replaced by an exception): its alarms go with it."""
+        if kind != PartKind.FINGERPRINT:
+            return False
+        before = json.dumps(capture.get("alarms", {}), sort_keys=True)
+        self._drop_alarms(capture, slot)
+        return json.dumps(capture.get("alarms", {}), sort_keys=True) != before
+
+    # --- the gate -----------------------------------------------------------------------------
+
+    def _stored(self, s: Session, d: Dossier) -> list[gate.StoredPart]:
+        rows = s.execute(
+            select(
+                DossierPart.kind, DossierPart.slot, DossierPart.sha256, DossierPart.meta_json
+            ).where(DossierPart.dossier_id == d.id)
+        ).all()
+        out = []
+        for kind, slot, sha, meta_json in rows:
+            if kind == PartKind.SIGNATURE and slot == "strokes":
+                continue  # judged, but its verdict travels with the signature image
+            meta = json.loads(meta_json or "{}")
+            out.append(gate.StoredPart(kind, slot, sha, meta if isinstance(meta, dict) else {}))
+        return out
+
+    def problems(self, s: Session, d: Dossier) -> list[gate.Problem]:
+        return gate.problems(self._stored(s, d), _capture(d), self.settings())
+
+    def check(self, s: Session, d: Dossier) -> None:
+        """Refuse (bilingual, naming the part) a dossier whose stored verdicts block it."""
+        found = self.problems(s, d)
+        if not found:
+            return
+        first = found[0]
+        more_vi = f" (và {len(found) - 1} vấn đề khác)" if len(found) > 1 else ""
+        more_en = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ValidationError(
+            f"Hồ sơ {d.number} chưa qua kiểm tra: {first.vi}{more_vi}.",
+            f"Dossier {d.number} does not pass the checks: {first.en}{more_en}.",
+            field=first.kind,
+        )
+
+    def check_size(self, size: int) -> None:
+        limit = self.settings().max_packet_bytes
+        if size > limit:
+            raise ValidationError(
+                f"Hồ sơ quá lớn: gói sẽ có {size:,} byte, trạm cho phép tối đa {limit:,} byte.",
+                f"The dossier is too large: its packet would be {size:,} bytes, the station "
+                f"allows {limit:,}.",
+                field="size",
+            )
+
+    def review(self, dossier_id: str) -> GateReview:
+        self._svc._require()
+        with self._svc.store.read() as s:
+            d = self._svc._get(s, dossier_id)
+            capture = _capture(d)
+            parts = self._stored(s, d)
+            settings = self.settings()
+            overrides = capture.get("overrides", {})
+            alarms = [
+                {
+                    "key": key,
+                    **alarm,
+                    "overridden": gate.alarm_overridden(alarm, overrides.get(key)),
+                }
+                for key, alarm in sorted(capture.get("alarms", {}).items())
+            ]
+            best = [
+                {
+                    "finger": p.slot,
+                    "quality": p.meta.get("gate", {}).get("quality"),
+                    "threshold": settings.threshold(p.slot),
+                    "attempts": capture.get("attempts", {}).get(p.slot, 0),
+                }
+                for p in gate.best_effort(parts, capture.get("attempts", {}), settings)
+            ]
+            listed = [{"key": k, **v} for k, v in sorted(overrides.items())]
+            waiver = capture.get("context", {}).get("background_waiver")
+            if waiver:
+                listed.append(
+                    {
+                        "key": "face:background",
+                        "by": waiver.get("accepted_by"),
+                        "at": waiver.get("accepted_at"),
+                        "reason": waiver.get("reason"),
+                    }
+                )
+            return GateReview(alarms, best, listed, gate.problems(parts, capture, settings))
+
+    def override(self, dossier_id: str, key: str, reason: str) -> None:
+        """A supervisor overrides a same-finger alarm, by name and with a reason.
+
+        The override holds for the two images it was made on; recapturing either drops it. It
+        is audited and travels in the packet's manifest (``capture.overrides``).
+        """
+        sess = self._svc._require(Role.SUPERVISOR)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self._svc.clock.now()
+        with self._svc.store.write() as s:
+            d = self._svc._get(s, dossier_id)
+            if State(d.state) not in dossier.EDITABLE:
+                vi, en = lifecycle.STATE_LABELS[State(d.state)]
+                raise ValidationError(
+                    f"Hồ sơ {d.number} đang ở trạng thái «{vi}».",
+                    f"Dossier {d.number} is '{en}'.",
+                    field="state",
+                )
+            if sess.operator_id == d.operator_id:
+                raise PermissionDeniedError(
+                    "Cán bộ thu nhận hồ sơ không tự bỏ qua cảnh báo được: cần giám sát viên khác.",
+                    "The officer who captured the dossier cannot override its alarm: another "
+                    "supervisor must.",
+                    field="operator",
+                )
+            capture = _capture(d)
+            alarm = capture.get("alarms", {}).get(key)
+            if alarm is None:
+                raise NotFoundError(
+                    f"Hồ sơ {d.number} không có cảnh báo «{key}».",
+                    f"Dossier {d.number} has no alarm '{key}'.",
+                    field="key",
+                )
+            capture.setdefault("overrides", {})[key] = {
+                "by": sess.operator_id,
+                "at": iso(now),
+                "reason": why,
+                "sha256": alarm.get("sha256"),
+            }
+            d.capture_json = dossier.form_json(capture)
+            d.version += 1
+            d.updated_at = iso(now)
+            details = {"key": key, "reason": why}
+            audit.append(s, now, sess.operator_id, "dossier.alarm_overridden", d.id, details)
+
+    # --- one citizen, one open dossier ----------------------------------------------------------
+
+    @staticmethod
+    def citizen_key(s: Session, id_number: str) -> str:
+        """A keyed hash of an ID number (kept in a sealed dossier's summary, which has no
+        personal data): HMAC-SHA256 under a key derived from the station's signing key."""
+        station = s.execute(select(Station)).scalar_one()
+        key = hashlib.sha256(b"citizen-key:" + bytes(station.signing_key)).digest()
+        return hmac.new(key, id_number.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def others(self, s: Session, id_number: str, exclude: str | None = None) -> list[OtherDossier]:
+        """Dossiers of this ID number on the station that stop a new one (oldest first)."""
+        if not (len(id_number) == 12 and id_number.isascii() and id_number.isdigit()):
+            return []
+        ckey = self.citizen_key(s, id_number)
+        rows = s.execute(
+            select(Dossier)
+            .where(
+                or_(
+                    Dossier.form_json.like(f'%"{id_number}"%'),
+                    Dossier.summary_json.like(f'%"{ckey}"%'),
+                )
+            )
+            .order_by(Dossier.created_at)
+        ).scalars()
+        out = []
+        for d in rows:
+            if d.id == exclude or State(d.state) not in OPEN_STATES:
+                continue
+            form = json.loads(d.form_json or "{}")
+            summary = json.loads(d.summary_json or "{}")
+            if form.get("id_number") != id_number and summary.get("citizen_key") != ckey:
+                continue
+            out.append(OtherDossier(d.id, d.number, State(d.state), d.created_at))
+        return out
+
+    def check_one_open(
+        self,
+        s: Session,
+        id_number: object,
+        *,
+        exclude: str | None,
+        second_reason: str | None,
+        role: str,
+    ) -> dict[str, Any] | None:
+        """Refuse a second open dossier of a citizen, unless a supervisor allows it with a reason.
+
+        Returns what to audit when a supervisor allowed one, else None.
+        """
+        if not isinstance(id_number, str):
+            return None
+        found = self.others(s, id_number, exclude)
+        if not found:
+            return None
+        first = found[0]
+        if second_reason is not None and role == Role.SUPERVISOR:
+            why = validate.short_text(second_reason, "reason", "Lý do", "Reason", 300)
+            return {"second_of": first.number, "reason": why}
+        vi_state, en_state = lifecycle.STATE_LABELS[first.state]
+        day = first.created_at[:10]
+        raise ValidationError(
+            f"Công dân số {id_number} đã có hồ sơ {first.number} («{vi_state}», lập ngày "
+            f"{day}) trên trạm này. Chỉ giám sát viên mới cho lập thêm, kèm lý do.",
+            f"The citizen {id_number} already has dossier {first.number} ('{en_state}', opened "
+            f"{day}) on this station. Only a supervisor may open another, with a reason.",
+            field="id_number",
+        )
+
+    def existing_for(self, id_numbers: list[str]) -> dict[str, str]:
+        """Of these ID numbers, those with a dossier that stops a new one: number -> dossier."""
+        self._svc._require()
+        out: dict[str, str] = {}
+        with self._svc.store.read() as s:
+            for number in dict.fromkeys(n for n in id_numbers if n):
+                found = self.others(s, number)
+                if found:
+                    out[number] = found[0].number
+        return out
