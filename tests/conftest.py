@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from station.capture import simulated
+from station.capture.simulated import SimulatedCaptures
 from station.paths import StationPaths
 from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, init_station
 from station.service import StationService
@@ -135,19 +137,10 @@ def _tiny_images() -> tuple[bytes, bytes]:
     return face, finger
 
 
-@dataclass(frozen=True)
-class SimulatedCaptures:
-    """Parts captured once per test process from the simulated devices (see ``capture_all``)."""
-
-    face: bytes
-    face_meta: dict[str, Any]
-    prints: dict[str, tuple[bytes, str, dict[str, Any]]]  # finger -> data, media type, meta
-    strokes: list[list[Any]]
-
-
 #: Sources whose change makes ``simulated_captures`` capture again.
 _CAPTURE_SOURCES = (
     "station/capture/camera.py",
+    "station/capture/simulated.py",
     "station/capture/face.py",
     "station/capture/fingerprint.py",
     "station/capture/fpsynth.py",
@@ -158,9 +151,8 @@ _CAPTURE_SOURCES = (
 
 @functools.cache
 def simulated_captures() -> SimulatedCaptures:
-    """A portrait auto-captured from the simulated camera (one face, the card geometry), the
-    ten distinct prints of the simulated scanner's 4-4-2 run (WSQ, good quality) and a
-    generated cursive signature: parts that pass the station's gate.
+    """A whole dossier's gate-passing captures from the simulated devices
+    (``station.capture.simulated``).
 
     Capturing takes about 15 s (the scanner synthesises each print), so the result is kept in
     the temporary directory, keyed by the capture code, for the other test processes (the
@@ -187,7 +179,7 @@ def simulated_captures() -> SimulatedCaptures:
         )
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    made = _capture_simulated()
+    made = simulated.capture()
     doc = {
         "face": base64.b64encode(made.face).decode(),
         "face_meta": made.face_meta,
@@ -207,37 +199,6 @@ def _point(values: list[float]) -> Any:
 
     x, y, pressure, t_ms = values
     return StrokePoint(float(x), float(y), float(pressure), int(t_ms))
-
-
-def _capture_simulated() -> SimulatedCaptures:
-    from station.capture import face
-    from station.capture.fingerprint import FingerprintSession
-    from station.capture.signature import SimulatedSignaturePad
-    from station.devices import DeviceKind, SilentPrompter
-    from station.devices.defaults import registry
-
-    devices = registry({"camera": {"driver": "simulated"}, "fingerprint": {"driver": "simulated"}})
-    camera = devices.open(DeviceKind.CAMERA)
-    camera.realtime = False  # type: ignore[attr-defined]
-    analyzer, auto = face.FaceAnalyzer(), face.AutoCapture()
-    shot = None
-    try:
-        for _ in range(200):
-            frame = camera.read()
-            shot = auto.feed(frame, analyzer.analyze(frame, track=True))
-            if shot is not None:
-                break
-    finally:
-        camera.close()
-    assert shot is not None, "the simulated camera never gave a portrait that passes"
-    jpeg = face.portrait(shot.frame.image, shot.analysis)
-    session = FingerprintSession(devices.open(DeviceKind.FINGERPRINT), officer_id="test")
-    assert session.run(SilentPrompter()).complete
-    prints = {
-        f.value: (r.encoded, r.media_type, dict(r.meta())) for f, r in session.finish().items()
-    }
-    strokes = SimulatedSignaturePad(1).capture(SilentPrompter())
-    return SimulatedCaptures(jpeg, face.portrait_metadata(shot.analysis), prints, strokes)
 
 
 def capture_all(svc: StationService, dossier_id: str) -> None:

@@ -50,6 +50,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -457,8 +458,8 @@ def wait_for_text(path: Path, text: str, proc: subprocess.Popen[Any], timeout_s:
 # --- the two ends: a prepared station, the receiver in its namespace -------------------------
 
 STATION_OPERATOR = "sup1"
-#: Station bytes per packet besides the face (tests.conftest.capture_all's parts, the manifest).
-_PACKET_BASE = 28_500
+#: Station bytes per packet besides the padding page (a signature, the manifest).
+_PACKET_BASE = 24_300
 
 
 def _noise_jpeg(n_bytes: int, seed: int) -> bytes:
@@ -484,8 +485,8 @@ def prepare_station(
         OP_PW,
         SUP_PW,
         add_staff,
-        capture_all,
         provision,
+        simulated_captures,
         valid_form,
     )
 
@@ -500,9 +501,19 @@ def prepare_station(
     sup.login(STATION_OPERATOR, SUP_PW)
     try:
         for i, size in enumerate(sizes):
-            d = op.create_dossier("first_issue", valid_form(occupation=f"Nghề {i}"))
-            capture_all(op, d.id)
-            op.save_face(d.id, _noise_jpeg(max(1000, size - _PACKET_BASE), i), {"checks": "t"})
+            # A child under 6 (no biometrics: the parent's signature and papers only), so the
+            # packet's size is set by a noise page (a real JPEG: it passes the station's gate).
+            born = date.today().replace(day=1) - timedelta(days=4 * 365)
+            form = valid_form(
+                date_of_birth=born.isoformat(),
+                id_number=f"0193{born.year % 100:02d}{i + 1:06d}",
+                relatives=[{"relation": "legal_representative", "full_name": "Hoàng Văn Bố"}],
+                occupation=f"Nghề {i}",
+            )
+            d = op.create_dossier("first_issue", form)
+            op.save_signature(d.id, simulated_captures().strokes)
+            noise = _noise_jpeg(max(1000, size - _PACKET_BASE), i)
+            op.put_part(d.id, "document", "other_1", "image/jpeg", noise, {"type": "other"})
             op.mark_captured(d.id)
             op.confirm(d.id)
             sup.approve(d.id)

@@ -1,0 +1,114 @@
+"""Gate figures: what the core measures per dossier before it may be marked captured.
+
+Run: ``.venv/bin/python bench/bench_gate.py [--runs N]``. Prints figures; asserts nothing.
+
+The parts are one dossier's captures from the simulated devices (``station.capture.simulated``:
+a portrait, ten distinct WSQ prints, a signature). Figures:
+
+- **cold**: every part measured from its bytes as when it is first saved (portrait checks, print
+  decode + quality, print minutiae, the 45 pairwise comparisons, signature), with the
+  measurement memo emptied: the gate's work for a new dossier, spread over the saves;
+- **mark_captured**: the transition itself, which reads the stored verdicts and alarms;
+- **warm**: the same bytes saved again (measurements remembered by SHA-256, as when a test or
+  a re-save stores the same print twice).
+
+All of it runs on the window's background worker, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import OP_PW, machine, provision
+
+from station import masterdata, testdata
+from station.capture import gate, simulated
+from station.service import StationService
+
+
+def measure_parts(parts: simulated.SimulatedCaptures) -> dict[str, float]:
+    """The gate's measurements, stage by stage, with nothing remembered (seconds)."""
+    gate.clear_memo()
+    settings = gate.GateSettings()
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    gate.judge_portrait(parts.face, settings)
+    out["portrait"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for finger, (data, media_type, _) in parts.prints.items():
+        gate.judge_print(finger, media_type, data)
+    out["prints_quality"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    templates = {}
+    for finger, (data, _, _) in parts.prints.items():
+        sha = hashlib.sha256(data).hexdigest()
+        templates[finger] = (sha, gate.template(sha, data))
+    out["prints_minutiae"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for (sa, ta), (sb, tb) in itertools.combinations(templates.values(), 2):
+        assert ta is not None and tb is not None
+        gate.similarity(sa, ta, sb, tb)
+    out["pairwise_45"] = time.perf_counter() - t0
+    out["total"] = sum(out.values())
+    return out
+
+
+def measure_service(
+    paths: object, parts: simulated.SimulatedCaptures, runs: int
+) -> dict[str, list[float]]:
+    op = StationService(paths, session_timeout_s=10**9)  # type: ignore[arg-type]
+    op.login("op1", OP_PW)
+    md = masterdata.load()
+    people = testdata.people(2 * runs + 2, seed=13)
+    figures: dict[str, list[float]] = {"save_cold": [], "mark_captured": [], "save_warm": []}
+    try:
+        for run in range(2 * runs):
+            warm = run % 2 == 1
+            if not warm:
+                gate.clear_memo()
+            d = op.create_dossier("first_issue", testdata.valid_form(next(people), md))
+            t0 = time.perf_counter()
+            op.save_face(d.id, parts.face, parts.face_meta)
+            for finger, (data, media_type, meta) in parts.prints.items():
+                op.save_fingerprint(d.id, finger, data, media_type, meta)
+            op.save_signature(d.id, parts.strokes)
+            figures["save_warm" if warm else "save_cold"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            op.mark_captured(d.id)
+            figures["mark_captured"].append(time.perf_counter() - t0)
+    finally:
+        op.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"# {machine()}")
+    t0 = time.perf_counter()
+    parts = simulated.capture()
+    print(f"simulated captures made in {time.perf_counter() - t0:.1f} s")
+    stages = [measure_parts(parts) for _ in range(args.runs)]
+    print("gate measurements per dossier, cold (median of runs, seconds):")
+    for key in stages[0]:
+        print(f"  {key:16s} {statistics.median(s[key] for s in stages):.3f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = provision(Path(tmp), kdf_cost=(1024, 1, 1))
+        figures = measure_service(paths, parts, args.runs)
+    print("through the service (median, seconds):")
+    for key, values in figures.items():
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"  {key:16s} {statistics.median(values):.3f}  (runs: {runs})")
+
+
+if __name__ == "__main__":
+    main()
