@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from station.dossier import PartKind
 from station.errors import NotFoundError, PermissionDeniedError, ValidationError
 from station.lifecycle import Role, State
 from station.models import Dossier, DossierPart, Station
+from station.residents import ResidentHit
 
 if TYPE_CHECKING:
     from station.service import StationService
@@ -386,6 +387,33 @@ class Capturing:
             f"{day}) on this station. Only a supervisor may open another, with a reason.",
             field="id_number",
         )
+
+    def with_dossiers(self, s: Session, hits: list[ResidentHit]) -> list[ResidentHit]:
+        """Resident hits with the dossier each citizen already has here (one scan of the
+        dossiers, whatever the number of hits)."""
+        if not any(h.id_number for h in hits):
+            return hits
+        by_number: dict[str, str] = {}
+        by_key: dict[str, str] = {}
+        rows = s.execute(
+            select(Dossier.number, Dossier.state, Dossier.form_json, Dossier.summary_json)
+            .where(Dossier.state.in_([st.value for st in OPEN_STATES]))
+            .order_by(Dossier.created_at.desc())
+        ).all()
+        for number, _state, form_json, summary_json in rows:
+            form = json.loads(form_json or "{}")
+            summary = json.loads(summary_json or "{}")
+            if isinstance(form.get("id_number"), str):
+                by_number[form["id_number"]] = number
+            if isinstance(summary.get("citizen_key"), str):
+                by_key[summary["citizen_key"]] = number
+        out = []
+        for h in hits:
+            found = None
+            if h.id_number and h.id_number.isascii() and h.id_number.isdigit():
+                found = by_number.get(h.id_number) or by_key.get(self.citizen_key(s, h.id_number))
+            out.append(replace(h, existing_dossier=found) if found else h)
+        return out
 
     def existing_for(self, id_numbers: list[str]) -> dict[str, str]:
         """Of these ID numbers, those with a dossier that stops a new one: number -> dossier."""

@@ -13,8 +13,8 @@ from datetime import date
 
 from station.errors import ValidationError
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_TYPED = re.compile(r"(?:(\d{1,2})[/.\-])?(?:(\d{1,2})[/.\-])?(\d{4})")
+_ISO = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # ASCII digits only
+_TYPED = re.compile(r"(?:([0-9]{1,2})[/.\-])?(?:([0-9]{1,2})[/.\-])?([0-9]{4})")
 EARLIEST_YEAR = 1900
 
 

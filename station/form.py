@@ -22,7 +22,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from station import dates, idnumber
+from station import dates, idnumber, renewal
 from station.dossier import CaseType
 from station.errors import ValidationError
 from station.idnumber import Sex
@@ -31,7 +31,7 @@ from station.masterdata import DEFAULT_ETHNIC_LIST, MasterData
 NAME_MAX = 100
 STREET_MAX = 200
 TEXT_MAX = 200
-_PHONE_RE = re.compile(r"(?:\+84|0)(?:[35789]\d{8}|2\d{9})")
+_PHONE_RE = re.compile(r"(?:\+84|0)(?:[35789][0-9]{8}|2[0-9]{9})")
 _EMAIL_RE = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
@@ -477,10 +477,25 @@ def problems(
 
     if case == CaseType.RENEWAL:
         c.enum(form, "renewal_reason", RenewalReason, required=True)
+        if form.get("renewal_reason") == RenewalReason.AGE and dob is not None:
+            _renewal_age(c, dob, today, form.get("previous_card"))
     if case == CaseType.CORRECTION and not form.get("correction_note"):
         vi, en = LABELS["correction_note"]
         c.fail("correction_note", f"{vi}: phải ghi rõ.", f"{en}: must be given.")
     return c.problems
+
+
+def _renewal_age(c: _Checker, dob: dates.PartialDate, today: date, card: object) -> None:
+    expiry = None
+    if isinstance(card, dict) and isinstance(card.get("expiry_date"), str):
+        try:
+            expiry = date.fromisoformat(card["expiry_date"])
+        except ValueError:
+            expiry = None  # reported by the previous card's own check
+    why = renewal.age_renewal_problem(dob, today, expiry)
+    if why is not None:
+        vi, en = LABELS["renewal_reason"]
+        c.fail("renewal_reason", f"{vi}: {why[0]}.", f"{en}: {why[1]}.")
 
 
 def check(form: dict[str, Any], case: CaseType, md: MasterData, today: date) -> None:
@@ -586,7 +601,7 @@ def _previous_card(
                 f"{vi}: cấp đổi phải ghi số thẻ cũ.",
                 f"{en}: a renewal needs the old card's number.",
             )
-    elif not re.fullmatch(r"\d{9}|\d{12}", re.sub(r"\s", "", str(value["number"]))):
+    elif not re.fullmatch(r"[0-9]{9}|[0-9]{12}", re.sub(r"\s", "", str(value["number"]))):
         c.fail(
             "previous_card.number",
             f"{vi} – số thẻ: phải gồm 9 hoặc 12 chữ số.",

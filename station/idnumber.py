@@ -92,8 +92,8 @@ PROVINCE_CODES: frozenset[str] = frozenset(
     }
 )
 
-_ID_RE = re.compile(r"\d{12}")
-_OLD_ID_RE = re.compile(r"\d{9}|\d{12}")
+_ID_RE = re.compile(r"[0-9]{12}")  # ASCII digits only: "\d" takes any script's
+_OLD_ID_RE = re.compile(r"[0-9]{9}|[0-9]{12}")
 
 
 class Sex(StrEnum):

@@ -189,7 +189,18 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("h.", "huyen"),
     ("p.", "phuong"),
 )
-_PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh"}
+#: Other names of provinces: abbreviations, and names before a unit was renamed (Thừa Thiên
+#: Huế became Thành phố Huế on 1 January 2025: papers and cards written before still say so).
+_PROVINCE_ALIASES = {
+    "hcm": "ho chi minh",
+    "tphcm": "ho chi minh",
+    "thua thien hue": "hue",
+}
+
+
+#: Districts renamed or split before 1 July 2025, by legacy province code: the old name's key.
+#: Thành phố Huế (46) became the districts Thuận Hóa and Phú Xuân on 1 January 2025.
+_RENAMED_DISTRICTS: dict[str, tuple[str, ...]] = {"46": ("hue",)}
 
 
 def _match_key(text: str) -> str:
@@ -432,8 +443,28 @@ class MasterData:
         """The legacy ward named as on an old card, e.g. ("Tỉnh Bình Phước", "Huyện Đồng Phú",
         "Xã Tân Lập") or ("binh phuoc", "dong phu", "tan lap"); None if not found or ambiguous."""
         found = self.find_legacy_district(province, district)
-        index = self._wards_by_district.index(found.code) if found else None
+        if found is None:
+            return self._ward_of_renamed_district(province, district, ward)
+        index = self._wards_by_district.index(found.code)
         return index.find(ward) if index else None
+
+    def _ward_of_renamed_district(
+        self, province: str, district: str, ward: str
+    ) -> LegacyWard | None:
+        """A district named as before it was renamed or split (``_RENAMED_DISTRICTS``): the
+        ward whose name is unique among the districts that took its place."""
+        found = self.find_legacy_province(province)
+        key = _match_key(district)
+        renamed = _RENAMED_DISTRICTS.get(found.code, ()) if found is not None else ()
+        if found is None or not any(key == k or key.endswith(" " + k) for k in renamed):
+            return None
+        hits = []
+        for d in self.legacy_districts_of(found.code):
+            index = self._wards_by_district.index(d.code)
+            hit = index.find(ward) if index else None
+            if hit is not None:
+                hits.append(hit)
+        return hits[0] if len(hits) == 1 else None
 
     def find_commune(self, province: str, commune: str) -> Commune | None:
         """The new commune named as in a 2-tier address; None if not found or ambiguous."""

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from station import idnumber
+from station.dates import PartialDate
 from station.errors import ValidationError
 from station.form import citizen_name_problem
 from station.idnumber import Sex
@@ -32,7 +33,7 @@ class CardQr:
     id_number: str
     old_id_number: str | None
     full_name: str
-    date_of_birth: date
+    date_of_birth: PartialDate  # year only on some old cards
     sex: Sex
     address: str
     issue_date: date
@@ -44,7 +45,7 @@ def _bad(vi: str, en: str, field: str = "qr") -> ValidationError:
 
 
 def _ddmmyyyy(text: str, what: tuple[str, str], today: date) -> date:
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
         raise _bad(
             f"{what[0]} «{text}» không đúng dạng ddmmyyyy.",
             f"{what[1]} '{text}' is not in the form ddmmyyyy.",
@@ -58,6 +59,19 @@ def _ddmmyyyy(text: str, what: tuple[str, str], today: date) -> date:
     if value > today or value.year < 1900:
         raise _bad(f"{what[0]} «{text}» không hợp lý.", f"{what[1]} '{text}' is not plausible.")
     return value
+
+
+def _birth_date(text: str, today: date) -> PartialDate:
+    """The QR's birth date: ddmmyyyy, or only the year (``yyyy``, or ``0000yyyy`` as some old
+    cards print a citizen whose papers give only the year): then a partial date."""
+    year_only = text[4:] if len(text) == 8 and text[:4] == "0000" else text
+    if len(year_only) == 4 and year_only.isascii() and year_only.isdigit():
+        year = int(year_only)
+        if not 1900 <= year <= today.year:
+            raise _bad(f"Năm sinh «{text}» không hợp lý.", f"Birth year '{text}' is not plausible.")
+        return PartialDate(year)
+    full = _ddmmyyyy(text, ("Ngày sinh", "Date of birth"), today)
+    return PartialDate(full.year, full.month, full.day)
 
 
 def parse(text: object, today: date) -> CardQr:
@@ -81,7 +95,7 @@ def parse(text: object, today: date) -> CardQr:
     problem = citizen_name_problem(name, "Họ tên", "Name")
     if problem:
         raise _bad(problem[0], problem[1], "full_name")
-    dob = _ddmmyyyy(dob_raw, ("Ngày sinh", "Date of birth"), today)
+    dob = _birth_date(dob_raw, today)
     sex = _SEX.get(sex_raw.lower())
     if sex is None:
         raise _bad(f"giới tính «{sex_raw}» không rõ.", f"unknown sex '{sex_raw}'.", "sex")
@@ -89,7 +103,7 @@ def parse(text: object, today: date) -> CardQr:
     if not address:
         raise _bad("thiếu địa chỉ thường trú.", "the permanent residence is missing.")
     issued = _ddmmyyyy(issue_raw, ("Ngày cấp", "Date of issue"), today)
-    if issued < dob:
+    if issued < dob.earliest():
         raise _bad("ngày cấp trước ngày sinh.", "the date of issue is before the date of birth.")
     return CardQr(
         number.value,
@@ -107,7 +121,7 @@ def to_prefill(card: CardQr, md: MasterData) -> Prefill:
     values: dict[str, Any] = {
         "id_number": card.id_number,
         "full_name": card.full_name,
-        "date_of_birth": card.date_of_birth.isoformat(),
+        "date_of_birth": card.date_of_birth.iso(),
         "sex": card.sex.value,
         "previous_card": {"number": card.id_number, "issue_date": card.issue_date.isoformat()},
     }

@@ -72,7 +72,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "queue_number": ("queue_number", "stt", "so thu tu"),
 }
 _SEX = {"nam": "male", "male": "male", "nu": "female", "female": "female"}
-_DATE_TOKEN = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}[/.-]\d{4}")
+_DATE_TOKEN = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}|[0-9]{1,2}[/.-][0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,9 @@ class ResidentHit:
     priority_group: str | None
     queue_number: int | None
     enrolled_dossier_id: str | None
+    #: A dossier this citizen (by ID number) already has on the station, in a state that stops
+    #: a new one (``StationService.search_residents`` and ``roster_queue`` fill it).
+    existing_dossier: str | None = None
 
     @classmethod
     def of(cls, r: Resident) -> ResidentHit:
@@ -245,7 +248,7 @@ def _extras(
     queue = None
     queue_text = row.get("queue_number", "").strip()
     if queue_text:
-        if queue_text.isdigit():
+        if queue_text.isascii() and queue_text.isdigit():
             queue = int(queue_text)
         else:
             bad("queue_number", "Số thứ tự phải là số.", "The queue number must be a number.")
@@ -405,11 +408,11 @@ def parse_query(raw: str) -> Query:
             rest = rest[: m.start()] + " " + rest[m.end() :]
         except ValidationError:
             pass
-    if re.fullmatch(r"[\d\s.]+", rest.strip()) and len(re.sub(r"\D", "", rest)) > 4:
+    if re.fullmatch(r"[0-9\s.]+", rest.strip()) and len(re.sub(r"[^0-9]", "", rest)) > 4:
         # A number typed in groups ("019 301 004 567") is one number.
-        rest = re.sub(r"\D", "", rest)
+        rest = re.sub(r"[^0-9]", "", rest)
     for token in fold(rest).replace(",", " ").split():
-        if token.isdigit():
+        if token.isascii() and token.isdigit():
             if len(token) == 4 and dob is None and 1900 <= int(token) <= 2100:
                 dob = token
             elif len(token) >= 3:

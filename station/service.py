@@ -1833,7 +1833,8 @@ class StationService:
     ) -> list[residents.ResidentHit]:
         self._require()
         with self.store.read() as s:
-            return residents.search(s, query, limit=limit, roster_id=roster_id)
+            hits = residents.search(s, query, limit=limit, roster_id=roster_id)
+            return self.capturing.with_dossiers(s, hits)
 
     def resident_prefill(self, resident_id: int) -> Prefill:
         self._require()
@@ -1854,7 +1855,7 @@ class StationService:
         order = {g.value: i for i, g in enumerate(residents.PriorityGroup)}
         with self.store.read() as s:
             rows = s.execute(select(Resident).where(Resident.roster_id == roster_id)).scalars()
-            hits = [residents.ResidentHit.of(r) for r in rows]
+            hits = self.capturing.with_dossiers(s, [residents.ResidentHit.of(r) for r in rows])
         return sorted(
             hits,
             key=lambda h: (

@@ -201,6 +201,22 @@ def _point(values: list[float]) -> Any:
     return StrokePoint(float(x), float(y), float(pressure), int(t_ms))
 
 
+def busy_background_portrait() -> bytes:
+    """The simulated portrait with a striped wall beside and above the head: every check passes
+    but the background (as a home visit's portrait might be)."""
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(simulated_captures().face, np.uint8), cv2.IMREAD_COLOR)
+    h, w = img.shape[:2]
+    busy = img.copy()
+    for x in range(0, w, 12):
+        cv2.line(busy, (x, 0), (x, int(h * 0.3)), (40, 40, 40), 3)
+    head = (slice(int(h * 0.08), int(h * 0.6)), slice(int(w * 0.2), int(w * 0.8)))
+    busy[head] = img[head]
+    return bytes(cv2.imencode(".jpg", busy)[1].tobytes())
+
+
 def capture_all(svc: StationService, dossier_id: str) -> None:
     """Captures that pass the gate (a portrait, ten prints, a signature), from the simulated
     devices (made once per process, see ``simulated_captures``), so a draft may be captured."""

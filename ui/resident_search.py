@@ -133,7 +133,9 @@ class ResidentSearch(QWidget):
         if hit.address:
             parts.append(hit.address)
         text = " — ".join(parts)
-        if hit.enrolled_dossier_id:
+        if hit.existing_dossier:
+            text += "  " + self.tr("(đã có hồ sơ {number})").format(number=hit.existing_dossier)
+        elif hit.enrolled_dossier_id:
             text += "  " + self.tr("(đã có hồ sơ)")
         return text
 

@@ -10,6 +10,7 @@ station can no longer read it, so it runs on the worker behind a progress bar.
 
 from __future__ import annotations
 
+from station.devices import FINGER_LABELS, Finger
 from station.dossier import DossierView as DossierRecord
 from station.errors import StationError
 from station.lifecycle import State
@@ -82,6 +83,12 @@ class ReviewScreen(QWidget):
         right = QWidget(splitter)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(8, 0, 0, 0)
+        # Alarms, best-effort prints and overrides: listed above everything else.
+        self.gate_label = QLabel(right)
+        self.gate_label.setObjectName("error")
+        self.gate_label.setWordWrap(True)
+        self.gate_label.hide()
+        right_column.addWidget(self.gate_label)
         self.view = DossierView(ctx, right, actions=True)
         right_column.addWidget(self.view, 1)
 
@@ -215,7 +222,41 @@ class ReviewScreen(QWidget):
         self._show_missing(d.id)
         self._update_buttons()
 
+    def _show_gate(self, dossier_id: str) -> None:
+        """The core's alarms, best-effort prints and overrides for this dossier (stored
+        verdicts only: nothing is measured here)."""
+        try:
+            review = self.ctx.service.gate_review(dossier_id)
+        except StationError as exc:
+            self.gate_label.setText(self.ctx.error_text(exc))
+            self.gate_label.show()
+            return
+        lines = []
+        for alarm in review.alarms:
+            a, b = (self.ctx.label(FINGER_LABELS[Finger(f)]) for f in alarm["fingers"])
+            text = self.tr("Cảnh báo: {a} và {b} có vẻ là cùng một ngón (độ giống {s:.2f})")
+            text = text.format(a=a, b=b, s=alarm["similarity"])
+            if alarm["overridden"]:
+                text += " " + self.tr("— giám sát viên đã xác nhận khác ngón")
+            lines.append("⚠ " + text)
+        for item in review.best_effort:
+            text = self.tr("Vân tay {finger}: giữ chất lượng {q} (ngưỡng {t}) sau {n} lần")
+            name = self.ctx.label(FINGER_LABELS[Finger(item["finger"])])
+            text = text.format(
+                finger=name, q=item["quality"], t=item["threshold"], n=item["attempts"]
+            )
+            lines.append("⚠ " + text)
+        for item in review.overrides:
+            text = self.tr("Quyết định {key} của {by} lúc {at}: {reason}")
+            lines.append(
+                "✎ "
+                + text.format(key=item["key"], by=item["by"], at=item["at"], reason=item["reason"])
+            )
+        self.gate_label.setText("\n".join(lines))
+        self.gate_label.setVisible(bool(lines))
+
     def _show_missing(self, dossier_id: str) -> None:
+        self._show_gate(dossier_id)
         try:
             gaps = self.ctx.service.missing_captures(dossier_id, for_approval=True)
         except StationError as exc:

@@ -17,7 +17,7 @@ _WEIGHTS = (7, 3, 1)
 
 
 def _value(ch: str) -> int:
-    if ch.isdigit():
+    if ch.isascii() and ch.isdigit():
         return int(ch)
     if "A" <= ch <= "Z":
         return ord(ch) - ord("A") + 10
@@ -37,7 +37,7 @@ def check_digit(text: str) -> str:
 def _yymmdd(value: date | str, what: tuple[str, str]) -> str:
     if isinstance(value, date):
         return value.strftime("%y%m%d")
-    if not re.fullmatch(r"\d{6}", value):
+    if not re.fullmatch(r"[0-9]{6}", value):
         raise ChipError(f"{what[0]} phải có dạng YYMMDD.", f"{what[1]} must be YYMMDD.")
     return value
 
@@ -45,7 +45,7 @@ def _yymmdd(value: date | str, what: tuple[str, str]) -> str:
 def document_number_from_id(id_number: str) -> str:
     """The TD1 document number of a Vietnamese chip card: the last 9 of the 12 ID digits."""
     digits = re.sub(r"[\s.]", "", id_number)
-    if not re.fullmatch(r"\d{12}", digits):
+    if not re.fullmatch(r"[0-9]{12}", digits):
         raise ChipError(
             "Số định danh phải gồm 12 chữ số để mở chip.",
             "The ID number must be 12 digits to open the chip.",
@@ -67,7 +67,7 @@ class AccessKey:
         cls, document_number: str, date_of_birth: date | str, date_of_expiry: date | str
     ) -> AccessKey:
         number = document_number.strip().upper()
-        if len(number) == 12 and number.isdigit():
+        if len(number) == 12 and number.isascii() and number.isdigit():
             number = document_number_from_id(number)
         if not number or len(number) > 9 or not re.fullmatch(r"[0-9A-Z<]+", number):
             raise ChipError(
@@ -108,7 +108,8 @@ class Td1:
     @property
     def id_number(self) -> str | None:
         """The 12-digit personal ID number from the optional data, if it is there."""
-        m = re.search(r"\d{12}", self.optional1.replace("<", "") + self.optional2.replace("<", ""))
+        optional = self.optional1.replace("<", "") + self.optional2.replace("<", "")
+        m = re.search(r"[0-9]{12}", optional)
         return m[0] if m else None
 
     @property

@@ -25,7 +25,7 @@ _SEX = {"nam": "male", "nữ": "female", "nu": "female", "m": "male", "f": "fema
 def _date(text: str | None) -> date | None:
     if not text:
         return None
-    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text.strip())
+    m = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", text.strip())
     if m is None:
         return None
     try:
@@ -35,6 +35,8 @@ def _date(text: str | None) -> date | None:
 
 
 def _yymmdd(text: str, today: date) -> date | None:
+    if not (len(text) == 6 and text.isascii() and text.isdigit()):
+        return None  # ASCII digits only (``int`` reads any script's)
     try:
         value = date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
     except ValueError:

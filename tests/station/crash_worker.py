@@ -14,12 +14,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from station.capture.signature import SimulatedSignaturePad
-from station.devices import SilentPrompter
 from station.lifecycle import State
 from station.paths import StationPaths
 from station.service import StationService
-from tests.conftest import valid_form
+from tests.conftest import simulated_captures, valid_form
 
 
 def _jpeg(noise: bytes) -> bytes:
@@ -43,7 +41,7 @@ def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
     serial = sum(op.counts_by_state().values())
     born = date.today().replace(day=1) - timedelta(days=4 * 365)
     rep = [{"relation": "legal_representative", "full_name": "Hoàng Văn Bố"}]
-    strokes = SimulatedSignaturePad(seed).capture(SilentPrompter())
+    strokes = simulated_captures().strokes
     while True:
         serial += 1
         form = valid_form(

@@ -8,8 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from station.capture import signature
 from station.capture.signature import SimulatedSignaturePad
 from station.devices import SilentPrompter
+from station.errors import ValidationError
 from station.paths import StationPaths
 from station.service import StationService
 from tests.conftest import valid_form
@@ -25,7 +27,12 @@ def main(root: str, op_pw: str, seed: int) -> None:
     n = 0
     while True:
         n += 1
-        op.save_signature(d.id, SimulatedSignaturePad(seed * 100_000 + n).capture(prompter))
+        strokes = SimulatedSignaturePad(seed * 100_000 + n).capture(prompter)
+        try:
+            signature.check(strokes)
+        except ValidationError:
+            continue  # the simulated pad strays off the pad for a few seeds
+        op.save_signature(d.id, strokes)
         if first:
             print("ready", flush=True)
             first = False

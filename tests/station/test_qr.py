@@ -11,6 +11,7 @@ import pytest
 import segno
 
 from station import masterdata, qr
+from station.dates import PartialDate
 from station.errors import ValidationError
 from station.idnumber import Sex
 from station.prefill import Prefill, merge
@@ -27,7 +28,7 @@ def test_well_formed() -> None:
     card = qr.parse(SAMPLE, TODAY)
     assert card.id_number == "070203012345" and card.old_id_number == "123456789"
     assert card.full_name == "Nguyễn Văn An" and card.sex == Sex.MALE
-    assert card.date_of_birth == date(2003, 1, 1) and card.issue_date == date(2021, 8, 15)
+    assert card.date_of_birth == PartialDate(2003, 1, 1) and card.issue_date == date(2021, 8, 15)
     assert card.extra == ()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 
 from station.errors import IllegalTransitionError, PermissionDeniedError, ValidationError
@@ -14,6 +12,7 @@ from tests.conftest import (
     OP_PW,
     SUP_PW,
     FakeClock,
+    busy_background_portrait,
     capture_all,
     login,
     simulated_captures,
@@ -33,17 +32,7 @@ def sup(staffed: StationService, clock: FakeClock) -> StationService:
 
 def _portrait(background_passed: bool) -> bytes:
     """The simulated portrait, or the same with a striped wall beside and above the head."""
-    face = simulated_captures().face
-    if background_passed:
-        return face
-    img = cv2.imdecode(np.frombuffer(face, np.uint8), cv2.IMREAD_COLOR)
-    h, w = img.shape[:2]
-    busy = img.copy()
-    for x in range(0, w, 12):
-        cv2.line(busy, (x, 0), (x, int(h * 0.3)), (40, 40, 40), 3)
-    head = (slice(int(h * 0.08), int(h * 0.6)), slice(int(w * 0.2), int(w * 0.8)))
-    busy[head] = img[head]
-    return bytes(cv2.imencode(".jpg", busy)[1].tobytes())
+    return simulated_captures().face if background_passed else busy_background_portrait()
 
 
 def _face_meta(background_passed: bool) -> dict[str, object]:

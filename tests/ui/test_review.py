@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from station.capture import gate
 from station.lifecycle import State
 from station.service import StationService
-from tests.conftest import OP_PW, _tiny_images, capture_all, login, valid_form
+from tests.conftest import (
+    OP_PW,
+    busy_background_portrait,
+    capture_all,
+    login,
+    simulated_captures,
+    valid_form,
+)
 from tests.ui.screens_support import (
     WORKER_TIMEOUT_MS,
     confirmed,
@@ -55,8 +63,10 @@ def test_supervisor_approves_and_the_dossier_is_sealed(
     assert (
         screen.view.face_label.pixmap() is not None and not screen.view.face_label.pixmap().isNull()
     )
+    data, media_type, _ = simulated_captures().prints["right_thumb"]
+    score = gate.judge_print("right_thumb", media_type, data)["quality"]  # the core's, not 80
     assert (
-        "chất lượng 80"
+        f"chất lượng {score}"
         in screen.view.prints_layout.itemAtPosition(0, 0).layout().itemAt(1).widget().text()
     )
     assert screen.missing_label.text() == "Đủ điều kiện phê duyệt."
@@ -133,8 +143,7 @@ def test_home_visit_background_is_accepted_with_a_reason(
     d = op.create_dossier("first_issue", valid_form())
     capture_all(op, d.id)
     op.set_capture_context(d.id, home_visit=True, location="Nhà ông Giàng A Páo, bản Sà Phìn")
-    face, _ = _tiny_images()
-    op.save_face(d.id, face, face_meta(background_passed=False))
+    op.save_face(d.id, busy_background_portrait(), face_meta(background_passed=False))
     op.mark_captured(d.id)
     op.confirm(d.id)
 

@@ -1789,6 +1789,11 @@ not taken</translation>
         <source>(đã có hồ sơ)</source>
         <translation>(has a dossier)</translation>
     </message>
+    <message>
+        <location filename="../resident_search.py" line="137"/>
+        <source>(đã có hồ sơ {number})</source>
+        <translation>(has dossier {number})</translation>
+    </message>
 </context>
 <context>
     <name>ReviewScreen</name>
@@ -1883,6 +1888,22 @@ not taken</translation>
         <location filename="../review.py" line="328"/>
         <source>Hồ sơ {number} đã được phê duyệt và niêm phong; gói dữ liệu đang chờ gửi.</source>
         <translation>Dossier {number} is approved and sealed; its data packet is waiting to be sent.</translation>
+    </message>
+    <message>
+        <source>Cảnh báo: {a} và {b} có vẻ là cùng một ngón (độ giống {s:.2f})</source>
+        <translation>Alarm: the {a} and the {b} look like the same finger (similarity {s:.2f})</translation>
+    </message>
+    <message>
+        <source>— giám sát viên đã xác nhận khác ngón</source>
+        <translation>— a supervisor confirmed they are different fingers</translation>
+    </message>
+    <message>
+        <source>Vân tay {finger}: giữ chất lượng {q} (ngưỡng {t}) sau {n} lần</source>
+        <translation>Print of the {finger} kept at quality {q}, under {t}, after {n} attempts</translation>
+    </message>
+    <message>
+        <source>Quyết định {key} của {by} lúc {at}: {reason}</source>
+        <translation>Decision {key} by {by} at {at}: {reason}</translation>
     </message>
 </context>
 <context>
