@@ -98,10 +98,6 @@ _RULES = [
 TRANSITIONS: dict[tuple[State, State], Rule] = {(r.source, r.target): r for r in _RULES}
 
 
-def next_states(state: State) -> list[State]:
-    return [target for (source, target) in TRANSITIONS if source == state]
-
-
 def check(
     source: State,
     target: State,

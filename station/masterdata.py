@@ -790,11 +790,6 @@ def load(data_dir: Path | None = None) -> MasterData:
         return _cache.setdefault(key, data)
 
 
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
 def _installed_version(data_dir: Path) -> str:
     """The highest version present: the shipped bundle or any imported folder."""
     shipped: str = _read_manifest(shipped_bundle_dir())[0]["version"]

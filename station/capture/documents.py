@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -190,19 +189,6 @@ def to_page(image: Image) -> Page:
 
 def pages_from_file(data: bytes) -> list[Page]:
     return [to_page(img) for img in decode(data)]
-
-
-class FileDocumentSource:
-    """Scans imported from a file (a flatbed scanner's output, a phone photo, a PDF)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.info = DeviceInfo(DeviceKind.DOCUMENT, "file", str(path), path.name, False)
-
-    def acquire(self, prompter: Prompter) -> Acquired:
-        data = self.path.read_bytes()
-        media = "application/pdf" if data[:5] == b"%PDF-" else "image/*"
-        return Acquired(data, media, self.path.name)
 
 
 class SimulatedDocumentSource:
