@@ -227,10 +227,13 @@ def _angle_diff(
     return np.asarray(np.abs(np.mod(np.asarray(a) - np.asarray(b) + np.pi, 2 * np.pi) - np.pi))
 
 
-def extract(image: object, *, ppi: int = 500) -> Template:
-    """The minutiae template of one finger image (grayscale, ridges dark)."""
+def extract(
+    image: object, *, ppi: int = 500, features: fpquality.BlockFeatures | None = None
+) -> Template:
+    """The minutiae template of one finger image (grayscale, ridges dark); ``features`` as in
+    :func:`fpquality.assess`."""
     gray = fpquality.to_500ppi(fpquality.validate_image(image), ppi)
-    feats = fpquality.block_features(gray)
+    feats = features if features is not None else fpquality.block_features(gray)
     shape = (gray.shape[0], gray.shape[1])
     foreground = _pixel_foreground(feats, shape)
     fg_periods = feats.period[feats.foreground]

@@ -270,10 +270,15 @@ def assess(
     *,
     ppi: int = 500,
     expected_area_mm2: float = DEFAULT_EXPECTED_AREA_MM2,
+    features: BlockFeatures | None = None,
 ) -> QualityReport:
-    """The quality of one segmented finger image (grayscale, ridges dark)."""
+    """The quality of one segmented finger image (grayscale, ridges dark).
+
+    ``features``: the image's :func:`block_features` when the caller already has them (the
+    station's gate shares them with the minutiae extraction).
+    """
     gray = to_500ppi(validate_image(image), ppi)
-    feats = block_features(gray)
+    feats = features if features is not None else block_features(gray)
     fg = feats.foreground
     total_blocks = fg.size
     n_fg = int(fg.sum())

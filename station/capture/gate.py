@@ -331,44 +331,47 @@ def template(sha256: str, data: bytes) -> fpmatch.Template | None:
     """The minutiae template of a stored print (remembered by its hash); None if it does not
     decode."""
     cached = _TEMPLATES.get((sha256,))
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    try:
-        image = fingerprint.decode_stored(data)
-        made = fpmatch.extract(image)
-    except (ValidationError, ValueError, cv2.error):
-        return None
-    _TEMPLATES.put((sha256,), made)
-    return made
+    if cached is None:
+        measure_print(sha256, "", fingerprint.WSQ_MEDIA_TYPE, data)
+        cached = _TEMPLATES.get((sha256,))
+    return cached  # type: ignore[no-any-return]
 
 
 def judge_print(finger: str, media_type: str, data: bytes) -> dict[str, Any]:
     """Decode a stored print and score it on the station's scale: ``{"decodes", "quality"}``."""
-    key = ("print", _digest(data), finger, media_type)
+    return measure_print(_digest(data), finger, media_type, data)
+
+
+def measure_print(sha256: str, finger: str, media_type: str, data: bytes) -> dict[str, Any]:
+    """One pass over a stored print: decode once, the block features once, for both the
+    quality score (the verdict, returned) and the minutiae (remembered for the comparisons)."""
+    key = ("print", sha256, finger, media_type)
     known = _VERDICTS.get(key)
-    if known is None:
-        known = _judge_print(finger, media_type, data)
-        _VERDICTS.put(key, known)
-    return copy.deepcopy(known)
-
-
-def _judge_print(finger: str, media_type: str, data: bytes) -> dict[str, Any]:
-    if media_type not in (fingerprint.WSQ_MEDIA_TYPE, fingerprint.PNG_MEDIA_TYPE):
-        return {"decodes": False, "quality": None, "format": media_type}
-    try:
-        image = fingerprint.decode_stored(data)
-        report = fpquality.assess(
-            image, expected_area_mm2=EXPECTED_AREA_MM2.get(Finger(finger), 280.0)
-        )
-    except (ValidationError, ValueError, cv2.error):
-        return {"decodes": False, "quality": None, "format": media_type}
-    return {
-        "decodes": True,
-        "quality": report.score,
-        "quality_components": report.components,
-        "format": "wsq" if media_type == fingerprint.WSQ_MEDIA_TYPE else "png",
-        "size": [int(image.shape[1]), int(image.shape[0])],
-    }
+    if known is not None:
+        return copy.deepcopy(known)
+    verdict: dict[str, Any] = {"decodes": False, "quality": None, "format": media_type}
+    if media_type in (fingerprint.WSQ_MEDIA_TYPE, fingerprint.PNG_MEDIA_TYPE):
+        try:
+            image = fingerprint.decode_stored(data)
+            gray = fpquality.to_500ppi(fpquality.validate_image(image), 500)
+            feats = fpquality.block_features(gray)
+            area = EXPECTED_AREA_MM2.get(Finger(finger), 280.0) if finger else 280.0
+            report = fpquality.assess(gray, expected_area_mm2=area, features=feats)
+            if _TEMPLATES.get((sha256,)) is None:
+                _TEMPLATES.put((sha256,), fpmatch.extract(gray, features=feats))
+        except (ValidationError, ValueError, cv2.error):
+            pass
+        else:
+            verdict = {
+                "decodes": True,
+                "quality": report.score,
+                "quality_components": report.components,
+                "format": "wsq" if media_type == fingerprint.WSQ_MEDIA_TYPE else "png",
+                "size": [int(image.shape[1]), int(image.shape[0])],
+            }
+    if finger:
+        _VERDICTS.put(key, verdict)
+    return copy.deepcopy(verdict)
 
 
 def similarity(sha_a: str, a: fpmatch.Template, sha_b: str, b: fpmatch.Template) -> float:
