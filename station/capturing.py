@@ -20,8 +20,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from station import audit, dossier, lifecycle, validate
-from station.capture import gate
+from station.capture import completeness, documents, gate, signature
 from station.clock import iso
+from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
 from station.errors import NotFoundError, PermissionDeniedError, ValidationError
 from station.lifecycle import Role, State
@@ -29,7 +30,7 @@ from station.models import Dossier, DossierPart, Station
 from station.residents import ResidentHit
 
 if TYPE_CHECKING:
-    from station.service import StationService
+    from station.service import OperatorSession, StationService
 
 #: States in which a dossier of a citizen stops another one from being opened: every state but
 #: a rejection (``needs_recapture``), after which a new dossier is allowed.
@@ -106,8 +107,6 @@ class Capturing:
         minutiae are extracted here too, so the pairwise comparison in the transaction is fast).
         """
         verdict = gate.judge_part(kind, slot, media_type, data, self.settings())
-        if kind == PartKind.FINGERPRINT and verdict.get("decodes"):
-            gate.template(hashlib.sha256(data).hexdigest(), data)
         return gate.merge_meta(meta, verdict, kind)
 
     def part_stored(
@@ -193,6 +192,318 @@ class Capturing:
         before = json.dumps(capture.get("alarms", {}), sort_keys=True)
         self._drop_alarms(capture, slot)
         return json.dumps(capture.get("alarms", {}), sort_keys=True) != before
+
+    # --- saving parts (the facade checked the session) ------------------------------------
+
+    def put_part(
+        self,
+        sess: OperatorSession,
+        dossier_id: str,
+        kind: str,
+        slot: str,
+        media_type: str,
+        data: bytes,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Store (or replace) one capture part of a draft dossier.
+
+        The core measures the stored bytes (``station.capture.gate``): its verdict is kept with
+        the part, over anything ``meta`` claims (the caller's claims stay as ``hint``).
+        """
+        self._put_parts(sess, dossier_id, [(kind, slot, media_type, data, meta or {})])
+
+    def _put_parts(
+        self,
+        sess: OperatorSession,
+        dossier_id: str,
+        items: list[tuple[str, str, str, bytes, dict[str, Any]]],
+    ) -> None:
+        """Store parts in one write transaction (a signature's image and strokes together)."""
+        svc = self._svc
+        judged = []
+        for kind, slot, media_type, data, meta in items:
+            part_kind = dossier.part_fields(kind, slot, media_type, data)
+            stored = self.judge(part_kind.value, slot, media_type, data, meta)
+            judged.append((part_kind, kind, slot, media_type, data, dossier.form_json(stored)))
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            for part_kind, kind, slot, media_type, data, meta_text in judged:
+                self._put_part(
+                    s, sess, dossier_id, part_kind, kind, slot, media_type, data, meta_text, now
+                )
+
+    def _put_part(
+        self,
+        s: Session,
+        sess: OperatorSession,
+        dossier_id: str,
+        part_kind: PartKind,
+        kind: str,
+        slot: str,
+        media_type: str,
+        data: bytes,
+        meta_text: str,
+        now: datetime,
+    ) -> None:
+        svc = self._svc
+        digest = hashlib.sha256(data).hexdigest()
+        d = svc._editable(s, dossier_id, sess)
+        part = svc._part(s, d.id, part_kind.value, slot)
+        if part is None:
+            part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
+            s.add(part)
+        part.media_type = media_type
+        part.meta_json = meta_text
+        part.data = bytes(data)
+        part.sha256 = digest
+        part.size = len(data)
+        part.created_at = iso(now)
+        d.updated_at = iso(now)
+        d.version += 1
+        # A captured part replaces an exception recorded for the same place.
+        capture = svc._capture_meta(d)
+        if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
+            d.capture_json = dossier.form_json(capture)
+        if part_kind == PartKind.FACE and capture.get("context", {}).pop("background_waiver", None):
+            d.capture_json = dossier.form_json(capture)
+        if self.part_stored(
+            s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
+        ):
+            d.capture_json = dossier.form_json(capture)
+        audit.append(
+            s,
+            now,
+            sess.operator_id,
+            "dossier.part_saved",
+            d.id,
+            {"kind": part_kind.value, "slot": slot, "sha256": digest, "size": len(data)},
+        )
+
+    def save_face(
+        self, sess: OperatorSession, dossier_id: str, jpeg: bytes, meta: dict[str, Any]
+    ) -> None:
+        """The portrait (already cropped and encoded by ``capture.face``) with its checks."""
+        if not jpeg.startswith(b"\xff\xd8"):
+            raise ValidationError(
+                "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
+            )
+        self.put_part(sess, dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
+
+    def save_fingerprint(
+        self,
+        sess: OperatorSession,
+        dossier_id: str,
+        finger: str,
+        data: bytes,
+        media_type: str,
+        meta: dict[str, Any],
+    ) -> None:
+        """One finger's print (WSQ or PNG) with its quality and attempts."""
+        Finger(finger)  # ValueError for an unknown finger is a programming error
+        self.put_part(sess, dossier_id, PartKind.FINGERPRINT, finger, media_type, data, meta)
+
+    def save_signature(
+        self, sess: OperatorSession, dossier_id: str, strokes: list[list[StrokePoint]]
+    ) -> None:
+        """Check (not empty, not trivial) and render the signature; keep the raw strokes too."""
+        st = signature.check(strokes)
+        png = signature.render(strokes)
+        meta: dict[str, Any] = {
+            "points": st.points,
+            "strokes": st.strokes,
+            "duration_ms": st.duration_ms,
+        }
+        strokes_data = signature.strokes_json(strokes)
+        meta["strokes_sha256"] = hashlib.sha256(strokes_data).hexdigest()
+        # One transaction: a crash never leaves one signature's image with another's strokes.
+        self._put_parts(
+            sess,
+            dossier_id,
+            [
+                (PartKind.SIGNATURE, "", "image/png", png, meta),
+                (PartKind.SIGNATURE, "strokes", "application/json", strokes_data, {}),
+            ],
+        )
+
+    def add_document(
+        self, sess: OperatorSession, dossier_id: str, doc_type: str, data: bytes
+    ) -> list[str]:
+        """Import a scan (image or PDF): each page deskewed, sized, stored; returns the slots."""
+        svc = self._svc
+        kind = documents.document_type(doc_type)
+        pages = documents.pages_from_file(data)
+        view = svc.get_dossier(dossier_id)
+        used = {p.slot for p in view.parts if p.kind == PartKind.DOCUMENT}
+        n = 1
+        slots = []
+        for i, page in enumerate(pages, start=1):
+            while f"{kind.value}_{n}" in used:
+                n += 1
+            slot = f"{kind.value}_{n}"
+            used.add(slot)
+            meta = {
+                "type": kind.value,
+                "page": i,
+                "pages": len(pages),
+                "width": page.width,
+                "height": page.height,
+                "deskew_deg": round(page.skew_deg, 2),
+            }
+            self.put_part(sess, dossier_id, PartKind.DOCUMENT, slot, "image/jpeg", page.jpeg, meta)
+            slots.append(slot)
+        return slots
+
+    def remove_part(
+        self, sess: OperatorSession, dossier_id: str, kind: str, slot: str = ""
+    ) -> None:
+        svc = self._svc
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._editable(s, dossier_id, sess)
+            part = svc._part(s, d.id, kind, slot)
+            if part is None:
+                return
+            s.delete(part)
+            capture = svc._capture_meta(d)
+            if self.part_removed(capture, kind, slot):
+                d.capture_json = dossier.form_json(capture)
+            d.updated_at = iso(now)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.part_removed", d.id, {"kind": kind, "slot": slot}
+            )
+
+    def record_capture_exception(
+        self,
+        sess: OperatorSession,
+        dossier_id: str,
+        kind: str,
+        slot: str,
+        exception: str,
+        reason: str,
+    ) -> None:
+        """Record that a finger cannot be taken, or that the citizen cannot sign, and why."""
+        svc = self._svc
+        ek = completeness.check_exception(kind, slot, exception)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._editable(s, dossier_id, sess)
+            meta = svc._capture_meta(d)
+            key = completeness.exception_key(kind, slot)
+            meta.setdefault("exceptions", {})[key] = {
+                "kind": ek.value,
+                "reason": why,
+                "recorded_by": sess.operator_id,
+                "recorded_at": iso(now),
+                "confirmed_by": None,
+            }
+            self.part_removed(meta, kind, slot)
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.exception_recorded",
+                d.id,
+                {"key": key, "kind": ek.value},
+            )
+            part = svc._part(s, d.id, kind, slot)
+            if part is not None:
+                s.delete(part)
+
+    def confirm_capture_exception(
+        self, sess: OperatorSession, dossier_id: str, kind: str, slot: str
+    ) -> None:
+        """A supervisor confirms a recorded exception (needed before approval)."""
+        svc = self._svc
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._get(s, dossier_id)
+            svc._check_not_past_review(d)
+            meta = svc._capture_meta(d)
+            key = completeness.exception_key(kind, slot)
+            exc = meta.get("exceptions", {}).get(key)
+            if exc is None:
+                raise NotFoundError(
+                    f"Hồ sơ không có ngoại lệ {key}.",
+                    f"The dossier has no exception {key}.",
+                    field="slot",
+                )
+            exc["confirmed_by"] = sess.operator_id
+            exc["confirmed_at"] = iso(now)
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.exception_confirmed", d.id, {"key": key}
+            )
+
+    def set_capture_context(
+        self, sess: OperatorSession, dossier_id: str, *, home_visit: bool, location: str = ""
+    ) -> None:
+        """Where the capture happens: at a station, or on a home visit (with the place)."""
+        svc = self._svc
+        place = location.strip()
+        if home_visit:
+            place = validate.short_text(location, "location", "Nơi thu nhận", "Location", 200)
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._editable(s, dossier_id, sess)
+            meta = svc._capture_meta(d)
+            meta["context"] = {
+                **meta.get("context", {}),
+                "home_visit": home_visit,
+                "location": place,
+            }
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            audit.append(
+                s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
+            )
+
+    def accept_background(self, sess: OperatorSession, dossier_id: str, reason: str) -> None:
+        """A supervisor accepts a home-visit portrait whose background failed its check.
+
+        Only for a home-visit dossier before approval whose stored portrait checks record a
+        failed background; the reason is kept in ``context.background_waiver`` and audited.
+        Retaking the portrait drops the waiver.
+        """
+        svc = self._svc
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._get(s, dossier_id)
+            svc._check_not_past_review(d)
+            meta = svc._capture_meta(d)
+            context = meta.get("context", {})
+            if not context.get("home_visit"):
+                raise ValidationError(
+                    "Chỉ chấp nhận phông nền không đạt cho hồ sơ thu nhận tại nhà.",
+                    "A background that fails its check is accepted only on a home visit.",
+                    field="home_visit",
+                )
+            face = svc._part(s, d.id, PartKind.FACE.value, "")
+            checks = json.loads(face.meta_json).get("checks") if face is not None else None
+            if not completeness.background_failed(checks):
+                raise ValidationError(
+                    "Ảnh chân dung không có phông nền bị đánh giá không đạt.",
+                    "The portrait has no failed background check to accept.",
+                    field="face",
+                )
+            context["background_waiver"] = {
+                "reason": why,
+                "accepted_by": sess.operator_id,
+                "accepted_at": iso(now),
+            }
+            meta["context"] = context
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s, now, sess.operator_id, "dossier.background_accepted", d.id, {"reason": why}
+            )
 
     # --- the gate -----------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ Every change is one write transaction together with its audit entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -32,12 +31,12 @@ from station import (
     validate,
 )
 from station import form as form_mod
-from station.capture import completeness, documents, gate, signature
+from station.capture import completeness, gate
 from station.capturing import Capturing, GateReview
 from station.clock import Clock, SystemClock, iso, local_date
 from station.db import Store
 from station.deployment import Deployment
-from station.devices import Finger, StrokePoint
+from station.devices import StrokePoint
 from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
@@ -635,69 +634,14 @@ class StationService:
         The core measures the stored bytes (``station.capture.gate``): its verdict is kept with
         the part, over anything ``meta`` claims (the caller's claims stay as ``hint``).
         """
-        self._put_parts(dossier_id, [(kind, slot, media_type, data, meta or {})])
-
-    def _put_parts(
-        self, dossier_id: str, items: list[tuple[str, str, str, bytes, dict[str, Any]]]
-    ) -> None:
-        """Store parts in one write transaction (a signature's image and strokes together)."""
-        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        judged = []
-        for kind, slot, media_type, data, meta in items:
-            part_kind = dossier.part_fields(kind, slot, media_type, data)
-            stored = self.capturing.judge(part_kind.value, slot, media_type, data, meta)
-            judged.append((part_kind, kind, slot, media_type, data, dossier.form_json(stored)))
-        now = self.clock.now()
-        with self.store.write() as s:
-            for part_kind, kind, slot, media_type, data, meta_text in judged:
-                self._put_part(
-                    s, sess, dossier_id, part_kind, kind, slot, media_type, data, meta_text, now
-                )
-
-    def _put_part(
-        self,
-        s: Session,
-        sess: OperatorSession,
-        dossier_id: str,
-        part_kind: PartKind,
-        kind: str,
-        slot: str,
-        media_type: str,
-        data: bytes,
-        meta_text: str,
-        now: datetime,
-    ) -> None:
-        digest = hashlib.sha256(data).hexdigest()
-        d = self._editable(s, dossier_id, sess)
-        part = self._part(s, d.id, part_kind.value, slot)
-        if part is None:
-            part = DossierPart(dossier_id=d.id, kind=part_kind.value, slot=slot)
-            s.add(part)
-        part.media_type = media_type
-        part.meta_json = meta_text
-        part.data = bytes(data)
-        part.sha256 = digest
-        part.size = len(data)
-        part.created_at = iso(now)
-        d.updated_at = iso(now)
-        d.version += 1
-        # A captured part replaces an exception recorded for the same place.
-        capture = self._capture_meta(d)
-        if capture.get("exceptions", {}).pop(completeness.exception_key(kind, slot), None):
-            d.capture_json = dossier.form_json(capture)
-        if part_kind == PartKind.FACE and capture.get("context", {}).pop("background_waiver", None):
-            d.capture_json = dossier.form_json(capture)
-        if self.capturing.part_stored(
-            s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
-        ):
-            d.capture_json = dossier.form_json(capture)
-        audit.append(
-            s,
-            now,
-            sess.operator_id,
-            "dossier.part_saved",
-            d.id,
-            {"kind": part_kind.value, "slot": slot, "sha256": digest, "size": len(data)},
+        self.capturing.put_part(
+            self._require(Role.OPERATOR, Role.SUPERVISOR),
+            dossier_id,
+            kind,
+            slot,
+            media_type,
+            data,
+            meta,
         )
 
     def part_data(self, dossier_id: str, kind: str, slot: str = "") -> bytes:
@@ -902,81 +846,39 @@ class StationService:
 
     def save_face(self, dossier_id: str, jpeg: bytes, meta: dict[str, Any]) -> None:
         """The portrait (already cropped and encoded by ``capture.face``) with its checks."""
-        if not jpeg.startswith(b"\xff\xd8"):
-            raise ValidationError(
-                "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
-            )
-        self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
+        self.capturing.save_face(
+            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, jpeg, meta
+        )
 
     def save_fingerprint(
         self, dossier_id: str, finger: str, data: bytes, media_type: str, meta: dict[str, Any]
     ) -> None:
         """One finger's print (WSQ or PNG) with its quality and attempts."""
-        Finger(finger)  # ValueError for an unknown finger is a programming error
-        self.put_part(dossier_id, PartKind.FINGERPRINT, finger, media_type, data, meta)
+        self.capturing.save_fingerprint(
+            self._require(Role.OPERATOR, Role.SUPERVISOR),
+            dossier_id,
+            finger,
+            data,
+            media_type,
+            meta,
+        )
 
     def save_signature(self, dossier_id: str, strokes: list[list[StrokePoint]]) -> None:
         """Check (not empty, not trivial) and render the signature; keep the raw strokes too."""
-        st = signature.check(strokes)
-        png = signature.render(strokes)
-        meta: dict[str, Any] = {
-            "points": st.points,
-            "strokes": st.strokes,
-            "duration_ms": st.duration_ms,
-        }
-        strokes_data = signature.strokes_json(strokes)
-        meta["strokes_sha256"] = hashlib.sha256(strokes_data).hexdigest()
-        # One transaction: a crash never leaves one signature's image with another's strokes.
-        self._put_parts(
-            dossier_id,
-            [
-                (PartKind.SIGNATURE, "", "image/png", png, meta),
-                (PartKind.SIGNATURE, "strokes", "application/json", strokes_data, {}),
-            ],
+        self.capturing.save_signature(
+            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, strokes
         )
 
     def add_document(self, dossier_id: str, doc_type: str, data: bytes) -> list[str]:
         """Import a scan (image or PDF): each page deskewed, sized, stored; returns the slots."""
-        kind = documents.document_type(doc_type)
-        pages = documents.pages_from_file(data)
-        view = self.get_dossier(dossier_id)
-        used = {p.slot for p in view.parts if p.kind == PartKind.DOCUMENT}
-        n = 1
-        slots = []
-        for i, page in enumerate(pages, start=1):
-            while f"{kind.value}_{n}" in used:
-                n += 1
-            slot = f"{kind.value}_{n}"
-            used.add(slot)
-            meta = {
-                "type": kind.value,
-                "page": i,
-                "pages": len(pages),
-                "width": page.width,
-                "height": page.height,
-                "deskew_deg": round(page.skew_deg, 2),
-            }
-            self.put_part(dossier_id, PartKind.DOCUMENT, slot, "image/jpeg", page.jpeg, meta)
-            slots.append(slot)
-        return slots
+        return self.capturing.add_document(
+            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, doc_type, data
+        )
 
     def remove_part(self, dossier_id: str, kind: str, slot: str = "") -> None:
-        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._editable(s, dossier_id, sess)
-            part = self._part(s, d.id, kind, slot)
-            if part is None:
-                return
-            s.delete(part)
-            capture = self._capture_meta(d)
-            if self.capturing.part_removed(capture, kind, slot):
-                d.capture_json = dossier.form_json(capture)
-            d.updated_at = iso(now)
-            d.version += 1
-            audit.append(
-                s, now, sess.operator_id, "dossier.part_removed", d.id, {"kind": kind, "slot": slot}
-            )
+        self.capturing.remove_part(
+            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, kind, slot
+        )
 
     @staticmethod
     def _part(s: Session, dossier_id: str, kind: str, slot: str) -> DossierPart | None:
@@ -1012,81 +914,24 @@ class StationService:
         self, dossier_id: str, kind: str, slot: str, exception: str, reason: str
     ) -> None:
         """Record that a finger cannot be taken, or that the citizen cannot sign, and why."""
-        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        ek = completeness.check_exception(kind, slot, exception)
-        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._editable(s, dossier_id, sess)
-            meta = self._capture_meta(d)
-            key = completeness.exception_key(kind, slot)
-            meta.setdefault("exceptions", {})[key] = {
-                "kind": ek.value,
-                "reason": why,
-                "recorded_by": sess.operator_id,
-                "recorded_at": iso(now),
-                "confirmed_by": None,
-            }
-            self.capturing.part_removed(meta, kind, slot)
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            d.updated_at = iso(now)
-            audit.append(
-                s,
-                now,
-                sess.operator_id,
-                "dossier.exception_recorded",
-                d.id,
-                {"key": key, "kind": ek.value},
-            )
-            part = self._part(s, d.id, kind, slot)
-            if part is not None:
-                s.delete(part)
+        self.capturing.record_capture_exception(
+            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, kind, slot, exception, reason
+        )
 
     def confirm_capture_exception(self, dossier_id: str, kind: str, slot: str) -> None:
         """A supervisor confirms a recorded exception (needed before approval)."""
-        sess = self._require(Role.SUPERVISOR)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._get(s, dossier_id)
-            self._check_not_past_review(d)
-            meta = self._capture_meta(d)
-            key = completeness.exception_key(kind, slot)
-            exc = meta.get("exceptions", {}).get(key)
-            if exc is None:
-                raise NotFoundError(
-                    f"Hồ sơ không có ngoại lệ {key}.",
-                    f"The dossier has no exception {key}.",
-                    field="slot",
-                )
-            exc["confirmed_by"] = sess.operator_id
-            exc["confirmed_at"] = iso(now)
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            audit.append(
-                s, now, sess.operator_id, "dossier.exception_confirmed", d.id, {"key": key}
-            )
+        self.capturing.confirm_capture_exception(
+            self._require(Role.SUPERVISOR), dossier_id, kind, slot
+        )
 
     def set_capture_context(self, dossier_id: str, *, home_visit: bool, location: str = "") -> None:
         """Where the capture happens: at a station, or on a home visit (with the place)."""
-        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        place = location.strip()
-        if home_visit:
-            place = validate.short_text(location, "location", "Nơi thu nhận", "Location", 200)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._editable(s, dossier_id, sess)
-            meta = self._capture_meta(d)
-            meta["context"] = {
-                **meta.get("context", {}),
-                "home_visit": home_visit,
-                "location": place,
-            }
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            audit.append(
-                s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
-            )
+        self.capturing.set_capture_context(
+            self._require(Role.OPERATOR, Role.SUPERVISOR),
+            dossier_id,
+            home_visit=home_visit,
+            location=location,
+        )
 
     def gate_settings(self) -> gate.GateSettings:
         """The capture thresholds in force (station settings; defaults in ``docs/capture.md``)."""
@@ -1117,40 +962,7 @@ class StationService:
         failed background; the reason is kept in ``context.background_waiver`` and audited.
         Retaking the portrait drops the waiver.
         """
-        sess = self._require(Role.SUPERVISOR)
-        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._get(s, dossier_id)
-            self._check_not_past_review(d)
-            meta = self._capture_meta(d)
-            context = meta.get("context", {})
-            if not context.get("home_visit"):
-                raise ValidationError(
-                    "Chỉ chấp nhận phông nền không đạt cho hồ sơ thu nhận tại nhà.",
-                    "A background that fails its check is accepted only on a home visit.",
-                    field="home_visit",
-                )
-            face = self._part(s, d.id, PartKind.FACE.value, "")
-            checks = json.loads(face.meta_json).get("checks") if face is not None else None
-            if not completeness.background_failed(checks):
-                raise ValidationError(
-                    "Ảnh chân dung không có phông nền bị đánh giá không đạt.",
-                    "The portrait has no failed background check to accept.",
-                    field="face",
-                )
-            context["background_waiver"] = {
-                "reason": why,
-                "accepted_by": sess.operator_id,
-                "accepted_at": iso(now),
-            }
-            meta["context"] = context
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            d.updated_at = iso(now)
-            audit.append(
-                s, now, sess.operator_id, "dossier.background_accepted", d.id, {"reason": why}
-            )
+        self.capturing.accept_background(self._require(Role.SUPERVISOR), dossier_id, reason)
 
     def reopen_for_recapture(self, dossier_id: str) -> dossier.DossierView:
         """Reopen a dossier sent back for recapture, with only the parts that need it.
