@@ -23,6 +23,7 @@ from station import (
     audit,
     crypto,
     dossier,
+    intake_record,
     lifecycle,
     masterdata,
     packet,
@@ -48,6 +49,7 @@ from station.errors import (
     StoreError,
     ValidationError,
 )
+from station.intake_record import IntakeRecord
 from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
 from station.masterdata import MasterData
@@ -699,6 +701,41 @@ class StationService:
                 station_name=st.name,
                 station_code=st.code,
                 operator_id=d.operator_id,
+            )
+
+    def intake_record(self, dossier_id: str, lang: str = "vi") -> IntakeRecord:
+        """The intake record (CC01-style) printed beside the slip: what was received.
+
+        For a dossier the citizen has confirmed and not yet sealed (sealing removes the data).
+        """
+        self._require(Role.OPERATOR, Role.SUPERVISOR)
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            if State(d.state) not in (State.CONFIRMED, State.APPROVED):
+                raise IllegalTransitionError(
+                    f"Hồ sơ {d.number}: phiếu thu nhận in khi công dân đã xác nhận, trước khi "
+                    "niêm phong.",
+                    f"Dossier {d.number}: the intake record prints once the citizen has "
+                    "confirmed, before sealing.",
+                    field="state",
+                )
+            st = s.execute(select(Station)).scalar_one()
+            rows = s.execute(
+                select(DossierPart.kind, DossierPart.slot, DossierPart.meta_json).where(
+                    DossierPart.dossier_id == d.id
+                )
+            ).all()
+            return intake_record.record(
+                dossier_number=d.number,
+                station_name=st.name,
+                station_code=st.code,
+                operator_id=d.operator_id,
+                intake_date=local_date(datetime.fromisoformat(d.created_at)),
+                form=json.loads(d.form_json),
+                parts=[(k, sl, json.loads(m or "{}")) for k, sl, m in rows],
+                capture=self._capture_meta(d),
+                md=self.masterdata,
+                lang=lang,
             )
 
     def list_dossiers(

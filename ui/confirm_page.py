@@ -18,8 +18,9 @@ from station.appointment import AppointmentSlip
 from station.capture.completeness import Missing
 from station.dossier import PartKind
 from station.errors import StationError
+from station.intake_record import IntakeRecord
 from station.lifecycle import STATE_LABELS, State
-from ui import receipt
+from ui import intake_record_pdf, receipt
 from ui.context import UiContext
 from ui.qt import (
     QDesktopServices,
@@ -70,6 +71,7 @@ class ConfirmPage(QWidget):
         self.ctx = ctx
         self.dossier_id: str | None = None
         self.slip_path: Path | None = None
+        self.record_path: Path | None = None  # the intake record (CC01) beside the slip
         self._slip: AppointmentSlip | None = None
 
         layout = QVBoxLayout(self)
@@ -279,17 +281,32 @@ class ConfirmPage(QWidget):
         self.confirm_button.setEnabled(False)
         self.status_label.setText(self.tr("Đang xác nhận…"))
 
-        def work() -> AppointmentSlip:
+        lang = self.ctx.lang
+
+        def work() -> tuple[AppointmentSlip, IntakeRecord]:
             if svc.get_dossier(dossier_id).state == State.DRAFT:
                 svc.mark_captured(dossier_id)
             svc.confirm(dossier_id)
-            return svc.appointment_slip(dossier_id)
+            return svc.appointment_slip(dossier_id), svc.intake_record(dossier_id, lang)
 
-        self.ctx.worker.submit(work, self._confirmed, self._failed)
+        self.ctx.worker.submit(work, self._confirmed_with_record, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status_label.setText(self.ctx.error_text(exc))
         self.refresh()
+
+    def _confirmed_with_record(self, result: tuple[AppointmentSlip, IntakeRecord]) -> None:
+        slip, record = result
+        self._confirmed(slip)
+        path = receipt_dir(self.ctx) / f"phieu-thu-nhan-{record.dossier_number}.pdf"
+        try:
+            intake_record_pdf.write_pdf(record, path, self.ctx.lang)
+        except OSError as exc:
+            self.status_label.setText(
+                self.tr("Không ghi được phiếu thu nhận: {error}").format(error=str(exc))
+            )
+            return
+        self.record_path = path
 
     def _confirmed(self, slip: AppointmentSlip) -> None:
         self._slip = slip

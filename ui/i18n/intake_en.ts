@@ -126,6 +126,10 @@
         <source>Tệp PDF (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
     </message>
+    <message>
+        <source>Không ghi được phiếu thu nhận: {error}</source>
+        <translation>Could not write the intake record: {error}</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsPage</name>
@@ -2785,6 +2789,29 @@ not taken</translation>
         <location filename="../app.py" line="895"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeRecord</name>
+    <message>
+        <source>Phiếu thu nhận thông tin căn cước</source>
+        <translation>Identity information intake record</translation>
+    </message>
+    <message>
+        <source>{station} ({code}), ngày {day}, cán bộ {operator}</source>
+        <translation>{station} ({code}), {day}, officer {operator}</translation>
+    </message>
+    <message>
+        <source>Thông tin công dân</source>
+        <translation>The citizen's information</translation>
+    </message>
+    <message>
+        <source>Đã thu nhận</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Công dân đã kiểm tra thông tin trên phiếu.</source>
+        <translation>The citizen has checked the information on this record.</translation>
     </message>
 </context>
 </TS>
