@@ -270,6 +270,14 @@ class Capturing:
             s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
         ):
             d.capture_json = dossier.form_json(capture)
+        if part_kind == PartKind.FINGERPRINT:
+            # The core's own count of this finger's saves, and its own verdict on the score.
+            meta = json.loads(meta_text)
+            meta["attempts"] = int(capture.get("attempts", {}).get(slot, 0))
+            quality = meta.get("quality")
+            threshold = self.settings().threshold(slot)
+            meta["below_threshold"] = isinstance(quality, int) and quality < threshold
+            part.meta_json = dossier.form_json(meta)
         audit.append(
             s,
             now,
