@@ -266,6 +266,7 @@ class StationService:
                 self.close()
             raise refused
         self._session = session
+        self.purge_due()  # retention honoured at every login, whatever a kill left undone
         return session
 
     def _flush_pending_events(self, s: Session) -> None:
@@ -1481,6 +1482,7 @@ class StationService:
             p.receipt_json = dossier.form_json(receipt)
             p.receipted_at = iso(now)
             p.acked_offset = p.size
+            p.attempts, p.last_error = 0, None  # delivered: earlier errors are history
             audit.append(s, now, SYSTEM, "packet.receipted", packet_id, {"via": via})
             for target in (State.UPLOADED, State.RECEIPTED):
                 if State(d.state) in (State.SEALED, State.UPLOADED) and State(d.state) != target:
@@ -1500,30 +1502,47 @@ class StationService:
             p.last_error = f"{code}: {message}"[:500]
             audit.append(s, now, SYSTEM, "packet.refused", packet_id, {"code": code})
 
+    def resend_packet(self, packet_id: str) -> None:
+        """An admin sends a refused packet again, audited (``station.delivery``)."""
+        from station import delivery
+
+        delivery.resend_refused(self, packet_id)
+
     def apply_remote_status(
         self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
     ) -> None:
         """News from the receiver: a rejected dossier goes back for recapture of those parts."""
-        now = self.clock.now()
         with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None:
-                return
-            d = self._get(s, p.dossier_id)
-            summary = json.loads(d.summary_json or "{}")
-            if summary.get("packet_id") not in (None, packet_id):
-                # A packet this dossier has since replaced (a supplement after a rejection):
-                # its old status is history, not news about the dossier.
-                return
-            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-                summary["rejected_parts"] = list(parts or [])
-                d.summary_json = dossier.form_json(summary)
-                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-            elif status == "card_printed" and not summary.get("card_printed"):
-                summary["card_printed"] = iso(now)
-                d.summary_json = dossier.form_json(summary)
-                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+            self._apply_remote_status(s, packet_id, status, reason, parts)
+
+    def _apply_remote_status(
+        self,
+        s: Session,
+        packet_id: str,
+        status: str,
+        reason: str | None = None,
+        parts: list[str] | None = None,
+    ) -> None:
+        """``apply_remote_status`` inside the caller's transaction."""
+        now = self.clock.now()
+        p = s.get(Packet, packet_id)
+        if p is None:
+            return
+        d = self._get(s, p.dossier_id)
+        summary = json.loads(d.summary_json or "{}")
+        if summary.get("packet_id") not in (None, packet_id):
+            # A packet this dossier has since replaced (a supplement after a rejection):
+            # its old status is history, not news about the dossier.
+            return
+        if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+            why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+            summary["rejected_parts"] = list(parts or [])
+            d.summary_json = dossier.form_json(summary)
+            self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+        elif status == "card_printed" and not summary.get("card_printed"):
+            summary["card_printed"] = iso(now)
+            d.summary_json = dossier.form_json(summary)
+            audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
