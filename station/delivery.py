@@ -39,6 +39,15 @@ SENDABLE = ("queued", "uploading", "uploaded")
 NEWS = ("rejected", "card_printed")
 
 
+#: ``Packet.last_error`` of a packet an admin resent, until its next attempt: the station then
+#: asks the receiver to judge the bytes again (``judge_again``).
+RESENT_PREFIX = "resent "
+
+
+def is_resent(last_error: str | None) -> bool:
+    return bool(last_error) and str(last_error).startswith(RESENT_PREFIX)
+
+
 def is_held(last_error: str | None) -> bool:
     return bool(last_error) and str(last_error).startswith(HELD_PREFIX)
 
@@ -93,7 +102,8 @@ def resend_refused(service: StationService, packet_id: str) -> None:
             )
         previous = p.last_error
         p.status = "queued"
-        p.attempts, p.last_error, p.acked_offset = 0, None, 0
+        p.attempts, p.acked_offset = 0, 0
+        p.last_error = f"{RESENT_PREFIX}{admin.operator_id}"
         audit.append(s, now, admin.operator_id, "packet.resend", packet_id, {"refusal": previous})
 
 

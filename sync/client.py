@@ -177,8 +177,13 @@ class ReceiverClient:
                 warnings.append(warning)
         return None, warnings
 
-    def create(self, packet_id: str, length: int, sha256: str) -> Created:
-        body = json.dumps({"packet_id": packet_id, "length": length, "sha256": sha256}).encode()
+    def create(
+        self, packet_id: str, length: int, sha256: str, *, judge_again: bool = False
+    ) -> Created:
+        doc: dict[str, Any] = {"packet_id": packet_id, "length": length, "sha256": sha256}
+        if judge_again:
+            doc["judge_again"] = True  # an admin resends a refused packet
+        body = json.dumps(doc).encode()
         r = self._send("POST", "/uploads", body, {"Content-Type": "application/json"})
         doc = r.json()
         if r.status_code == 200 and "receipt" in doc:

@@ -293,7 +293,12 @@ class Uploader:
 
     def _send(self, info: PacketInfo, report: RunReport) -> None:
         data = self.service.packet_bytes(info.packet_id)
-        created = self.client.create(info.packet_id, len(data), info.sha256)
+        created = self.client.create(
+            info.packet_id,
+            len(data),
+            info.sha256,
+            judge_again=delivery.is_resent(info.last_error),
+        )
         receipt = created.receipt
         offset = created.offset
         self._acked = offset

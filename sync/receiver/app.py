@@ -8,6 +8,7 @@ pool, so a slow or dead connection only ever holds its own coroutine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -215,7 +216,13 @@ class ReceiverApp:
                 raise malformed(f"thiếu «{name}»", f"'{name}' is missing")
         packet_id = check_packet_id(doc["packet_id"])
         result = await self._run(
-            self.receiver.begin_upload, station_id, packet_id, doc["length"], doc["sha256"]
+            functools.partial(
+                self.receiver.begin_upload, judge_again=doc.get("judge_again") is True
+            ),
+            station_id,
+            packet_id,
+            doc["length"],
+            doc["sha256"],
         )
         if isinstance(result, Accepted):
             return receipt_response(result, doc["length"])

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -284,6 +284,15 @@ class Receiver:
                     info.public_key,
                     True,
                 )
+                if row.public_key != info.public_key:
+                    # A new key: refusals remembered under the old one (bad_signature) no longer
+                    # hold; the same bytes are judged again if an admin resends them.
+                    s.execute(
+                        update(RefusalRow)
+                        .where(RefusalRow.station_id == info.station_id)
+                        .values(remember=False)
+                        .execution_options(synchronize_session=False)
+                    )
                 row.code, row.name, row.public_key, row.active = (
                     info.code,
                     info.name,
@@ -319,9 +328,19 @@ class Receiver:
     # --- uploads ----------------------------------------------------------------------------
 
     def begin_upload(
-        self, station_id: str, packet_id: str, length: object, sha256: str
+        self,
+        station_id: str,
+        packet_id: str,
+        length: object,
+        sha256: str,
+        *,
+        judge_again: bool = False,
     ) -> UploadState | Accepted:
-        """``POST /v1/uploads``: a new or resumed upload, or the receipt if already held."""
+        """``POST /v1/uploads``: a new or resumed upload, or the receipt if already held.
+
+        ``judge_again``: an admin of the station resends a refused packet; a remembered
+        refusal of these bytes does not answer, the bytes are verified again at completion.
+        """
         check_packet_id(packet_id)
         check_sha256(sha256)
         if type(length) is not int or length < 1:
@@ -339,7 +358,7 @@ class Receiver:
             )
         for _attempt in range(3):
             try:
-                return self._open_upload(station_id, packet_id, length, sha256)
+                return self._open_upload(station_id, packet_id, length, sha256, judge_again)
             except IntegrityError:
                 continue  # a concurrent POST created the row first (PostgreSQL): read it back
         raise ReceiverError(
@@ -347,7 +366,7 @@ class Receiver:
         )
 
     def _open_upload(
-        self, station_id: str, packet_id: str, length: int, sha256: str
+        self, station_id: str, packet_id: str, length: int, sha256: str, judge_again: bool
     ) -> UploadState | Accepted:
         now = self.now()
         with self.store.write() as s:
@@ -355,10 +374,16 @@ class Receiver:
             if held_row is not None:
                 held = _held(held_row)
             else:
-                refusal = self._remembered(s, packet_id, station_id, sha256)
+                up = s.get(UploadRow, (station_id, packet_id))
+                # A remembered refusal answers at once, unless the station's admin asked to
+                # judge the bytes again (an upload in progress was begun that way).
+                refusal = (
+                    None
+                    if judge_again or up is not None
+                    else self._remembered(s, packet_id, station_id, sha256)
+                )
                 if refusal is not None:
                     raise refusal
-                up = s.get(UploadRow, (station_id, packet_id))
                 if up is not None:
                     if (up.sha256, up.length) != (sha256, length):
                         raise _replayed(
