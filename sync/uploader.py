@@ -112,7 +112,15 @@ class RunReport:
         if self.reachable and self.cause is not None and self.failed:
             lines.append(f"  {self.cause}")
         if self.status_error is not None:
-            lines.append(f"Trạng thái / status: {self.status_error}")
+            err = self.status_error
+            if err.kind == diagnose.REQUEST_REFUSED:
+                lines.append(
+                    f"Máy chủ nhận từ chối yêu cầu trạng thái ({err.code}): lỗi của trạm, đã ghi "
+                    f"nhật ký / The receiver refused the status request ({err.code}): a station "
+                    f"bug, logged. {err}"
+                )
+            else:
+                lines.append(f"Trạng thái / status ({err.code}): {err}")
         elif self.reachable:
             lines.append(
                 f"Trạng thái mới / status changes: {self.status_changes} "
@@ -402,9 +410,8 @@ def class_delay(
         diagnose.REQUEST_REFUSED: (60.0, 3600.0),
     }.get(kind, (5.0, 600.0))
     top: float = min(cap, base * float(2 ** min(max(failures - 1, 0), 20)))
-    if kind == diagnose.REQUEST_REFUSED:
-        top = max(top, interval_s)
-    return top / 2 + r.uniform(0, top / 2)
+    delay = top / 2 + r.uniform(0, top / 2)
+    return max(delay, interval_s) if kind == diagnose.REQUEST_REFUSED else delay
 
 
 class SyncLoop(threading.Thread):
