@@ -236,11 +236,11 @@ class ReceiverStore:
         self.url = database_url or f"sqlite:///{data_dir / SQLITE_FILE}"
         self.engine = make_engine(self.url)
         Base.metadata.create_all(self.engine)
-        self.migrate()
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(
             self.engine.execution_options(immediate=False), expire_on_commit=False
         )
+        self.migrate()
 
     @property
     def dialect(self) -> str:
