@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 PACKETS = 10
 KILLS_EACH = 101  # station and receiver: 202 SIGKILLs in all
-HELD_PHASE_S = 25.0  # the receiver runs without the station's key generation this long
+HELD_PHASE_S = 35.0  # the receiver runs without the station's key generation this long
 ZYGOTE = str(ROOT / "tests/sync/kill_zygote.py")
 
 
@@ -125,8 +125,9 @@ def test_kill_loop_over_station_and_receiver(
     sup.close()
     port = free_port()
     staffed.set_receiver_url(f"http://127.0.0.1:{port}")
-    # Slow enough that the uploads last through the loop (about 40 s of link time in all).
-    staffed.set_sync_settings(bandwidth_cap_bps=max(1024, total // 40))
+    # Slow enough that the uploads last through much of the loop (25 s of link time in all),
+    # fast enough that the first packets reach their last byte while the key is missing.
+    staffed.set_sync_settings(bandwidth_cap_bps=max(1024, total // 25))
 
     rng = random.Random(20261203)
     kills = {"station": 0, "receiver": 0}

@@ -1397,6 +1397,22 @@ not taken</translation>
         <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
         <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
     </message>
+    <message>
+        <source>máy nhận tạm giữ, sẽ gửi lại</source>
+        <translation>held by the receiver, will be sent again</translation>
+    </message>
+    <message>
+        <source>Gửi &amp;lại gói bị từ chối</source>
+        <translation>&amp;Resend refused packet</translation>
+    </message>
+    <message>
+        <source>Gói của hồ sơ {number} đã vào lại hàng đợi gửi.</source>
+        <translation>The packet of dossier {number} is back in the send queue.</translation>
+    </message>
+    <message>
+        <source>{held} hồ sơ đang được máy nhận tạm giữ (sẽ gửi lại).</source>
+        <translation>{held} dossiers are held by the receiver (will be sent again).</translation>
+    </message>
 </context>
 <context>
     <name>QuotaEditor</name>
