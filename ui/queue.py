@@ -118,7 +118,12 @@ def packet_text(packet: PacketInfo | None) -> str:
         return translate("QueueScreen", "bị từ chối nhận")
     else:
         text = packet.status
-    if packet.attempts and packet.last_error and not delivery.is_resent(packet.last_error):
+    if (
+        packet.status in delivery.SENDABLE  # a receipt makes earlier errors history
+        and packet.attempts
+        and packet.last_error
+        and not delivery.is_resent(packet.last_error)
+    ):
         text += " " + translate("QueueScreen", "({n} lần lỗi)").format(n=packet.attempts)
     return text
 

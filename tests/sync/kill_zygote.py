@@ -26,7 +26,7 @@ def station_child(root: str, operator: str, password: str) -> None:
     svc = StationService(StationPaths(Path(root)))
     svc.login(operator, password)
     up = api.uploader_for(svc)
-    up.chunk_size = 16 * 1024
+    up.chunk_size = 4 * 1024  # many requests per packet: kills land mid-upload
     while True:
         report = up.run_once(budget_s=1.0)
         if report.reachable and not report.failed and not svc.pending_packets():

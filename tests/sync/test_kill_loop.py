@@ -102,6 +102,15 @@ class Zygote:
             self.proc.wait()
 
 
+def _held_by_receiver(data: Path) -> list[str]:
+    store = ReceiverStore(data)
+    try:
+        with store.read() as s:
+            return sorted(s.execute(select(PacketRow.packet_id)).scalars())
+    finally:
+        store.close()
+
+
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -125,9 +134,10 @@ def test_kill_loop_over_station_and_receiver(
     sup.close()
     port = free_port()
     staffed.set_receiver_url(f"http://127.0.0.1:{port}")
-    # Slow enough that the uploads last through much of the loop (25 s of link time in all),
-    # fast enough that the first packets reach their last byte while the key is missing.
-    staffed.set_sync_settings(bandwidth_cap_bps=max(1024, total // 25))
+    # 4 KiB chunks at 20 kB/s: a station process lives long enough for a few chunks, so the
+    # uploads progress through the loop and every kill lands mid-login, mid-chunk or
+    # mid-completion; the first packets reach their last byte while the key is missing.
+    staffed.set_sync_settings(bandwidth_cap_bps=20_000)
 
     rng = random.Random(20261203)
     kills = {"station": 0, "receiver": 0}
@@ -171,6 +181,9 @@ def test_kill_loop_over_station_and_receiver(
         assert not errors, errors
         assert kills["station"] >= KILLS_EACH and kills["receiver"] >= KILLS_EACH, kills
         loop_s = time.monotonic() - started
+        during = _held_by_receiver(data)
+        # The uploads really ran under the kills (not all left for the quiet run below).
+        assert len(during) >= PACKETS // 2, during
         # Then one receiver with every key generation, one station run, no kills.
         while time.monotonic() < held_until:
             time.sleep(0.1)
@@ -208,6 +221,7 @@ def test_kill_loop_over_station_and_receiver(
     print(
         f"\nkill loop: {kills['station']} station + {kills['receiver']} receiver SIGKILLs "
         f"({HELD_PHASE_S:.0f} s without the key generation) in {loop_s:.0f} s; {PACKETS} packets "
-        f"({total} B): 0 lost, 0 duplicated, 0 stuck, 0 refused; test "
+        f"({total} B), {len(during)} delivered during the kills, the rest after: 0 lost, "
+        f"0 duplicated, 0 stuck, 0 refused; test "
         f"{time.monotonic() - started:.0f} s"
     )
