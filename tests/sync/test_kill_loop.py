@@ -134,10 +134,10 @@ def test_kill_loop_over_station_and_receiver(
     sup.close()
     port = free_port()
     staffed.set_receiver_url(f"http://127.0.0.1:{port}")
-    # 4 KiB chunks at 20 kB/s: a station process lives long enough for a few chunks, so the
+    # 4 KiB chunks at 40 kB/s: a station process lives long enough for a few chunks, so the
     # uploads progress through the loop and every kill lands mid-login, mid-chunk or
     # mid-completion; the first packets reach their last byte while the key is missing.
-    staffed.set_sync_settings(bandwidth_cap_bps=20_000)
+    staffed.set_sync_settings(bandwidth_cap_bps=40_000)
 
     rng = random.Random(20261203)
     kills = {"station": 0, "receiver": 0}
