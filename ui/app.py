@@ -724,7 +724,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _sync_report(self, report: RunReport) -> None:
         if not self._shut_down and self.service.session is not None:
-            self.home_screen.show_sync(report)
+            self.home_screen.show_sync(report, self.lang)
             if self.on_home():
                 self._refresh_home()
 

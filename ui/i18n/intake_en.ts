@@ -892,6 +892,10 @@ not taken</translation>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
     </message>
+    <message>
+        <source>{held} hồ sơ máy nhận tạm giữ.</source>
+        <translation>{held} dossiers held by the receiver.</translation>
+    </message>
 </context>
 <context>
     <name>LoginScreen</name>
