@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: connection is retried with back-off and the upload resumes at the receiver's offset.
 DEFAULT_RUN_BUDGET_S = 600.0
 #: Longest wait between two tries within a run (a cut link is noticed soon after it returns).
-IN_RUN_BACKOFF_CAP_S = 8.0
+IN_RUN_BACKOFF_CAP_S = 4.0
 #: Ids per ``POST /v1/status`` when the receiver is of an earlier version.
 V1_STATUS_BATCH = 1000
 #: Most status pages one run asks for (500 changes each).
