@@ -363,7 +363,12 @@ class StationService:
 
     def change_password(self, old_password: str, new_password: str) -> None:
         sess = self._require(allow_password_change=True)
-        new = validate.password(new_password, field="new_password")
+        new = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=sess.operator_id,
+            station_code=self._station_code(),
+        )
         if new == old_password:
             raise ValidationError(
                 "Mật khẩu mới phải khác mật khẩu cũ.",
@@ -380,6 +385,11 @@ class StationService:
             audit.append(s, now, sess.operator_id, "operator.password_changed", op.id)
             self.slots.put_operator(sess.operator_id, new, db_key, now)
         sess.must_change_password = False
+
+    def _station_code(self) -> str:
+        """The station's code, for the password policy (a password must not contain it)."""
+        with self.store.read() as s:
+            return str(s.execute(select(Station.code)).scalar_one())
 
     # --- operators ----------------------------------------------------------------------------
 
@@ -406,7 +416,7 @@ class StationService:
         op_id = validate.operator_id(operator_id)
         name = validate.person_name(full_name)
         op_role = validate.role(role)
-        pw = validate.password(password)
+        pw = validate.password(password, operator_id=op_id, station_code=self._station_code())
         now = self.clock.now()
         with self.store.write() as s:
             if s.get(Operator, op_id) is not None:
@@ -454,7 +464,12 @@ class StationService:
     def reset_operator(self, admin_password: str, operator_id: str, new_password: str) -> None:
         """Give an operator a new password (and re-enable them); needs the admin's own unlock."""
         admin = self._require(Role.ADMIN)
-        pw = validate.password(new_password, field="new_password")
+        pw = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=operator_id,
+            station_code=self._station_code(),
+        )
         now = self.clock.now()
         db_key = self.slots.unlock(admin.operator_id, admin_password, now)
         with self.store.write() as s:
