@@ -16,7 +16,7 @@ from station.service import StationService
 
 #: Argon2id cost for tests: 1 MiB, one pass, one lane (the real default is 64 MiB, 3, 4).
 FAST_KDF = (1024, 1, 1)
-ADMIN_PW = "admin-password-1"
+ADMIN_PW = "chim-lac-bay-cao-1"
 OP_PW = "operator-password-1"
 SUP_PW = "supervisor-password-1"
 
