@@ -172,6 +172,26 @@ def cmd_operators_reset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_operators_unlock(args: argparse.Namespace) -> int:
+    """Lift a login lockout: as an administrator, or with the recovery key (admin locked out)."""
+    if args.recovery_key is not None:
+        from station.clock import SystemClock
+
+        svc = StationService(StationPaths(args.data_dir))
+        svc.slots.clear_lockout_with_recovery(
+            args.operator_id, load_recovery_key(args.recovery_key), SystemClock().now()
+        )
+    elif args.as_operator:
+        with closing(_service(args)) as svc:
+            svc.unlock_operator(args.operator_id)
+    else:
+        raise StationError(
+            "Cần --as <quản trị> hoặc --recovery-key.", "Give --as <admin> or --recovery-key."
+        )
+    print(f"Đã mở khóa đăng nhập / Login lockout lifted: {args.operator_id}")
+    return EXIT_OK
+
+
 def cmd_passwd(args: argparse.Namespace) -> int:
     svc = StationService(StationPaths(args.data_dir))
     try:
@@ -377,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_login(ops.add_parser("reset"))
     sp.add_argument("operator_id")
     sp.set_defaults(func=cmd_operators_reset)
+
+    sp = ops.add_parser("unlock", help="lift a login lockout (admin, or the recovery key)")
+    sp.add_argument("operator_id")
+    sp.add_argument("--as", dest="as_operator", default=None, help="an administrator's id")
+    sp.add_argument("--recovery-key", type=Path, default=None)
+    sp.set_defaults(func=cmd_operators_unlock)
 
     with_login(sub.add_parser("passwd", help="change your password")).set_defaults(func=cmd_passwd)
 

@@ -239,7 +239,7 @@ class StationService:
                 field="operator_id" if not op_id else "password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(op_id, password, now)
+        db_key = self.slots.unlock(op_id, password, now, self.clock.monotonic())
         self._open_store(db_key)
         with self.store.write() as s:
             self._flush_pending_events(s)
@@ -303,7 +303,8 @@ class StationService:
         if sess is None or self._store is None:
             raise NotLoggedInError()
         now = self.clock.now()
-        self.slots.unlock(sess.operator_id, password, now)  # counts failures, may lock out
+        # Counts failures, may lock out.
+        self.slots.unlock(sess.operator_id, password, now, self.clock.monotonic())
         with self.store.write() as s:
             self._flush_pending_events(s)
             op = s.get(Operator, sess.operator_id)
@@ -376,7 +377,7 @@ class StationService:
                 field="new_password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(sess.operator_id, old_password, now)
+        db_key = self.slots.unlock(sess.operator_id, old_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, sess.operator_id)
             assert op is not None
@@ -471,7 +472,7 @@ class StationService:
             station_code=self._station_code(),
         )
         now = self.clock.now()
-        db_key = self.slots.unlock(admin.operator_id, admin_password, now)
+        db_key = self.slots.unlock(admin.operator_id, admin_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, operator_id)
             if op is None:
@@ -482,6 +483,17 @@ class StationService:
             audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
             s.flush()
             self.slots.put_operator(operator_id, pw, db_key, now)
+
+    def unlock_operator(self, operator_id: str) -> bool:
+        """Lift an operator's login lockout (admin); True if there was one. Audited."""
+        admin = self._require(Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            if s.get(Operator, operator_id) is None:
+                raise _operator_missing(operator_id)
+            audit.append(s, now, admin.operator_id, "operator.lockout_cleared", operator_id)
+            s.flush()
+            return self.slots.clear_lockout(operator_id)
 
     # --- station ------------------------------------------------------------------------------
 
