@@ -24,6 +24,7 @@ from station import (
     audit,
     crypto,
     dossier,
+    imagecheck,
     lifecycle,
     masterdata,
     packet,
@@ -869,6 +870,7 @@ class StationService:
             raise ValidationError(
                 "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
             )
+        imagecheck.check(jpeg, label=("Ảnh chân dung", "Portrait"), field="face")
         self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
 
     def save_fingerprint(
