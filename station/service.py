@@ -30,6 +30,8 @@ from station import (
     packet,
     qr,
     residents,
+    rosterops,
+    textcheck,
     validate,
 )
 from station import form as form_mod
@@ -543,7 +545,8 @@ class StationService:
         """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form_mod.normalize(form or {}))
+        # Surrogates, controls and direction overrides refused, naming the field (textcheck.py).
+        form_text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form or {})))
         now = self.clock.now()
         with self.store.write() as s:
             station = s.execute(select(Station)).scalar_one()
@@ -612,7 +615,7 @@ class StationService:
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
         """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form_mod.normalize(form))
+        text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form)))
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
@@ -1723,17 +1726,27 @@ class StationService:
     # --- resident lists and rosters -----------------------------------------------------------
 
     def import_roster(
-        self, path: Path, kind: str = "residents", name: str | None = None
+        self,
+        path: Path,
+        kind: str = "residents",
+        name: str | None = None,
+        replace: int | None = None,
     ) -> residents.ImportReport:
-        """Import a CSV list in one transaction: good rows kept, bad rows reported by line."""
+        """Import a CSV list in one transaction: good rows kept, bad rows reported by line.
+
+        The same file imported again is refused unless it ``replace``s a list (whose enrolment
+        marks carry over); a file that cannot be read whole imports nothing (``rosterfile.py``).
+        """
         sess = self._require(Role.SUPERVISOR, Role.ADMIN)
         roster_kind = residents.RosterKind(kind)
         data, digest = residents.file_digest(path)
         now = self.clock.now()
         with self.store.write() as s:
+            rosterops.refuse_reimport(s, digest, path.name, replace)
+            old = rosterops.get(s, replace) if replace is not None else None
             report = residents.import_rows(
                 s,
-                residents.read_csv(data),
+                residents.read_csv(data, path.name),
                 kind=roster_kind,
                 name=validate.short_text(name or path.name, "name", "Tên danh sách", "Name", 200),
                 source=path.name,
@@ -1755,7 +1768,48 @@ class StationService:
                     "rejected": report.rejected,
                 },
             )
+            if old is not None:
+                marks = rosterops.carry_marks(s, old.id, report.roster_id)
+                removed, _ = rosterops.remove(s, old.id)
+                audit.append(
+                    s,
+                    now,
+                    sess.operator_id,
+                    "roster.replaced",
+                    str(replace),
+                    {"by": report.roster_id, "removed": removed, "marks_carried": marks},
+                )
         return report
+
+    def preview_roster(self, path: Path) -> residents.Preview:
+        """What importing ``path`` would do (counts, first problems, same file seen before)."""
+        self._require(Role.SUPERVISOR, Role.ADMIN)
+        data, digest = residents.file_digest(path)
+        out = residents.preview(data, path.name, local_date(self.clock.now()))
+        with self.store.read() as s:
+            out.same_file = rosterops.same_file(s, digest)
+        return out
+
+    def list_rosters(self) -> list[rosterops.RosterInfo]:
+        self._require()
+        with self.store.read() as s:
+            return rosterops.list_rosters(s)
+
+    def remove_roster(self, roster_id: int) -> tuple[int, int]:
+        """Delete a list: (residents removed, enrolment marks dropped). Audited."""
+        sess = self._require(Role.SUPERVISOR, Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            removed, marks = rosterops.remove(s, roster_id)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "roster.removed",
+                str(roster_id),
+                {"removed": removed, "marks_dropped": marks},
+            )
+        return removed, marks
 
     def search_residents(
         self, query: str, limit: int = 20, roster_id: int | None = None

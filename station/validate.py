@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from station import password_policy
+from station import password_policy, textcheck
 from station.errors import ValidationError
 from station.lifecycle import ROLE_LABELS, Role
 
@@ -108,9 +108,8 @@ def station_code(value: object) -> str:
 
 
 def short_text(value: object, field: str, label_vi: str, label_en: str, max_len: int) -> str:
-    text = " ".join(
-        unicodedata.normalize("NFC", _is_text(value, field, label_vi, label_en)).split()
-    )
+    raw = textcheck.clean(_is_text(value, field, label_vi, label_en), field, (label_vi, label_en))
+    text = " ".join(raw.split())
     if not text:
         raise ValidationError(
             f"{label_vi}: không được để trống.", f"{label_en}: must not be empty.", field=field
