@@ -28,6 +28,7 @@ from station import (
     lifecycle,
     masterdata,
     packet,
+    permissions,
     qr,
     residents,
     rosterops,
@@ -364,6 +365,10 @@ class StationService:
             )
         sess.last_activity = self.clock.monotonic()
         return sess
+
+    def authorize(self, action: str) -> OperatorSession:
+        """The session, if its role may do ``action`` (the matrix of ``permissions.py``)."""
+        return self._require(*permissions.roles_for(action))
 
     def change_password(self, old_password: str, new_password: str) -> None:
         sess = self._require(allow_password_change=True)

@@ -45,6 +45,8 @@ def uploader_for(service: StationService) -> Uploader:
 
 
 def sync_now(service: StationService) -> RunReport:
+    """One upload run at a person's request (the background loop does not come here)."""
+    service.authorize("sync.now")
     uploader = uploader_for(service)
     try:
         report = uploader.run_once()

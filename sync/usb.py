@@ -34,6 +34,7 @@ class ExportReport:
 
 def export(service: StationService, folder: Path) -> ExportReport:
     """Write every undelivered packet, and the signed manifest last."""
+    service.authorize("usb.export")
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
     entries: list[dict[str, Any]] = []
@@ -68,6 +69,7 @@ class ImportReport:
 
 def import_receipts(service: StationService, folder: Path) -> ImportReport:
     """Take the receipts the receiver wrote for an export (one ``<packet_id>.json`` each)."""
+    service.authorize("usb.import_receipts")
     if not folder.is_dir():
         raise ValidationError(
             f"Không thấy thư mục biên nhận {folder}.",
