@@ -187,15 +187,16 @@ def check_row(
     def bad(fld: str, vi: str, en: str) -> None:
         problems.append(ImportProblem(line, fld, vi, en))
 
-    cleaned: dict[str, str] = {}
-    for key, cell in row.items():
-        try:
-            cleaned[key] = textcheck.clean(cell, key)
-        except ValidationError as err:
-            bad(key, err.vi, err.en)
-    if problems:
-        return None, problems
-    row = cleaned
+    if not textcheck.is_clean(" ".join(row.values())):  # one check for the whole row
+        cleaned: dict[str, str] = {}
+        for key, cell in row.items():
+            try:
+                cleaned[key] = textcheck.clean(cell, key)
+            except ValidationError as err:
+                bad(key, err.vi, err.en)
+        if problems:
+            return None, problems
+        row = cleaned
 
     name = " ".join(row.get("full_name", "").split())
     problem = citizen_name_problem(name, "Họ tên", "Full name")

@@ -145,9 +145,9 @@ def read_header(
 
 
 def _next(reader: Any, source: str) -> list[str] | None:
-    """The next record, with the cell-size limit lifted so that a long cell is named by us."""
+    """The next record (the caller has lifted the cell-size limit, so that a long cell is named
+    by us with its column, not by the csv module)."""
     start = reader.line_num + 1
-    old = csv.field_size_limit(1 << 30)
     try:
         return next(reader, None)
     except csv.Error as exc:
@@ -158,8 +158,6 @@ def _next(reader: Any, source: str) -> list[str] | None:
             f"không đọc được ({exc}).",
             f"cannot be read ({exc}).",
         ) from None
-    finally:
-        csv.field_size_limit(old)
 
 
 @dataclass(frozen=True)
@@ -178,6 +176,19 @@ def rows(
     source: str = "list",
 ) -> Iterator[tuple[int, dict[str, str] | RowShape]]:
     """``(line, cells by canonical column)`` for each non-empty record; fatal errors raised."""
+    old_limit = csv.field_size_limit(1 << 30)
+    try:
+        yield from _rows(text, headers, fold, source)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _rows(
+    text: str,
+    headers: dict[str, tuple[str, ...]],
+    fold: Any,
+    source: str,
+) -> Iterator[tuple[int, dict[str, str] | RowShape]]:
     layout, reader = read_header(text, headers, fold, source)
     names = {i: layout.columns.get(i, f"#{i + 1}") for i in range(layout.width)}
     while True:
@@ -185,7 +196,9 @@ def rows(
         row = _next(reader, source)
         if row is None:
             return
-        for i, cell in enumerate(row):
+        joined = "".join(row)
+        suspicious = "\n" in joined or "\r" in joined or len(joined) > MAX_CELL_CHARS
+        for i, cell in enumerate(row if suspicious else ()):
             name = names.get(i, f"#{i + 1}")
             if "\n" in cell or "\r" in cell:
                 raise _fatal(

@@ -51,6 +51,11 @@ _SPECIAL = re.compile(
 )
 
 
+def is_clean(text: str) -> bool:
+    """True when :func:`clean` would return ``text`` unchanged (the fast check of a whole row)."""
+    return not _SPECIAL.search(text) and (text.isascii() or unicodedata.is_normalized("NFC", text))
+
+
 def clean(text: str, field: str, label: tuple[str, str] | None = None) -> str:
     """``text`` NFC, harmless invisibles dropped, line breaks as spaces; refused as above."""
     if not _SPECIAL.search(text):  # the common case, at C speed (a list of a million rows)

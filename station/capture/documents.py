@@ -121,11 +121,17 @@ def _pdf_pages(data: bytes) -> list[Image]:
                 f"the PDF has {len(pdf)} pages, at most {MAX_PAGES}.",
             )
         pages = []
-        for page in pdf:
-            width, height = page.get_size()
-            scale = MAX_SIDE / max(width, height, 1.0)
-            rgb = page.render(scale=scale).to_numpy()
-            pages.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        try:
+            for page in pdf:
+                width, height = page.get_size()
+                scale = MAX_SIDE / max(width, height, 1.0)
+                rgb = page.render(scale=scale).to_numpy()
+                pages.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        except pdfium.PdfiumError:  # a damaged page (found by the fuzz harness)
+            raise _bad(
+                f"trang {len(pages) + 1} của tệp PDF bị hỏng.",
+                f"page {len(pages) + 1} of the PDF is damaged.",
+            ) from None
         return pages
     finally:
         pdf.close()

@@ -373,3 +373,12 @@ def test_fuzz_station_receipt_folder(
         (folder / f"{name}.json").write_bytes(body)
     report = import_receipts(staffed, folder)  # the admin: the matrix allows it
     assert not report.accepted
+
+
+def test_damaged_pdf_page_is_a_clear_refusal() -> None:
+    """Found by the long run: one byte of a page object changed made PDFium fail the page."""
+    data = mutate(SEEDS["pdf"], [(116, 1)], 0, b"")
+    try:
+        documents.decode(data)
+    except StationError as err:
+        assert err.field == "document" and err.vi and err.en
