@@ -24,11 +24,15 @@ from station import (
     audit,
     crypto,
     dossier,
+    imagecheck,
     lifecycle,
     masterdata,
     packet,
+    permissions,
     qr,
     residents,
+    rosterops,
+    textcheck,
     validate,
 )
 from station import form as form_mod
@@ -239,7 +243,7 @@ class StationService:
                 field="operator_id" if not op_id else "password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(op_id, password, now)
+        db_key = self.slots.unlock(op_id, password, now, self.clock.monotonic())
         self._open_store(db_key)
         with self.store.write() as s:
             self._flush_pending_events(s)
@@ -304,7 +308,8 @@ class StationService:
         if sess is None or self._store is None:
             raise NotLoggedInError()
         now = self.clock.now()
-        self.slots.unlock(sess.operator_id, password, now)  # counts failures, may lock out
+        # Counts failures, may lock out.
+        self.slots.unlock(sess.operator_id, password, now, self.clock.monotonic())
         with self.store.write() as s:
             self._flush_pending_events(s)
             op = s.get(Operator, sess.operator_id)
@@ -362,9 +367,18 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
         return sess
 
+    def authorize(self, action: str) -> OperatorSession:
+        """The session, if its role may do ``action`` (the matrix of ``permissions.py``)."""
+        return self._require(*permissions.roles_for(action))
+
     def change_password(self, old_password: str, new_password: str) -> None:
         sess = self._require(allow_password_change=True)
-        new = validate.password(new_password, field="new_password")
+        new = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=sess.operator_id,
+            station_code=self._station_code(),
+        )
         if new == old_password:
             raise ValidationError(
                 "Mật khẩu mới phải khác mật khẩu cũ.",
@@ -372,7 +386,7 @@ class StationService:
                 field="new_password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(sess.operator_id, old_password, now)
+        db_key = self.slots.unlock(sess.operator_id, old_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, sess.operator_id)
             assert op is not None
@@ -381,6 +395,11 @@ class StationService:
             audit.append(s, now, sess.operator_id, "operator.password_changed", op.id)
             self.slots.put_operator(sess.operator_id, new, db_key, now)
         sess.must_change_password = False
+
+    def _station_code(self) -> str:
+        """The station's code, for the password policy (a password must not contain it)."""
+        with self.store.read() as s:
+            return str(s.execute(select(Station.code)).scalar_one())
 
     # --- operators ----------------------------------------------------------------------------
 
@@ -407,7 +426,7 @@ class StationService:
         op_id = validate.operator_id(operator_id)
         name = validate.person_name(full_name)
         op_role = validate.role(role)
-        pw = validate.password(password)
+        pw = validate.password(password, operator_id=op_id, station_code=self._station_code())
         now = self.clock.now()
         with self.store.write() as s:
             if s.get(Operator, op_id) is not None:
@@ -455,9 +474,14 @@ class StationService:
     def reset_operator(self, admin_password: str, operator_id: str, new_password: str) -> None:
         """Give an operator a new password (and re-enable them); needs the admin's own unlock."""
         admin = self._require(Role.ADMIN)
-        pw = validate.password(new_password, field="new_password")
+        pw = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=operator_id,
+            station_code=self._station_code(),
+        )
         now = self.clock.now()
-        db_key = self.slots.unlock(admin.operator_id, admin_password, now)
+        db_key = self.slots.unlock(admin.operator_id, admin_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, operator_id)
             if op is None:
@@ -468,6 +492,17 @@ class StationService:
             audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
             s.flush()
             self.slots.put_operator(operator_id, pw, db_key, now)
+
+    def unlock_operator(self, operator_id: str) -> bool:
+        """Lift an operator's login lockout (admin); True if there was one. Audited."""
+        admin = self._require(Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            if s.get(Operator, operator_id) is None:
+                raise _operator_missing(operator_id)
+            audit.append(s, now, admin.operator_id, "operator.lockout_cleared", operator_id)
+            s.flush()
+            return self.slots.clear_lockout(operator_id)
 
     # --- station ------------------------------------------------------------------------------
 
@@ -516,7 +551,8 @@ class StationService:
         """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form_mod.normalize(form or {}))
+        # Surrogates, controls and direction overrides refused, naming the field (textcheck.py).
+        form_text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form or {})))
         now = self.clock.now()
         with self.store.write() as s:
             station = s.execute(select(Station)).scalar_one()
@@ -585,7 +621,7 @@ class StationService:
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
         """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form_mod.normalize(form))
+        text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form)))
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
@@ -843,6 +879,7 @@ class StationService:
             raise ValidationError(
                 "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
             )
+        imagecheck.check(jpeg, label=("Ảnh chân dung", "Portrait"), field="face")
         self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
 
     def save_fingerprint(
@@ -1713,17 +1750,27 @@ class StationService:
     # --- resident lists and rosters -----------------------------------------------------------
 
     def import_roster(
-        self, path: Path, kind: str = "residents", name: str | None = None
+        self,
+        path: Path,
+        kind: str = "residents",
+        name: str | None = None,
+        replace: int | None = None,
     ) -> residents.ImportReport:
-        """Import a CSV list in one transaction: good rows kept, bad rows reported by line."""
+        """Import a CSV list in one transaction: good rows kept, bad rows reported by line.
+
+        The same file imported again is refused unless it ``replace``s a list (whose enrolment
+        marks carry over); a file that cannot be read whole imports nothing (``rosterfile.py``).
+        """
         sess = self._require(Role.SUPERVISOR, Role.ADMIN)
         roster_kind = residents.RosterKind(kind)
         data, digest = residents.file_digest(path)
         now = self.clock.now()
         with self.store.write() as s:
+            rosterops.refuse_reimport(s, digest, path.name, replace)
+            old = rosterops.get(s, replace) if replace is not None else None
             report = residents.import_rows(
                 s,
-                residents.read_csv(data),
+                residents.read_csv(data, path.name),
                 kind=roster_kind,
                 name=validate.short_text(name or path.name, "name", "Tên danh sách", "Name", 200),
                 source=path.name,
@@ -1745,7 +1792,48 @@ class StationService:
                     "rejected": report.rejected,
                 },
             )
+            if old is not None:
+                marks = rosterops.carry_marks(s, old.id, report.roster_id)
+                removed, _ = rosterops.remove(s, old.id)
+                audit.append(
+                    s,
+                    now,
+                    sess.operator_id,
+                    "roster.replaced",
+                    str(replace),
+                    {"by": report.roster_id, "removed": removed, "marks_carried": marks},
+                )
         return report
+
+    def preview_roster(self, path: Path) -> residents.Preview:
+        """What importing ``path`` would do (counts, first problems, same file seen before)."""
+        self._require(Role.SUPERVISOR, Role.ADMIN)
+        data, digest = residents.file_digest(path)
+        out = residents.preview(data, path.name, local_date(self.clock.now()))
+        with self.store.read() as s:
+            out.same_file = rosterops.same_file(s, digest)
+        return out
+
+    def list_rosters(self) -> list[rosterops.RosterInfo]:
+        self._require()
+        with self.store.read() as s:
+            return rosterops.list_rosters(s)
+
+    def remove_roster(self, roster_id: int) -> tuple[int, int]:
+        """Delete a list: (residents removed, enrolment marks dropped). Audited."""
+        sess = self._require(Role.SUPERVISOR, Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            removed, marks = rosterops.remove(s, roster_id)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "roster.removed",
+                str(roster_id),
+                {"removed": removed, "marks_dropped": marks},
+            )
+        return removed, marks
 
     def search_residents(
         self, query: str, limit: int = 20, roster_id: int | None = None

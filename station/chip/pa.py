@@ -178,6 +178,8 @@ def verify(
         raise
     except UnsupportedAlgorithm as e:
         raise _fail(f"thuật toán không hỗ trợ ({e}).", f"unsupported algorithm ({e}).") from None
+    except cx509.InvalidVersion as e:  # a certificate version byte flipped
+        raise _fail(f"chứng thư DS hỏng ({e}).", f"damaged DS certificate ({e}).") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
         raise _fail(f"sai cấu trúc ASN.1 ({e}).", f"malformed ASN.1 ({e}).") from None
 
