@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from station import idnumber
+from station.chip import pa
 from station.chip.lds import Dg13
 from station.chip.reader import ChipData
 from station.errors import ValidationError
@@ -66,6 +67,8 @@ def _country(name: str, md: MasterData) -> str | None:
 def _basic(chip: ChipData, today: date, values: dict[str, Any], unmatched: dict[str, str]) -> None:
     """ID number, name, date of birth and sex: DG13 first, else the MRZ of DG1."""
     g, mrz = chip.dg13, chip.dg1
+    if mrz is None:
+        return
     number = (g.text(1) if g else None) or mrz.id_number
     if number:
         try:
@@ -115,9 +118,12 @@ def _relatives(g: Dg13) -> str:
 
 
 def to_prefill(chip: ChipData, md: MasterData, today: date | None = None) -> Prefill:
-    """``Prefill("chip", ...)`` from DG13 and DG1."""
+    """``Prefill("chip", ...)`` from DG13 and DG1; nothing at all when the chip's verdict is a
+    failure (an altered or unsigned group, a chain to no known CSCA, malformed data)."""
     values: dict[str, Any] = {}
     unmatched: dict[str, str] = {}
+    if chip.status == pa.FAILED:
+        return Prefill("chip", values, unmatched)
     _basic(chip, today or date.today(), values, unmatched)
     g = chip.dg13
     if g is None:

@@ -4,9 +4,11 @@ through secure messaging, each file in READ BINARY chunks sized from its first T
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TypeVar
+
+from cryptography.x509 import Certificate
 
 from station.chip import ChipError, lds, pa
 from station.chip.mrz import AccessKey, Td1
@@ -17,6 +19,7 @@ AID = bytes.fromhex("A0000002471001")
 CHUNK = 0xE0
 MAX_FILE = 256 * 1024
 Transmit = Callable[[bytes], bytes]
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,13 +27,27 @@ class ChipData:
     com: list[int]
     files: dict[int, bytes]  # data group number -> file bytes
     sod: bytes
-    dg1: Td1
+    dg1: Td1 | None
     dg13: lds.Dg13 | None
     faces: list[lds.FaceImage]
     passive: pa.PassiveAuthResult
     apdus: int = 0
     seconds: float = 0.0
     skipped: dict[int, str] = field(default_factory=dict)
+    #: data groups that could not be parsed, each a (vi, en) message naming the file
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``chain_not_checked`` or ``failed`` (passive authentication failed, or a data
+        group is malformed)."""
+        return pa.FAILED if self.problems or self.dg1 is None else self.passive.status
+
+    def summary(self) -> tuple[str, str]:
+        if self.passive.status == pa.FAILED or not self.problems:
+            return self.passive.summary()
+        vi, en = self.problems[0]
+        return (f"Dữ liệu chip KHÔNG dùng được: {vi}", f"The chip's data is NOT usable: {en}")
 
 
 class _Counter:
@@ -93,7 +110,12 @@ class Session:
         if not self.select_file(fid):
             return None
         head = self.read_binary(0, 8)
-        _tag, _c, length, hlen = read_header(head)
+        try:
+            _tag, _c, length, hlen = read_header(head)
+        except ChipError as e:
+            raise ChipError(
+                f"Tệp {fid:04X}: {e.vi}", f"File {fid:04X}: {e.en}", field="chip"
+            ) from None
         total = hlen + length
         if total > MAX_FILE:
             raise ChipError(f"Tệp {fid:04X} quá lớn.", f"File {fid:04X} is too large.")
@@ -104,13 +126,35 @@ class Session:
         return bytes(out[:total])
 
 
+def _parsed(
+    name: str, fn: Callable[[bytes], T], data: bytes, problems: list[tuple[str, str]]
+) -> T | None:
+    """``fn(data)``, or None with a message naming the file when the data is malformed."""
+    try:
+        return fn(data)
+    except ChipError as e:
+        problems.append((f"{name}: {e.vi}", f"{name}: {e.en}"))
+    except Exception as e:  # every malformed answer is a verdict, never an exception
+        problems.append(
+            (
+                f"{name} sai cấu trúc ({type(e).__name__}: {e}).",
+                f"{name} is malformed ({type(e).__name__}: {e}).",
+            )
+        )
+    return None
+
+
 def read_chip(
     transmit: Transmit,
     key: AccessKey,
-    csca_paths: list[Path] | None = None,
+    cscas: Sequence[Certificate] | None = None,
     groups: tuple[int, ...] = (1, 2, 13, 14, 15),
 ) -> ChipData:
-    """Read and check a card: BAC (one attempt), every listed data group, passive authentication."""
+    """Read and check a card: BAC (one attempt), every listed data group, passive authentication
+    against the CSCA certificates ``cscas`` (none: the chain is not checked).
+
+    Talking to the card may raise :class:`ChipError`/``DeviceError`` (refused key, card pulled);
+    what was read is judged, never raised: malformed data groups and SOD are in the verdict."""
     counter = _Counter(transmit)
     start = time.monotonic()
     select_application(counter)
@@ -118,7 +162,9 @@ def read_chip(
     com_bytes = session.read_file(lds.EF_COM[0])
     if com_bytes is None:
         raise ChipError("Chip không có EF.COM.", "The chip has no EF.COM.")
-    com = lds.parse_com(com_bytes)
+    com = _parsed("EF.COM", lds.parse_com, com_bytes, [])
+    if com is None:
+        raise ChipError("EF.COM sai cấu trúc.", "EF.COM is malformed.", field="chip")
     sod = session.read_file(lds.EF_SOD[0])
     if sod is None:
         raise ChipError("Chip không có EF.SOD.", "The chip has no EF.SOD.")
@@ -133,12 +179,28 @@ def read_chip(
             skipped[number] = "not found"
         else:
             files[number] = data
+    chip = judge(com, sod, files, cscas)
+    chip.apdus = counter.count
+    chip.seconds = time.monotonic() - start
+    chip.skipped = skipped
+    return chip
+
+
+def judge(
+    com: list[int],
+    sod: bytes,
+    files: dict[int, bytes],
+    cscas: Sequence[Certificate] | None = None,
+) -> ChipData:
+    """Passive authentication and parsing of files read from a chip (or stored after a read):
+    never raises, every fault is in the result's verdict."""
+    problems: list[tuple[str, str]] = []
     if 1 not in files:
-        raise ChipError("Chip không có DG1.", "The chip has no DG1.")
-    passive = pa.verify(sod, files, csca_paths)
-    dg1 = lds.parse_dg1(files[1])
-    dg13 = lds.parse_dg13(files[13]) if 13 in files else None
-    faces = lds.parse_dg2(files[2]) if 2 in files else []
+        problems.append(("Chip không có DG1.", "The chip has no DG1."))
+    passive = pa.verify(sod, files, cscas)
+    dg1 = _parsed("DG1", lds.parse_dg1, files[1], problems) if 1 in files else None
+    dg13 = _parsed("DG13", lds.parse_dg13, files[13], problems) if 13 in files else None
+    faces = (_parsed("DG2", lds.parse_dg2, files[2], problems) or []) if 2 in files else []
     return ChipData(
         com=com,
         files=files,
@@ -147,7 +209,5 @@ def read_chip(
         dg13=dg13,
         faces=faces,
         passive=passive,
-        apdus=counter.count,
-        seconds=time.monotonic() - start,
-        skipped=skipped,
+        problems=problems,
     )

@@ -199,7 +199,7 @@ def test_sod_ok_and_unlisted(good_sod: tuple[bytes, dict[int, bytes]]) -> None:
     assert hashlib.sha256(groups[1]).digest() != hashlib.sha256(groups[2]).digest()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 255)), min_size=1, max_size=4),
        st.integers(0, 8))  # fmt: skip
 def test_fuzz_sod(
@@ -207,11 +207,55 @@ def test_fuzz_sod(
 ) -> None:
     sod, groups = good_sod
     mutated = _mutate(sod, flips, cut)
-    try:
-        result = pa.verify(mutated, groups)
-    except ChipError:
-        return
-    assert isinstance(result.ok, bool)  # parsed (a flip in an unchecked part may still pass)
+    result = pa.verify(mutated, groups)  # never raises: a malformed SOD is a verdict
+    assert result.status in (pa.OK, pa.CHAIN_NOT_CHECKED, pa.FAILED)
+    if result.malformed:
+        assert result.status == pa.FAILED and result.problems
+        assert "EF.SOD" in result.summary()[0] and "EF.SOD" in result.summary()[1]
+
+
+def test_flipped_ds_certificate_version_is_a_verdict(
+    good_sod: tuple[bytes, dict[int, bytes]],
+) -> None:
+    """The flip once seen in CI: the DS certificate's version 2 (v3) made 1, which
+    ``cryptography`` refuses with ``InvalidVersion`` (not a ValueError)."""
+    sod, groups = good_sod
+    at = sod.index(bytes.fromhex("a003020102"))  # [0] EXPLICIT INTEGER 2 of the DS certificate
+    mutated = sod[: at + 4] + b"\x01" + sod[at + 5 :]
+    result = pa.verify(mutated, groups)
+    assert result.status == pa.FAILED and result.malformed
+    assert "DS" in result.summary()[1] and "InvalidVersion" in result.summary()[1]
+    assert "DS" in result.summary()[0]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.sampled_from([1, 2, 13, 15]), st.lists(st.tuples(st.integers(0, 100_000),
+       st.integers(0, 255)), min_size=1, max_size=3), st.integers(0, 8))  # fmt: skip
+def test_fuzz_data_groups_are_verdicts(
+    card_groups: tuple[list[int], bytes, dict[int, bytes]],
+    group: int,
+    flips: list[tuple[int, int]],
+    cut: int,
+) -> None:
+    """Every malformed data group read from a chip is a failed verdict naming the file."""
+    from station.chip.reader import judge
+
+    com, sod, files = card_groups
+    mutated = {**files, group: _mutate(files[group], flips, cut)}
+    chip = judge(com, sod, mutated)
+    if mutated[group] != files[group]:
+        assert chip.status == pa.FAILED
+        vi, en = chip.summary()
+        assert vi and en
+
+
+@pytest.fixture(scope="module")
+def card_groups() -> tuple[list[int], bytes, dict[int, bytes]]:
+    from tests.chip.vcard import Person, build_card, face_jpeg, make_pki
+
+    files = build_card(Person(), make_pki(), face_jpeg(4000))
+    by_dg = {1: files[0x0101], 2: files[0x0102], 13: files[0x010D], 15: files[0x010F]}
+    return [1, 2, 13, 15], files[0x011D], by_dg
 
 
 def test_dg2_jpeg2000_face_found_and_decoded_by_opencv() -> None:

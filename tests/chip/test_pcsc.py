@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -39,13 +38,11 @@ def _insert(person: Person, pki: Pki, jpeg: bytes, reader: CardReader, **kw: int
     return slot
 
 
-def test_reads_whole_card(
-    reader: CardReader, person: Person, pki: Pki, jpeg: bytes, csca_file: Path
-) -> None:
+def test_reads_whole_card(reader: CardReader, person: Person, pki: Pki, jpeg: bytes) -> None:
     slot = _insert(person, pki, jpeg, reader)
     try:
         assert READER in reader.list_readers()
-        data = read_chip(reader.transmit, person.access_key(), [csca_file])
+        data = read_chip(reader.transmit, person.access_key(), [pki.csca])
     finally:
         slot.remove()
     assert data.com == [1, 2, 13, 15]
@@ -53,6 +50,7 @@ def test_reads_whole_card(
     assert data.passive.ok and data.passive.chain_checked and data.passive.chain_ok
     assert data.passive.hashes_ok and data.passive.signature_ok
     assert "CSCA" in data.passive.summary()[1]
+    assert data.dg1 is not None
     assert data.dg1.checks_ok and data.dg1.id_number == person.id_number
     assert data.dg1.document_number == person.id_number[3:]
     assert data.dg13 is not None
@@ -88,8 +86,9 @@ def test_without_csca_chain_not_checked(
     finally:
         slot.remove()
     assert data.passive.ok and not data.passive.chain_checked
+    assert data.status == "chain_not_checked"
     assert data.passive.summary()[1] == (
-        "Signature OK, chain not checked (no CSCA certificate configured)."
+        "Signature OK, chain NOT checked (the station has no CSCA certificate)."
     )
 
 

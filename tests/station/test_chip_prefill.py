@@ -27,9 +27,11 @@ def test_reads_the_card_with_typed_dates(
 ) -> None:
     person = Person()
     card = VirtualCard(card_files, person.access_key())
-    prefill, ok, verdict = operator.prefill_from_chip(
+    read = operator.prefill_from_chip(
         card.process, person.id_number, person.dob_text, person.expiry_text
     )
+    prefill, ok, verdict = read.prefill, read.ok, read.verdict
+    assert read.status == "chain_not_checked"
     assert prefill.source == "chip"
     assert prefill.values["id_number"] == person.id_number
     assert prefill.values["full_name"] == "Nguyễn Văn An"
