@@ -395,3 +395,59 @@ class Card:
     pki: Pki
     jpeg: bytes
     files: dict[int, bytes] = field(default_factory=dict)
+
+
+def make_foreign_pki() -> Pki:
+    """Another authority's CSCA and DS (same names as the genuine ones: only keys differ)."""
+    return make_pki()
+
+
+def make_master_list_signer(pki: Pki) -> tuple[ec.EllipticCurvePrivateKey, cx509.Certificate]:
+    """A master-list signer certificate issued by the test CSCA."""
+    now = datetime.now(UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                       cx509.NameAttribute(NameOID.COMMON_NAME, "TEST MLS VN")])  # fmt: skip
+    cert = (
+        cx509.CertificateBuilder().subject_name(name).issuer_name(pki.csca.subject)
+        .public_key(key.public_key()).serial_number(3)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+        .sign(pki.csca_key, hashes.SHA256())
+    )  # fmt: skip
+    return key, cert
+
+
+def build_master_list(
+    certs: list[cx509.Certificate],
+    signer_key: ec.EllipticCurvePrivateKey,
+    signer_cert: cx509.Certificate,
+) -> bytes:
+    """An ICAO CSCA master list (CMS SignedData over CscaMasterList), ECDSA-SHA256 signed."""
+    from station.chip.csca import MASTER_LIST_OID, CscaMasterList
+
+    der = [x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certs]
+    econtent = CscaMasterList({"version": 0, "cert_list": der}).dump()
+    attrs = cms.CMSAttributes([
+        cms.CMSAttribute({"type": "content_type", "values": [MASTER_LIST_OID]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(econtent).digest()]}),
+    ])  # fmt: skip
+    signature = signer_key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
+    mls = x509.Certificate.load(signer_cert.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
+            "issuer": mls.issuer, "serial_number": mls.serial_number})}),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "signed_attrs": attrs,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+        "signature": signature,
+    })  # fmt: skip
+    signed = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+        "encap_content_info": {"content_type": MASTER_LIST_OID,
+                               "content": core.ParsableOctetString(econtent)},
+        "certificates": [mls],
+        "signer_infos": [signer],
+    })  # fmt: skip
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
