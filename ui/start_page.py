@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from station.chip.record import ChipRead
 from station.devices import DeviceError, DeviceKind
 from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
@@ -52,6 +53,7 @@ STYLE = """
 QLabel#error { color: #b00020; }
 QLabel#notes { color: #8a4b00; }
 QLabel#warning { color: #b00020; font-weight: bold; }
+QLabel#verdict_ok { color: #1b5e20; }
 """
 
 
@@ -66,13 +68,11 @@ class CardReaderLike(Protocol):
 
 
 def _default_reader(ctx: UiContext) -> CardReaderLike:
-    """The reader named in the options, else the registry's card reader, else the first one."""
+    """The reader named in the options, else the one pinned in the settings, else the reader
+    that holds a card (``CardReader(None)``)."""
     from station.devices.cardreader import CardReader
 
-    name = ctx.options.get("card_reader")
-    if name is None and ctx.devices is not None:
-        reader: CardReaderLike = ctx.devices.open(DeviceKind.CARD_READER)
-        return reader
+    name = ctx.options.get("card_reader") or ctx.service.card_reader_setting()
     return CardReader(name)
 
 
@@ -95,6 +95,8 @@ class StartPage(QWidget):
         self.resident_id: int | None = None
         self.created_id: str | None = None
         self.chip_verdict: tuple[bool, tuple[str, str]] | None = None
+        #: The last chip read (its raw record and verdict), stored with the draft on Start.
+        self.chip_read: ChipRead | None = None
         self.busy = False
 
         layout = QVBoxLayout(self)
@@ -258,6 +260,7 @@ class StartPage(QWidget):
         self.conflicts = {}
         self.resident_id = None
         self.chip_verdict = None
+        self.chip_read = None
         self.qr_edit.clear()
         for edit in (self.chip_number_edit, self.chip_dob_edit, self.chip_expiry_edit):
             edit.clear()
@@ -373,7 +376,7 @@ class StartPage(QWidget):
         )
         service = self.ctx.service
 
-        def read() -> tuple[Prefill, bool, tuple[str, str]]:
+        def read() -> ChipRead:
             reader = factory()
             try:
                 if not reader.wait_for_card(CARD_WAIT_S):
@@ -391,10 +394,10 @@ class StartPage(QWidget):
 
         self._run(read, self._chip_done)
 
-    def _chip_done(self, result: tuple[Prefill, bool, tuple[str, str]]) -> None:
-        prefill, ok, verdict = result
-        self.chip_verdict = (ok, verdict)
-        self.apply_prefill(prefill)
+    def _chip_done(self, read: ChipRead) -> None:
+        self.chip_verdict = (read.ok, read.verdict)
+        self.chip_read = read
+        self.apply_prefill(read.prefill)
 
     def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         if self.busy:
@@ -468,7 +471,10 @@ class StartPage(QWidget):
             self.verdict_label.hide()
         else:
             ok, verdict = self.chip_verdict
-            self.verdict_label.setObjectName("notes" if ok else "warning")
+            status = self.chip_read.status if self.chip_read is not None else ""
+            self.verdict_label.setObjectName(
+                "warning" if not ok else "verdict_ok" if status == "ok" else "notes"
+            )
             self.verdict_label.setStyleSheet(STYLE)
             self.verdict_label.setText(self.ctx.label(verdict))
             self.verdict_label.show()
@@ -484,7 +490,10 @@ class StartPage(QWidget):
         if self.created_id is None:
             try:
                 view = service.create_dossier(
-                    self.case_type(), form=self.prefill_form, resident_id=self.resident_id
+                    self.case_type(),
+                    form=self.prefill_form,
+                    resident_id=self.resident_id,
+                    chip=self.chip_read,
                 )
             except StationError as exc:
                 self._failed(exc)

@@ -178,3 +178,34 @@ def test_chip_read_through_pcsc(qtbot, operator, make_page, pcscd, pki: Pki, jpe
     view = operator.get_dossier(_created(qtbot, page))
     assert view.form["_prefilled"]["full_name"] == "chip"
     assert view.form["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}
+
+
+def test_altered_chip_prefills_nothing_and_its_red_verdict_is_stored(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    person = Person()
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg, tamper_dg=13), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("chip")
+    page.chip_number_edit.setText(person.id_number)
+    page.chip_dob_edit.setText(person.dob_text)
+    page.chip_expiry_edit.setText(person.expiry_text)
+    card.insert()
+    try:
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.error_label.text() == ""
+    assert "full_name" not in page.prefill_form  # the altered DG13 fills nothing
+    assert page.verdict_label.objectName() == "warning" and page.verdict_label.isVisible()
+    assert "DG13" in page.verdict_label.text() and "THẤT BẠI" in page.verdict_label.text()
+    dossier_id = _created(qtbot, page)
+    verdict = operator.chip_verdict(dossier_id)
+    assert verdict is not None and verdict["status"] == "failed"
+    assert verdict["passive"]["bad_groups"] == ["DG13"]
