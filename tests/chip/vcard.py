@@ -323,12 +323,17 @@ class VpcdCard:
         self.card = card
         self.port = port
         self.pull_after_reads: int | None = None
+        self.freeze_after_apdus: int | None = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.errors: list[BaseException] = []
 
     def pull_after(self, reads: int) -> None:
         self.pull_after_reads = self.card.read_binaries + reads
+
+    def freeze_after(self, apdus: int) -> None:
+        """From the n-th APDU from now on, the card stays on the reader and never answers."""
+        self.freeze_after_apdus = self.card.apdus + apdus
 
     def insert(self) -> None:
         self.card.reset()
@@ -373,6 +378,11 @@ class VpcdCard:
                     continue
                 if msg == b"\x04":
                     out = ATR
+                elif (
+                    self.freeze_after_apdus is not None
+                    and self.card.apdus + 1 >= self.freeze_after_apdus
+                ):
+                    continue  # a frozen chip: the command is swallowed, nothing comes back
                 else:
                     out = self.card.process(msg)
                     if (

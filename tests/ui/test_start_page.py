@@ -209,3 +209,34 @@ def test_altered_chip_prefills_nothing_and_its_red_verdict_is_stored(
     verdict = operator.chip_verdict(dossier_id)
     assert verdict is not None and verdict["status"] == "failed"
     assert verdict["passive"]["bad_groups"] == ["DG13"]
+
+
+def test_frozen_card_frees_the_page_with_a_clear_message_within_12_s(
+    qtbot,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    import time
+
+    person = Person()
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page()  # no reader named: the one holding the card
+    page.select_source("chip")
+    page.chip_number_edit.setText(person.id_number)
+    page.chip_dob_edit.setText(person.dob_text)
+    page.chip_expiry_edit.setText(person.expiry_text)
+    card.insert()
+    card.freeze_after(20)
+    try:
+        start = time.monotonic()
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=12_000)
+        elapsed = time.monotonic() - start
+    finally:
+        card.remove()
+    assert elapsed < 12
+    assert "Thẻ không trả lời" in page.error_label.text()
+    assert page.chip_button.isEnabled() and page.start_button.isEnabled()
+    assert page.prefill_form == {}
