@@ -1660,6 +1660,7 @@ class StationService:
         card_number: str,
         date_of_birth: str,
         date_of_expiry: str,
+        atr: bytes | None = None,
     ) -> ChipRead:
         """Read an old chip card through ``transmit`` (a connected reader) into form values.
 
@@ -1668,7 +1669,8 @@ class StationService:
         One BAC attempt only. Passive authentication checks the document signer against the
         station's CSCA store. Returns the prefill (empty when the verdict failed), the verdict
         in both languages and the raw record that ``create_dossier(chip=...)`` stores. Runs
-        device I/O: call it off the GUI.
+        device I/O: call it off the GUI. ``atr`` (from the reader's connect) lets a card that
+        announces extended lengths be read in fewer commands.
         """
         from station import dates
         from station.chip import prefill as chip_prefill
@@ -1689,7 +1691,7 @@ class StationService:
             allow_future=True,
         )
         key = AccessKey.make(card_number, born.earliest(), expires.earliest())
-        chip = read_chip(transmit, key, self.csca_certificates())
+        chip = read_chip(transmit, key, self.csca_certificates(), atr=atr)
         return chip_record.ChipRead(
             prefill=chip_prefill.to_prefill(chip, self.masterdata, today),
             status=chip.status,

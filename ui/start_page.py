@@ -385,8 +385,8 @@ class StartPage(QWidget):
                         "No card on the reader; put the card on it and read again.",
                         field="card_reader",
                     )
-                reader.connect()
-                return service.prefill_from_chip(reader.transmit, number, dob, expiry)
+                atr = reader.connect()
+                return service.prefill_from_chip(reader.transmit, number, dob, expiry, atr)
             finally:
                 with contextlib.suppress(StationError):
                     reader.disconnect()

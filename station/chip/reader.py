@@ -11,12 +11,17 @@ from typing import TypeVar
 from cryptography.x509 import Certificate
 
 from station.chip import ChipError, lds, pa
+from station.chip import atr as atr_mod
 from station.chip.mrz import AccessKey, Td1
 from station.chip.sm import SecureMessaging, perform_bac
 from station.chip.tlv import read_header
 
 AID = bytes.fromhex("A0000002471001")
 CHUNK = 0xE0
+#: READ BINARY size when the card announces extended lengths (its own maximum, less the
+#: secure-messaging overhead, when EF.ATR gives one)
+EXT_CHUNK = 2048
+SM_OVERHEAD = 40
 MAX_FILE = 256 * 1024
 Transmit = Callable[[bytes], bytes]
 T = TypeVar("T")
@@ -82,14 +87,20 @@ def select_application(transmit: Transmit) -> None:
 class Session:
     """Secure-messaging commands over a transmit function."""
 
-    def __init__(self, transmit: Transmit, sm: SecureMessaging) -> None:
+    def __init__(
+        self, transmit: Transmit, sm: SecureMessaging, chunk: int = CHUNK, extended: bool = False
+    ) -> None:
         self.transmit = transmit
         self.sm = sm
+        self.chunk = chunk
+        self.extended = extended
 
     def command(
         self, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None
     ) -> tuple[bytes, int]:
-        return self.sm.unwrap(self.transmit(self.sm.wrap(0x00, ins, p1, p2, data, le)))
+        long_le = self.extended and le is not None and le > 256
+        wrapped = self.sm.wrap(0x00, ins, p1, p2, data, le, extended=long_le)
+        return self.sm.unwrap(self.transmit(wrapped))
 
     def select_file(self, fid: int) -> bool:
         _data, sw = self.command(0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
@@ -121,7 +132,7 @@ class Session:
             raise ChipError(f"Tệp {fid:04X} quá lớn.", f"File {fid:04X} is too large.")
         out = bytearray(head[:total])
         while len(out) < total:
-            part = self.read_binary(len(out), min(CHUNK, total - len(out)))
+            part = self.read_binary(len(out), min(self.chunk, total - len(out)))
             out += part
         return bytes(out[:total])
 
@@ -144,21 +155,47 @@ def _parsed(
     return None
 
 
+def card_capabilities(transmit: Transmit, atr: bytes | None) -> atr_mod.Capabilities:
+    """Extended lengths from the ATR; when the ATR says nothing, from EF.ATR/INFO (read plain,
+    before the application is selected; any refusal means short lengths)."""
+    caps = atr_mod.from_atr(atr or b"")
+    if caps.known or atr is None:
+        return caps
+    resp = transmit(bytes.fromhex("00A4020C02") + atr_mod.EF_ATR.to_bytes(2, "big"))
+    if resp[-2:] != b"\x90\x00":
+        return atr_mod.NONE
+    resp = transmit(bytes.fromhex("00B0000000"))
+    if len(resp) < 2 or resp[-2] not in (0x90, 0x62):
+        return atr_mod.NONE
+    return atr_mod.from_ef_atr(resp[:-2])
+
+
 def read_chip(
     transmit: Transmit,
     key: AccessKey,
     cscas: Sequence[Certificate] | None = None,
     groups: tuple[int, ...] = (1, 2, 13, 14, 15),
+    *,
+    atr: bytes | None = None,
 ) -> ChipData:
     """Read and check a card: BAC (one attempt), every listed data group, passive authentication
-    against the CSCA certificates ``cscas`` (none: the chain is not checked).
+    against the CSCA certificates ``cscas`` (none: the chain is not checked). ``atr`` (the
+    card's, from the reader's connect) decides extended-length READ BINARY; without it, reads
+    are short.
 
     Talking to the card may raise :class:`ChipError`/``DeviceError`` (refused key, card pulled);
     what was read is judged, never raised: malformed data groups and SOD are in the verdict."""
     counter = _Counter(transmit)
     start = time.monotonic()
+    caps = card_capabilities(counter, atr)
+    chunk = CHUNK
+    if caps.extended:
+        chunk = min(EXT_CHUNK, (caps.max_response or 65536) - SM_OVERHEAD)
+        chunk = max(CHUNK, chunk)
     select_application(counter)
-    session = Session(counter, perform_bac(counter, key.mrz_information()))
+    session = Session(
+        counter, perform_bac(counter, key.mrz_information()), chunk, extended=caps.extended
+    )
     com_bytes = session.read_file(lds.EF_COM[0])
     if com_bytes is None:
         raise ChipError("Chip không có EF.COM.", "The chip has no EF.COM.")

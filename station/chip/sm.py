@@ -103,17 +103,32 @@ class SecureMessaging:
 
     # --- terminal side ----------------------------------------------------------------------
 
-    def wrap(self, cla: int, ins: int, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
-        """The protected command APDU (short length) for a plain command."""
+    def wrap(
+        self,
+        cla: int,
+        ins: int,
+        p1: int,
+        p2: int,
+        data: bytes,
+        le: int | None,
+        extended: bool = False,
+    ) -> bytes:
+        """The protected command APDU for a plain command: short lengths, or extended ones
+        (Lc on 3 bytes, Le on 2, DO'97' on 2 bytes) when ``extended`` or the sizes need it."""
         header = bytes([cla | 0x0C, ins, p1, p2])
         body = b""
         if data:
             body += encode(0x87, b"\x01" + encrypt(self.ks_enc, pad(data)))
+        long_le = le is not None and le > 256
         if le is not None:
-            body += encode(0x97, bytes([le & 0xFF]))
+            body += encode(
+                0x97, (le & 0xFFFF).to_bytes(2, "big") if long_le else bytes([le & 0xFF])
+            )
         ssc = self._next()
         cc = self.mac(ssc + pad(header) + body)
         body += encode(0x8E, cc)
+        if extended or long_le or len(body) > 255:
+            return header + b"\x00" + len(body).to_bytes(2, "big") + body + b"\x00\x00"
         return header + bytes([len(body)]) + body + b"\x00"
 
     def unwrap(self, response: bytes) -> tuple[bytes, int]:
@@ -153,8 +168,12 @@ class SecureMessaging:
         """(header, plain data, Le) of a protected command; ChipError on a bad MAC."""
         ssc = self._next()
         header = apdu[:4]
-        lc = apdu[4]
-        body = apdu[5 : 5 + lc]
+        if apdu[4] == 0 and len(apdu) > 7:  # extended Lc
+            lc = int.from_bytes(apdu[5:7], "big")
+            body = apdu[7 : 7 + lc]
+        else:
+            lc = apdu[4]
+            body = apdu[5 : 5 + lc]
         items = parse_all(body)
         signed = b"".join(encode(i.tag, i.value) for i in items if i.tag in (0x87, 0x97))
         do8e = next((i for i in items if i.tag == 0x8E), None)
@@ -168,7 +187,9 @@ class SecureMessaging:
             if item.tag == 0x87:
                 data = unpad(decrypt(self.ks_enc, item.value[1:]))
             elif item.tag == 0x97:
-                le = item.value[0] if item.value else 0
+                le = int.from_bytes(item.value, "big") if item.value else 0
+                if le == 0:
+                    le = 65536 if len(item.value) == 2 else 256
         return header, data, le
 
     def card_wrap(self, data: bytes, sw: int) -> bytes:

@@ -32,6 +32,10 @@ from station.chip.tlv import encode
 
 VPCD_PORT = 35963
 ATR = bytes.fromhex("3B8880014241434B00000000E1")  # any valid T=1 ATR
+#: T=1 ATR whose historical bytes (80 73 00 00 40) announce extended Lc/Le (card capabilities)
+EXT_ATR = bytes.fromhex("3B8580018073000040B7")
+#: EF.ATR/INFO announcing extended lengths (7F66: max command and response 4096 bytes)
+EF_ATR_EXTENDED = bytes.fromhex("7F66080202100002021000")
 AID = bytes.fromhex("A0000002471001")
 
 
@@ -232,8 +236,18 @@ def build_card(p: Person, pki: Pki, jpeg: bytes, tamper_dg: int | None = None) -
 class VirtualCard:
     """The card's logic: APDU in, response out."""
 
-    def __init__(self, files: dict[int, bytes], key: AccessKey) -> None:
+    def __init__(
+        self,
+        files: dict[int, bytes],
+        key: AccessKey,
+        *,
+        atr: bytes = ATR,
+        ef_atr: bytes | None = None,
+    ) -> None:
         self.files = files
+        self.atr = atr
+        self.ef_atr = ef_atr
+        self.max_le = 0  # the largest Le asked for (extended READ BINARY shows here)
         self.k_enc, self.k_mac = bac_keys(key.mrz_information())
         self.external_auth_attempts = 0
         self.apdus = 0
@@ -263,6 +277,11 @@ class VirtualCard:
             out, sw = self._plain(header[1], header[2], header[3], data, le)
             return self.sm.card_wrap(out, sw)
         self.sm = None
+        if ins == 0xA4 and apdu[2] == 0x02 and not self.app:
+            self.current = 0x2F01 if apdu[5:7] == b"\x2f\x01" and self.ef_atr else None
+            return b"\x90\x00" if self.current else b"\x6a\x82"
+        if ins == 0xB0 and not self.app and self.current == 0x2F01 and self.ef_atr:
+            return self.ef_atr + b"\x90\x00"
         if ins == 0xA4 and apdu[2] == 0x04:
             self.app = apdu[5 : 5 + apdu[4]] == AID
             return b"\x90\x00" if self.app else b"\x6a\x82"
@@ -311,6 +330,7 @@ class VirtualCard:
             if offset > len(content):
                 return b"", 0x6B00
             n = 256 if le == 0 or le is None else le
+            self.max_le = max(self.max_le, n)
             return content[offset : offset + n], 0x9000
         return b"", 0x6D00
 
@@ -377,7 +397,7 @@ class VpcdCard:
                     self.card.reset()
                     continue
                 if msg == b"\x04":
-                    out = ATR
+                    out = self.card.atr
                 elif (
                     self.freeze_after_apdus is not None
                     and self.card.apdus + 1 >= self.freeze_after_apdus
