@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from cryptography.x509 import Certificate
 
-from station.chip import ChipError, lds, pa
+from station.chip import ChipError, auth, lds, pa, pace
 from station.chip import atr as atr_mod
 from station.chip.mrz import AccessKey, Td1
 from station.chip.sm import SecureMessaging, perform_bac
@@ -41,18 +41,48 @@ class ChipData:
     skipped: dict[int, str] = field(default_factory=dict)
     #: data groups that could not be parsed, each a (vi, en) message naming the file
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: how the chip was opened: "BAC", "PACE-MRZ" or "PACE-CAN"
+    access: str = "BAC"
+    #: chip authentication (DG14) and active authentication (DG15): ok, failed, not_offered,
+    #: not_performed (``station.chip.auth``)
+    chip_auth: str = auth.NOT_PERFORMED
+    active_auth: str = auth.NOT_PERFORMED
+
+    @property
+    def clone_suspected(self) -> bool:
+        return auth.FAILED in (self.chip_auth, self.active_auth)
 
     @property
     def status(self) -> str:
-        """``ok``, ``chain_not_checked`` or ``failed`` (passive authentication failed, or a data
-        group is malformed)."""
-        return pa.FAILED if self.problems or self.dg1 is None else self.passive.status
+        """``ok``, ``chain_not_checked`` or ``failed`` (passive authentication failed, a data
+        group is malformed, or chip/active authentication failed: a clone)."""
+        if self.problems or self.dg1 is None or self.clone_suspected:
+            return pa.FAILED
+        return self.passive.status
 
     def summary(self) -> tuple[str, str]:
-        if self.passive.status == pa.FAILED or not self.problems:
+        if self.passive.status == pa.FAILED:
             return self.passive.summary()
-        vi, en = self.problems[0]
-        return (f"Dữ liệu chip KHÔNG dùng được: {vi}", f"The chip's data is NOT usable: {en}")
+        if self.problems:
+            vi, en = self.problems[0]
+            return (f"Dữ liệu chip KHÔNG dùng được: {vi}", f"The chip's data is NOT usable: {en}")
+        if self.clone_suspected:
+            which_vi = " và ".join(
+                n for n, r in (("xác thực chip (DG14)", self.chip_auth),
+                               ("xác thực chủ động (DG15)", self.active_auth)) if r == auth.FAILED
+            )  # fmt: skip
+            which_en = " and ".join(
+                n for n, r in (("chip authentication (DG14)", self.chip_auth),
+                               ("active authentication (DG15)", self.active_auth))
+                if r == auth.FAILED
+            )  # fmt: skip
+            return (
+                f"NGHI THẺ GIẢ (chip sao chép): {which_vi} THẤT BẠI — chip không có khóa bí mật "
+                "của thẻ thật.",
+                f"CLONE SUSPECTED: {which_en} FAILED — the chip does not hold the genuine "
+                "card's private key.",
+            )
+        return self.passive.summary()
 
 
 class _Counter:
@@ -170,12 +200,52 @@ def card_capabilities(transmit: Transmit, atr: bytes | None) -> atr_mod.Capabili
     return atr_mod.from_ef_atr(resp[:-2])
 
 
+def open_session(
+    transmit: Transmit,
+    key: AccessKey | None,
+    can: str | None,
+    caps: atr_mod.Capabilities,
+) -> tuple[Session, str]:
+    """PACE when EF.CardAccess announces it (with the MRZ key, else the CAN), else BAC; one
+    attempt either way. The session, and how the chip was opened."""
+    chunk = CHUNK
+    if caps.extended:
+        chunk = max(CHUNK, min(EXT_CHUNK, (caps.max_response or 65536) - SM_OVERHEAD))
+    options = pace.read_card_access(transmit)
+    if options:
+        info = next((o for o in options if o.cipher == "AES"), options[0])
+        if key is not None:
+            password, ref, access = key.mrz_information(), pace.MRZ, "PACE-MRZ"
+        elif can:
+            password, ref, access = can.encode("ascii"), pace.CAN, "PACE-CAN"
+        else:
+            raise ChipError("Cần số CAN hoặc MRZ để mở chip.", "The chip needs its CAN or MRZ.")
+        sm = pace.perform_pace(transmit, info, password, ref)
+        session = Session(transmit, sm, chunk, extended=caps.extended)
+        _data, sw = session.command(0xA4, 0x04, 0x0C, AID)
+        if sw != 0x9000:
+            raise _sw_error("SELECT eMRTD", sw)
+        return session, access
+    if key is None:
+        raise ChipError(
+            "Thẻ này không hỗ trợ PACE nên không mở được bằng số CAN: cần số thẻ, ngày sinh và "
+            "ngày hết hạn.",
+            "This card has no PACE, so the CAN cannot open it: the card number, date of birth "
+            "and date of expiry are needed.",
+            field="can",
+        )
+    select_application(transmit)
+    return Session(transmit, perform_bac(transmit, key.mrz_information()), chunk,
+                   extended=caps.extended), "BAC"  # fmt: skip
+
+
 def read_chip(
     transmit: Transmit,
-    key: AccessKey,
+    key: AccessKey | None,
     cscas: Sequence[Certificate] | None = None,
     groups: tuple[int, ...] = (1, 2, 13, 14, 15),
     *,
+    can: str | None = None,
     atr: bytes | None = None,
 ) -> ChipData:
     """Read and check a card: BAC (one attempt), every listed data group, passive authentication
@@ -187,15 +257,7 @@ def read_chip(
     what was read is judged, never raised: malformed data groups and SOD are in the verdict."""
     counter = _Counter(transmit)
     start = time.monotonic()
-    caps = card_capabilities(counter, atr)
-    chunk = CHUNK
-    if caps.extended:
-        chunk = min(EXT_CHUNK, (caps.max_response or 65536) - SM_OVERHEAD)
-        chunk = max(CHUNK, chunk)
-    select_application(counter)
-    session = Session(
-        counter, perform_bac(counter, key.mrz_information()), chunk, extended=caps.extended
-    )
+    session, access = open_session(counter, key, can, card_capabilities(counter, atr))
     com_bytes = session.read_file(lds.EF_COM[0])
     if com_bytes is None:
         raise ChipError("Chip không có EF.COM.", "The chip has no EF.COM.")
@@ -216,7 +278,15 @@ def read_chip(
             skipped[number] = "not found"
         else:
             files[number] = data
-    chip = judge(com, sod, files, cscas)
+    infos = auth.security_infos_or_none(files.get(14))
+    active = auth.NOT_OFFERED
+    if 15 in files:  # first: a failed chip authentication leaves no session behind
+        active = auth.active_authentication(session, files[15], infos.aa_hash if infos else None)
+    chip_auth = auth.NOT_OFFERED
+    if 14 in files:
+        chip_auth = auth.chip_authentication(session, infos) if infos else auth.FAILED
+    chip = judge(com, sod, files, cscas, chip_auth=chip_auth, active_auth=active)
+    chip.access = access
     chip.apdus = counter.count
     chip.seconds = time.monotonic() - start
     chip.skipped = skipped
@@ -228,9 +298,13 @@ def judge(
     sod: bytes,
     files: dict[int, bytes],
     cscas: Sequence[Certificate] | None = None,
+    *,
+    chip_auth: str = auth.NOT_PERFORMED,
+    active_auth: str = auth.NOT_PERFORMED,
 ) -> ChipData:
-    """Passive authentication and parsing of files read from a chip (or stored after a read):
-    never raises, every fault is in the result's verdict."""
+    """Passive authentication and parsing of files read from a chip (or stored after a read),
+    with the chip and active authentication results of the read: never raises, every fault is
+    in the result's verdict."""
     problems: list[tuple[str, str]] = []
     if 1 not in files:
         problems.append(("Chip không có DG1.", "The chip has no DG1."))
@@ -247,4 +321,6 @@ def judge(
         faces=faces,
         passive=passive,
         problems=problems,
+        chip_auth=chip_auth,
+        active_auth=active_auth,
     )

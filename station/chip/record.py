@@ -52,6 +52,10 @@ def raw_record(chip: ChipData) -> bytes:
     doc = {
         "format": RECORD_FORMAT,
         "com": chip.com,
+        # what only the live chip could show, recorded by the core at the read
+        "access": chip.access,
+        "chip_authentication": chip.chip_auth,
+        "active_authentication": chip.active_auth,
         "sod": base64.b64encode(chip.sod).decode("ascii"),
         "files": {
             str(n): base64.b64encode(d).decode("ascii") for n, d in sorted(chip.files.items())
@@ -68,8 +72,9 @@ def verdict_doc(chip: ChipData) -> dict[str, Any]:
         "summary": {"vi": vi, "en": en},
         "passive": chip.passive.to_doc(),
         "problems": [{"vi": v, "en": e} for v, e in chip.problems],
-        "chip_authentication": "not_performed",
-        "active_authentication": "not_performed",
+        "access": chip.access,
+        "chip_authentication": chip.chip_auth,
+        "active_authentication": chip.active_auth,
         "face": {"format": chip.faces[0].format} if chip.faces else None,
     }
 
@@ -83,11 +88,16 @@ def rejudge(record: bytes, cscas: Sequence[Certificate]) -> ChipData:
         files = {int(n): base64.b64decode(v, validate=True) for n, v in doc["files"].items()}
         sod = base64.b64decode(doc["sod"], validate=True)
         com = [int(n) for n in doc["com"]]
+        results = {k: str(doc.get(k, "not_performed")) for k in
+                   ("access", "chip_authentication", "active_authentication")}  # fmt: skip
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
         raise ValidationError(
             "Bản ghi đọc chip không hợp lệ.", "The chip read record is invalid.", field="chip"
         ) from None
-    return judge(com, sod, files, cscas)
+    chip = judge(com, sod, files, cscas, chip_auth=results["chip_authentication"],
+                 active_auth=results["active_authentication"])  # fmt: skip
+    chip.access = results["access"]
+    return chip
 
 
 def parts(chip: ChipData) -> list[tuple[str, str, bytes, dict[str, Any]]]:
