@@ -71,7 +71,18 @@ def test_reads_whole_card(reader: CardReader, person: Person, pki: Pki, jpeg: by
     assert pre.values["nationality"] == "VN"
     assert pre.values["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}
     assert pre.values["permanent_residence"]["street"] == "Số 12 Hàng Bạc"
-    assert "Nguyễn Văn Bình" in pre.unmatched["relatives"]
+    assert pre.values["relatives"] == [
+        {"relation": "father", "full_name": "Nguyễn Văn Bình"},
+        {"relation": "mother", "full_name": "Trần Thị Cúc"},
+    ]
+    assert pre.values["old_id_number"] == "142345678"
+    assert pre.values["previous_card"] == {
+        "number": person.id_number,
+        "issue_date": "2021-05-10",
+        "expiry_date": "2034-02-15",
+    }
+    assert pre.values["hometown"]["era"] == "legacy"  # a pre-2025 place name, matched
+    assert "relatives" not in pre.unmatched
     merged = merge({"full_name": "Nguyễn Văn Án"}, pre)
     assert merged.form["full_name"] == "Nguyễn Văn Án"  # typed value kept
     assert "full_name" in merged.conflicts

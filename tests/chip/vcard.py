@@ -54,7 +54,7 @@ class Person:
     expiry: str = "340215"
     issue_text: str = "10/05/2021"
     expiry_text: str = "15/02/2034"
-    hometown: str = "Xã Nam Đồng, Huyện Nam Sách, Tỉnh Hải Dương"
+    hometown: str = "Xã Nam Đồng, Thành phố Hải Dương, Tỉnh Hải Dương"  # before the 2025 merger
     residence: str = "Số 12 Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Thành phố Hà Nội"
     ethnic: str = "Kinh"
     religion: str = "Không"
@@ -63,6 +63,7 @@ class Person:
     father: str = "Nguyễn Văn Bình"
     mother: str = "Trần Thị Cúc"
     spouse: str = ""
+    old_id: str = "142345678"  # the 9-digit CMND, in DG13 field 16
 
     @property
     def document_number(self) -> str:
@@ -111,6 +112,8 @@ def build_dg13(p: Person) -> bytes:
     fields.append(encode(0x30, _int(13) + parents))
     fields.append(encode(0x30, _int(14) + _utf8(p.spouse)))
     fields.append(encode(0x30, _int(15) + encode(0x04, b"\x01\x02\x03")))  # unknown: kept raw
+    if p.old_id:
+        fields.append(encode(0x30, _int(16) + _utf8(p.old_id)))
     oid = core.ObjectIdentifier(DG13_OID).dump()
     body = _int(1) + oid + encode(0x31, b"".join(fields))
     return encode(0x6D, encode(0x30, body))

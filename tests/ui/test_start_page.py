@@ -174,7 +174,9 @@ def test_chip_read_through_pcsc(qtbot, operator, make_page, pcscd, pki: Pki, jpe
     assert page.prefill_form["full_name"] == "Nguyễn Văn An"
     assert page.chip_verdict is not None and page.chip_verdict[0]
     assert "CSCA" in page.verdict_label.text()
-    assert "Nguyễn Văn Bình" in page.notes_label.text()  # the father's name, to place by hand
+    # the father on the form's relatives, the relation in Vietnamese only
+    assert "Cha, Nguyễn Văn Bình" in page.summary_label.text()
+    assert "father" not in page.summary_label.text()
     view = operator.get_dossier(_created(qtbot, page))
     assert view.form["_prefilled"]["full_name"] == "chip"
     assert view.form["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}
