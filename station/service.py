@@ -1661,6 +1661,7 @@ class StationService:
         date_of_birth: str,
         date_of_expiry: str,
         atr: bytes | None = None,
+        can: str | None = None,
     ) -> ChipRead:
         """Read an old chip card through ``transmit`` (a connected reader) into form values.
 
@@ -1691,7 +1692,7 @@ class StationService:
             allow_future=True,
         )
         key = AccessKey.make(card_number, born.earliest(), expires.earliest())
-        chip = read_chip(transmit, key, self.csca_certificates(), atr=atr)
+        chip = read_chip(transmit, key, self.csca_certificates(), atr=atr, can=can)
         return chip_record.ChipRead(
             prefill=chip_prefill.to_prefill(chip, self.masterdata, today),
             status=chip.status,
@@ -1906,3 +1907,10 @@ class StationService:
             settings["card_reader"] = value or None
             station.settings_json = json.dumps(settings, sort_keys=True)
             audit.append(s, now, sess.operator_id, "settings.card_reader", "", {"name": value})
+
+    def chip_access_from_form(self, form: dict[str, Any]) -> Any:
+        """The chip's access key a prefilled form gives (the QR's ID number and birth date, the
+        expiry by the law's renewal ages): ``access.AccessGuess``, or None."""
+        from station.chip import access
+
+        return access.from_form(form)

@@ -47,6 +47,9 @@ from ui.resident_search import ResidentSearch
 
 #: Seconds the chip read waits for a card to be put on the reader.
 CARD_WAIT_S = 10.0
+#: ... and after a QR read, when the chip is read without being asked.
+AUTO_CARD_WAIT_S = 1.0
+NO_CARD = "no_card"
 SOURCES = ("none", "resident", "qr", "chip")
 
 STYLE = """
@@ -60,6 +63,7 @@ QLabel#verdict_ok { color: #1b5e20; }
 class CardReaderLike(Protocol):
     """What the start page needs of a card reader (``station.devices.cardreader.CardReader``)."""
 
+    def list_readers(self) -> list[str]: ...
     def wait_for_card(self, timeout: float) -> bool: ...
     def connect(self) -> bytes: ...
     def transmit(self, apdu: bytes) -> bytes: ...
@@ -234,8 +238,8 @@ class StartPage(QWidget):
         self.chip_expiry_edit = QLineEdit(panel)
         self.chip_expiry_edit.setPlaceholderText("dd/mm/yyyy")
         self.chip_button = QPushButton(self.tr("Đọc chip (đặt thẻ lên đầu đọc)"), panel)
-        self.chip_button.clicked.connect(self.read_chip)
-        self.chip_expiry_edit.returnPressed.connect(self.read_chip)
+        self.chip_button.clicked.connect(lambda: self.read_chip())
+        self.chip_expiry_edit.returnPressed.connect(lambda: self.read_chip())
         form.addRow(self.tr("Số thẻ cũ (12 số)"), self.chip_number_edit)
         form.addRow(self.tr("Ngày sinh"), self.chip_dob_edit)
         form.addRow(self.tr("Có giá trị đến"), self.chip_expiry_edit)
@@ -365,9 +369,16 @@ class StartPage(QWidget):
     def _qr_done(self, prefill: Prefill) -> None:
         self.qr_edit.clear()
         self.apply_prefill(prefill)
+        if self.chip_read is None and all(
+            e.text().strip()
+            for e in (self.chip_number_edit, self.chip_dob_edit, self.chip_expiry_edit)
+        ):
+            self.read_chip(auto=True)  # no typing: the QR gave the access key
 
-    def read_chip(self) -> None:
-        """BAC with the typed number and dates, then the chip's data groups (on the worker)."""
+    def read_chip(self, auto: bool = False) -> None:
+        """BAC or PACE with the number and dates (typed, or from the QR with the expiry by the
+        law's renewal ages), then the chip's data groups (on the worker). ``auto`` (after a
+        QR read): quietly nothing when the station has no reader or no card comes."""
         number = self.chip_number_edit.text().strip()
         dob = self.chip_dob_edit.text().strip()
         expiry = self.chip_expiry_edit.text().strip()
@@ -376,10 +387,18 @@ class StartPage(QWidget):
         )
         service = self.ctx.service
 
-        def read() -> ChipRead:
+        def read() -> ChipRead | str | None:
             reader = factory()
             try:
-                if not reader.wait_for_card(CARD_WAIT_S):
+                if auto:
+                    try:
+                        if not reader.list_readers():
+                            return None
+                    except DeviceError:  # no smart-card service: nothing to read quietly
+                        return None
+                if not reader.wait_for_card(AUTO_CARD_WAIT_S if auto else CARD_WAIT_S):
+                    if auto:
+                        return NO_CARD
                     raise DeviceError(
                         "Chưa thấy thẻ trên đầu đọc; đặt thẻ lên rồi đọc lại.",
                         "No card on the reader; put the card on it and read again.",
@@ -394,7 +413,13 @@ class StartPage(QWidget):
 
         self._run(read, self._chip_done)
 
-    def _chip_done(self, read: ChipRead) -> None:
+    def _chip_done(self, read: ChipRead | str | None) -> None:
+        if read == NO_CARD:
+            self.error_label.setText(
+                self.tr("Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).")
+            )
+        if not isinstance(read, ChipRead):
+            return
         self.chip_verdict = (read.ok, read.verdict)
         self.chip_read = read
         self.apply_prefill(read.prefill)
@@ -439,6 +464,10 @@ class StartPage(QWidget):
             self.chip_number_edit.setText(str(number))
         if form.get("date_of_birth") and not self.chip_dob_edit.text().strip():
             self.chip_dob_edit.setText(date_text(form["date_of_birth"]))
+        if not self.chip_expiry_edit.text().strip():
+            guess = self.ctx.service.chip_access_from_form(form)
+            if guess is not None:
+                self.chip_expiry_edit.setText(guess.date_of_expiry.strftime("%d/%m/%Y"))
 
     def _label_of(self, key: str) -> str:
         return self.ctx.label(LABELS.get(key, (key, key)))

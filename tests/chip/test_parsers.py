@@ -270,3 +270,23 @@ def test_dg2_jpeg2000_face_found_and_decoded_by_opencv() -> None:
     assert faces[0].format == "jpeg2000"
     image = lds.decode_face(faces[0])
     assert image is not None  # the opencv-python-headless wheels include OpenJPEG
+
+
+@pytest.mark.parametrize(
+    ("born", "issued", "expires"),
+    [
+        ("1989-02-15", "2021-05-10", "2029-02-15"),  # at 32: until 40
+        ("1997-03-01", "2021-04-01", "2037-03-01"),  # within two years before 25: until 40
+        ("1999-06-01", "2021-04-01", "2024-06-01"),  # at 21: until 25
+        ("2015-01-01", "2024-08-01", "2029-01-01"),  # a child's card: until 14
+        ("1962-01-01", "2021-04-01", None),  # from 58: no end date to compute
+        ("2000-02-29", "2015-01-01", "2025-02-28"),  # born on 29 February
+    ],
+)
+def test_expiry_by_the_renewal_ages(born: str, issued: str, expires: str | None) -> None:
+    from datetime import date
+
+    from station.chip.access import expiry_by_age_rule
+
+    got = expiry_by_age_rule(date.fromisoformat(born), date.fromisoformat(issued))
+    assert got == (date.fromisoformat(expires) if expires else None)

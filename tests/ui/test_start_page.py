@@ -62,6 +62,8 @@ def make_page(qtbot, operator: StationService) -> Iterator[Callable[..., StartPa
 
 
 def _created(qtbot, page: StartPage) -> str:
+    # after a QR read the page may be looking for the card on the reader (no typing)
+    qtbot.waitUntil(lambda: not page.busy, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(page.dossier_created, timeout=TIMEOUT_MS) as signal:
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     return str(signal.args[0])
@@ -242,3 +244,65 @@ def test_frozen_card_frees_the_page_with_a_clear_message_within_12_s(
     assert "Thẻ không trả lời" in page.error_label.text()
     assert page.chip_button.isEnabled() and page.start_button.isEnabled()
     assert page.prefill_form == {}
+
+
+def _qr_for(person: Person, issued: str) -> str:
+    dob = person.dob_text.replace("/", "")
+    return (
+        f"{person.id_number}|{person.old_id}|{person.full_name}|{dob}|{person.sex_text}|"
+        f"{person.residence}|{issued}"
+    )
+
+
+def test_qr_then_chip_with_no_typing(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    # issued at 32 (10/05/2021): valid until the 40th birthday, 15/02/2029, by the renewal ages
+    person = Person(expiry="290215", expiry_text="15/02/2029")
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("qr")
+    card.insert()
+    try:
+        page.qr_edit.setText(_qr_for(person, "10052021"))
+        qtbot.keyClick(page.qr_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.chip_read is not None, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.chip_expiry_edit.text() == "15/02/2029"  # computed, not typed
+    assert card.card.external_auth_attempts == 1
+    assert page.chip_read is not None and page.chip_read.ok
+    assert page.prefill_form["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}  # chip
+    assert page.prefill_form["_prefilled"]["full_name"] == "qr"
+    dossier_id = _created(qtbot, page)
+    assert operator.chip_verdict(dossier_id)["status"] == "chain_not_checked"
+
+
+def test_qr_key_refused_is_one_attempt_then_the_officer_is_asked(
+    qtbot,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    person = Person()  # the chip's expiry (2034) is not what the renewal ages give (2029)
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("qr")
+    card.insert()
+    try:
+        page.qr_edit.setText(_qr_for(person, "10052021"))
+        qtbot.keyClick(page.qr_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "BAC" in page.error_label.text(), timeout=20_000)
+        assert card.card.external_auth_attempts == 1  # one attempt for that key, no loop
+        page.chip_expiry_edit.setText(person.expiry_text)  # the officer reads it off the card
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.chip_read is not None, timeout=20_000)
+    finally:
+        card.remove()
+    assert card.card.external_auth_attempts == 2 and page.chip_read.ok

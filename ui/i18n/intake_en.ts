@@ -2559,6 +2559,11 @@ not taken</translation>
 <context>
     <name>StartPage</name>
     <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).</source>
+        <translation>Put the card on the reader and press "Read the chip" (nothing to type).</translation>
+    </message>
+    <message>
         <location filename="../start_page.py" line="102"/>
         <source>Hồ sơ mới</source>
         <extracomment>Seconds the chip read waits for a card to be put on the reader.</extracomment>
