@@ -1825,9 +1825,60 @@ class StationService:
 
         part = self._part(s, d.id, chip_record.KIND_DATA, "")
         meta = json.loads(part.meta_json) if part is not None else None
-        problem = chip_record.approval_problem(meta, self._capture_meta(d))
+        capture = self._capture_meta(d)
+        problem = chip_record.approval_problem(meta, capture)
+        if problem is None:
+            match = self._chip_face_match(s, d.id)
+            problem = chip_record.face_problem(match, capture)
         if problem is not None:
             raise problem
+
+    def _chip_face_match(self, s: Session, dossier_id: str) -> dict[str, Any] | None:
+        """The chip portrait against the live one, from the stored bytes; kept in the
+        chip_face part's meta for the live portrait it was computed on (None: no pair)."""
+        from station.chip import face as chip_face
+        from station.chip import record as chip_record
+
+        chip = self._part(s, dossier_id, chip_record.KIND_FACE, "")
+        live = self._part(s, dossier_id, PartKind.FACE.value, "")
+        if chip is None or live is None:
+            return None
+        meta = json.loads(chip.meta_json)
+        match = meta.get("match")
+        if isinstance(match, dict) and match.get("live_sha256") == live.sha256:
+            return match
+        result = chip_face.compare(bytes(chip.data), bytes(live.data))
+        match = {**result.to_doc(), "live_sha256": live.sha256}
+        meta["match"] = match
+        chip.meta_json = dossier.form_json(meta)
+        return match
+
+    def chip_face_match(self, dossier_id: str) -> dict[str, Any] | None:
+        """Compare (once per live portrait) and return the chip-vs-live face result: status,
+        distance, threshold, model; None when the dossier lacks one of the two portraits."""
+        self._require()
+        with self.store.write() as s:
+            return self._chip_face_match(s, dossier_id)
+
+    def accept_chip_face(self, dossier_id: str, reason: str) -> None:
+        """A supervisor decides that a chip portrait that does not match (or could not be
+        compared) is the same person, with a reason; audited, sealed in the manifest."""
+        from station.chip import record as chip_record
+
+        sess = self._require(Role.SUPERVISOR)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            self._check_not_past_review(d)
+            match = self._chip_face_match(s, d.id)
+            meta = self._capture_meta(d)
+            chip_record.accept_face(meta, match, why, sess.operator_id, iso(now))
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(s, now, sess.operator_id, "dossier.chip_face_accepted", d.id,
+                         {"reason": why, "status": (match or {}).get("status")})  # fmt: skip
 
     def chip_verdict(self, dossier_id: str) -> dict[str, Any] | None:
         """The stored verdict of the dossier's chip read (None: no chip read)."""

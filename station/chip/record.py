@@ -141,3 +141,40 @@ def approval_problem(
         + "); only a supervisor may accept the card, with a reason.",
         field="chip",
     )
+
+
+def face_problem(match: dict[str, Any] | None, capture: dict[str, Any]) -> ValidationError | None:
+    """Why approval must wait for a supervisor because of the chip-vs-live portrait."""
+    if match is None or match.get("status") == "match":
+        return None
+    accepted = capture.get("chip_face_acceptance") or {}
+    if accepted.get("live_sha256") == match.get("live_sha256"):
+        return None
+    from station.chip.face import summary
+
+    vi, en = summary(match)
+    return ValidationError(
+        f"{vi} Cần giám sát viên quyết định (kèm lý do).",
+        f"{en} A supervisor must decide (with a reason).",
+        field="chip_face",
+    )
+
+
+def accept_face(
+    capture: dict[str, Any], match: dict[str, Any] | None, reason: str, who: str, now: str
+) -> None:
+    if match is None or match.get("status") == "match":
+        raise ValidationError(
+            "Ảnh chip không cần quyết định: đã khớp, hoặc hồ sơ chưa có đủ hai ảnh.",
+            "The chip portrait needs no decision: it matches, or a portrait is missing.",
+            field="chip_face",
+        )
+    capture["chip_face_acceptance"] = {
+        "status": match.get("status"),
+        "distance": match.get("distance"),
+        "threshold": match.get("threshold"),
+        "live_sha256": match.get("live_sha256"),
+        "reason": reason,
+        "accepted_by": who,
+        "accepted_at": now,
+    }

@@ -32,6 +32,15 @@ from tests.chip.vcard import (
 from tests.conftest import ADMIN_PW, OP_PW, SUP_PW, FakeClock, capture_all, login, valid_form
 
 
+def live_face() -> bytes:
+    """The chip's person photographed again: the whole astronaut picture, not the chip's crop."""
+    import cv2
+    from skimage import data
+
+    bgr = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    return bytes(cv2.imencode(".jpg", cv2.resize(bgr, (384, 384)))[1].tobytes())
+
+
 def run_cli(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path, *args: str
 ) -> tuple[int, str]:
@@ -115,6 +124,10 @@ def test_genuine_card_with_its_csca_ok_prefilled_and_sealed_with_the_packet(
     assert op.part_data(d.id, "chip_face") == jpeg
 
     capture_all(op, d.id)
+    op.save_face(d.id, live_face(), {"checks": "test"})  # the same person, another photo
+    match = op.chip_face_match(d.id)
+    assert match is not None and match["status"] == "match", match
+    assert match["distance"] <= match["threshold"] == 0.6
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup = login(staffed.paths, clock, "sup1", SUP_PW)
@@ -134,6 +147,8 @@ def test_genuine_card_with_its_csca_ok_prefilled_and_sealed_with_the_packet(
         "CN=TEST CSCA VN,C=VN"
     )
     assert opened.parts[("chip_face", "")] == jpeg
+    sealed_match = entries[("chip_face", "")]["meta"]["match"]
+    assert sealed_match["status"] == "match" and sealed_match["threshold"] == 0.6
     sup.close()
 
 
@@ -154,7 +169,7 @@ def test_altered_group_no_prefill_stored_and_approval_needs_a_supervisor(
     assert verdict is not None and verdict["status"] == "failed"
     assert verdict["passive"]["bad_groups"] == ["DG13"]
     assert verdict["passive"]["chain"] == "not_checked"
-    capture_all(op, d.id)
+    capture_all(op, d.id)  # its portrait is a grey square: no face to compare
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup = login(staffed.paths, clock, "sup1", SUP_PW)
@@ -166,7 +181,12 @@ def test_altered_group_no_prefill_stored_and_approval_needs_a_supervisor(
     with pytest.raises(ValidationError):
         sup.accept_chip_verdict(d.id, "")
     sup.accept_chip_verdict(d.id, "Đã đối chiếu với giấy khai sinh bản gốc")
+    with pytest.raises(ValidationError) as err:
+        sup.approve(d.id)  # next: the chip's face against a live portrait with no face
+    assert err.value.field == "chip_face" and "No face" in err.value.en
+    sup.accept_chip_face(d.id, "Ảnh chụp lại tại nhà, ánh sáng yếu")
     sup.approve(d.id)
+    assert sup.capture_info(d.id)["chip_face_acceptance"]["status"] == "no_face"
     capture = sup.capture_info(d.id)
     assert capture["chip_acceptance"]["accepted_by"] == "sup1"
     assert capture["chip_acceptance"]["reason"] == "Đã đối chiếu với giấy khai sinh bản gốc"

@@ -54,6 +54,7 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
                                 person.expiry_text)  # fmt: skip
     d = op.create_dossier("first_issue", form=valid_form(), chip=read)
     capture_all(op, d.id)
+    op.save_face(d.id, face_jpeg(30_000), {"checks": "test"})  # the chip's person, again
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup = supervisor(op)
