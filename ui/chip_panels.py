@@ -173,6 +173,23 @@ class ChipVerdictPanel(QFrame):
         row.addWidget(self.reason_edit, 1)
         row.addWidget(self.accept_button)
         column.addLayout(row)
+        self.face_label = QLabel(self)
+        self.face_label.setWordWrap(True)
+        column.addWidget(self.face_label)
+        face_row = QHBoxLayout()
+        self.face_reason_label = QLabel(self.tr("Lý do xác nhận cùng một người:"), self)
+        self.face_reason_edit = QLineEdit(self)
+        self.face_reason_edit.setMaxLength(300)
+        self.face_reason_label.setBuddy(self.face_reason_edit)
+        self.face_accept_button = QPushButton(self.tr("Xác nhận ảnh"), self)
+        self.face_accept_button.clicked.connect(self.accept_face)
+        face_row.addWidget(self.face_reason_label)
+        face_row.addWidget(self.face_reason_edit, 1)
+        face_row.addWidget(self.face_accept_button)
+        column.addLayout(face_row)
+        self._face_widgets = (self.face_reason_label, self.face_reason_edit,
+                              self.face_accept_button)  # fmt: skip
+        self.face_match: dict[str, object] | None = None
         self.hide()
 
     def show_for(self, dossier_id: str | None) -> None:
@@ -201,6 +218,64 @@ class ChipVerdictPanel(QFrame):
         for w in (self.reason_label, self.reason_edit, self.accept_button):
             w.setVisible(failed and not accepted)
         self.show()
+        self._compare_faces(dossier_id)
+
+    def _compare_faces(self, dossier_id: str | None) -> None:
+        """The chip-vs-live portrait comparison runs on the worker (a second or so)."""
+        for w in self._face_widgets:
+            w.hide()
+        self.face_match = None
+        if dossier_id is None:
+            self.face_label.clear()
+            return
+        self.face_label.setText(self.tr("Đang so ảnh chip với ảnh chụp tại trạm…"))
+        service = self.ctx.service
+
+        def done(match: dict[str, object] | None) -> None:
+            if self.dossier_id == dossier_id:
+                self._show_face(match)
+
+        def failed(exc: BaseException) -> None:
+            self.face_label.setText(self.ctx.error_text(exc))
+
+        self.ctx.worker.submit(lambda: service.chip_face_match(dossier_id), done, failed)
+
+    def _show_face(self, match: dict[str, object] | None) -> None:
+        from station.chip.face import summary
+
+        self.face_match = match
+        if match is None:
+            self.face_label.setText(self.tr("Chưa có đủ ảnh chip và ảnh chụp tại trạm để so."))
+            return
+        text = self.ctx.label(summary(match))
+        accepted = None
+        if self.dossier_id is not None:
+            try:
+                capture = self.ctx.service.capture_info(self.dossier_id)
+                accepted = capture.get("chip_face_acceptance")
+            except StationError as exc:
+                text = self.ctx.error_text(exc)
+        ok = match.get("status") == "match"
+        if accepted and accepted.get("live_sha256") == match.get("live_sha256"):
+            text += "\n" + self.tr("Đã được {who} xác nhận: {reason}").format(
+                who=accepted.get("accepted_by", ""), reason=accepted.get("reason", "")
+            )
+            ok = True
+        self.face_label.setText(text)
+        self.face_label.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
+        for w in self._face_widgets:
+            w.setVisible(not ok)
+
+    def accept_face(self) -> None:
+        if self.dossier_id is None:
+            return
+        try:
+            self.ctx.service.accept_chip_face(self.dossier_id, self.face_reason_edit.text())
+        except StationError as exc:
+            self.face_label.setText(self.ctx.error_text(exc))
+            return
+        self.face_reason_edit.clear()
+        self._show_face(self.face_match)
 
     def accept(self) -> None:
         if self.dossier_id is None:

@@ -65,6 +65,9 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     screen.refresh()
     qtbot.waitUntil(lambda: screen.chip_panel.isVisible(), timeout=WORKER_TIMEOUT_MS)
     panel = screen.chip_panel
+    qtbot.waitUntil(lambda: "ngưỡng 0.6" in panel.face_label.text(), timeout=WORKER_TIMEOUT_MS)
+    assert "Ảnh chip khớp" in panel.face_label.text()  # score and threshold, for the supervisor
+    assert not panel.face_accept_button.isVisible()
     assert "DG13" in panel.verdict_label.text() and "THẤT BẠI" in panel.verdict_label.text()
     assert panel.accept_button.isVisible()
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
@@ -72,5 +75,30 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     panel.reason_edit.setText("Đã đối chiếu giấy khai sinh bản gốc")
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.verdict_label.text() and not panel.accept_button.isVisible()
+    with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
+        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+
+
+def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: StationService, clock):
+    op = login(staffed.paths, clock, "op1", OP_PW)
+    person = Person()
+    card = VirtualCard(build_card(person, make_pki(), face_jpeg(4000)), person.access_key())
+    read = op.prefill_from_chip(card.process, person.id_number, person.dob_text,
+                                person.expiry_text)  # fmt: skip
+    d = op.create_dossier("first_issue", form=valid_form(), chip=read)
+    capture_all(op, d.id)  # a grey square for a portrait
+    op.mark_captured(d.id)
+    op.confirm(d.id)
+    sup = supervisor(op)
+    screen = ReviewScreen(make_ctx(qtbot, sup, "en"))
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.refresh()
+    panel = screen.chip_panel
+    qtbot.waitUntil(lambda: panel.face_accept_button.isVisible(), timeout=WORKER_TIMEOUT_MS)
+    assert "No face found" in panel.face_label.text()
+    panel.face_reason_edit.setText("Checked in person: same citizen")
+    qtbot.mouseClick(panel.face_accept_button, Qt.MouseButton.LeftButton)
+    assert "sup1" in panel.face_label.text() and not panel.face_accept_button.isVisible()
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
         qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)

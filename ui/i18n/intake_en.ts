@@ -2780,6 +2780,31 @@ not taken</translation>
     <name>ChipVerdictPanel</name>
     <message>
         <location filename="../chip_panels.py" line="1"/>
+        <source>Lý do xác nhận cùng một người:</source>
+        <translation>Reason it is the same person:</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Xác nhận ảnh</source>
+        <translation>Confirm the portrait</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đang so ảnh chip với ảnh chụp tại trạm…</source>
+        <translation>Comparing the chip's portrait with the live one…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chưa có đủ ảnh chip và ảnh chụp tại trạm để so.</source>
+        <translation>The chip's portrait and the live one are not both there yet.</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã được {who} xác nhận: {reason}</source>
+        <translation>Confirmed by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
         <source>Lý do chấp nhận thẻ:</source>
         <translation>Reason for accepting the card:</translation>
     </message>
