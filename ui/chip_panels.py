@@ -13,6 +13,7 @@ from station.errors import StationError
 from ui.context import UiContext
 from ui.qt import (
     QAbstractItemView,
+    QCoreApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -287,3 +288,33 @@ class ChipVerdictPanel(QFrame):
             return
         self.reason_edit.clear()
         self.show_for(self.dossier_id)
+
+
+def show_chip_face_match(ctx: UiContext, label: QLabel, dossier_id: str) -> None:
+    """On the photo page: compare the saved portrait with the chip's on the worker and show the
+    score and threshold in ``label`` (hidden when the dossier has no chip portrait)."""
+    from station.chip.face import summary
+    from ui.dossier_view import while_alive
+
+    service = ctx.service
+
+    def done(match: dict[str, object] | None) -> None:
+        label.setVisible(match is not None)
+        if match is not None:
+            ok = match.get("status") == "match"
+            note = (
+                ""
+                if ok
+                else "\n"
+                + QCoreApplication.translate(
+                    "ChipFace", "Giám sát viên sẽ quyết định khi duyệt hồ sơ."
+                )
+            )
+            label.setText(ctx.label(summary(match)) + note)
+            label.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
+
+    ctx.worker.submit(
+        lambda: service.chip_face_match(dossier_id),
+        while_alive(label, done),
+        while_alive(label, lambda _exc: label.hide()),
+    )

@@ -102,3 +102,25 @@ def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: Sta
     assert "sup1" in panel.face_label.text() and not panel.face_accept_button.isVisible()
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
         qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+
+
+def test_photo_page_shows_the_chip_portrait_score(qtbot, staffed: StationService, clock) -> None:
+    from tests.ui.test_photo_page import Pages, wait_saved
+
+    op = login(staffed.paths, clock, "op1", OP_PW)
+    person = Person()
+    card = VirtualCard(build_card(person, make_pki(), face_jpeg(4000)), person.access_key())
+    read = op.prefill_from_chip(card.process, person.id_number, person.dob_text,
+                                person.expiry_text)  # fmt: skip
+    d = op.create_dossier("first_issue", form=valid_form(), chip=read)
+    pages = Pages(qtbot, op)
+    try:
+        page = pages.make(d.id)
+        wait_saved(qtbot, page)
+        label = page.chip_face_label
+        qtbot.waitUntil(lambda: "ngưỡng 0.6" in label.text(), timeout=WORKER_TIMEOUT_MS)
+        assert label.isVisible()
+        match = op.chip_face_match(d.id)
+        assert match is not None and f"{match['distance']:.3f}" in label.text()
+    finally:
+        pages.close()

@@ -2902,4 +2902,12 @@ not taken</translation>
         <translation>The card reader is saved.</translation>
     </message>
 </context>
+<context>
+    <name>ChipFace</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Giám sát viên sẽ quyết định khi duyệt hồ sơ.</source>
+        <translation>The supervisor will decide when reviewing the dossier.</translation>
+    </message>
+</context>
 </TS>
