@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from station.chip import ChipError, ec
 from station.chip.sm import session as new_session
 from station.chip.tlv import Tlv, encode, parse_single
+from station.devices import DeviceError
 
 if TYPE_CHECKING:
     from station.chip.reader import Session
@@ -100,6 +101,17 @@ def chip_authentication(session: Session, infos: SecurityInfos) -> str:
     the chip derived the same keys. ``session.sm`` is replaced by the new one on success."""
     if not infos.ca_keys:
         return NOT_OFFERED
+    try:
+        return _chip_authentication(session, infos)
+    except ChipError:
+        return FAILED
+    except DeviceError:  # the card pulled out or not answering: not a clone, say so
+        raise
+    except Exception:  # a malformed key or parameters in DG14: a failure, never an exception
+        return FAILED
+
+
+def _chip_authentication(session: Session, infos: SecurityInfos) -> str:
     spki, key_id = infos.ca_keys[0]
     oid = next((o for o, k in infos.ca if key_id is None or k in (None, key_id)), None)
     cipher, bits = cipher_of(oid) if oid else ("3DES", 128)
@@ -149,6 +161,10 @@ def active_authentication(session: Session, dg15: bytes, hash_name: str | None) 
             return FAILED
         return OK if _check_aa(key_der, challenge, signature, hash_name) else FAILED
     except ChipError:
+        return FAILED
+    except DeviceError:
+        raise
+    except Exception:  # a malformed DG15 key: a failure, never an exception
         return FAILED
 
 
@@ -203,9 +219,10 @@ def _iso9796_2(key: rsa.RSAPublicKey, challenge: bytes, signature: bytes) -> boo
 
 
 def security_infos_or_none(data: bytes | None) -> SecurityInfos | None:
+    """DG14's SecurityInfos, or None when absent or malformed (never an exception)."""
     if data is None:
         return None
     try:
         return parse_security_infos(data)
-    except ChipError:
+    except Exception:  # a malformed DG14 makes chip authentication fail, not the read
         return None

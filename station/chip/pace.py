@@ -51,7 +51,7 @@ def read_card_access(transmit: Transmit) -> list[PaceInfo]:
         return []
     try:
         infos = parse_security_infos(resp[:-2])
-    except ChipError:
+    except Exception:  # a malformed EF.CardAccess: no PACE, BAC is tried
         return []
     out: list[PaceInfo] = []
     for oid, param_id in infos.pace:

@@ -290,3 +290,47 @@ def test_expiry_by_the_renewal_ages(born: str, issued: str, expires: str | None)
 
     got = expiry_by_age_rule(date.fromisoformat(born), date.fromisoformat(issued))
     assert got == (date.fromisoformat(expires) if expires else None)
+
+
+@pytest.fixture(scope="module")
+def dg14_dg15() -> tuple[bytes, bytes]:
+    from tests.chip.vcard import CA_AES128, Person, build_card, face_jpeg, make_pki
+
+    files = build_card(Person(), make_pki(), face_jpeg(3000), ca_oid=CA_AES128)
+    return files[0x010E], files[0x010F]
+
+
+class _NoCard:
+    """A session whose chip answers every command with an error."""
+
+    sm = None
+
+    def command(self, ins: int, *a: object, **kw: object) -> tuple[bytes, int]:
+        if ins == 0x88:  # a signature that cannot verify: the DG15 key is parsed
+            return b"\x01" * 64, 0x9000
+        return b"", 0x6A80
+
+    def select_file(self, fid: int) -> bool:
+        return False
+
+    def read_binary(self, offset: int, length: int) -> bytes:
+        return b""
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.sampled_from([0, 1]), st.lists(st.tuples(st.integers(0, 10_000),
+       st.integers(0, 255)), min_size=1, max_size=3), st.integers(0, 6))  # fmt: skip
+def test_fuzz_dg14_dg15_never_raise(
+    dg14_dg15: tuple[bytes, bytes], which: int, flips: list[tuple[int, int]], cut: int
+) -> None:
+    """A malformed DG14 or DG15 makes chip/active authentication fail or be skipped, never an
+    exception (the SOD hash of such a group fails too)."""
+    from station.chip import auth
+
+    mutated = _mutate(dg14_dg15[which], flips, cut)
+    if which == 0:
+        infos = auth.security_infos_or_none(mutated)
+        if infos is not None:
+            assert auth.chip_authentication(_NoCard(), infos) in ("failed", "not_offered")  # type: ignore[arg-type]
+    else:
+        assert auth.active_authentication(_NoCard(), mutated, None) == "failed"  # type: ignore[arg-type]
