@@ -1671,7 +1671,8 @@ class StationService:
         station's CSCA store. Returns the prefill (empty when the verdict failed), the verdict
         in both languages and the raw record that ``create_dossier(chip=...)`` stores. Runs
         device I/O: call it off the GUI. ``atr`` (from the reader's connect) lets a card that
-        announces extended lengths be read in fewer commands.
+        announces extended lengths be read in fewer commands. ``can`` (the 6 digits printed on
+        the card) opens a PACE card when the number and dates are not given.
         """
         from station import dates
         from station.chip import prefill as chip_prefill
@@ -1681,17 +1682,27 @@ class StationService:
 
         self._require(Role.OPERATOR, Role.SUPERVISOR)
         today = self.today()
-        born = dates.parse(
-            date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
-        )
-        expires = dates.parse(
-            date_of_expiry,
-            "date_of_expiry",
-            ("Có giá trị đến", "Date of expiry"),
-            today=today,
-            allow_future=True,
-        )
-        key = AccessKey.make(card_number, born.earliest(), expires.earliest())
+        if can is not None:
+            can = can.strip()
+            if not (len(can) == 6 and can.isdigit()):
+                raise ValidationError(
+                    "Số CAN gồm 6 chữ số in trên thẻ.",
+                    "The CAN is the 6 digits printed on the card.",
+                    field="can",
+                )
+        key = None
+        if not can or (card_number.strip() and date_of_birth.strip() and date_of_expiry.strip()):
+            born = dates.parse(
+                date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
+            )
+            expires = dates.parse(
+                date_of_expiry,
+                "date_of_expiry",
+                ("Có giá trị đến", "Date of expiry"),
+                today=today,
+                allow_future=True,
+            )
+            key = AccessKey.make(card_number, born.earliest(), expires.earliest())
         chip = read_chip(transmit, key, self.csca_certificates(), atr=atr, can=can)
         return chip_record.ChipRead(
             prefill=chip_prefill.to_prefill(chip, self.masterdata, today),

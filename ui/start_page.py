@@ -237,12 +237,16 @@ class StartPage(QWidget):
         self.chip_dob_edit.setPlaceholderText("dd/mm/yyyy")
         self.chip_expiry_edit = QLineEdit(panel)
         self.chip_expiry_edit.setPlaceholderText("dd/mm/yyyy")
+        self.chip_can_edit = QLineEdit(panel)
+        self.chip_can_edit.setMaxLength(6)
+        self.chip_can_edit.setPlaceholderText(self.tr("hoặc 6 số CAN in trên thẻ"))
         self.chip_button = QPushButton(self.tr("Đọc chip (đặt thẻ lên đầu đọc)"), panel)
         self.chip_button.clicked.connect(lambda: self.read_chip())
         self.chip_expiry_edit.returnPressed.connect(lambda: self.read_chip())
         form.addRow(self.tr("Số thẻ cũ (12 số)"), self.chip_number_edit)
         form.addRow(self.tr("Ngày sinh"), self.chip_dob_edit)
         form.addRow(self.tr("Có giá trị đến"), self.chip_expiry_edit)
+        form.addRow(self.tr("Số CAN"), self.chip_can_edit)
         form.addRow("", self.chip_button)
         return panel
 
@@ -266,7 +270,12 @@ class StartPage(QWidget):
         self.chip_verdict = None
         self.chip_read = None
         self.qr_edit.clear()
-        for edit in (self.chip_number_edit, self.chip_dob_edit, self.chip_expiry_edit):
+        for edit in (
+            self.chip_number_edit,
+            self.chip_dob_edit,
+            self.chip_expiry_edit,
+            self.chip_can_edit,
+        ):
             edit.clear()
         self.resident_search.clear()
         self.error_label.clear()
@@ -382,6 +391,7 @@ class StartPage(QWidget):
         number = self.chip_number_edit.text().strip()
         dob = self.chip_dob_edit.text().strip()
         expiry = self.chip_expiry_edit.text().strip()
+        can = self.chip_can_edit.text().strip() or None
         factory: Callable[[], CardReaderLike] = self.ctx.options.get("card_reader_factory") or (
             lambda: _default_reader(self.ctx)
         )
@@ -405,7 +415,7 @@ class StartPage(QWidget):
                         field="card_reader",
                     )
                 atr = reader.connect()
-                return service.prefill_from_chip(reader.transmit, number, dob, expiry, atr)
+                return service.prefill_from_chip(reader.transmit, number, dob, expiry, atr, can)
             finally:
                 with contextlib.suppress(StationError):
                     reader.disconnect()

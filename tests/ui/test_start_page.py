@@ -306,3 +306,33 @@ def test_qr_key_refused_is_one_attempt_then_the_officer_is_asked(
     finally:
         card.remove()
     assert card.card.external_auth_attempts == 2 and page.chip_read.ok
+
+
+def test_pace_card_read_with_the_can_alone(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    from tests.chip.vcard import CA_AES128, PACE_AES128
+
+    person = Person()
+    files = build_card(person, pki, jpeg, ca_oid=CA_AES128)
+    chip = VirtualCard(files, person.access_key(), pace=(PACE_AES128, 13), can="345678", bac=False)
+    card = VpcdCard(chip)
+    page = make_page(card_reader=READER)
+    page.select_source("chip")
+    page.chip_can_edit.setText("345678")
+    card.insert()
+    try:
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.error_label.text() == ""
+    assert page.chip_read is not None and page.chip_read.doc["access"] == "PACE-CAN"
+    assert page.chip_read.doc["chip_authentication"] == "ok"
+    assert page.prefill_form["full_name"] == "Nguyễn Văn An"
+    assert chip.pace_attempts == 1

@@ -2560,6 +2560,16 @@ not taken</translation>
     <name>StartPage</name>
     <message>
         <location filename="../start_page.py" line="1"/>
+        <source>hoặc 6 số CAN in trên thẻ</source>
+        <translation>or the card's 6-digit CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Số CAN</source>
+        <translation>CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
         <source>Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).</source>
         <translation>Put the card on the reader and press "Read the chip" (nothing to type).</translation>
     </message>
