@@ -501,6 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_self_test)
 
+    from station.chip.cli import register as register_chip
+
+    register_chip(sub, with_login)
+
     # Commands of the packages above the core (the window, sync) register themselves here, so
     # that the core never imports them.
     for ep in entry_points(group=COMMANDS_GROUP):
