@@ -26,6 +26,7 @@ from station import (
     dossier,
     lifecycle,
     masterdata,
+    notice,
     packet,
     qr,
     residents,
@@ -317,6 +318,27 @@ class StationService:
         sess.locked = False
         sess.last_activity = self.clock.monotonic()
         return sess
+
+    def reauthenticate(self, password: str) -> None:
+        """Check the logged-in operator's password again before an irreversible step (sealing).
+
+        A wrong password counts as a failed login (and may lock the account out).
+        """
+        sess = self.check_session()
+        now = self.clock.now()
+        self.slots.unlock(sess.operator_id, password, now)
+        with self.store.write() as s:
+            self._flush_pending_events(s)
+            audit.append(s, now, sess.operator_id, "session.reauthenticated")
+        sess.last_activity = self.clock.monotonic()
+
+    def session_seconds_left(self) -> float:
+        """Seconds of inactivity left before the session locks (0 once locked or expired)."""
+        sess = self._session
+        if sess is None or sess.locked:
+            return 0.0
+        left = self.session_timeout_s - (self.clock.monotonic() - sess.last_activity)
+        return max(0.0, left)
 
     def logout(self) -> None:
         if self._session is not None and self._store is not None:
@@ -1014,6 +1036,18 @@ class StationService:
             audit.append(
                 s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
             )
+
+    def record_privacy_notice(self, dossier_id: str) -> None:
+        """Record that the officer gave the citizen the privacy notice (``station/notice.py``)."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            d.capture_json = dossier.form_json(
+                notice.with_notice(self._capture_meta(d), sess.operator_id, iso(now))
+            )
+            d.version += 1
+            audit.append(s, now, sess.operator_id, "dossier.privacy_notice_given", d.id)
 
     def capture_info(self, dossier_id: str) -> dict[str, Any]:
         self._require()
