@@ -35,6 +35,7 @@ from sync.uploader import RunReport, SyncLoop
 from ui.context import UiContext
 from ui.home import HomeScreen
 from ui.i18n import LANGUAGES, install_translator
+from ui.input_guard import InputGuard
 from ui.password_dialog import PasswordDialog
 from ui.qt import (
     QApplication,
@@ -501,9 +502,12 @@ class MainWindow(QMainWindow):
         self.demo_banner.setVisible(bool(public.get("demo")))
 
         self._activity = ActivityFilter(self._user_activity, self)
+        # The wheel changes no value without focus; typed text enters as NFC (ui/input_guard.py).
+        self._input_guard = InputGuard(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self._activity)
+            app.installEventFilter(self._input_guard)
 
     # --- state ---
 
@@ -829,6 +833,7 @@ class MainWindow(QMainWindow):
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
+            app.removeEventFilter(self._input_guard)
         if self.service.session is not None and self.stack.currentWidget() is self.wizard:
             with contextlib.suppress(StationError):
                 self.wizard.leave()

@@ -570,6 +570,10 @@ class FormPage(QWidget):
         """Show the dossier's saved form (a resumed draft shows everything saved)."""
         self.stop()
         view = self.ctx.service.get_dossier(dossier_id)
+        if dossier_id != self.dossier_id:
+            # Another dossier opens at the top of its form, not where the last one was left.
+            self.scroll_area.verticalScrollBar().setValue(0)
+            self.scroll_area.horizontalScrollBar().setValue(0)
         self.dossier_id = dossier_id
         self.case_type = view.case_type
         self._base = dict(view.form)

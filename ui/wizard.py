@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station.dossier import CASE_LABELS, CaseType, DossierView, PartKind
+from station.dossier import CASE_LABELS, EDITABLE, CaseType, DossierView, PartKind
 from station.errors import StationError
 from station.lifecycle import State
 from ui.confirm_page import ConfirmPage
@@ -24,6 +24,7 @@ from ui.documents_page import DocumentsPage
 from ui.finger_page import FingerPage
 from ui.form_page import FormPage
 from ui.photo_page import PhotoPage
+from ui.privacy_notice import PrivacyNoticePanel
 from ui.qt import (
     QCoreApplication,
     QHBoxLayout,
@@ -65,6 +66,9 @@ STEP_KINDS = {
     DOCUMENTS: {PartKind.DOCUMENT.value},
 }
 
+#: Steps that capture something from the citizen: the privacy notice comes before them.
+CAPTURE_STEPS = (PHOTO, FINGERS, SIGNATURE, DOCUMENTS)
+
 PENDING, DONE, PROBLEM = "todo", "done", "problem"
 MARKS = {PENDING: "○", DONE: "✓", PROBLEM: "!"}
 
@@ -105,6 +109,8 @@ class Wizard(QWidget):
         self._on_open_changed = on_open_changed
         self.dossier_id: str | None = None
         self._open_draft: str | None = None  # the draft recorded as open (crash resume)
+        self._editable = True  # the open dossier can still change (a draft)
+        self._notice_for: str | None = None  # the capture step the privacy notice stands for
         self._titles = step_titles()
 
         outer = QHBoxLayout(self)
@@ -150,6 +156,9 @@ class Wizard(QWidget):
         }
         for page in self.pages.values():
             self.stack.addWidget(page)
+        self.notice_panel = PrivacyNoticePanel(self.stack)
+        self.stack.addWidget(self.notice_panel)
+        self.notice_panel.given.connect(self._notice_given)
         main.addWidget(self.stack, 1)
 
         nav = QHBoxLayout()
@@ -183,6 +192,8 @@ class Wizard(QWidget):
     # --- state --------------------------------------------------------------------------------
 
     def current_step(self) -> str:
+        if self.stack.currentWidget() is self.notice_panel and self._notice_for is not None:
+            return self._notice_for
         for key, page in self.pages.items():
             if page is self.stack.currentWidget():
                 return key
@@ -193,6 +204,7 @@ class Wizard(QWidget):
         self.leave()
         self._set_open(None)
         self.dossier_id = None
+        self._editable = True
         self.title_label.setText(self.tr("Hồ sơ mới"))
         self.start_page.refresh()
         self._show(START)
@@ -234,7 +246,7 @@ class Wizard(QWidget):
     def leave(self) -> None:
         """Save what the current page holds and stop its devices (lock, logout, navigation)."""
         page = self.stack.currentWidget()
-        if page is not None and page is not self.start_page:
+        if page is not None and page not in (self.start_page, self.notice_panel):
             try:
                 page.leave()  # type: ignore[attr-defined]
             except StationError as exc:
@@ -272,14 +284,20 @@ class Wizard(QWidget):
         view = svc.get_dossier(did)
         self._set_title(view)
         out: list[StepStatus] = []
+        self._editable = view.state in EDITABLE
         if view.state != State.DRAFT:
             return [StepStatus(k, DONE) for k in DOSSIER_STEPS]
         problems = svc.dossier_form_problems(did)
         out.append(StepStatus(FORM, PROBLEM if problems else DONE, len(problems)))
         missing = svc.missing_captures(did)
-        for key in (PHOTO, FINGERS, SIGNATURE, DOCUMENTS):
+        # Without a birth date the core cannot say what is needed (it reports the form instead):
+        # a step is done then only when something is stored for it.
+        undecided = any(m.kind == "form" for m in missing)
+        stored = {p.kind for p in view.parts}
+        for key in CAPTURE_STEPS:
             n = sum(1 for m in missing if m.kind in STEP_KINDS[key])
-            out.append(StepStatus(key, PENDING if n else DONE, n))
+            done = not n and (not undecided or bool(stored & STEP_KINDS[key]))
+            out.append(StepStatus(key, DONE if done else PENDING, n))
         out.append(StepStatus(REVIEW, PENDING))
         return out
 
@@ -311,17 +329,43 @@ class Wizard(QWidget):
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled)
         return statuses
 
+    def _needs_notice(self, step: str) -> bool:
+        """A capture step of a draft whose privacy notice is not recorded yet."""
+        if step not in CAPTURE_STEPS or self.dossier_id is None or not self._editable:
+            return False
+        try:
+            info = self.ctx.service.capture_info(self.dossier_id)
+        except StationError:
+            return False
+        return not isinstance(info.get("privacy_notice"), dict)
+
+    def _notice_given(self) -> None:
+        step, did = self._notice_for, self.dossier_id
+        if step is None or did is None:
+            return
+        try:
+            self.ctx.service.record_privacy_notice(did)
+        except StationError as exc:
+            self.notice_panel.show_error(self.ctx.error_text(exc))
+            return
+        self.notice_panel.show_error("")
+        self._notice_for = None
+        self._show(step)
+
     def _show(self, step: str) -> None:
+        if self._needs_notice(step):
+            self._notice_for = step
+            self.stack.setCurrentWidget(self.notice_panel)
+            self.notice_panel.show_error("")
+            self.notice_panel.given_button.setFocus()
+            self._mark_step(step)
+            return
+        self._notice_for = None
         self.stack.setCurrentWidget(self.pages[step])
-        for row in range(self.steps.count()):
-            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == step:
-                self.steps.setCurrentRow(row)
-        order = [START, *DOSSIER_STEPS]
-        i = order.index(step)
-        self.back_button.setEnabled(i > 1)
-        self.next_button.setEnabled(step != START and i < len(order) - 1)
-        self.message_label.clear()
+        self._mark_step(step)
         page = self.pages[step]
+        # A dossier past its draft is shown, not changed: its editing pages are read-only.
+        page.setEnabled(step in (START, REVIEW) or self._editable)
         if self._open_draft is not None and self._open_draft == self.dossier_id:
             self._set_open(self._open_draft, step)
         if step != START and self.dossier_id is not None:
@@ -330,8 +374,19 @@ class Wizard(QWidget):
             page.load(self.dossier_id)  # type: ignore[attr-defined]
         if step == REVIEW:
             self.confirm_page.refresh()
-        if hasattr(page, "enter"):
+        if hasattr(page, "enter") and page.isEnabled():
             page.enter()
+
+    def _mark_step(self, step: str) -> None:
+        """Select ``step`` in the step list and set Back/Next for it."""
+        for row in range(self.steps.count()):
+            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == step:
+                self.steps.setCurrentRow(row)
+        order = [START, *DOSSIER_STEPS]
+        i = order.index(step)
+        self.back_button.setEnabled(i > 1)
+        self.next_button.setEnabled(step != START and i < len(order) - 1)
+        self.message_label.clear()
 
     def go_to(self, step: str) -> None:
         if step == self.current_step() or step not in self.pages:

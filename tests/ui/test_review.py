@@ -7,7 +7,7 @@ import pytest
 
 from station.lifecycle import State
 from station.service import StationService
-from tests.conftest import OP_PW, _tiny_images, capture_all, login, valid_form
+from tests.conftest import OP_PW, SUP_PW, _tiny_images, capture_all, login, valid_form
 from tests.ui.screens_support import (
     WORKER_TIMEOUT_MS,
     confirmed,
@@ -61,8 +61,19 @@ def test_supervisor_approves_and_the_dossier_is_sealed(
     )
     assert screen.missing_label.text() == "Đủ điều kiện phê duyệt."
 
+    # Sealing is irreversible: the button asks for the supervisor's password first.
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    assert screen.seal_panel.isVisible() and not screen.busy
+    assert sup.get_dossier(dossier_id).state == State.CONFIRMED
+    screen.seal_password_edit.setText(SUP_PW + "-wrong")
+    qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
+    assert screen.error_label.isVisible()
+    assert sup.get_dossier(dossier_id).state == State.CONFIRMED
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
         assert screen.busy and not screen.approve_button.isEnabled()
     assert blocker.args[0] == dossier_id
     assert not screen.busy
@@ -97,7 +108,7 @@ def test_a_supervisor_cannot_approve_their_own_capture(
     own = confirmed(sup, "Lý Thị Hoa")
     screen = _screen(qtbot, sup, "en")
     _wait_shown(qtbot, screen, own)
-    screen.approve_selected()
+    screen.approve_selected(SUP_PW)
     qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
     # The screen's texts are Vietnamese until the English translator is installed; the core's
     # message follows the context's language.
@@ -158,6 +169,6 @@ def test_home_visit_background_is_accepted_with_a_reason(
     _wait_shown(qtbot, screen, d.id)
     qtbot.waitUntil(lambda: not screen.view.background_button.isVisible())
 
-    screen.approve_selected()
+    screen.approve_selected(SUP_PW)
     qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
     assert sup.get_dossier(d.id).state == State.SEALED
