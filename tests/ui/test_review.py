@@ -172,3 +172,40 @@ def test_home_visit_background_is_accepted_with_a_reason(
     screen.approve_selected(SUP_PW)
     qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
     assert sup.get_dossier(d.id).state == State.SEALED
+
+
+def test_review_reads_like_the_intake_record(
+    qtbot, op: StationService, sup: StationService
+) -> None:
+    import re
+
+    from ui.qt import QLabel
+
+    dossier_id = op.create_dossier("first_issue", valid_form()).id
+    capture_all(op, dossier_id)
+    op.record_capture_exception(dossier_id, "fingerprint", "left_little", "amputated", "Cụt ngón")
+    op.mark_captured(dossier_id)
+    op.confirm(dossier_id)
+    screen = _screen(qtbot, sup)
+    _wait_shown(qtbot, screen, dossier_id)
+    view = screen.view
+    texts = [w.text() for w in view.findChildren(QLabel) if w.isVisibleTo(view)]
+    body = "\n".join(texts)
+    # Words, not codes; dates day/month/year.
+    assert "03/02/2001" in body and "Nữ" in body and "Kinh" in body and "Việt Nam" in body
+    assert "Không" in body  # religion "00"
+    for raw in ("female", "2001-02-03", "QD1019", "code:", "list:"):
+        assert raw not in body, raw
+    assert not re.search(r"(?m)^(VN|00|01)$", body)
+    # Alarms and exceptions first, then the form, then the media.
+    y = {
+        name: box.mapTo(view, box.rect().topLeft()).y()
+        for name, box in (
+            ("alarms", view.exceptions_box),
+            ("form", view.form_box),
+            ("photo", view.photo_box),
+            ("prints", view.prints_box),
+        )
+    }
+    assert view.exceptions_box.isVisibleTo(view)
+    assert y["alarms"] < y["form"] < y["photo"] < y["prints"]
