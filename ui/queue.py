@@ -14,6 +14,7 @@ from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
 from station.lifecycle import STATE_LABELS, State
 from station.masterdata import fold
+from station.queue_view import DELIVERED_PAGE, queue_page
 from station.service import PacketInfo, QueueEntry
 from sync.api import sync_now
 from sync.uploader import RunReport
@@ -142,6 +143,8 @@ class QueueScreen(QWidget):
         self.entries: list[QueueEntry] = []
         self.shown: list[QueueEntry] = []
         self._syncing = False
+        self._delivered_limit = DELIVERED_PAGE
+        self._more_delivered = False
 
         layout, self.back_button = screen_frame(self, self.tr("Hàng đợi hồ sơ"))
         self.back_button.clicked.connect(self.back_requested)
@@ -190,8 +193,13 @@ class QueueScreen(QWidget):
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
 
+        count_row = QHBoxLayout()
         self.count_label = QLabel(self)
-        layout.addWidget(self.count_label)
+        self.more_button = QPushButton(self.tr("&Xem thêm hồ sơ đã giao nhận"), self)
+        self.more_button.hide()
+        count_row.addWidget(self.count_label, 1)
+        count_row.addWidget(self.more_button)
+        layout.addLayout(count_row)
 
         actions = QHBoxLayout()
         self.open_button = QPushButton(self.tr("&Mở / tiếp tục"), self)
@@ -224,6 +232,7 @@ class QueueScreen(QWidget):
         self.group_combo.currentIndexChanged.connect(self._apply_filter)
         self.search_edit.textChanged.connect(self._apply_filter)
         self.refresh_button.clicked.connect(self.refresh)
+        self.more_button.clicked.connect(self.show_more_delivered)
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self._open())
         self.open_button.clicked.connect(self._open)
@@ -251,13 +260,21 @@ class QueueScreen(QWidget):
     def _reload_keep_selection(self) -> None:
         selected = self.selected_entry()
         try:
-            self.entries = self.ctx.service.queue_entries()
+            page = queue_page(self.ctx.service, self._delivered_limit)
         except StationError as exc:
             self._show_error(self.ctx.error_text(exc))
             return
+        self.entries = page.entries
+        self._more_delivered = page.more_delivered
+        self.more_button.setVisible(page.more_delivered)
         self._apply_filter()
         if selected is not None:
             self.select(selected.dossier.id)
+
+    def show_more_delivered(self) -> None:
+        """List the next page of delivered dossiers too."""
+        self._delivered_limit += DELIVERED_PAGE
+        self._reload_keep_selection()
 
     def set_group(self, group: Group) -> None:
         self.group_combo.setCurrentIndex(self.group_combo.findData(group.value))
