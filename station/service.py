@@ -762,7 +762,7 @@ class StationService:
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""
-        self._require(allow_password_change=True)
+        self.check_session()  # a status read, refreshed on sync news: not operator activity
         with self.store.read() as s:
             rows = s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all()
         counts = dict.fromkeys(State, 0)

@@ -65,11 +65,12 @@ from ui.qt import (
     Signal,
     Slot,
 )
-from ui.queue import QueueScreen
+from ui.queue import Group, QueueScreen
 from ui.reports import ReportsScreen
 from ui.review import ReviewScreen
 from ui.rosters import RosterScreen
 from ui.search_screen import SearchScreen
+from ui.session_bar import WARN_SECONDS, LockCountdown, StatusArea
 from ui.settings import SettingsScreen, saved_language
 from ui.state import UiState
 from ui.wizard import Wizard
@@ -92,6 +93,8 @@ QLabel#subtitle { font-size: 13pt; }
 QLabel#error { color: #b00020; }
 QLabel#notice { color: #8a4b00; font-weight: bold; }
 QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
+QLabel#lockCountdown { background: #b00020; color: #ffffff; font-weight: bold; padding: 6px; }
+QFrame#statusArea { border-top: 1px solid palette(mid); }
 QPushButton { padding: 6px 18px; }
 QPushButton#action { font-size: 13pt; font-weight: bold; text-align: left; padding: 8px 18px; }
 QPushButton#primary { font-weight: bold; }
@@ -451,10 +454,20 @@ class MainWindow(QMainWindow):
         )
         for screen in (self.login_screen, self.home_screen, self.wizard, *self.task_screens):
             self.stack.addWidget(screen)
+        self.lock_countdown = LockCountdown(central)
+        self.status_area = StatusArea(central)
+        self.status_area.hide()
         column.addWidget(self.demo_banner)
+        column.addWidget(self.lock_countdown)
         column.addWidget(self.stack, 1)
+        column.addWidget(self.status_area)
         self.setCentralWidget(central)
         self.setStyleSheet(STYLE)
+        self.stack.currentChanged.connect(
+            lambda _i: self.status_area.setVisible(
+                self.stack.currentWidget() is not self.login_screen
+            )
+        )
 
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -479,6 +492,7 @@ class MainWindow(QMainWindow):
         home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
         home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
         home.password_requested.connect(self.change_password)
+        home.group_requested.connect(self.show_queue_group)
         for screen in self.task_screens:
             screen.back_requested.connect(self.go_home)
         self.wizard.closed.connect(self.go_home)
@@ -495,6 +509,11 @@ class MainWindow(QMainWindow):
         self.session_timer.setInterval(check_interval_ms)
         self.session_timer.timeout.connect(self.check_session)
         self.session_timer.start()
+        # The countdown before the lock: a cheap per-second look at the session's time left.
+        self.countdown_timer = QTimer(self)
+        self.countdown_timer.setInterval(1000)
+        self.countdown_timer.timeout.connect(self.update_lock_countdown)
+        self.countdown_timer.start()
 
         # Non-secret facts from the station's public file: shown before anyone logs in.
         public = service.public_info()
@@ -539,6 +558,12 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, self.tr("Không mở được"), exc.message(self.lang))
                 return
         self.stack.setCurrentWidget(screen)
+
+    def show_queue_group(self, group: str) -> None:
+        """The queue, filtered on one group of dossiers (a home tile's click)."""
+        self.show_screen(self.queue_screen)
+        with contextlib.suppress(ValueError):
+            self.queue_screen.set_group(Group(group))
 
     def go_home(self) -> None:
         if self.service.session is None:
@@ -626,6 +651,7 @@ class MainWindow(QMainWindow):
             self.go_home()
             return
         self.stack.setCurrentWidget(screen)
+        self.status_area.show()
         if screen is self.wizard and self.wizard.dossier_id is not None:
             step = self.wizard.current_step()
             self.wizard.open_dossier(self.wizard.dossier_id, step)
@@ -652,6 +678,7 @@ class MainWindow(QMainWindow):
             age = self.service.deployment.sync_age()
             when = local_time_text(age.last_receipt_at) if age.last_receipt_at else None
             self.home_screen.show_last_delivery(when, age.waiting)
+            self.status_area.show_delivery(when, age.waiting)
             if age.warn:
                 notices.append(self.ctx.label(age.message()))
         self.home_screen.set_notices(notices)
@@ -669,6 +696,7 @@ class MainWindow(QMainWindow):
         self.home_screen.show_session(session, self.station, self.lang)
         self._refresh_home()
         self.stack.setCurrentWidget(self.home_screen)
+        self.status_area.show()
         self._start_sync()
         if session.must_change_password:
             QTimer.singleShot(0, self.change_password)
@@ -714,6 +742,7 @@ class MainWindow(QMainWindow):
             log.warning("sync not started: %s", exc)
         if self._sync is None:
             self.home_screen.show_sync(None)
+            self.status_area.show_report(None, configured=False)
 
     def _stop_sync(self) -> None:
         if self._sync is not None:
@@ -729,10 +758,30 @@ class MainWindow(QMainWindow):
     def _sync_report(self, report: RunReport) -> None:
         if not self._shut_down and self.service.session is not None:
             self.home_screen.show_sync(report)
+            self.status_area.show_report(report)
             if self.on_home():
                 self._refresh_home()
+            else:
+                self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        """The status area's last receipt and packets waiting (read-only: not activity)."""
+        with contextlib.suppress(StationError):
+            age = self.service.deployment.sync_age()
+            when = local_time_text(age.last_receipt_at) if age.last_receipt_at else None
+            self.status_area.show_delivery(when, age.waiting)
 
     # --- session ---
+
+    def update_lock_countdown(self) -> None:
+        """Show the time left before the inactivity lock in its last minute."""
+        if self.busy or not self.in_session() or self.service.session is None:
+            self.lock_countdown.show_left(None)
+            return
+        left = self.service.session_seconds_left()
+        self.lock_countdown.show_left(left, min(WARN_SECONDS, self.service.session_timeout_s / 2))
+        if left <= 0:
+            self.check_session()
 
     def check_session(self) -> None:
         """Timer tick: show the lock screen once the service says the session timed out."""
@@ -796,11 +845,15 @@ class MainWindow(QMainWindow):
                 self.wizard.stop_devices()
         self.login_screen.show_locked(session.operator_id, reason)
         self.stack.setCurrentWidget(self.login_screen)
+        self.lock_countdown.show_left(None)
+        self.status_area.hide()
 
     def _show_login(self) -> None:
         self._before_lock = None
         self.login_screen.show_login()
         self.stack.setCurrentWidget(self.login_screen)
+        self.lock_countdown.show_left(None)
+        self.status_area.hide()
 
     def _user_activity(self) -> bool:
         """Input event seen anywhere in the application; True swallows it."""
@@ -830,6 +883,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.session_timer.stop()
+        self.countdown_timer.stop()
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)

@@ -263,3 +263,45 @@ def test_a_new_dossier_opens_at_the_top(make_window, driver, staff, qtbot) -> No
     new_draft(qtbot, window)
     assert window.wizard.current_step() == FORM
     assert bar.value() == 0
+
+
+def test_lock_countdown_before_the_session_locks(
+    make_window, driver, staff, qtbot, clock, facts
+) -> None:
+    window = make_window(check_interval_ms=60_000)
+    driver.login(window, OP_PW, "op1")
+    window.update_lock_countdown()
+    assert not window.lock_countdown.isVisible()
+    clock.advance(facts.session_timeout_s - 30)
+    window.update_lock_countdown()
+    assert window.lock_countdown.isVisible()
+    assert "00:30" in window.lock_countdown.text()
+    clock.advance(20)
+    qtbot.waitUntil(lambda: "00:10" in window.lock_countdown.text(), timeout=3000)  # its timer
+    # Any key is activity: the countdown goes and the session goes on.
+    qtbot.keyClick(window.home_screen, Qt.Key.Key_Shift)
+    window.update_lock_countdown()
+    assert not window.lock_countdown.isVisible() and window.on_home()
+    clock.advance(facts.session_timeout_s + 1)
+    window.update_lock_countdown()
+    assert window.on_lock_screen() and not window.lock_countdown.isVisible()
+
+
+def test_status_area_on_every_screen(make_window, driver, staff, qtbot) -> None:
+    from sync.uploader import RunReport
+
+    window = make_window()
+    assert not window.status_area.isVisible()  # nothing before login
+    driver.login(window, OP_PW, "op1")
+    area = window.status_area
+    assert area.isVisible()
+    assert "Gói chờ gửi: 0" in area.waiting_label.text()
+    assert "chưa có" in area.receipt_label.text()
+    window._sync_report(RunReport(reachable=False))
+    assert area.reachable is False and "không kết nối được" in area.receiver_label.text()
+    window.show_screen(window.queue_screen)
+    assert area.isVisible()
+    window._sync_report(RunReport(reachable=True))
+    assert area.reachable is True and "kết nối được" in area.receiver_label.text()
+    window.lock()
+    assert not area.isVisible()
