@@ -118,7 +118,7 @@ class ConfirmPage(QWidget):
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
         actions = QHBoxLayout()
-        self.confirm_button = QPushButton(self.tr("Công dân &xác nhận — in giấy hẹn"), self)
+        self.confirm_button = QPushButton(self.tr("Công dân xác nhận — in &giấy hẹn"), self)
         self.confirm_button.setObjectName("primary")
         self.open_button = QPushButton(self.tr("&Mở giấy hẹn"), self)
         self.print_button = QPushButton(self.tr("&In lại"), self)

@@ -66,6 +66,10 @@ from ui.qt import (
 CHECK_DELAY_MS = 400
 SAVE_DELAY_MS = 1000
 ERROR_COLUMN_WIDTH = 330
+#: Narrow windows (1280x700, 125 % scaling) give the messages less room, never the captions.
+ERROR_COLUMN_MIN_WIDTH = 200
+#: Combo boxes are as wide as this many characters at least, not as their longest item.
+COMBO_MIN_CHARS = 16
 OTHER = "_other"
 
 STYLE = """
@@ -100,7 +104,8 @@ def _error_label(parent: QWidget) -> QLabel:
     error = QLabel(parent)
     error.setObjectName("fieldError")
     error.setWordWrap(True)
-    error.setFixedWidth(ERROR_COLUMN_WIDTH)
+    error.setMinimumWidth(ERROR_COLUMN_MIN_WIDTH)
+    error.setMaximumWidth(ERROR_COLUMN_WIDTH)
     error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     error.hide()
     return error
@@ -159,12 +164,20 @@ class FormPage(QWidget):
         self._row = 0
         self._build_fields(body)
         self.grid.setRowStretch(self._row, 1)
+        # Captions keep room for a few words per line; combos do not claim their longest item's
+        # width (a long commune name pushed the form wider than a 1280-pixel window).
+        self.grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("Nơi đăng ký khai"))
+        for combo in body.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(COMBO_MIN_CHARS)
         self.scroll_area.setWidget(body)
         outer.addWidget(self.scroll_area, 1)
         self._fix_tab_order()
 
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_now)
-        QShortcut(QKeySequence("Alt+T"), self, lambda: self.add_relative())
+        QShortcut(QKeySequence("Alt+A"), self, lambda: self.add_relative())
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -173,10 +186,11 @@ class FormPage(QWidget):
         head = QHBoxLayout()
         self.title_label = QLabel(self.tr("Tờ khai"), self)
         self.title_label.setObjectName("subtitle")
+        self.title_label.setWordWrap(True)
         head.addWidget(self.title_label, 1)
         self.qr_edit = QLineEdit(self)
         self.qr_edit.setPlaceholderText(self.tr("Quét mã QR thẻ cũ để điền các ô còn trống"))
-        self.qr_edit.setMinimumWidth(360)
+        self.qr_edit.setMinimumWidth(260)
         self.qr_edit.returnPressed.connect(self._qr_entered)
         head.addWidget(self.qr_edit, 0)
         self.status_label = QLabel(self)
@@ -437,7 +451,7 @@ class FormPage(QWidget):
         holder = QWidget(body)
         self.relatives_layout = QVBoxLayout(holder)
         self.relatives_layout.setContentsMargins(0, 0, 0, 0)
-        self.add_relative_button = QPushButton(self.tr("Thêm thân nhân (Alt+T)"), holder)
+        self.add_relative_button = QPushButton(self.tr("Thêm thân nhân (Alt+A)"), holder)
         self.add_relative_button.clicked.connect(self.add_relative)
         self.relatives_layout.addWidget(self.add_relative_button, 0, Qt.AlignmentFlag.AlignLeft)
         error = _error_label(body)

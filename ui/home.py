@@ -120,6 +120,7 @@ class HomeScreen(QWidget):
         heading = QVBoxLayout()
         self.greeting_label = QLabel(self)
         self.greeting_label.setObjectName("title")
+        self.greeting_label.setWordWrap(True)
         self.station_label = QLabel(self)
         self.station_label.setObjectName("subtitle")
         heading.addWidget(self.greeting_label)

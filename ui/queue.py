@@ -160,7 +160,7 @@ class QueueScreen(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setPlaceholderText(self.tr("ví dụ: Nguyễn Văn An, TN-001-20261123-0007"))
         search_label.setBuddy(self.search_edit)
-        self.refresh_button = QPushButton(self.tr("Làm &mới"), self)
+        self.refresh_button = QPushButton(self.tr("Làm mới (F5)"), self)
         bar.addWidget(group_label)
         bar.addWidget(self.group_combo)
         bar.addSpacing(16)

@@ -139,7 +139,7 @@ class ReviewScreen(QWidget):
         seal_pw_label.setBuddy(self.seal_password_edit)
         self.seal_confirm_button = QPushButton(self.tr("&Niêm phong"), self.seal_panel)
         self.seal_confirm_button.setObjectName("primary")
-        self.seal_cancel_button = QPushButton(self.tr("&Hủy"), self.seal_panel)
+        self.seal_cancel_button = QPushButton(self.tr("Hủ&y"), self.seal_panel)
         seal_row.addWidget(seal_pw_label)
         seal_row.addWidget(self.seal_password_edit, 1)
         seal_row.addWidget(self.seal_cancel_button)
@@ -345,11 +345,13 @@ class ReviewScreen(QWidget):
         )
         self.seal_password_edit.clear()
         self.seal_panel.show()
+        self.approve_button.hide()  # one way to seal at a time: the panel's button
         self.seal_password_edit.setFocus()
 
     def cancel_seal(self) -> None:
         self.seal_password_edit.clear()
         self.seal_panel.hide()
+        self.approve_button.show()
 
     def _seal_confirmed(self) -> None:
         password = self.seal_password_edit.text()
@@ -359,6 +361,7 @@ class ReviewScreen(QWidget):
             self.seal_password_edit.setFocus()
             return
         self.seal_panel.hide()
+        self.approve_button.show()
         self.approve_selected(password)
 
     def approve_selected(self, password: str | None = None) -> None:

@@ -27,12 +27,14 @@ from ui.photo_page import PhotoPage
 from ui.privacy_notice import PrivacyNoticePanel
 from ui.qt import (
     QCoreApplication,
+    QFrame,
     QHBoxLayout,
     QKeySequence,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QShortcut,
     QStackedWidget,
     Qt,
@@ -159,13 +161,19 @@ class Wizard(QWidget):
         self.notice_panel = PrivacyNoticePanel(self.stack)
         self.stack.addWidget(self.notice_panel)
         self.notice_panel.given.connect(self._notice_given)
-        main.addWidget(self.stack, 1)
+        # A page never gets less than it needs: on a small screen (1280x700 at 125 %) the page
+        # scrolls instead of drawing its parts over each other.
+        self.page_scroll = QScrollArea(self)
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.stack)
+        main.addWidget(self.page_scroll, 1)
 
         nav = QHBoxLayout()
         self.message_label = QLabel(self)
         self.message_label.setObjectName("error")
         self.message_label.setWordWrap(True)
-        self.back_button = QPushButton(self.tr("← &Trước"), self)
+        self.back_button = QPushButton(self.tr("← T&rước"), self)
         self.next_button = QPushButton(self.tr("&Tiếp →"), self)
         self.back_button.setToolTip("Alt+←")
         self.next_button.setToolTip("Alt+→")
