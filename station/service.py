@@ -717,6 +717,7 @@ class StationService:
                 station_name=st.name,
                 station_code=st.code,
                 operator_id=d.operator_id,
+                operator_name=getattr(s.get(Operator, d.operator_id), "full_name", ""),
             )
 
     def list_dossiers(

@@ -191,7 +191,17 @@ class QueueScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        # What the officer looks for first (name, state, why it came back, upload) comes first on
+        # screen; the order of the columns in the code stays.
+        header.moveSection(header.visualIndex(8), 2)
+        header.moveSection(header.visualIndex(7), 4)
         layout.addWidget(self.table, 1)
+        # The selected dossier's reason in full, however narrow its column is.
+        self.reason_label = QLabel(self)
+        self.reason_label.setObjectName("notice")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
+        layout.addWidget(self.reason_label)
 
         count_row = QHBoxLayout()
         self.count_label = QLabel(self)
@@ -353,6 +363,11 @@ class QueueScreen(QWidget):
     def _update_actions(self) -> None:
         entry = self.selected_entry()
         state = entry.dossier.state if entry is not None else None
+        reason = self._row(entry)[8] if entry is not None else ""
+        self.reason_label.setText(
+            self.tr("Lý do trả lại / từ chối: {reason}").format(reason=reason) if reason else ""
+        )
+        self.reason_label.setVisible(bool(reason))
         self.open_button.setEnabled(state in OPENABLE)
         self.recapture_button.setEnabled(state == State.NEEDS_RECAPTURE)
         self.upload_button.setEnabled(not self._syncing)

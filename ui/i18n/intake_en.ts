@@ -1425,6 +1425,10 @@ not taken</translation>
         <source>&amp;Xem thêm hồ sơ đã giao nhận</source>
         <translation>Show more &amp;delivered dossiers</translation>
     </message>
+    <message>
+        <source>Lý do trả lại / từ chối: {reason}</source>
+        <translation>Reason sent back / refused: {reason}</translation>
+    </message>
 </context>
 <context>
     <name>QuotaEditor</name>
