@@ -14,31 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
-
-from station import (
-    appointment,
-    audit,
-    crypto,
-    dossier,
-    lifecycle,
-    masterdata,
-    notice,
-    packet,
-    qr,
-    residents,
-    validate,
-)
-from station import form as form_mod
-from station.capture import completeness, documents, signature
+from station import crypto, lifecycle, notice, validate
 from station.clock import Clock, SystemClock, iso, local_date
-from station.db import Store
-from station.deployment import Deployment
-from station.devices import Finger, StrokePoint
-from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
     IllegalTransitionError,
@@ -51,21 +30,114 @@ from station.errors import (
 )
 from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
-from station.masterdata import MasterData
-from station.models import (
-    AuditEntry,
-    Counter,
-    Dossier,
-    DossierPart,
-    Operator,
-    Packet,
-    ReceiverKey,
-    Resident,
-    Station,
-)
 from station.paths import StationPaths
-from station.prefill import Prefill
-from station.reporting import Reporting, commune_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session, undefer
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        packet,
+        qr,
+        residents,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.dossier import PartKind
+    from station.masterdata import MasterData
+    from station.models import (
+        AuditEntry,
+        Counter,
+        Dossier,
+        DossierPart,
+        Operator,
+        Packet,
+        ReceiverKey,
+        Resident,
+        Station,
+    )
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+
+def _load_heavy() -> None:
+    """Import the store, SQLAlchemy, the models and the capture code on first use.
+
+    Constructing a service (the window does it before its login screen) needs none of them;
+    the first login, store or master-data access brings them in, so the login screen comes up
+    without waiting for SQLAlchemy, Alembic, numpy or OpenCV. The names land in this module's
+    globals, where the methods find them.
+    """
+    if "select" in globals():
+        return
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        models,
+        packet,
+        qr,
+        residents,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+    names: dict[str, Any] = {
+        "Session": sqlalchemy.orm.Session,
+        "undefer": sqlalchemy.orm.undefer,
+        "func": sqlalchemy.func,
+        "appointment": appointment,
+        "audit": audit,
+        "dossier": dossier,
+        "masterdata": masterdata,
+        "packet": packet,
+        "qr": qr,
+        "residents": residents,
+        "form_mod": form_mod,
+        "completeness": completeness,
+        "documents": documents,
+        "signature": signature,
+        "Store": Store,
+        "Deployment": Deployment,
+        "Finger": Finger,
+        "StrokePoint": StrokePoint,
+        "PartKind": dossier.PartKind,
+        "MasterData": masterdata.MasterData,
+        "Prefill": Prefill,
+        "Reporting": Reporting,
+        "commune_of": commune_of,
+    }
+    for name in (
+        "AuditEntry",
+        "Counter",
+        "Dossier",
+        "DossierPart",
+        "Operator",
+        "Packet",
+        "ReceiverKey",
+        "Resident",
+        "Station",
+    ):
+        names[name] = getattr(models, name)
+    names["select"] = sqlalchemy.select  # last: its presence marks the load as done
+    globals().update(names)
+
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +260,13 @@ class StationService:
     @property
     def reporting(self) -> Reporting:
         """Quotas and reports (``station/reporting.py``)."""
+        _load_heavy()
         return Reporting(self)
 
     @property
     def deployment(self) -> Deployment:
         """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
+        _load_heavy()
         return Deployment(self)
 
     # --- store --------------------------------------------------------------------------------
@@ -208,6 +282,7 @@ class StationService:
         return self._store is not None
 
     def _open_store(self, db_key: bytes) -> None:
+        _load_heavy()
         if self._store is None:
             store = Store(self.paths.database, db_key)
             try:
@@ -232,6 +307,7 @@ class StationService:
 
     def login(self, operator_id: str, password: str) -> OperatorSession:
         """Unlock the store with the operator's own slot and start their session."""
+        _load_heavy()
         op_id = operator_id.strip()
         if not op_id or not isinstance(password, str) or not password:
             raise ValidationError(
@@ -366,6 +442,7 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
 
     def _require(self, *roles: Role, allow_password_change: bool = False) -> OperatorSession:
+        _load_heavy()
         sess = self.check_session()
         if sess.must_change_password and not allow_password_change:
             raise PermissionDeniedError(
@@ -1640,6 +1717,7 @@ class StationService:
     @property
     def masterdata(self) -> MasterData:
         """Administrative units, ethnic groups, religions, countries (shipped or imported)."""
+        _load_heavy()
         if self._masterdata is None:
             self._masterdata = masterdata.load(self.paths.root)
         return self._masterdata

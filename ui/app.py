@@ -20,20 +20,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station.clock import local_time_text
-from station.devices.defaults import registry as device_registry
-from station.devices.registry import DeviceRegistry
 from station.errors import LockedOutError, SessionExpiredError, StationError
 from station.lifecycle import State
 from station.paths import StationPaths
-from station.service import OperatorSession, StationInfo, StationService
-from sync.api import start_background_sync
-from sync.devices import sbi_driver
-from sync.uploader import RunReport, SyncLoop
 from ui.context import UiContext
-from ui.home import HomeScreen
 from ui.i18n import LANGUAGES, install_translator
 from ui.input_guard import InputGuard
 from ui.password_dialog import PasswordDialog
@@ -65,16 +58,22 @@ from ui.qt import (
     Signal,
     Slot,
 )
-from ui.queue import Group, QueueScreen
-from ui.reports import ReportsScreen
-from ui.review import ReviewScreen
-from ui.rosters import RosterScreen
-from ui.search_screen import SearchScreen
 from ui.session_bar import WARN_SECONDS, LockCountdown, StatusArea
-from ui.settings import SettingsScreen, saved_language
 from ui.state import UiState
-from ui.wizard import Wizard
 from ui.workers import Worker
+
+if TYPE_CHECKING:  # the screens and the core's heavy parts load when first needed
+    from station.devices.registry import DeviceRegistry
+    from station.service import OperatorSession, StationInfo, StationService
+    from sync.uploader import RunReport, SyncLoop
+    from ui.home import HomeScreen
+    from ui.queue import QueueScreen
+    from ui.reports import ReportsScreen
+    from ui.review import ReviewScreen
+    from ui.rosters import RosterScreen
+    from ui.search_screen import SearchScreen
+    from ui.settings import SettingsScreen
+    from ui.wizard import Wizard
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +91,7 @@ QLabel#title { font-size: 20pt; font-weight: bold; }
 QLabel#subtitle { font-size: 13pt; }
 QLabel#error { color: #b00020; }
 QLabel#notice { color: #8a4b00; font-weight: bold; }
+QLabel#ok { color: #1b6e20; font-weight: bold; }
 QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
 QLabel#lockCountdown { background: #b00020; color: #ffffff; font-weight: bold; padding: 6px; }
 QFrame#statusArea { border-top: 1px solid palette(mid); }
@@ -340,6 +340,7 @@ class LoginScreen(QWidget):
             self._lockout_left = lockout_seconds
             self._show_countdown()
             self._countdown.start()
+            self.login_button.setEnabled(False)  # nothing to try until the wait is over
 
     def _show_countdown(self) -> None:
         if self._lockout_left > 0:
@@ -354,8 +355,11 @@ class LoginScreen(QWidget):
         self._show_countdown()
         if self._lockout_left <= 0:
             self._countdown.stop()
+            self.login_button.setEnabled(True)
 
     def _stop_countdown(self) -> None:
+        if self._lockout_left > 0:
+            self.login_button.setEnabled(True)
         self._countdown.stop()
         self._lockout_left = 0
         self.countdown_label.clear()
@@ -436,24 +440,10 @@ class MainWindow(QMainWindow):
         self.demo_banner.hide()
         self.stack = QStackedWidget(central)
         self.login_screen = LoginScreen(self.stack)
-        self.home_screen = HomeScreen(self.stack)
-        self.wizard = Wizard(self.ctx, self._open_draft_changed, self.stack)
-        self.queue_screen = QueueScreen(self.ctx, self.stack)
-        self.review_screen = ReviewScreen(self.ctx, self.stack)
-        self.search_screen = SearchScreen(self.ctx, self.stack)
-        self.rosters_screen = RosterScreen(self.ctx, self.stack)
-        self.reports_screen = ReportsScreen(self.ctx, self.stack)
-        self.settings_screen = SettingsScreen(self.ctx, self.stack)
-        self.task_screens: tuple[QWidget, ...] = (
-            self.queue_screen,
-            self.review_screen,
-            self.search_screen,
-            self.rosters_screen,
-            self.reports_screen,
-            self.settings_screen,
-        )
-        for screen in (self.login_screen, self.home_screen, self.wizard, *self.task_screens):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.login_screen)
+        # The other screens (and the modules they need: OpenCV, numpy, the capture code) are
+        # built when first shown: the login screen comes up without waiting for them.
+        self._screens: dict[str, QWidget] = {}
         self.lock_countdown = LockCountdown(central)
         self.status_area = StatusArea(central)
         self.status_area.hide()
@@ -480,26 +470,6 @@ class MainWindow(QMainWindow):
 
         self.login_screen.submitted.connect(self._submit)
         self.login_screen.logout_requested.connect(self.logout)
-        home = self.home_screen
-        home.sync_requested.connect(self.sync_now)
-        home.lock_requested.connect(self.lock)
-        home.logout_requested.connect(self.logout)
-        home.new_dossier_requested.connect(self.new_dossier)
-        home.queue_requested.connect(lambda: self.show_screen(self.queue_screen))
-        home.approvals_requested.connect(lambda: self.show_screen(self.review_screen))
-        home.search_requested.connect(lambda: self.show_screen(self.search_screen))
-        home.rosters_requested.connect(lambda: self.show_screen(self.rosters_screen))
-        home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
-        home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
-        home.password_requested.connect(self.change_password)
-        home.group_requested.connect(self.show_queue_group)
-        for screen in self.task_screens:
-            screen.back_requested.connect(self.go_home)
-        self.wizard.closed.connect(self.go_home)
-        self.queue_screen.open_dossier.connect(self.open_dossier)
-        self.queue_screen.recapture.connect(self.open_dossier)
-        self.search_screen.enroll_requested.connect(self.enroll_resident)
-        self.rosters_screen.enroll_requested.connect(self.enroll_resident)
 
         # Lock from any screen (the open dossier stays where it is).
         self.lock_shortcut = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
@@ -528,6 +498,126 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self._activity)
             app.installEventFilter(self._input_guard)
 
+    # --- screens, built when first needed ---
+
+    def _screen(self, name: str) -> Any:
+        screen = self._screens.get(name)
+        if screen is None:
+            screen = self._build_screen(name)
+            self._screens[name] = screen
+            self.stack.addWidget(screen)
+            if name not in ("home", "wizard"):
+                screen.back_requested.connect(self.go_home)  # type: ignore[attr-defined]
+        return screen
+
+    def _build_screen(self, name: str) -> QWidget:
+        if name == "home":
+            from ui.home import HomeScreen
+
+            home = HomeScreen(self.stack)
+            home.sync_requested.connect(self.sync_now)
+            home.lock_requested.connect(self.lock)
+            home.logout_requested.connect(self.logout)
+            home.new_dossier_requested.connect(self.new_dossier)
+            home.queue_requested.connect(lambda: self.show_screen(self.queue_screen))
+            home.approvals_requested.connect(lambda: self.show_screen(self.review_screen))
+            home.search_requested.connect(lambda: self.show_screen(self.search_screen))
+            home.rosters_requested.connect(lambda: self.show_screen(self.rosters_screen))
+            home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
+            home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
+            home.password_requested.connect(self.change_password)
+            home.group_requested.connect(self.show_queue_group)
+            return home
+        if name == "wizard":
+            from ui.wizard import Wizard
+
+            wizard = Wizard(self.ctx, self._open_draft_changed, self.stack)
+            wizard.closed.connect(self.go_home)
+            return wizard
+        if name == "queue":
+            from ui.queue import QueueScreen
+
+            queue = QueueScreen(self.ctx, self.stack)
+            queue.open_dossier.connect(self.open_dossier)
+            queue.recapture.connect(self.open_dossier)
+            return queue
+        if name == "review":
+            from ui.review import ReviewScreen
+
+            return ReviewScreen(self.ctx, self.stack)
+        if name == "search":
+            from ui.search_screen import SearchScreen
+
+            search = SearchScreen(self.ctx, self.stack)
+            search.enroll_requested.connect(self.enroll_resident)
+            return search
+        if name == "rosters":
+            from ui.rosters import RosterScreen
+
+            rosters = RosterScreen(self.ctx, self.stack)
+            rosters.enroll_requested.connect(self.enroll_resident)
+            return rosters
+        if name == "reports":
+            from ui.reports import ReportsScreen
+
+            return ReportsScreen(self.ctx, self.stack)
+        if name == "settings":
+            from ui.settings import SettingsScreen
+
+            return SettingsScreen(self.ctx, self.stack)
+        raise KeyError(name)
+
+    def _built(self, name: str) -> QWidget | None:
+        """The screen if it was built already (None: nothing to save or stop on it)."""
+        return self._screens.get(name)
+
+    @property
+    def home_screen(self) -> HomeScreen:
+        return self._screen("home")  # type: ignore[no-any-return]
+
+    @property
+    def wizard(self) -> Wizard:
+        return self._screen("wizard")  # type: ignore[no-any-return]
+
+    @property
+    def queue_screen(self) -> QueueScreen:
+        return self._screen("queue")  # type: ignore[no-any-return]
+
+    @property
+    def review_screen(self) -> ReviewScreen:
+        return self._screen("review")  # type: ignore[no-any-return]
+
+    @property
+    def search_screen(self) -> SearchScreen:
+        return self._screen("search")  # type: ignore[no-any-return]
+
+    @property
+    def rosters_screen(self) -> RosterScreen:
+        return self._screen("rosters")  # type: ignore[no-any-return]
+
+    @property
+    def reports_screen(self) -> ReportsScreen:
+        return self._screen("reports")  # type: ignore[no-any-return]
+
+    @property
+    def settings_screen(self) -> SettingsScreen:
+        return self._screen("settings")  # type: ignore[no-any-return]
+
+    @property
+    def task_screens(self) -> tuple[QWidget, ...]:
+        return (
+            self.queue_screen,
+            self.review_screen,
+            self.search_screen,
+            self.rosters_screen,
+            self.reports_screen,
+            self.settings_screen,
+        )
+
+    def _wizard_showing(self) -> bool:
+        wizard = self._built("wizard")
+        return wizard is not None and self.stack.currentWidget() is wizard
+
     # --- state ---
 
     @property
@@ -536,7 +626,8 @@ class MainWindow(QMainWindow):
         return self._busy
 
     def on_home(self) -> bool:
-        return self.stack.currentWidget() is self.home_screen
+        home = self._built("home")
+        return home is not None and self.stack.currentWidget() is home
 
     def in_session(self) -> bool:
         """A screen of the logged-in operator is showing (not the login or lock screen)."""
@@ -548,7 +639,7 @@ class MainWindow(QMainWindow):
     # --- navigation ---
 
     def show_screen(self, screen: QWidget) -> None:
-        if self.stack.currentWidget() is self.wizard and screen is not self.wizard:
+        if self._wizard_showing() and screen is not self.wizard:
             self.wizard.leave()
         refresh = getattr(screen, "refresh", None)
         if callable(refresh):
@@ -561,6 +652,8 @@ class MainWindow(QMainWindow):
 
     def show_queue_group(self, group: str) -> None:
         """The queue, filtered on one group of dossiers (a home tile's click)."""
+        from ui.queue import Group
+
         self.show_screen(self.queue_screen)
         with contextlib.suppress(ValueError):
             self.queue_screen.set_group(Group(group))
@@ -647,12 +740,12 @@ class MainWindow(QMainWindow):
 
     def _resume_after_unlock(self) -> None:
         screen, self._before_lock = self._before_lock, None
-        if screen is None or screen is self.home_screen:
+        if screen is None or screen is self._built("home"):
             self.go_home()
             return
         self.stack.setCurrentWidget(screen)
         self.status_area.show()
-        if screen is self.wizard and self.wizard.dossier_id is not None:
+        if screen is self._built("wizard") and self.wizard.dossier_id is not None:
             step = self.wizard.current_step()
             self.wizard.open_dossier(self.wizard.dossier_id, step)
 
@@ -704,6 +797,9 @@ class MainWindow(QMainWindow):
         self._reopen_draft(session)
 
     def _device_registry(self) -> DeviceRegistry:
+        from station.devices.defaults import registry as device_registry
+        from sync.devices import sbi_driver
+
         config: dict[str, Any] = {}
         with contextlib.suppress(StationError):
             value = self.service.settings().get("devices")
@@ -734,6 +830,8 @@ class MainWindow(QMainWindow):
         """Start the uploader thread once the store is open (it runs while the screen is locked)."""
         if self._sync is not None or not self.service.is_open:
             return
+        from sync.api import start_background_sync
+
         try:
             self._sync = start_background_sync(
                 self.service, on_report=self._sync_signals.report.emit
@@ -828,7 +926,7 @@ class MainWindow(QMainWindow):
 
     def _save_open_work(self) -> None:
         """Save what the wizard's page holds and stop devices, while the session still works."""
-        if self.stack.currentWidget() is self.wizard:
+        if self._wizard_showing():
             self.wizard.leave()
 
     def _show_locked(self, reason: str) -> None:
@@ -839,7 +937,7 @@ class MainWindow(QMainWindow):
         current = self.stack.currentWidget()
         if current is not self.login_screen:
             self._before_lock = current
-            if current is self.wizard:
+            if current is self._built("wizard"):
                 # The session has already expired: the page cannot save through the service any
                 # more, but everything it captured was saved as it went; stop its devices.
                 self.wizard.stop_devices()
@@ -888,10 +986,11 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self._activity)
             app.removeEventFilter(self._input_guard)
-        if self.service.session is not None and self.stack.currentWidget() is self.wizard:
+        if self.service.session is not None and self._wizard_showing():
             with contextlib.suppress(StationError):
                 self.wizard.leave()
-        self.wizard.stop_devices()
+        if self._built("wizard") is not None:
+            self.wizard.stop_devices()
         self._pool.waitForDone()
         self.worker.wait()
         self._busy = False
@@ -933,6 +1032,8 @@ def _application() -> QApplication:
 
 def choose_language(data_dir: Path, requested: str | None) -> str:
     """The command line's language, else the one chosen in the settings, else Vietnamese."""
+    from ui.language_pref import saved_language
+
     return requested or saved_language(data_dir) or "vi"
 
 
@@ -947,6 +1048,8 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     app = _application()
     translator = install_translator(app, lang)
     apply_font(app)
+    from station.service import StationService
+
     try:
         service = StationService(StationPaths(data_dir))
     except StationError as exc:

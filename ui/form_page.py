@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from station.dossier import CASE_LABELS, CaseType
+from station.dossier import CASE_LABELS, EDITABLE, CaseType
 from station.errors import StationError
 from station.form import LABELS, SUBFIELD_LABELS, BloodGroup, FieldProblem
 from station.idnumber import SEX_LABELS, Sex
@@ -67,9 +67,9 @@ CHECK_DELAY_MS = 400
 SAVE_DELAY_MS = 1000
 ERROR_COLUMN_WIDTH = 330
 #: Narrow windows (1280x700, 125 % scaling) give the messages less room, never the captions.
-ERROR_COLUMN_MIN_WIDTH = 200
+ERROR_COLUMN_MIN_WIDTH = 160
 #: Combo boxes are as wide as this many characters at least, not as their longest item.
-COMBO_MIN_CHARS = 16
+COMBO_MIN_CHARS = 10
 OTHER = "_other"
 
 STYLE = """
@@ -361,7 +361,8 @@ class FormPage(QWidget):
     def _dc01(self, body: QWidget) -> None:
         box = QCheckBox(self.ctx.label(LABELS["not_in_population_db"]), body)
         box.toggled.connect(self._edited)
-        self.grid.addWidget(box, self._row, 1)
+        # Across the editor and message columns: a check box cannot wrap its long text.
+        self.grid.addWidget(box, self._row, 1, 1, 2)
         self._row += 1
         self._focus_index[box] = self._slots["id_number"].index
         box.installEventFilter(self)
@@ -379,8 +380,13 @@ class FormPage(QWidget):
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         lists = QComboBox(holder)
+        # Words, not the decision's code: the current list, and the one of 1979 on old papers.
+        names = {
+            "QD1019-2008": self.tr("Bảng mã hiện hành (2008)"),
+            "QD121-1979": self.tr("Bảng mã cũ (1979)"),
+        }
         for list_id in sorted(self.md.ethnic_groups, reverse=True):
-            lists.addItem(self.tr("Danh mục {list}").format(list=list_id), list_id)
+            lists.addItem(names.get(list_id, list_id), list_id)
         combo = SearchCombo("", holder)
         row.addWidget(combo, 3)
         row.addWidget(lists, 1)
@@ -604,6 +610,10 @@ class FormPage(QWidget):
             (s.index for s in self._slots.values() if s.index >= 0 and not s.is_empty()),
             default=-1,
         )
+        if view.state in EDITABLE and not self._base.get("nationality"):
+            # Almost every citizen is Vietnamese: the field starts there (saved as any edit;
+            # a default is not a field the officer reached).
+            self._fields["nationality"].put("VN")
         self._show_save_state("")
         self._show_notes()
         self.check_now()

@@ -260,6 +260,10 @@ class ReviewScreen(QWidget):
             self.missing_label.setText("\n".join(lines))
         else:
             self.missing_label.setText(self.tr("Đủ điều kiện phê duyệt."))
+        # Good news in green, what is missing as a warning.
+        self.missing_label.setObjectName("notice" if gaps else "ok")
+        self.missing_label.style().unpolish(self.missing_label)
+        self.missing_label.style().polish(self.missing_label)
 
     def _update_buttons(self) -> None:
         d = self.current()

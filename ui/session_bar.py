@@ -13,9 +13,12 @@ the core's sync age); they ask the service nothing themselves.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sync.uploader import RunReport
 from ui.qt import QFrame, QHBoxLayout, QLabel, Qt, QWidget
+
+if TYPE_CHECKING:
+    from sync.uploader import RunReport
 
 #: The countdown shows from this many seconds before the lock.
 WARN_SECONDS = 60

@@ -36,6 +36,7 @@ from ui.qt import (
     QPushButton,
     QScrollArea,
     QShortcut,
+    QSize,
     QStackedWidget,
     Qt,
     QVBoxLayout,
@@ -94,6 +95,28 @@ def step_titles() -> dict[str, str]:
     }
 
 
+class PageStack(QStackedWidget):
+    """A stack as large as its current page needs, not as its largest page (the finger page's
+    width must not give the form a horizontal scroll bar on a small screen)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        layout = page.layout()
+        return page.minimumSizeHint().expandedTo(
+            layout.totalMinimumSize() if layout is not None else QSize(0, 0)
+        )
+
+
 class Wizard(QWidget):
     """The wizard frame. ``closed`` asks the window to go home (the dossier stays saved)."""
 
@@ -139,7 +162,7 @@ class Wizard(QWidget):
         outer.addLayout(side)
 
         main = QVBoxLayout()
-        self.stack = QStackedWidget(self)
+        self.stack = PageStack(self)
         self.start_page = StartPage(ctx, self.stack)
         self.form_page = FormPage(ctx, self.stack)
         self.photo_page = PhotoPage(ctx, self.stack)

@@ -677,11 +677,6 @@ not taken</translation>
         <translation>Occupation, identifying marks, contact</translation>
     </message>
     <message>
-        <location filename="../form_page.py" line="369"/>
-        <source>Danh mục {list}</source>
-        <translation>Code list {list}</translation>
-    </message>
-    <message>
         <location filename="../form_page.py" line="461"/>
         <source>Theo loại hồ sơ</source>
         <translation>Specific to the dossier type</translation>
@@ -724,6 +719,14 @@ not taken</translation>
     <message>
         <source>Thêm thân nhân (Alt+A)</source>
         <translation>Add relative (Alt+A)</translation>
+    </message>
+    <message>
+        <source>Bảng mã hiện hành (2008)</source>
+        <translation>Current code list (2008)</translation>
+    </message>
+    <message>
+        <source>Bảng mã cũ (1979)</source>
+        <translation>Old code list (1979)</translation>
     </message>
 </context>
 <context>
