@@ -31,7 +31,7 @@ from station.provisioning import (
 )
 from station.service import StationService
 
-ADMIN_PW = "bench-admin-password"
+ADMIN_PW = "bench-chim-lac-2026"
 OP_PW = "bench-operator-password"
 SUP_PW = "bench-supervisor-password"
 #: A dossier's binary parts as sized before the gate (the figures use real captures for the

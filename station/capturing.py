@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from station import audit, dossier, lifecycle, validate
+from station import audit, dossier, imagecheck, lifecycle, validate
 from station.capture import completeness, documents, gate, signature
 from station.clock import iso
 from station.devices import Finger, StrokePoint
@@ -295,6 +295,7 @@ class Capturing:
             raise ValidationError(
                 "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
             )
+        imagecheck.check(jpeg, label=("Ảnh chân dung", "Portrait"), field="face")
         self.put_part(sess, dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
 
     def save_fingerprint(

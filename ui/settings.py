@@ -20,9 +20,10 @@ from station.devices import DeviceInfo, DeviceKind, SilentPrompter, Slap
 from station.devices.registry import DeviceRegistry, Probe
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, Role
+from ui.chip_panels import CscaPanel
 from ui.context import UiContext
 from ui.dossier_view import while_alive
-from ui.i18n import LANGUAGES
+from ui.language_pref import LANGUAGE_KEY, UI_SETTINGS_FILE, save_language, saved_language
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -38,7 +39,6 @@ from ui.qt import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QtCore,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -47,29 +47,8 @@ from ui.widgets import screen_frame
 
 translate = QCoreApplication.translate
 
-UI_SETTINGS_FILE = "ui.ini"
-LANGUAGE_KEY = "ui/language"
-
-
-# --- the language preference --------------------------------------------------------------------
-
-
-def _ui_settings(data_dir: Path) -> QtCore.QSettings:
-    return QtCore.QSettings(str(data_dir / UI_SETTINGS_FILE), QtCore.QSettings.Format.IniFormat)
-
-
-def saved_language(data_dir: Path) -> str | None:
-    """The interface language chosen on this station (None when never chosen)."""
-    value = _ui_settings(data_dir).value(LANGUAGE_KEY)
-    return str(value) if value in LANGUAGES else None
-
-
-def save_language(data_dir: Path, lang: str) -> None:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unsupported language {lang!r}")
-    settings = _ui_settings(data_dir)
-    settings.setValue(LANGUAGE_KEY, lang)
-    settings.sync()
+# The language preference lives in ``ui/language_pref.py`` (read before the window is built).
+__all__ = ["LANGUAGE_KEY", "UI_SETTINGS_FILE", "SettingsScreen", "save_language", "saved_language"]
 
 
 # --- device probes and tests (run on the worker) --------------------------------------------------
@@ -198,6 +177,8 @@ class SettingsScreen(QWidget):
         self.tabs.addTab(self._operators_tab(), self.tr("Cán &bộ"))
         self.tabs.addTab(self._language_tab(), self.tr("&Ngôn ngữ, phiên"))
         self.tabs.addTab(self._maintenance_tab(), self.tr("&Sao lưu, chẩn đoán"))
+        self.csca_panel = CscaPanel(ctx, self)
+        self.tabs.addTab(self.csca_panel, self.tr("C&hip thẻ cũ (CSCA)"))
 
     # --- tabs ---
 
@@ -460,6 +441,7 @@ class SettingsScreen(QWidget):
             days = settings.get("retention_days", 0)
             self.retention_spin.setValue(int(days) if isinstance(days, int) else 0)
         self._load_operators()
+        self.csca_panel.refresh()
         with contextlib.suppress(StationError):
             self.warn_days_spin.setValue(service.deployment.sync_warn_days())
         lang = saved_language(service.paths.root) or self.ctx.lang

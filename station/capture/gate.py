@@ -451,6 +451,17 @@ def for_manifest(meta: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != "hint"}
 
 
+#: The parts the gate judges (what is captured at the station).
+GATED_KINDS: Final = frozenset(
+    {
+        PartKind.FACE.value,
+        PartKind.FINGERPRINT.value,
+        PartKind.SIGNATURE.value,
+        PartKind.DOCUMENT.value,
+    }
+)
+
+
 # --- what blocks ------------------------------------------------------------------------------
 
 
@@ -517,6 +528,8 @@ def problems(
     out: list[Problem] = []
     attempts = capture.get("attempts", {})
     for p in sorted(parts, key=lambda p: (p.kind, p.slot)):
+        if p.kind not in GATED_KINDS:
+            continue  # e.g. the old card's chip read: judged by its own rules
         verdict = p.meta.get("gate")
         if not isinstance(verdict, dict):
             out.append(
