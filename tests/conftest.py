@@ -169,14 +169,14 @@ def simulated_captures() -> SimulatedCaptures:
     import base64
     import hashlib
     import json
-    import os
     import tempfile
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for name in _CAPTURE_SOURCES:
         digest.update((root / name).read_bytes())
-    cache = Path(tempfile.gettempdir()) / f"intake-test-captures-{digest.hexdigest()[:16]}.json"
+    folder = Path(os.environ.get("INTAKE_TEST_CACHE") or tempfile.gettempdir())
+    cache = folder / f"intake-test-captures-{digest.hexdigest()[:16]}.json"
     try:
         doc = json.loads(cache.read_text())
         return SimulatedCaptures(

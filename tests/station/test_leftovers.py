@@ -7,15 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-
-import cv2
-import numpy as np
 
 from station import scratch
 from station.paths import StationPaths
 from station.service import StationService
-from tests.conftest import OP_PW, valid_form
+from tests.conftest import OP_PW, simulated_captures, valid_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +43,7 @@ def _found(folders: list[Path], needles: dict[str, bytes]) -> list[str]:
 def test_sigkill_leaves_no_personal_data_in_clear(staffed: StationService, tmp_path: Path) -> None:
     paths: StationPaths = staffed.paths
     staffed.close()
-    rng = np.random.default_rng(5)
-    face = cv2.imencode(".jpg", rng.integers(0, 255, (320, 240, 3), dtype=np.uint8))[1].tobytes()
+    face = simulated_captures().face  # a portrait the gate accepts
     face_file = tmp_path / "inputs" / "face.jpg"
     face_file.parent.mkdir()
     face_file.write_bytes(face)
@@ -56,7 +53,12 @@ def test_sigkill_leaves_no_personal_data_in_clear(staffed: StationService, tmp_p
     (tmp / f"{scratch.LEGACY_TMP_PREFIX}old" / "giay-hen.pdf").write_bytes(
         _needles(face)["name (UTF-8)"]
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(tmp),
+        "INTAKE_TEST_CACHE": tempfile.gettempdir(),  # the simulated captures, made once
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from station.chip import pa
 from station.service import StationService
 from tests.chip.vcard import Person, VirtualCard, build_card, face_jpeg, make_pki
-from tests.conftest import OP_PW, capture_all, login, valid_form
+from tests.conftest import OP_PW, SUP_PW, capture_all, login, valid_form
 from tests.ui.screens_support import WORKER_TIMEOUT_MS, make_ctx, supervisor
 from ui.qt import Qt
 from ui.review import ReviewScreen
@@ -53,8 +56,7 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     read = op.prefill_from_chip(card.process, person.id_number, person.dob_text,
                                 person.expiry_text)  # fmt: skip
     d = op.create_dossier("first_issue", form=valid_form(), chip=read)
-    capture_all(op, d.id)
-    op.save_face(d.id, face_jpeg(30_000), {"checks": "test"})  # the chip's person, again
+    capture_all(op, d.id)  # the portrait: the chip's person, photographed again
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup = supervisor(op)
@@ -75,18 +77,24 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     panel.reason_edit.setText("Đã đối chiếu giấy khai sinh bản gốc")
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.verdict_label.text() and not panel.accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
-def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: StationService, clock):
+def test_review_a_chip_portrait_without_face_needs_the_supervisor(
+    qtbot, staffed: StationService, clock
+):
     op = login(staffed.paths, clock, "op1", OP_PW)
     person = Person()
-    card = VirtualCard(build_card(person, make_pki(), face_jpeg(4000)), person.access_key())
+    # The chip's portrait holds no face (the station's own portrait must, to pass its gate).
+    grey = bytes(cv2.imencode(".jpg", np.full((400, 300, 3), 180, np.uint8))[1].tobytes())
+    card = VirtualCard(build_card(person, make_pki(), grey), person.access_key())
     read = op.prefill_from_chip(card.process, person.id_number, person.dob_text,
                                 person.expiry_text)  # fmt: skip
     d = op.create_dossier("first_issue", form=valid_form(), chip=read)
-    capture_all(op, d.id)  # a grey square for a portrait
+    capture_all(op, d.id)
     op.mark_captured(d.id)
     op.confirm(d.id)
     sup = supervisor(op)
@@ -100,8 +108,10 @@ def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: Sta
     panel.face_reason_edit.setText("Checked in person: same citizen")
     qtbot.mouseClick(panel.face_accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.face_label.text() and not panel.face_accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
 def test_photo_page_shows_the_chip_portrait_score(qtbot, staffed: StationService, clock) -> None:
