@@ -97,8 +97,7 @@ def _load_heavy() -> None:
         rosterops,
     )
     from station import form as form_mod
-    from station.capture import completeness, documents, gate, signature
-    from station.capturing import Capturing, GateReview
+    from station.capture import completeness, documents, signature
     from station.db import Store
     from station.deployment import Deployment
     from station.devices import Finger, StrokePoint
@@ -108,9 +107,6 @@ def _load_heavy() -> None:
     names: dict[str, Any] = {
         "intake_record": intake_record,
         "IntakeRecord": intake_record.IntakeRecord,
-        "gate": gate,
-        "Capturing": Capturing,
-        "GateReview": GateReview,
         "Session": sqlalchemy.orm.Session,
         "undefer": sqlalchemy.orm.undefer,
         "func": sqlalchemy.func,
@@ -281,8 +277,14 @@ class StationService:
 
     @property
     def capturing(self) -> Capturing:
-        """Capture verdicts, alarms, overrides and the gate (``station/capturing.py``)."""
+        """Capture verdicts, alarms, overrides and the gate (``station/capturing.py``).
+
+        Imported on first use: it brings OpenCV and the matcher, which a process that only
+        uploads (the sync worker) never needs.
+        """
         _load_heavy()
+        from station.capturing import Capturing
+
         return Capturing(self)
 
     @property
@@ -1331,6 +1333,8 @@ class StationService:
 
     def _seal_input(self, s: Session, d: Dossier) -> tuple[packet.SealInput, Station, ReceiverKey]:
         """What sealing ``d`` would put in its packet, and with which station and receiver key."""
+        from station.capture.gate import for_manifest  # parts' meta as sealed: no caller hints
+
         station = s.execute(select(Station)).scalar_one()
         key = (
             s.execute(
@@ -1385,7 +1389,7 @@ class StationService:
                     p.slot,
                     p.media_type,
                     bytes(p.data),
-                    gate.for_manifest(json.loads(p.meta_json)),
+                    for_manifest(json.loads(p.meta_json)),
                 )
                 for p in parts
             ],

@@ -134,10 +134,12 @@ def test_kill_loop_over_station_and_receiver(
     sup.close()
     port = free_port()
     staffed.set_receiver_url(f"http://127.0.0.1:{port}")
-    # 4 KiB chunks at 40 kB/s: a station process lives long enough for a few chunks, so the
-    # uploads progress through the loop and every kill lands mid-login, mid-chunk or
-    # mid-completion; the first packets reach their last byte while the key is missing.
-    staffed.set_sync_settings(bandwidth_cap_bps=40_000)
+    # 4 KiB chunks at 40 kB/s or more (about six seconds of uploading in all, whatever the
+    # captures weigh: real ones make ~180 KB packets): a station process lives long enough for
+    # a few chunks, so the uploads progress through the loop and every kill lands mid-login,
+    # mid-chunk or mid-completion; the first packets reach their last byte while the key is
+    # missing.
+    staffed.set_sync_settings(bandwidth_cap_bps=max(40_000, total // 6))
 
     rng = random.Random(20261203)
     kills = {"station": 0, "receiver": 0}
