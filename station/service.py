@@ -6,11 +6,12 @@ Every change is one write transaction together with its audit entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1509,40 +1510,47 @@ class StationService:
         delivery.resend_refused(self, packet_id)
 
     def apply_remote_status(
-        self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
-    ) -> None:
-        """News from the receiver: a rejected dossier goes back for recapture of those parts."""
-        with self.store.write() as s:
-            self._apply_remote_status(s, packet_id, status, reason, parts)
-
-    def _apply_remote_status(
         self,
-        s: Session,
         packet_id: str,
         status: str,
         reason: str | None = None,
         parts: list[str] | None = None,
+        *,
+        session: Session | None = None,
     ) -> None:
-        """``apply_remote_status`` inside the caller's transaction."""
+        """News from the receiver: a rejected dossier goes back for recapture of those parts.
+
+        ``session``: apply inside the caller's write transaction (the status cursor is stored
+        in the same one, ``station.delivery``)."""
         now = self.clock.now()
-        p = s.get(Packet, packet_id)
-        if p is None:
-            return
-        d = self._get(s, p.dossier_id)
-        summary = json.loads(d.summary_json or "{}")
-        if summary.get("packet_id") not in (None, packet_id):
-            # A packet this dossier has since replaced (a supplement after a rejection):
-            # its old status is history, not news about the dossier.
-            return
-        if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-            why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-            summary["rejected_parts"] = list(parts or [])
-            d.summary_json = dossier.form_json(summary)
-            self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-        elif status == "card_printed" and not summary.get("card_printed"):
-            summary["card_printed"] = iso(now)
-            d.summary_json = dossier.form_json(summary)
-            audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+        with self._write_in(session) as s:
+            p = s.get(Packet, packet_id)
+            if p is None:
+                return
+            d = self._get(s, p.dossier_id)
+            summary = json.loads(d.summary_json or "{}")
+            if summary.get("packet_id") not in (None, packet_id):
+                # A packet this dossier has since replaced (a supplement after a rejection):
+                # its old status is history, not news about the dossier.
+                return
+            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+                summary["rejected_parts"] = list(parts or [])
+                d.summary_json = dossier.form_json(summary)
+                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+            elif status == "card_printed" and not summary.get("card_printed"):
+                summary["card_printed"] = iso(now)
+                d.summary_json = dossier.form_json(summary)
+                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+
+    @contextlib.contextmanager
+    def _write_in(self, session: Session | None) -> Iterator[Session]:
+        """The caller's write transaction, or a new one."""
+        if session is not None:
+            yield session
+        else:
+            with self.store.write() as s:
+                yield s
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
