@@ -5,6 +5,7 @@ receiver refusing every status request cannot make spin."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -242,3 +243,36 @@ def test_class_delays_have_floors() -> None:
         assert class_delay(diagnose.TLS, n, 300) >= 30
         assert class_delay(diagnose.SERVER, n, 300) >= 2.5
         assert class_delay(diagnose.HELD, n, 300) == 300
+
+
+def test_a_receiver_of_an_earlier_version_is_asked_by_id_list(
+    staffed: StationService, tmp_path: Path
+) -> None:
+    """No /v2/status (404): the station falls back to POST /v1/status, 1000 ids at a time."""
+    asked: list[int] = []
+
+    def old_receiver(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/status":
+            return httpx.Response(404, json={"error": "not_found", "vi": "-", "en": "-"})
+        assert request.url.path == "/v1/status"
+        ids = json.loads(request.content)["packet_ids"]
+        asked.append(len(ids))
+        return httpx.Response(200, json={"statuses": {i: {"status": "accepted"} for i in ids}})
+
+    from sync.client import ReceiverClient
+
+    # The station's delivered packets (the receiver's rows are written too, and not used).
+    receiver = Receiver(ReceiverStore(tmp_path / "unused"), None)  # type: ignore[arg-type]
+    receiver.register_station(staffed.registration())
+    ids = _delivered(staffed, receiver, 1500)
+    receiver.store.close()
+    client = ReceiverClient(
+        "http://127.0.0.1:9",
+        "station",
+        staffed.signing_key(),
+        transport=httpx.MockTransport(old_receiver),
+    )
+    report = RunReport(reachable=True)
+    Uploader(staffed, client).pull_status(report)
+    client.close()
+    assert report.status_error is None and asked == [1000, 500] and len(ids) == 1500
