@@ -247,8 +247,8 @@ def init_station(paths: StationPaths, req: InitRequest, clock: Clock | None = No
     clock = clock or SystemClock()
     admin_id = validate.operator_id(req.admin_id)
     admin_name = validate.person_name(req.admin_name)
-    admin_password = validate.password(req.admin_password)
     code = validate.station_code(req.station_code)
+    admin_password = validate.password(req.admin_password, operator_id=admin_id, station_code=code)
     name = validate.short_text(req.station_name, "station_name", "Tên trạm", "Station name", 200)
     memory_kib, iterations, lanes = req.kdf_cost
     if memory_kib < 8 * lanes or iterations < 1 or lanes < 1:

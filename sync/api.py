@@ -51,6 +51,7 @@ def sync_now(service: StationService, budget_s: float | None = None) -> RunRepor
     """One run: purge what retention allows, upload (riding out lost connections within the
     budget), pull statuses. Ends in a report whatever the network does; ``NoReceiverError``
     only when no receiver is configured."""
+    service.authorize("sync.now")
     uploader = uploader_for(service)
     try:
         try:

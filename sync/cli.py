@@ -85,6 +85,7 @@ def _usb_receipts(args: argparse.Namespace) -> int:
 def _registration(args: argparse.Namespace) -> int:
     svc = _service(args)
     try:
+        svc.authorize("registration.export")
         doc = svc.registration()
     finally:
         svc.close()

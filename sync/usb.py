@@ -40,6 +40,7 @@ def export(service: StationService, folder: Path, *, include_refused: bool = Fal
     ``include_refused``: also the packets the receiver refused for good (an admin's request,
     audited: e.g. to take them to the central office by hand).
     """
+    service.authorize("usb.export")
     infos = list(service.pending_packets())
     if include_refused:
         delivery.require_admin(service)
@@ -90,6 +91,7 @@ class ImportReport:
 
 def import_receipts(service: StationService, folder: Path) -> ImportReport:
     """Take the receipts the receiver wrote for an export (one ``<packet_id>.json`` each)."""
+    service.authorize("usb.import_receipts")
     if not folder.is_dir():
         raise ValidationError(
             f"Không thấy thư mục biên nhận {folder}.",

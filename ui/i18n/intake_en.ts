@@ -2098,6 +2098,11 @@ not taken</translation>
 <context>
     <name>SettingsScreen</name>
     <message>
+        <location filename="../settings.py" line="1"/>
+        <source>C&amp;hip thẻ cũ (CSCA)</source>
+        <translation>Old card's c&amp;hip (CSCA)</translation>
+    </message>
+    <message>
         <location filename="../settings.py" line="140"/>
         <source>Máy ảnh</source>
         <translation>Camera</translation>
@@ -2574,6 +2579,21 @@ not taken</translation>
 <context>
     <name>StartPage</name>
     <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>hoặc 6 số CAN in trên thẻ</source>
+        <translation>or the card's 6-digit CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Số CAN</source>
+        <translation>CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).</source>
+        <translation>Put the card on the reader and press "Read the chip" (nothing to type).</translation>
+    </message>
+    <message>
         <location filename="../start_page.py" line="102"/>
         <source>Hồ sơ mới</source>
         <extracomment>Seconds the chip read waits for a card to be put on the reader.</extracomment>
@@ -2784,6 +2804,140 @@ not taken</translation>
         <location filename="../app.py" line="895"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
+    </message>
+</context>
+<context>
+    <name>ChipVerdictPanel</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lý do xác nhận cùng một người:</source>
+        <translation>Reason it is the same person:</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Xác nhận ảnh</source>
+        <translation>Confirm the portrait</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đang so ảnh chip với ảnh chụp tại trạm…</source>
+        <translation>Comparing the chip's portrait with the live one…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chưa có đủ ảnh chip và ảnh chụp tại trạm để so.</source>
+        <translation>The chip's portrait and the live one are not both there yet.</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã được {who} xác nhận: {reason}</source>
+        <translation>Confirmed by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lý do chấp nhận thẻ:</source>
+        <translation>Reason for accepting the card:</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chấp nhận thẻ</source>
+        <translation>Accept the card</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã được {who} chấp nhận: {reason}</source>
+        <translation>Accepted by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chip thẻ cũ: {text}</source>
+        <translation>Old card's chip: {text}</translation>
+    </message>
+</context>
+<context>
+    <name>CscaPanel</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chứng thư CSCA dùng để kiểm tra chuỗi chữ ký của chip thẻ cũ. Khi chưa có, kết quả ghi «chưa kiểm tra chuỗi».</source>
+        <translation>CSCA certificates are used to check the signature chain of the old card's chip. Without one, the result reads "chain not checked".</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chủ thể</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Hiệu lực</source>
+        <translation>Validity</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Dấu vân tay SHA-256</source>
+        <translation>SHA-256 fingerprint</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nguồn</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nhập tệp (.ml, .pem, .der)…</source>
+        <translation>Import a file (.ml, .pem, .der)…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nhập cả thư mục…</source>
+        <translation>Import a whole folder…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Gỡ chứng thư đã chọn</source>
+        <translation>Remove the selected certificate</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đầu đọc thẻ cố định (để trống: đầu đọc có thẻ):</source>
+        <translation>Pinned card reader (empty: the reader holding a card):</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lưu đầu đọc</source>
+        <translation>Save the reader</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chọn tệp CSCA</source>
+        <translation>Choose a CSCA file</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã nhập {added} chứng thư ({already} đã có).</source>
+        <translation>Imported {added} certificates ({already} already held).</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chọn thư mục CSCA</source>
+        <translation>Choose a CSCA folder</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã gỡ {subject}.</source>
+        <translation>Removed {subject}.</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã lưu đầu đọc thẻ.</source>
+        <translation>The card reader is saved.</translation>
+    </message>
+</context>
+<context>
+    <name>ChipFace</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Giám sát viên sẽ quyết định khi duyệt hồ sơ.</source>
+        <translation>The supervisor will decide when reviewing the dossier.</translation>
     </message>
 </context>
 </TS>
