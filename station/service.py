@@ -17,32 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
-
-from station import (
-    appointment,
-    audit,
-    crypto,
-    dossier,
-    imagecheck,
-    lifecycle,
-    masterdata,
-    packet,
-    permissions,
-    qr,
-    residents,
-    rosterops,
-    textcheck,
-    validate,
-)
-from station import form as form_mod
-from station.capture import completeness, documents, signature
+from station import crypto, imagecheck, lifecycle, notice, permissions, textcheck, validate
 from station.clock import Clock, SystemClock, iso, local_date
-from station.db import Store
-from station.deployment import Deployment
-from station.devices import Finger, StrokePoint
-from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
     IllegalTransitionError,
@@ -55,21 +31,117 @@ from station.errors import (
 )
 from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
-from station.masterdata import MasterData
-from station.models import (
-    AuditEntry,
-    Counter,
-    Dossier,
-    DossierPart,
-    Operator,
-    Packet,
-    ReceiverKey,
-    Resident,
-    Station,
-)
 from station.paths import StationPaths
-from station.prefill import Prefill
-from station.reporting import Reporting, commune_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session, undefer
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        packet,
+        qr,
+        residents,
+        rosterops,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.dossier import PartKind
+    from station.masterdata import MasterData
+    from station.models import (
+        AuditEntry,
+        Counter,
+        Dossier,
+        DossierPart,
+        Operator,
+        Packet,
+        ReceiverKey,
+        Resident,
+        Station,
+    )
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+
+def _load_heavy() -> None:
+    """Import the store, SQLAlchemy, the models and the capture code on first use.
+
+    Constructing a service (the window does it before its login screen) needs none of them;
+    the first login, store or master-data access brings them in, so the login screen comes up
+    without waiting for SQLAlchemy, Alembic, numpy or OpenCV. The names land in this module's
+    globals, where the methods find them.
+    """
+    if "select" in globals():
+        return
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        models,
+        packet,
+        qr,
+        residents,
+        rosterops,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+    names: dict[str, Any] = {
+        "Session": sqlalchemy.orm.Session,
+        "undefer": sqlalchemy.orm.undefer,
+        "func": sqlalchemy.func,
+        "appointment": appointment,
+        "audit": audit,
+        "dossier": dossier,
+        "masterdata": masterdata,
+        "packet": packet,
+        "qr": qr,
+        "residents": residents,
+        "rosterops": rosterops,
+        "form_mod": form_mod,
+        "completeness": completeness,
+        "documents": documents,
+        "signature": signature,
+        "Store": Store,
+        "Deployment": Deployment,
+        "Finger": Finger,
+        "StrokePoint": StrokePoint,
+        "PartKind": dossier.PartKind,
+        "MasterData": masterdata.MasterData,
+        "Prefill": Prefill,
+        "Reporting": Reporting,
+        "commune_of": commune_of,
+    }
+    for name in (
+        "AuditEntry",
+        "Counter",
+        "Dossier",
+        "DossierPart",
+        "Operator",
+        "Packet",
+        "ReceiverKey",
+        "Resident",
+        "Station",
+    ):
+        names[name] = getattr(models, name)
+    names["select"] = sqlalchemy.select  # last: its presence marks the load as done
+    globals().update(names)
+
 
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
@@ -195,11 +267,13 @@ class StationService:
     @property
     def reporting(self) -> Reporting:
         """Quotas and reports (``station/reporting.py``)."""
+        _load_heavy()
         return Reporting(self)
 
     @property
     def deployment(self) -> Deployment:
         """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
+        _load_heavy()
         return Deployment(self)
 
     # --- store --------------------------------------------------------------------------------
@@ -215,6 +289,7 @@ class StationService:
         return self._store is not None
 
     def _open_store(self, db_key: bytes) -> None:
+        _load_heavy()
         if self._store is None:
             store = Store(self.paths.database, db_key)
             try:
@@ -239,6 +314,7 @@ class StationService:
 
     def login(self, operator_id: str, password: str) -> OperatorSession:
         """Unlock the store with the operator's own slot and start their session."""
+        _load_heavy()
         op_id = operator_id.strip()
         if not op_id or not isinstance(password, str) or not password:
             raise ValidationError(
@@ -328,6 +404,27 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
         return sess
 
+    def reauthenticate(self, password: str) -> None:
+        """Check the logged-in operator's password again before an irreversible step (sealing).
+
+        A wrong password counts as a failed login (and may lock the account out).
+        """
+        sess = self.check_session()
+        now = self.clock.now()
+        self.slots.unlock(sess.operator_id, password, now)
+        with self.store.write() as s:
+            self._flush_pending_events(s)
+            audit.append(s, now, sess.operator_id, "session.reauthenticated")
+        sess.last_activity = self.clock.monotonic()
+
+    def session_seconds_left(self) -> float:
+        """Seconds of inactivity left before the session locks (0 once locked or expired)."""
+        sess = self._session
+        if sess is None or sess.locked:
+            return 0.0
+        left = self.session_timeout_s - (self.clock.monotonic() - sess.last_activity)
+        return max(0.0, left)
+
     def logout(self) -> None:
         if self._session is not None and self._store is not None:
             with self.store.write() as s:
@@ -354,6 +451,7 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
 
     def _require(self, *roles: Role, allow_password_change: bool = False) -> OperatorSession:
+        _load_heavy()
         sess = self.check_session()
         if sess.must_change_password and not allow_password_change:
             raise PermissionDeniedError(
@@ -740,6 +838,7 @@ class StationService:
                 station_name=st.name,
                 station_code=st.code,
                 operator_id=d.operator_id,
+                operator_name=getattr(s.get(Operator, d.operator_id), "full_name", ""),
             )
 
     def list_dossiers(
@@ -785,7 +884,7 @@ class StationService:
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""
-        self._require(allow_password_change=True)
+        self.check_session()  # a status read, refreshed on sync news: not operator activity
         with self.store.read() as s:
             rows = s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all()
         counts = dict.fromkeys(State, 0)
@@ -1061,6 +1160,18 @@ class StationService:
             audit.append(
                 s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
             )
+
+    def record_privacy_notice(self, dossier_id: str) -> None:
+        """Record that the officer gave the citizen the privacy notice (``station/notice.py``)."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            d.capture_json = dossier.form_json(
+                notice.with_notice(self._capture_meta(d), sess.operator_id, iso(now))
+            )
+            d.version += 1
+            audit.append(s, now, sess.operator_id, "dossier.privacy_notice_given", d.id)
 
     def capture_info(self, dossier_id: str) -> dict[str, Any]:
         self._require()
@@ -1677,6 +1788,7 @@ class StationService:
     @property
     def masterdata(self) -> MasterData:
         """Administrative units, ethnic groups, religions, countries (shipped or imported)."""
+        _load_heavy()
         if self._masterdata is None:
             self._masterdata = masterdata.load(self.paths.root)
         return self._masterdata

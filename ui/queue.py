@@ -15,6 +15,7 @@ from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
 from station.lifecycle import STATE_LABELS, Role, State
 from station.masterdata import fold
+from station.queue_view import DELIVERED_PAGE, queue_page
 from station.service import PacketInfo, QueueEntry
 from sync.api import sync_now
 from sync.uploader import RunReport
@@ -150,6 +151,8 @@ class QueueScreen(QWidget):
         self.entries: list[QueueEntry] = []
         self.shown: list[QueueEntry] = []
         self._syncing = False
+        self._delivered_limit = DELIVERED_PAGE
+        self._more_delivered = False
 
         layout, self.back_button = screen_frame(self, self.tr("Hàng đợi hồ sơ"))
         self.back_button.clicked.connect(self.back_requested)
@@ -165,7 +168,7 @@ class QueueScreen(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setPlaceholderText(self.tr("ví dụ: Nguyễn Văn An, TN-001-20261123-0007"))
         search_label.setBuddy(self.search_edit)
-        self.refresh_button = QPushButton(self.tr("Làm &mới"), self)
+        self.refresh_button = QPushButton(self.tr("Làm mới (F5)"), self)
         bar.addWidget(group_label)
         bar.addWidget(self.group_combo)
         bar.addSpacing(16)
@@ -196,10 +199,25 @@ class QueueScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        # What the officer looks for first (name, state, why it came back, upload) comes first on
+        # screen; the order of the columns in the code stays.
+        header.moveSection(header.visualIndex(8), 2)
+        header.moveSection(header.visualIndex(7), 4)
         layout.addWidget(self.table, 1)
+        # The selected dossier's reason in full, however narrow its column is.
+        self.reason_label = QLabel(self)
+        self.reason_label.setObjectName("notice")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
+        layout.addWidget(self.reason_label)
 
+        count_row = QHBoxLayout()
         self.count_label = QLabel(self)
-        layout.addWidget(self.count_label)
+        self.more_button = QPushButton(self.tr("&Xem thêm hồ sơ đã giao nhận"), self)
+        self.more_button.hide()
+        count_row.addWidget(self.count_label, 1)
+        count_row.addWidget(self.more_button)
+        layout.addLayout(count_row)
 
         actions = QHBoxLayout()
         self.open_button = QPushButton(self.tr("&Mở / tiếp tục"), self)
@@ -235,6 +253,7 @@ class QueueScreen(QWidget):
         self.group_combo.currentIndexChanged.connect(self._apply_filter)
         self.search_edit.textChanged.connect(self._apply_filter)
         self.refresh_button.clicked.connect(self.refresh)
+        self.more_button.clicked.connect(self.show_more_delivered)
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self._open())
         self.open_button.clicked.connect(self._open)
@@ -263,13 +282,21 @@ class QueueScreen(QWidget):
     def _reload_keep_selection(self) -> None:
         selected = self.selected_entry()
         try:
-            self.entries = self.ctx.service.queue_entries()
+            page = queue_page(self.ctx.service, self._delivered_limit)
         except StationError as exc:
             self._show_error(self.ctx.error_text(exc))
             return
+        self.entries = page.entries
+        self._more_delivered = page.more_delivered
+        self.more_button.setVisible(page.more_delivered)
         self._apply_filter()
         if selected is not None:
             self.select(selected.dossier.id)
+
+    def show_more_delivered(self) -> None:
+        """List the next page of delivered dossiers too."""
+        self._delivered_limit += DELIVERED_PAGE
+        self._reload_keep_selection()
 
     def set_group(self, group: Group) -> None:
         self.group_combo.setCurrentIndex(self.group_combo.findData(group.value))
@@ -350,6 +377,11 @@ class QueueScreen(QWidget):
     def _update_actions(self) -> None:
         entry = self.selected_entry()
         state = entry.dossier.state if entry is not None else None
+        reason = self._row(entry)[8] if entry is not None else ""
+        self.reason_label.setText(
+            self.tr("Lý do trả lại / từ chối: {reason}").format(reason=reason) if reason else ""
+        )
+        self.reason_label.setVisible(bool(reason))
         self.open_button.setEnabled(state in OPENABLE)
         self.recapture_button.setEnabled(state == State.NEEDS_RECAPTURE)
         session = self.ctx.service.session
