@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: check fmt lint typecheck test i18n start bench screenshots bundle deb clean
+.PHONY: check fmt lint typecheck test fuzz fuzz-long i18n start bench screenshots bundle deb clean
 
 check: lint typecheck test ## everything CI runs
 
@@ -22,6 +22,12 @@ typecheck:
 test:
 	$(PY) -m pytest -q
 
+fuzz: ## the fuzz harness as CI runs it (derandomised, ~40 s)
+	$(PY) -m pytest -q -m fuzz
+
+fuzz-long: ## the fuzz harness with random seeds and many more examples (minutes)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -m fuzz -p no:cacheprovider --timeout 3600
+
 i18n: ## compile the Qt translation files
 	$(PY) -c "from ui.i18n import build_translations; build_translations()"
 
@@ -31,8 +37,14 @@ start: ## the station window on a demo station (real display, or Xvfb when none)
 bench: ## benchmarks print figures; none of them is a test
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-screenshots: ## every screen in both languages at 1366x768, into .screenshots/
-	env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1366x768x24" $(PY) scripts/screenshots.py --out .screenshots
+SHOT_SIZES ?= 1280x700 1366x768 1920x1080
+SHOT_SCALES ?= 1:100 1.25:125
+
+screenshots: ## every screen in both languages at each size and scaling, into .screenshots/SIZE@PCT/
+	for size in $(SHOT_SIZES); do for s in $(SHOT_SCALES); do \
+	  env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) scripts/screenshots.py \
+	    --size $$size --scale $${s%%:*} --out .screenshots/$$size@$${s##*:} || exit 1; \
+	done; done
 
 bundle: i18n ## the one-folder bundle (PyInstaller) in dist/intake-station/
 	$(PY) installer/build.py bundle

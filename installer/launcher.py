@@ -54,12 +54,70 @@ def _subcommands() -> set[str]:
     return names
 
 
+def _window_args(args: list[str]) -> tuple[Path | None, str | None, bool] | None:
+    """``(data_dir, lang, verbose)`` when ``args`` only open the window, else None.
+
+    The window is the common start: it goes straight to ``ui.app.run`` without building the
+    whole command line (whose subcommands import the store, provisioning and the capture code),
+    so the login screen does not wait for them.
+    """
+    data_dir: Path | None = None
+    lang: str | None = None
+    verbose = False
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in ("--data-dir", "--lang"):
+            if not eq:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            if name == "--data-dir":
+                data_dir = Path(value)
+            elif value in ("vi", "en"):
+                lang = value
+            else:
+                return None
+        elif arg in ("-v", "--verbose"):
+            verbose = True
+        else:
+            return None
+    return data_dir, lang, verbose
+
+
+def _run_window(data_dir: Path | None, lang: str | None, verbose: bool) -> int:
+    import logging
+
+    from station.errors import StationError
+    from station.paths import default_data_dir
+    from ui.app import run
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return run(data_dir or default_data_dir(), lang=lang)
+    except StationError as err:
+        where = f" [{err.field}]" if err.field else ""
+        print(f"Lỗi{where}: {err.vi}\nError{where}: {err.en}", file=sys.stderr)
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if SELF_TEST in args:
         return _self_test(args)
     quit_after_login = QUIT_AFTER_LOGIN in args
     args = [a for a in args if a != QUIT_AFTER_LOGIN]
+    window = _window_args(args)
+    if window is not None:
+        if quit_after_login:
+            from ui.selftest import quit_when_shown
+
+            quit_when_shown(STARTED)
+        return _run_window(*window)
     commands = _subcommands()
     if not any(a in commands or a in NO_SUBCOMMAND_FLAGS for a in args):
         # Global options go before the subcommand; "--lang" belongs to "run".

@@ -2,19 +2,26 @@
 
 Provisions a throwaway demo station in a temporary folder (an operator, a supervisor, an intake
 drive's roster, a team quota and a few dossiers), then for each language shows the window at
-1366x768 with simulated devices and saves: login, a failed login, the operator's home, each
-wizard step of a new dossier (start, form with an error, photo, fingerprints, signature,
-documents, review) and the appointment slip, the queue, resident search, the roster, the
-supervisor's home, review and reports, the admin's settings, the lock screen and a locked-out
-account. Runs under Xvfb or on Qt's offscreen platform::
+the given size with simulated devices and saves: login, a failed login, the operator's home,
+each wizard step of a new dossier (start, form with an error, the privacy notice, photo,
+fingerprints, signature, documents, review) and the appointment slip, the queue, resident
+search, the roster, the supervisor's home, review, the seal confirmation and reports, the
+admin's settings, the lock countdown, the lock screen and a locked-out account.
 
-    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py
+``--size`` is the window's size in screen pixels; with ``--scale`` (the desktop's scaling,
+e.g. 1.25 for 125 %) the window is laid out at size/scale and drawn at the scale, as on such a
+desktop. ``make screenshots`` shoots 1280x700, 1366x768 and 1920x1080 at 100 % and 125 %, each
+into its own folder. Runs under Xvfb or on Qt's offscreen platform::
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python scripts/screenshots.py \
+        --size 1280x700 --scale 1.25 --out .screenshots/1280x700@125
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out /tmp/shots
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -159,7 +166,9 @@ def _slip_png(pdf: Path, path: Path) -> None:
     print(path)
 
 
-def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
+def shoot(
+    app: QApplication, station: Path, lang: str, out: Path, size: tuple[int, int] = SIZE
+) -> list[Path]:
     translator = install_translator(app, lang)
     devices = registry(
         {
@@ -173,7 +182,8 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
     saved: list[Path] = []
     count = 0
     try:
-        window.resize(*SIZE)
+        window.setMinimumSize(1, 1)  # the size asked for, even below the usual minimum
+        window.resize(*size)
         window.show()
         settle(app, window.isVisible)
 
@@ -227,6 +237,8 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
         assert dossier_id is not None
         svc.update_form(dossier_id, valid_form())
         wizard.go_to(PHOTO)
+        snap("wizard-privacy-notice")
+        wizard.notice_panel.given_button.click()
         photo = wizard.photo_page
 
         def streaming() -> bool:
@@ -294,6 +306,9 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
             review.select(review.dossiers[0].id)
         settle(app, lambda: not review.busy)
         snap("review")
+        review.ask_seal()
+        snap("review-seal-password")
+        review.cancel_seal()
         window.show_screen(window.reports_screen)
         settle(app)
         snap("reports")
@@ -305,6 +320,8 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
         window.show_screen(window.settings_screen)
         settle(app, lambda: not window.settings_screen.busy)
         snap("settings")
+        window.lock_countdown.show_left(42)
+        snap("lock-countdown")
         window.home_screen.lock_button.click() if window.on_home() else window.lock()
         settle(app, window.on_lock_screen)
         snap("locked")
@@ -332,16 +349,22 @@ def shoot(app: QApplication, station: Path, lang: str, out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Screenshots of the station window.")
     parser.add_argument("--out", type=Path, default=Path(".screenshots"))
+    parser.add_argument("--size", default="x".join(map(str, SIZE)), help="WxH screen pixels")
+    parser.add_argument("--scale", type=float, default=1.0, help="desktop scaling, e.g. 1.25")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(x) for x in str(args.size).lower().split("x"))
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)  # read when the application starts
+    size = (round(width / args.scale), round(height / args.scale))
 
     app = QApplication(sys.argv[:1])
     apply_font(app)
     with tempfile.TemporaryDirectory(prefix="intake-screenshots-") as tmp:
         station = provision(Path(tmp))
         populate(station, Path(tmp))
-        saved = [path for lang in LANGUAGES for path in shoot(app, station, lang, out)]
+        saved = [path for lang in LANGUAGES for path in shoot(app, station, lang, out, size)]
     print(f"{len(saved)} screenshots in {out}")
     return 0
 

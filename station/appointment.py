@@ -47,6 +47,8 @@ class AppointmentSlip:
     station_code: str
     operator_id: str
     bring_back: tuple[Label, ...]
+    #: The officer's name as the citizen reads it on the slip (their login is for the station).
+    operator_name: str = ""
 
 
 def bring_back(case: CaseType, age: int | None) -> tuple[Label, ...]:
@@ -73,6 +75,7 @@ def slip(
     station_name: str,
     station_code: str,
     operator_id: str,
+    operator_name: str = "",
 ) -> AppointmentSlip:
     return AppointmentSlip(
         dossier_number=dossier_number,
@@ -84,4 +87,5 @@ def slip(
         station_code=station_code,
         operator_id=operator_id,
         bring_back=bring_back(case, age),
+        operator_name=operator_name,
     )

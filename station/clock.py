@@ -44,9 +44,10 @@ def local_date(dt: datetime) -> date:
 
 
 def local_time_text(text: str) -> str:
-    """A stored UTC time (``iso``) as people on the station read it: ``YYYY-MM-DD HH:MM`` in
-    Viet Nam's time. Text that is not a stored time is returned as it is."""
+    """A stored UTC time (``iso``) as people on the station read it: ``DD/MM/YYYY HH:MM`` in
+    Viet Nam's time (the one date format of the screens and printouts). Text that is not a
+    stored time is returned as it is."""
     try:
-        return parse_iso(text).astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
+        return parse_iso(text).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
     except (ValueError, TypeError):
         return text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,11 @@ class KdfParams:
 
 
 def derive_kek(password: str, params: KdfParams) -> bytes:
-    """Stretch a password into a 256-bit key-encryption key with Argon2id."""
+    """Stretch a password into a 256-bit key-encryption key with Argon2id.
+
+    The password is taken in Unicode NFC: a password typed in decomposed form (Unikey's
+    "tổ hợp", some IBus set-ups) opens the same slot as the precomposed one.
+    """
     kdf = Argon2id(
         salt=params.salt,
         length=KEY_BYTES,
@@ -90,7 +95,7 @@ def derive_kek(password: str, params: KdfParams) -> bytes:
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     )
-    return kdf.derive(password.encode("utf-8"))
+    return kdf.derive(unicodedata.normalize("NFC", password).encode("utf-8"))
 
 
 # --- key wrapping ----------------------------------------------------------------------------

@@ -179,7 +179,7 @@ class Deployment:
     def sync_age(self) -> SyncAge:
         """Days since the last verified sync and whether the login screen should warn."""
         svc = self._svc
-        svc._require(allow_password_change=True)
+        svc.check_session()  # a status read, polled by the window: not operator activity
         warn_days = self.sync_warn_days()
         with svc.store.read() as s:
             last = s.execute(select(func.max(Packet.receipted_at))).scalar_one()

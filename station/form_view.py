@@ -16,6 +16,7 @@ from station.errors import StationError
 from station.form import (
     LABELS,
     RELATION_LABELS,
+    SUBFIELD_LABELS,
     BloodGroup,
     MaritalStatus,
     Relation,
@@ -103,6 +104,18 @@ def _relative(value: Any, lang: str) -> str:
     return ", ".join(bits)
 
 
+def _previous_card(value: dict[str, Any], lang: str) -> str:
+    """Number, dates (day/month/year) and place of an earlier card, each with its label."""
+    bits = []
+    for sub, v in value.items():
+        if not v:
+            continue
+        text = _date(v) if sub.endswith("_date") else str(v)
+        label = SUBFIELD_LABELS.get(sub)
+        bits.append(f"{_pick(label, lang)} {text}" if label else text)
+    return ", ".join(bits)
+
+
 def _text(key: str, value: Any, md: MasterData, lang: str) -> str:  # noqa: C901 - one per field
     if key in ("date_of_birth",):
         return _date(value)
@@ -134,7 +147,7 @@ def _text(key: str, value: Any, md: MasterData, lang: str) -> str:  # noqa: C901
     if key == "not_in_population_db":
         return _pick(YES, lang) if value else ""
     if key == "previous_card" and isinstance(value, dict):
-        return ", ".join(f"{v}" for v in value.values() if v)
+        return _previous_card(value, lang)
     if isinstance(value, dict):
         return ", ".join(f"{v}" for v in value.values() if v)
     return str(value)

@@ -51,7 +51,7 @@ STATE_LABELS: dict[State, tuple[str, str]] = {
     State.SEALED: ("đã niêm phong", "sealed"),
     State.UPLOADED: ("đã gửi lên", "uploaded"),
     State.RECEIPTED: ("đã có biên nhận", "receipted"),
-    State.PURGED: ("đã dọn dữ liệu gốc", "purged"),
+    State.PURGED: ("đã giao nhận, trạm đã xóa bản sao", "delivered, station copy deleted"),
     State.NEEDS_RECAPTURE: ("cần thu nhận lại", "needs recapture"),
 }
 

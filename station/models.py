@@ -184,6 +184,7 @@ class Resident(Base):
         Index("ix_residents_old_id_number", "old_id_number"),
         Index("ix_residents_dob", "date_of_birth"),
         Index("ix_residents_roster", "roster_id", "queue_number"),
+        Index("ix_residents_name_folded", "name_folded"),
     )
 
 

@@ -434,7 +434,7 @@ class Reporting:
 
     def today_progress(self) -> Progress | None:
         """Today's counted dossiers against today's team target; None when no quota is set."""
-        self._svc._require(allow_password_change=True)
+        self._svc.check_session()  # a status read, refreshed on sync news: not activity
         today = local_date(self._svc.clock.now())
         report = self._report(today, today)
         if not report.target:

@@ -16,28 +16,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
-
-from station import (
-    appointment,
-    audit,
-    crypto,
-    dossier,
-    lifecycle,
-    masterdata,
-    packet,
-    qr,
-    residents,
-    validate,
-)
-from station import form as form_mod
-from station.capture import completeness, documents, signature
+from station import crypto, imagecheck, lifecycle, notice, permissions, textcheck, validate
 from station.clock import Clock, SystemClock, iso, local_date
-from station.db import Store
-from station.deployment import Deployment
-from station.devices import Finger, StrokePoint
-from station.dossier import PartKind
 from station.errors import (
     AuthenticationError,
     IllegalTransitionError,
@@ -50,21 +30,117 @@ from station.errors import (
 )
 from station.keyslots import KeySlots
 from station.lifecycle import SYSTEM, Role, State
-from station.masterdata import MasterData
-from station.models import (
-    AuditEntry,
-    Counter,
-    Dossier,
-    DossierPart,
-    Operator,
-    Packet,
-    ReceiverKey,
-    Resident,
-    Station,
-)
 from station.paths import StationPaths
-from station.prefill import Prefill
-from station.reporting import Reporting, commune_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session, undefer
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        packet,
+        qr,
+        residents,
+        rosterops,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.dossier import PartKind
+    from station.masterdata import MasterData
+    from station.models import (
+        AuditEntry,
+        Counter,
+        Dossier,
+        DossierPart,
+        Operator,
+        Packet,
+        ReceiverKey,
+        Resident,
+        Station,
+    )
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+
+def _load_heavy() -> None:
+    """Import the store, SQLAlchemy, the models and the capture code on first use.
+
+    Constructing a service (the window does it before its login screen) needs none of them;
+    the first login, store or master-data access brings them in, so the login screen comes up
+    without waiting for SQLAlchemy, Alembic, numpy or OpenCV. The names land in this module's
+    globals, where the methods find them.
+    """
+    if "select" in globals():
+        return
+    import sqlalchemy
+    import sqlalchemy.orm
+
+    from station import (
+        appointment,
+        audit,
+        dossier,
+        masterdata,
+        models,
+        packet,
+        qr,
+        residents,
+        rosterops,
+    )
+    from station import form as form_mod
+    from station.capture import completeness, documents, signature
+    from station.db import Store
+    from station.deployment import Deployment
+    from station.devices import Finger, StrokePoint
+    from station.prefill import Prefill
+    from station.reporting import Reporting, commune_of
+
+    names: dict[str, Any] = {
+        "Session": sqlalchemy.orm.Session,
+        "undefer": sqlalchemy.orm.undefer,
+        "func": sqlalchemy.func,
+        "appointment": appointment,
+        "audit": audit,
+        "dossier": dossier,
+        "masterdata": masterdata,
+        "packet": packet,
+        "qr": qr,
+        "residents": residents,
+        "rosterops": rosterops,
+        "form_mod": form_mod,
+        "completeness": completeness,
+        "documents": documents,
+        "signature": signature,
+        "Store": Store,
+        "Deployment": Deployment,
+        "Finger": Finger,
+        "StrokePoint": StrokePoint,
+        "PartKind": dossier.PartKind,
+        "MasterData": masterdata.MasterData,
+        "Prefill": Prefill,
+        "Reporting": Reporting,
+        "commune_of": commune_of,
+    }
+    for name in (
+        "AuditEntry",
+        "Counter",
+        "Dossier",
+        "DossierPart",
+        "Operator",
+        "Packet",
+        "ReceiverKey",
+        "Resident",
+        "Station",
+    ):
+        names[name] = getattr(models, name)
+    names["select"] = sqlalchemy.select  # last: its presence marks the load as done
+    globals().update(names)
+
 
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
@@ -190,11 +266,13 @@ class StationService:
     @property
     def reporting(self) -> Reporting:
         """Quotas and reports (``station/reporting.py``)."""
+        _load_heavy()
         return Reporting(self)
 
     @property
     def deployment(self) -> Deployment:
         """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
+        _load_heavy()
         return Deployment(self)
 
     # --- store --------------------------------------------------------------------------------
@@ -210,6 +288,7 @@ class StationService:
         return self._store is not None
 
     def _open_store(self, db_key: bytes) -> None:
+        _load_heavy()
         if self._store is None:
             store = Store(self.paths.database, db_key)
             try:
@@ -234,6 +313,7 @@ class StationService:
 
     def login(self, operator_id: str, password: str) -> OperatorSession:
         """Unlock the store with the operator's own slot and start their session."""
+        _load_heavy()
         op_id = operator_id.strip()
         if not op_id or not isinstance(password, str) or not password:
             raise ValidationError(
@@ -242,7 +322,7 @@ class StationService:
                 field="operator_id" if not op_id else "password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(op_id, password, now)
+        db_key = self.slots.unlock(op_id, password, now, self.clock.monotonic())
         self._open_store(db_key)
         with self.store.write() as s:
             self._flush_pending_events(s)
@@ -269,6 +349,7 @@ class StationService:
                 self.close()
             raise refused
         self._session = session
+        self.purge_due()  # retention honoured at every login, whatever a kill left undone
         return session
 
     def _flush_pending_events(self, s: Session) -> None:
@@ -306,7 +387,8 @@ class StationService:
         if sess is None or self._store is None:
             raise NotLoggedInError()
         now = self.clock.now()
-        self.slots.unlock(sess.operator_id, password, now)  # counts failures, may lock out
+        # Counts failures, may lock out.
+        self.slots.unlock(sess.operator_id, password, now, self.clock.monotonic())
         with self.store.write() as s:
             self._flush_pending_events(s)
             op = s.get(Operator, sess.operator_id)
@@ -320,6 +402,27 @@ class StationService:
         sess.locked = False
         sess.last_activity = self.clock.monotonic()
         return sess
+
+    def reauthenticate(self, password: str) -> None:
+        """Check the logged-in operator's password again before an irreversible step (sealing).
+
+        A wrong password counts as a failed login (and may lock the account out).
+        """
+        sess = self.check_session()
+        now = self.clock.now()
+        self.slots.unlock(sess.operator_id, password, now)
+        with self.store.write() as s:
+            self._flush_pending_events(s)
+            audit.append(s, now, sess.operator_id, "session.reauthenticated")
+        sess.last_activity = self.clock.monotonic()
+
+    def session_seconds_left(self) -> float:
+        """Seconds of inactivity left before the session locks (0 once locked or expired)."""
+        sess = self._session
+        if sess is None or sess.locked:
+            return 0.0
+        left = self.session_timeout_s - (self.clock.monotonic() - sess.last_activity)
+        return max(0.0, left)
 
     def logout(self) -> None:
         if self._session is not None and self._store is not None:
@@ -347,6 +450,7 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
 
     def _require(self, *roles: Role, allow_password_change: bool = False) -> OperatorSession:
+        _load_heavy()
         sess = self.check_session()
         if sess.must_change_password and not allow_password_change:
             raise PermissionDeniedError(
@@ -364,9 +468,18 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
         return sess
 
+    def authorize(self, action: str) -> OperatorSession:
+        """The session, if its role may do ``action`` (the matrix of ``permissions.py``)."""
+        return self._require(*permissions.roles_for(action))
+
     def change_password(self, old_password: str, new_password: str) -> None:
         sess = self._require(allow_password_change=True)
-        new = validate.password(new_password, field="new_password")
+        new = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=sess.operator_id,
+            station_code=self._station_code(),
+        )
         if new == old_password:
             raise ValidationError(
                 "Mật khẩu mới phải khác mật khẩu cũ.",
@@ -374,7 +487,7 @@ class StationService:
                 field="new_password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(sess.operator_id, old_password, now)
+        db_key = self.slots.unlock(sess.operator_id, old_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, sess.operator_id)
             assert op is not None
@@ -383,6 +496,11 @@ class StationService:
             audit.append(s, now, sess.operator_id, "operator.password_changed", op.id)
             self.slots.put_operator(sess.operator_id, new, db_key, now)
         sess.must_change_password = False
+
+    def _station_code(self) -> str:
+        """The station's code, for the password policy (a password must not contain it)."""
+        with self.store.read() as s:
+            return str(s.execute(select(Station.code)).scalar_one())
 
     # --- operators ----------------------------------------------------------------------------
 
@@ -409,7 +527,7 @@ class StationService:
         op_id = validate.operator_id(operator_id)
         name = validate.person_name(full_name)
         op_role = validate.role(role)
-        pw = validate.password(password)
+        pw = validate.password(password, operator_id=op_id, station_code=self._station_code())
         now = self.clock.now()
         with self.store.write() as s:
             if s.get(Operator, op_id) is not None:
@@ -457,9 +575,14 @@ class StationService:
     def reset_operator(self, admin_password: str, operator_id: str, new_password: str) -> None:
         """Give an operator a new password (and re-enable them); needs the admin's own unlock."""
         admin = self._require(Role.ADMIN)
-        pw = validate.password(new_password, field="new_password")
+        pw = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=operator_id,
+            station_code=self._station_code(),
+        )
         now = self.clock.now()
-        db_key = self.slots.unlock(admin.operator_id, admin_password, now)
+        db_key = self.slots.unlock(admin.operator_id, admin_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, operator_id)
             if op is None:
@@ -470,6 +593,17 @@ class StationService:
             audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
             s.flush()
             self.slots.put_operator(operator_id, pw, db_key, now)
+
+    def unlock_operator(self, operator_id: str) -> bool:
+        """Lift an operator's login lockout (admin); True if there was one. Audited."""
+        admin = self._require(Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            if s.get(Operator, operator_id) is None:
+                raise _operator_missing(operator_id)
+            audit.append(s, now, admin.operator_id, "operator.lockout_cleared", operator_id)
+            s.flush()
+            return self.slots.clear_lockout(operator_id)
 
     # --- station ------------------------------------------------------------------------------
 
@@ -520,7 +654,8 @@ class StationService:
         ``chip`` (from ``prefill_from_chip``) stores the old card's chip read and its verdict."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form_mod.normalize(form or {}))
+        # Surrogates, controls and direction overrides refused, naming the field (textcheck.py).
+        form_text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form or {})))
         now = self.clock.now()
         with self.store.write() as s:
             station = s.execute(select(Station)).scalar_one()
@@ -591,7 +726,7 @@ class StationService:
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
         """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form_mod.normalize(form))
+        text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form)))
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
@@ -702,6 +837,7 @@ class StationService:
                 station_name=st.name,
                 station_code=st.code,
                 operator_id=d.operator_id,
+                operator_name=getattr(s.get(Operator, d.operator_id), "full_name", ""),
             )
 
     def list_dossiers(
@@ -747,7 +883,7 @@ class StationService:
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""
-        self._require(allow_password_change=True)
+        self.check_session()  # a status read, refreshed on sync news: not operator activity
         with self.store.read() as s:
             rows = s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all()
         counts = dict.fromkeys(State, 0)
@@ -850,6 +986,7 @@ class StationService:
             raise ValidationError(
                 "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
             )
+        imagecheck.check(jpeg, label=("Ảnh chân dung", "Portrait"), field="face")
         self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
 
     def save_fingerprint(
@@ -1022,6 +1159,18 @@ class StationService:
             audit.append(
                 s, now, sess.operator_id, "dossier.context_set", d.id, {"home_visit": home_visit}
             )
+
+    def record_privacy_notice(self, dossier_id: str) -> None:
+        """Record that the officer gave the citizen the privacy notice (``station/notice.py``)."""
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._editable(s, dossier_id, sess)
+            d.capture_json = dossier.form_json(
+                notice.with_notice(self._capture_meta(d), sess.operator_id, iso(now))
+            )
+            d.version += 1
+            audit.append(s, now, sess.operator_id, "dossier.privacy_notice_given", d.id)
 
     def capture_info(self, dossier_id: str) -> dict[str, Any]:
         self._require()
@@ -1489,6 +1638,7 @@ class StationService:
             p.receipt_json = dossier.form_json(receipt)
             p.receipted_at = iso(now)
             p.acked_offset = p.size
+            p.attempts, p.last_error = 0, None  # delivered: earlier errors are history
             audit.append(s, now, SYSTEM, "packet.receipted", packet_id, {"via": via})
             for target in (State.UPLOADED, State.RECEIPTED):
                 if State(d.state) in (State.SEALED, State.UPLOADED) and State(d.state) != target:
@@ -1508,30 +1658,47 @@ class StationService:
             p.last_error = f"{code}: {message}"[:500]
             audit.append(s, now, SYSTEM, "packet.refused", packet_id, {"code": code})
 
+    def resend_packet(self, packet_id: str) -> None:
+        """An admin sends a refused packet again, audited (``station.delivery``)."""
+        from station import delivery
+
+        delivery.resend_refused(self, packet_id)
+
     def apply_remote_status(
         self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
     ) -> None:
         """News from the receiver: a rejected dossier goes back for recapture of those parts."""
-        now = self.clock.now()
         with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None:
-                return
-            d = self._get(s, p.dossier_id)
-            summary = json.loads(d.summary_json or "{}")
-            if summary.get("packet_id") not in (None, packet_id):
-                # A packet this dossier has since replaced (a supplement after a rejection):
-                # its old status is history, not news about the dossier.
-                return
-            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-                summary["rejected_parts"] = list(parts or [])
-                d.summary_json = dossier.form_json(summary)
-                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-            elif status == "card_printed" and not summary.get("card_printed"):
-                summary["card_printed"] = iso(now)
-                d.summary_json = dossier.form_json(summary)
-                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+            self._apply_remote_status(s, packet_id, status, reason, parts)
+
+    def _apply_remote_status(
+        self,
+        s: Session,
+        packet_id: str,
+        status: str,
+        reason: str | None = None,
+        parts: list[str] | None = None,
+    ) -> None:
+        """``apply_remote_status`` inside the caller's transaction."""
+        now = self.clock.now()
+        p = s.get(Packet, packet_id)
+        if p is None:
+            return
+        d = self._get(s, p.dossier_id)
+        summary = json.loads(d.summary_json or "{}")
+        if summary.get("packet_id") not in (None, packet_id):
+            # A packet this dossier has since replaced (a supplement after a rejection):
+            # its old status is history, not news about the dossier.
+            return
+        if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+            why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+            summary["rejected_parts"] = list(parts or [])
+            d.summary_json = dossier.form_json(summary)
+            self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+        elif status == "card_printed" and not summary.get("card_printed"):
+            summary["card_printed"] = iso(now)
+            d.summary_json = dossier.form_json(summary)
+            audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
@@ -1613,6 +1780,7 @@ class StationService:
     @property
     def masterdata(self) -> MasterData:
         """Administrative units, ethnic groups, religions, countries (shipped or imported)."""
+        _load_heavy()
         if self._masterdata is None:
             self._masterdata = masterdata.load(self.paths.root)
         return self._masterdata
@@ -1723,17 +1891,27 @@ class StationService:
     # --- resident lists and rosters -----------------------------------------------------------
 
     def import_roster(
-        self, path: Path, kind: str = "residents", name: str | None = None
+        self,
+        path: Path,
+        kind: str = "residents",
+        name: str | None = None,
+        replace: int | None = None,
     ) -> residents.ImportReport:
-        """Import a CSV list in one transaction: good rows kept, bad rows reported by line."""
+        """Import a CSV list in one transaction: good rows kept, bad rows reported by line.
+
+        The same file imported again is refused unless it ``replace``s a list (whose enrolment
+        marks carry over); a file that cannot be read whole imports nothing (``rosterfile.py``).
+        """
         sess = self._require(Role.SUPERVISOR, Role.ADMIN)
         roster_kind = residents.RosterKind(kind)
         data, digest = residents.file_digest(path)
         now = self.clock.now()
         with self.store.write() as s:
+            rosterops.refuse_reimport(s, digest, path.name, replace)
+            old = rosterops.get(s, replace) if replace is not None else None
             report = residents.import_rows(
                 s,
-                residents.read_csv(data),
+                residents.read_csv(data, path.name),
                 kind=roster_kind,
                 name=validate.short_text(name or path.name, "name", "Tên danh sách", "Name", 200),
                 source=path.name,
@@ -1755,7 +1933,48 @@ class StationService:
                     "rejected": report.rejected,
                 },
             )
+            if old is not None:
+                marks = rosterops.carry_marks(s, old.id, report.roster_id)
+                removed, _ = rosterops.remove(s, old.id)
+                audit.append(
+                    s,
+                    now,
+                    sess.operator_id,
+                    "roster.replaced",
+                    str(replace),
+                    {"by": report.roster_id, "removed": removed, "marks_carried": marks},
+                )
         return report
+
+    def preview_roster(self, path: Path) -> residents.Preview:
+        """What importing ``path`` would do (counts, first problems, same file seen before)."""
+        self._require(Role.SUPERVISOR, Role.ADMIN)
+        data, digest = residents.file_digest(path)
+        out = residents.preview(data, path.name, local_date(self.clock.now()))
+        with self.store.read() as s:
+            out.same_file = rosterops.same_file(s, digest)
+        return out
+
+    def list_rosters(self) -> list[rosterops.RosterInfo]:
+        self._require()
+        with self.store.read() as s:
+            return rosterops.list_rosters(s)
+
+    def remove_roster(self, roster_id: int) -> tuple[int, int]:
+        """Delete a list: (residents removed, enrolment marks dropped). Audited."""
+        sess = self._require(Role.SUPERVISOR, Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            removed, marks = rosterops.remove(s, roster_id)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "roster.removed",
+                str(roster_id),
+                {"removed": removed, "marks_dropped": marks},
+            )
+        return removed, marks
 
     def search_residents(
         self, query: str, limit: int = 20, roster_id: int | None = None

@@ -14,27 +14,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from station import scratch
 from station.clock import local_time_text
-from station.devices.defaults import registry as device_registry
-from station.devices.registry import DeviceRegistry
 from station.errors import LockedOutError, SessionExpiredError, StationError
 from station.lifecycle import State
 from station.paths import StationPaths
-from station.service import OperatorSession, StationInfo, StationService
-from sync.api import start_background_sync
-from sync.devices import sbi_driver
-from sync.uploader import RunReport, SyncLoop
 from ui.context import UiContext
-from ui.home import HomeScreen
 from ui.i18n import LANGUAGES, install_translator
+from ui.input_guard import InputGuard
 from ui.password_dialog import PasswordDialog
 from ui.qt import (
     QApplication,
@@ -64,15 +57,22 @@ from ui.qt import (
     Signal,
     Slot,
 )
-from ui.queue import QueueScreen
-from ui.reports import ReportsScreen
-from ui.review import ReviewScreen
-from ui.rosters import RosterScreen
-from ui.search_screen import SearchScreen
-from ui.settings import SettingsScreen, saved_language
+from ui.session_bar import WARN_SECONDS, LockCountdown, StatusArea
 from ui.state import UiState
-from ui.wizard import Wizard
 from ui.workers import Worker
+
+if TYPE_CHECKING:  # the screens and the core's heavy parts load when first needed
+    from station.devices.registry import DeviceRegistry
+    from station.service import OperatorSession, StationInfo, StationService
+    from sync.uploader import RunReport, SyncLoop
+    from ui.home import HomeScreen
+    from ui.queue import QueueScreen
+    from ui.reports import ReportsScreen
+    from ui.review import ReviewScreen
+    from ui.rosters import RosterScreen
+    from ui.search_screen import SearchScreen
+    from ui.settings import SettingsScreen
+    from ui.wizard import Wizard
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,10 @@ QLabel#title { font-size: 20pt; font-weight: bold; }
 QLabel#subtitle { font-size: 13pt; }
 QLabel#error { color: #b00020; }
 QLabel#notice { color: #8a4b00; font-weight: bold; }
+QLabel#ok { color: #1b6e20; font-weight: bold; }
 QLabel#demoBanner { background: #ffcc00; color: #000000; font-weight: bold; padding: 6px; }
+QLabel#lockCountdown { background: #b00020; color: #ffffff; font-weight: bold; padding: 6px; }
+QFrame#statusArea { border-top: 1px solid palette(mid); }
 QPushButton { padding: 6px 18px; }
 QPushButton#action { font-size: 13pt; font-weight: bold; text-align: left; padding: 8px 18px; }
 QPushButton#primary { font-weight: bold; }
@@ -336,6 +339,7 @@ class LoginScreen(QWidget):
             self._lockout_left = lockout_seconds
             self._show_countdown()
             self._countdown.start()
+            self.login_button.setEnabled(False)  # nothing to try until the wait is over
 
     def _show_countdown(self) -> None:
         if self._lockout_left > 0:
@@ -350,8 +354,11 @@ class LoginScreen(QWidget):
         self._show_countdown()
         if self._lockout_left <= 0:
             self._countdown.stop()
+            self.login_button.setEnabled(True)
 
     def _stop_countdown(self) -> None:
+        if self._lockout_left > 0:
+            self.login_button.setEnabled(True)
         self._countdown.stop()
         self._lockout_left = 0
         self.countdown_label.clear()
@@ -404,7 +411,9 @@ class MainWindow(QMainWindow):
         self._before_lock: QWidget | None = None
         self._fixed_devices = devices
         self.ui_state = UiState(service.paths.root)
-        self._receipts = Path(tempfile.mkdtemp(prefix="intake-slips-"))
+        # Slips are written to a 0700 folder under the data folder; a crash's leftovers go at
+        # the next start (station/scratch.py).
+        self._receipts = scratch.private_dir(service.paths, "slips")
 
         self.setWindowTitle(self.tr("Trạm thu nhận hồ sơ căn cước"))
         self.setMinimumSize(*MINIMUM_SIZE)
@@ -432,28 +441,24 @@ class MainWindow(QMainWindow):
         self.demo_banner.hide()
         self.stack = QStackedWidget(central)
         self.login_screen = LoginScreen(self.stack)
-        self.home_screen = HomeScreen(self.stack)
-        self.wizard = Wizard(self.ctx, self._open_draft_changed, self.stack)
-        self.queue_screen = QueueScreen(self.ctx, self.stack)
-        self.review_screen = ReviewScreen(self.ctx, self.stack)
-        self.search_screen = SearchScreen(self.ctx, self.stack)
-        self.rosters_screen = RosterScreen(self.ctx, self.stack)
-        self.reports_screen = ReportsScreen(self.ctx, self.stack)
-        self.settings_screen = SettingsScreen(self.ctx, self.stack)
-        self.task_screens: tuple[QWidget, ...] = (
-            self.queue_screen,
-            self.review_screen,
-            self.search_screen,
-            self.rosters_screen,
-            self.reports_screen,
-            self.settings_screen,
-        )
-        for screen in (self.login_screen, self.home_screen, self.wizard, *self.task_screens):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.login_screen)
+        # The other screens (and the modules they need: OpenCV, numpy, the capture code) are
+        # built when first shown: the login screen comes up without waiting for them.
+        self._screens: dict[str, QWidget] = {}
+        self.lock_countdown = LockCountdown(central)
+        self.status_area = StatusArea(central)
+        self.status_area.hide()
         column.addWidget(self.demo_banner)
+        column.addWidget(self.lock_countdown)
         column.addWidget(self.stack, 1)
+        column.addWidget(self.status_area)
         self.setCentralWidget(central)
         self.setStyleSheet(STYLE)
+        self.stack.currentChanged.connect(
+            lambda _i: self.status_area.setVisible(
+                self.stack.currentWidget() is not self.login_screen
+            )
+        )
 
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -466,25 +471,6 @@ class MainWindow(QMainWindow):
 
         self.login_screen.submitted.connect(self._submit)
         self.login_screen.logout_requested.connect(self.logout)
-        home = self.home_screen
-        home.sync_requested.connect(self.sync_now)
-        home.lock_requested.connect(self.lock)
-        home.logout_requested.connect(self.logout)
-        home.new_dossier_requested.connect(self.new_dossier)
-        home.queue_requested.connect(lambda: self.show_screen(self.queue_screen))
-        home.approvals_requested.connect(lambda: self.show_screen(self.review_screen))
-        home.search_requested.connect(lambda: self.show_screen(self.search_screen))
-        home.rosters_requested.connect(lambda: self.show_screen(self.rosters_screen))
-        home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
-        home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
-        home.password_requested.connect(self.change_password)
-        for screen in self.task_screens:
-            screen.back_requested.connect(self.go_home)
-        self.wizard.closed.connect(self.go_home)
-        self.queue_screen.open_dossier.connect(self.open_dossier)
-        self.queue_screen.recapture.connect(self.open_dossier)
-        self.search_screen.enroll_requested.connect(self.enroll_resident)
-        self.rosters_screen.enroll_requested.connect(self.enroll_resident)
 
         # Lock from any screen (the open dossier stays where it is).
         self.lock_shortcut = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
@@ -494,6 +480,11 @@ class MainWindow(QMainWindow):
         self.session_timer.setInterval(check_interval_ms)
         self.session_timer.timeout.connect(self.check_session)
         self.session_timer.start()
+        # The countdown before the lock: a cheap per-second look at the session's time left.
+        self.countdown_timer = QTimer(self)
+        self.countdown_timer.setInterval(1000)
+        self.countdown_timer.timeout.connect(self.update_lock_countdown)
+        self.countdown_timer.start()
 
         # Non-secret facts from the station's public file: shown before anyone logs in.
         public = service.public_info()
@@ -501,9 +492,132 @@ class MainWindow(QMainWindow):
         self.demo_banner.setVisible(bool(public.get("demo")))
 
         self._activity = ActivityFilter(self._user_activity, self)
+        # The wheel changes no value without focus; typed text enters as NFC (ui/input_guard.py).
+        self._input_guard = InputGuard(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self._activity)
+            app.installEventFilter(self._input_guard)
+
+    # --- screens, built when first needed ---
+
+    def _screen(self, name: str) -> Any:
+        screen = self._screens.get(name)
+        if screen is None:
+            screen = self._build_screen(name)
+            self._screens[name] = screen
+            self.stack.addWidget(screen)
+            if name not in ("home", "wizard"):
+                screen.back_requested.connect(self.go_home)  # type: ignore[attr-defined]
+        return screen
+
+    def _build_screen(self, name: str) -> QWidget:
+        if name == "home":
+            from ui.home import HomeScreen
+
+            home = HomeScreen(self.stack)
+            home.sync_requested.connect(self.sync_now)
+            home.lock_requested.connect(self.lock)
+            home.logout_requested.connect(self.logout)
+            home.new_dossier_requested.connect(self.new_dossier)
+            home.queue_requested.connect(lambda: self.show_screen(self.queue_screen))
+            home.approvals_requested.connect(lambda: self.show_screen(self.review_screen))
+            home.search_requested.connect(lambda: self.show_screen(self.search_screen))
+            home.rosters_requested.connect(lambda: self.show_screen(self.rosters_screen))
+            home.reports_requested.connect(lambda: self.show_screen(self.reports_screen))
+            home.settings_requested.connect(lambda: self.show_screen(self.settings_screen))
+            home.password_requested.connect(self.change_password)
+            home.group_requested.connect(self.show_queue_group)
+            return home
+        if name == "wizard":
+            from ui.wizard import Wizard
+
+            wizard = Wizard(self.ctx, self._open_draft_changed, self.stack)
+            wizard.closed.connect(self.go_home)
+            return wizard
+        if name == "queue":
+            from ui.queue import QueueScreen
+
+            queue = QueueScreen(self.ctx, self.stack)
+            queue.open_dossier.connect(self.open_dossier)
+            queue.recapture.connect(self.open_dossier)
+            return queue
+        if name == "review":
+            from ui.review import ReviewScreen
+
+            return ReviewScreen(self.ctx, self.stack)
+        if name == "search":
+            from ui.search_screen import SearchScreen
+
+            search = SearchScreen(self.ctx, self.stack)
+            search.enroll_requested.connect(self.enroll_resident)
+            return search
+        if name == "rosters":
+            from ui.rosters import RosterScreen
+
+            rosters = RosterScreen(self.ctx, self.stack)
+            rosters.enroll_requested.connect(self.enroll_resident)
+            return rosters
+        if name == "reports":
+            from ui.reports import ReportsScreen
+
+            return ReportsScreen(self.ctx, self.stack)
+        if name == "settings":
+            from ui.settings import SettingsScreen
+
+            return SettingsScreen(self.ctx, self.stack)
+        raise KeyError(name)
+
+    def _built(self, name: str) -> QWidget | None:
+        """The screen if it was built already (None: nothing to save or stop on it)."""
+        return self._screens.get(name)
+
+    @property
+    def home_screen(self) -> HomeScreen:
+        return self._screen("home")  # type: ignore[no-any-return]
+
+    @property
+    def wizard(self) -> Wizard:
+        return self._screen("wizard")  # type: ignore[no-any-return]
+
+    @property
+    def queue_screen(self) -> QueueScreen:
+        return self._screen("queue")  # type: ignore[no-any-return]
+
+    @property
+    def review_screen(self) -> ReviewScreen:
+        return self._screen("review")  # type: ignore[no-any-return]
+
+    @property
+    def search_screen(self) -> SearchScreen:
+        return self._screen("search")  # type: ignore[no-any-return]
+
+    @property
+    def rosters_screen(self) -> RosterScreen:
+        return self._screen("rosters")  # type: ignore[no-any-return]
+
+    @property
+    def reports_screen(self) -> ReportsScreen:
+        return self._screen("reports")  # type: ignore[no-any-return]
+
+    @property
+    def settings_screen(self) -> SettingsScreen:
+        return self._screen("settings")  # type: ignore[no-any-return]
+
+    @property
+    def task_screens(self) -> tuple[QWidget, ...]:
+        return (
+            self.queue_screen,
+            self.review_screen,
+            self.search_screen,
+            self.rosters_screen,
+            self.reports_screen,
+            self.settings_screen,
+        )
+
+    def _wizard_showing(self) -> bool:
+        wizard = self._built("wizard")
+        return wizard is not None and self.stack.currentWidget() is wizard
 
     # --- state ---
 
@@ -513,7 +627,8 @@ class MainWindow(QMainWindow):
         return self._busy
 
     def on_home(self) -> bool:
-        return self.stack.currentWidget() is self.home_screen
+        home = self._built("home")
+        return home is not None and self.stack.currentWidget() is home
 
     def in_session(self) -> bool:
         """A screen of the logged-in operator is showing (not the login or lock screen)."""
@@ -525,7 +640,7 @@ class MainWindow(QMainWindow):
     # --- navigation ---
 
     def show_screen(self, screen: QWidget) -> None:
-        if self.stack.currentWidget() is self.wizard and screen is not self.wizard:
+        if self._wizard_showing() and screen is not self.wizard:
             self.wizard.leave()
         refresh = getattr(screen, "refresh", None)
         if callable(refresh):
@@ -535,6 +650,14 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, self.tr("Không mở được"), exc.message(self.lang))
                 return
         self.stack.setCurrentWidget(screen)
+
+    def show_queue_group(self, group: str) -> None:
+        """The queue, filtered on one group of dossiers (a home tile's click)."""
+        from ui.queue import Group
+
+        self.show_screen(self.queue_screen)
+        with contextlib.suppress(ValueError):
+            self.queue_screen.set_group(Group(group))
 
     def go_home(self) -> None:
         if self.service.session is None:
@@ -618,11 +741,12 @@ class MainWindow(QMainWindow):
 
     def _resume_after_unlock(self) -> None:
         screen, self._before_lock = self._before_lock, None
-        if screen is None or screen is self.home_screen:
+        if screen is None or screen is self._built("home"):
             self.go_home()
             return
         self.stack.setCurrentWidget(screen)
-        if screen is self.wizard and self.wizard.dossier_id is not None:
+        self.status_area.show()
+        if screen is self._built("wizard") and self.wizard.dossier_id is not None:
             step = self.wizard.current_step()
             self.wizard.open_dossier(self.wizard.dossier_id, step)
 
@@ -648,6 +772,7 @@ class MainWindow(QMainWindow):
             age = self.service.deployment.sync_age()
             when = local_time_text(age.last_receipt_at) if age.last_receipt_at else None
             self.home_screen.show_last_delivery(when, age.waiting)
+            self.status_area.show_delivery(when, age.waiting)
             if age.warn:
                 notices.append(self.ctx.label(age.message()))
         self.home_screen.set_notices(notices)
@@ -665,6 +790,7 @@ class MainWindow(QMainWindow):
         self.home_screen.show_session(session, self.station, self.lang)
         self._refresh_home()
         self.stack.setCurrentWidget(self.home_screen)
+        self.status_area.show()
         self._start_sync()
         if session.must_change_password:
             QTimer.singleShot(0, self.change_password)
@@ -672,6 +798,9 @@ class MainWindow(QMainWindow):
         self._reopen_draft(session)
 
     def _device_registry(self) -> DeviceRegistry:
+        from station.devices.defaults import registry as device_registry
+        from sync.devices import sbi_driver
+
         config: dict[str, Any] = {}
         with contextlib.suppress(StationError):
             value = self.service.settings().get("devices")
@@ -702,6 +831,8 @@ class MainWindow(QMainWindow):
         """Start the uploader thread once the store is open (it runs while the screen is locked)."""
         if self._sync is not None or not self.service.is_open:
             return
+        from sync.api import start_background_sync
+
         try:
             self._sync = start_background_sync(
                 self.service, on_report=self._sync_signals.report.emit
@@ -710,6 +841,7 @@ class MainWindow(QMainWindow):
             log.warning("sync not started: %s", exc)
         if self._sync is None:
             self.home_screen.show_sync(None)
+            self.status_area.show_report(None, configured=False)
 
     def _stop_sync(self) -> None:
         if self._sync is not None:
@@ -724,11 +856,31 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _sync_report(self, report: RunReport) -> None:
         if not self._shut_down and self.service.session is not None:
-            self.home_screen.show_sync(report)
+            self.home_screen.show_sync(report, self.lang)
+            self.status_area.show_report(report)
             if self.on_home():
                 self._refresh_home()
+            else:
+                self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        """The status area's last receipt and packets waiting (read-only: not activity)."""
+        with contextlib.suppress(StationError):
+            age = self.service.deployment.sync_age()
+            when = local_time_text(age.last_receipt_at) if age.last_receipt_at else None
+            self.status_area.show_delivery(when, age.waiting)
 
     # --- session ---
+
+    def update_lock_countdown(self) -> None:
+        """Show the time left before the inactivity lock in its last minute."""
+        if self.busy or not self.in_session() or self.service.session is None:
+            self.lock_countdown.show_left(None)
+            return
+        left = self.service.session_seconds_left()
+        self.lock_countdown.show_left(left, min(WARN_SECONDS, self.service.session_timeout_s / 2))
+        if left <= 0:
+            self.check_session()
 
     def check_session(self) -> None:
         """Timer tick: show the lock screen once the service says the session timed out."""
@@ -775,7 +927,7 @@ class MainWindow(QMainWindow):
 
     def _save_open_work(self) -> None:
         """Save what the wizard's page holds and stop devices, while the session still works."""
-        if self.stack.currentWidget() is self.wizard:
+        if self._wizard_showing():
             self.wizard.leave()
 
     def _show_locked(self, reason: str) -> None:
@@ -786,17 +938,21 @@ class MainWindow(QMainWindow):
         current = self.stack.currentWidget()
         if current is not self.login_screen:
             self._before_lock = current
-            if current is self.wizard:
+            if current is self._built("wizard"):
                 # The session has already expired: the page cannot save through the service any
                 # more, but everything it captured was saved as it went; stop its devices.
                 self.wizard.stop_devices()
         self.login_screen.show_locked(session.operator_id, reason)
         self.stack.setCurrentWidget(self.login_screen)
+        self.lock_countdown.show_left(None)
+        self.status_area.hide()
 
     def _show_login(self) -> None:
         self._before_lock = None
         self.login_screen.show_login()
         self.stack.setCurrentWidget(self.login_screen)
+        self.lock_countdown.show_left(None)
+        self.status_area.hide()
 
     def _user_activity(self) -> bool:
         """Input event seen anywhere in the application; True swallows it."""
@@ -826,13 +982,16 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.session_timer.stop()
+        self.countdown_timer.stop()
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
-        if self.service.session is not None and self.stack.currentWidget() is self.wizard:
+            app.removeEventFilter(self._input_guard)
+        if self.service.session is not None and self._wizard_showing():
             with contextlib.suppress(StationError):
                 self.wizard.leave()
-        self.wizard.stop_devices()
+        if self._built("wizard") is not None:
+            self.wizard.stop_devices()
         self._pool.waitForDone()
         self.worker.wait()
         self._busy = False
@@ -846,7 +1005,7 @@ class MainWindow(QMainWindow):
         except StationError as exc:
             log.warning("logout at exit: %s", exc)
             self.service.close()
-        shutil.rmtree(self._receipts, ignore_errors=True)
+        scratch.remove(self._receipts)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.shutdown()
@@ -874,6 +1033,8 @@ def _application() -> QApplication:
 
 def choose_language(data_dir: Path, requested: str | None) -> str:
     """The command line's language, else the one chosen in the settings, else Vietnamese."""
+    from ui.language_pref import saved_language
+
     return requested or saved_language(data_dir) or "vi"
 
 
@@ -888,6 +1049,8 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     app = _application()
     translator = install_translator(app, lang)
     apply_font(app)
+    from station.service import StationService
+
     try:
         service = StationService(StationPaths(data_dir))
     except StationError as exc:

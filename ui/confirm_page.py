@@ -9,11 +9,10 @@ machine has one.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from station import form_view
+from station import form_view, scratch
 from station.appointment import AppointmentSlip
 from station.capture.completeness import Missing
 from station.dossier import PartKind
@@ -29,6 +28,7 @@ from ui.qt import (
     QHBoxLayout,
     QImage,
     QLabel,
+    QMessageBox,
     QPixmap,
     QPushButton,
     QScrollArea,
@@ -52,7 +52,7 @@ def receipt_dir(ctx: UiContext) -> Path:
     """Where slips are written: the folder the window chose, else a private temporary one."""
     folder = ctx.options.get("receipt_dir")
     if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="intake-slips-"))
+        folder = scratch.private_dir(ctx.service.paths, "slips")
         ctx.options["receipt_dir"] = folder
     return Path(folder)
 
@@ -117,7 +117,7 @@ class ConfirmPage(QWidget):
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
         actions = QHBoxLayout()
-        self.confirm_button = QPushButton(self.tr("Công dân &xác nhận — in giấy hẹn"), self)
+        self.confirm_button = QPushButton(self.tr("Công dân xác nhận — in &giấy hẹn"), self)
         self.confirm_button.setObjectName("primary")
         self.open_button = QPushButton(self.tr("&Mở giấy hẹn"), self)
         self.print_button = QPushButton(self.tr("&In lại"), self)
@@ -137,7 +137,7 @@ class ConfirmPage(QWidget):
         self.open_button.clicked.connect(self._open_slip)
         self.print_button.clicked.connect(self._print_again)
         self.save_button.clicked.connect(self._save_copy)
-        self.done_button.clicked.connect(self.finished)
+        self.done_button.clicked.connect(self.done)
 
     # --- page contract ------------------------------------------------------------------------
 
@@ -269,6 +269,32 @@ class ConfirmPage(QWidget):
         self.fingers_label.setText(text)
 
     # --- confirmation -------------------------------------------------------------------------
+
+    def done(self) -> None:
+        """Leave the dossier; one not yet confirmed by the citizen is left only when the officer
+        says so (it stays saved as a draft in the queue)."""
+        if self.dossier_id is not None:
+            try:
+                state = self.ctx.service.get_dossier(self.dossier_id).state
+            except StationError:
+                state = None
+            if state in (State.DRAFT, State.CAPTURED) and not self.ask_leave_unconfirmed():
+                return
+        self.finished.emit()
+
+    def ask_leave_unconfirmed(self) -> bool:
+        """Ask before leaving a dossier the citizen has not confirmed."""
+        answer = QMessageBox.question(
+            self,
+            self.tr("Hồ sơ chưa được xác nhận"),
+            self.tr(
+                "Công dân chưa xác nhận hồ sơ này. Hồ sơ vẫn được lưu và mở lại được từ hàng đợi."
+                "\n\nRời hồ sơ bây giờ?"
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def confirm(self) -> None:
         """Mark captured and confirmed on the worker, then write (and print) the slip."""

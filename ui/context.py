@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from station.devices.registry import DeviceRegistry
 from station.errors import StationError
-from station.service import StationService
 from ui.qt import QCoreApplication
 from ui.workers import Worker
+
+if TYPE_CHECKING:  # only named here: the window's first screen does not wait for them
+    from station.devices.registry import DeviceRegistry
+    from station.service import StationService
 
 
 def label(pair: tuple[str, str], lang: str) -> str:

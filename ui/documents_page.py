@@ -88,7 +88,7 @@ class DocumentsPage(QWidget):
             self.type_combo.addItem(self.ctx.label(DOCUMENT_LABELS[kind]), kind.value)
         type_label = QLabel(self.tr("&Loại giấy tờ"), self)
         type_label.setBuddy(self.type_combo)
-        self.file_button = QPushButton(self.tr("Thêm từ &tệp…"), self)
+        self.file_button = QPushButton(self.tr("Thêm từ tệ&p…"), self)
         self.file_button.setToolTip(self.tr("Ảnh (JPEG, PNG…) hoặc PDF, tối đa 30 MB"))
         self.scan_button = QPushButton(self.tr("&Quét giấy tờ"), self)
         self.remove_button = QPushButton(self.tr("&Xóa trang đã chọn"), self)

@@ -1,5 +1,7 @@
-"""A read-only view of one dossier: photo with its checks, ten prints with their quality,
-exceptions, signature, documents and the form, as the service reports them.
+"""A read-only view of one dossier, read like the intake record: first what needs the reader's
+attention (failed checks, prints below the threshold, exceptions, overrides by name), then the
+form in words (names, not codes; dates day/month/year: ``station/form_view.py``), then the
+media: photo with its checks, signature, ten prints with their quality, documents.
 
 The supervisor's review screen uses it with ``actions=True`` (buttons to confirm an exception and
 to accept a home-visit background; the core decides whether the click is allowed); the wizard's
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from station import dossier as dossier_mod
-from station import form as form_mod
+from station import form_view
 from station.capture import completeness, documents
 from station.capture import fingerprint as fingerprint_mod
 from station.clock import local_time_text
@@ -60,7 +62,7 @@ class DossierData:
     prints: dict[str, tuple[QImage | None, dict[str, Any]]] = field(default_factory=dict)
     signature: QImage | None = None
     documents: list[tuple[str, QImage | None]] = field(default_factory=list)
-    form_rows: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    form_rows: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _image(data: bytes) -> QImage | None:
@@ -79,26 +81,8 @@ def _print_image(data: bytes) -> QImage | None:
     return image.copy()  # own the pixels: the numpy buffer goes away
 
 
-def _value_text(service: StationService, value: Any) -> str:
-    """A form value as one line: addresses through the master data, lists joined."""
-    if isinstance(value, dict):
-        if "era" in value and "unit" in value:
-            try:
-                return service.masterdata.describe_address(
-                    str(value["era"]), str(value["unit"]), str(value.get("street") or "")
-                )
-            except (KeyError, ValueError):
-                pass
-        return "; ".join(f"{k}: {_value_text(service, v)}" for k, v in value.items() if v)
-    if isinstance(value, list):
-        return " | ".join(_value_text(service, v) for v in value)
-    if isinstance(value, bool):
-        return "✓" if value else "—"
-    return str(value)
-
-
-def load_dossier(service: StationService, dossier_id: str) -> DossierData:
-    """Read one dossier and decode its images (runs on the worker)."""
+def load_dossier(service: StationService, dossier_id: str, lang: str = "vi") -> DossierData:
+    """Read one dossier and decode its images (runs on the worker); the form in ``lang``."""
     view = service.get_dossier(dossier_id)
     data = DossierData(view=view, capture=service.capture_info(dossier_id))
     for part in view.parts:
@@ -113,10 +97,7 @@ def load_dossier(service: StationService, dossier_id: str) -> DossierData:
         elif part.kind == dossier_mod.PartKind.DOCUMENT:
             raw = service.part_data(dossier_id, part.kind, part.slot)
             data.documents.append((part.slot, _image(raw)))
-    for key, pair in form_mod.LABELS.items():
-        value = view.form.get(key)
-        if value not in (None, "", [], {}):
-            data.form_rows.append((pair, _value_text(service, value)))
+    data.form_rows = form_view.rows(view.form, service.masterdata, lang)
     return data
 
 
@@ -203,6 +184,20 @@ class DossierView(QWidget):
         column.addWidget(self.status_label)
         column.addWidget(self.error_label)
 
+        # First what needs attention: alarms, exceptions and overrides.
+        self.exceptions_box = QGroupBox(self.tr("Cảnh báo, ngoại lệ và quyết định thay"), body)
+        self.exceptions_layout = QVBoxLayout(self.exceptions_box)
+        self.alarms_label = QLabel(self.exceptions_box)
+        self.alarms_label.setObjectName("error")
+        self.alarms_label.setWordWrap(True)
+        column.addWidget(self.exceptions_box)
+
+        # Then the form, as the intake record prints it.
+        self.form_box = QGroupBox(self.tr("Tờ khai"), body)
+        self.form_layout = QFormLayout(self.form_box)
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        column.addWidget(self.form_box)
+
         top = QHBoxLayout()
         self.photo_box = QGroupBox(self.tr("Ảnh chân dung"), body)
         photo_row = QHBoxLayout(self.photo_box)
@@ -233,9 +228,6 @@ class DossierView(QWidget):
         self.signature_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         sig_layout.addWidget(self.signature_label)
         side.addWidget(self.signature_box)
-        self.exceptions_box = QGroupBox(self.tr("Ngoại lệ"), body)
-        self.exceptions_layout = QVBoxLayout(self.exceptions_box)
-        side.addWidget(self.exceptions_box)
         side.addStretch(1)
         top.addLayout(side, 2)
         column.addLayout(top)
@@ -247,11 +239,6 @@ class DossierView(QWidget):
         self.documents_box = QGroupBox(self.tr("Giấy tờ"), body)
         self.documents_layout = QHBoxLayout(self.documents_box)
         column.addWidget(self.documents_box)
-
-        self.form_box = QGroupBox(self.tr("Tờ khai"), body)
-        self.form_layout = QFormLayout(self.form_box)
-        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        column.addWidget(self.form_box)
         column.addStretch(1)
         self.clear()
 
@@ -281,9 +268,9 @@ class DossierView(QWidget):
         request = self._request
         self.dossier_id = dossier_id
         self.status_label.setText(self.tr("Đang tải hồ sơ…"))
-        service = self.ctx.service
+        service, lang = self.ctx.service, self.ctx.lang
         self.ctx.worker.submit(
-            lambda: load_dossier(service, dossier_id),
+            lambda: load_dossier(service, dossier_id, lang),
             while_alive(self, lambda data: self._loaded(request, data)),
             while_alive(self, lambda exc: self._failed(request, exc)),
         )
@@ -424,8 +411,43 @@ class DossierView(QWidget):
         except ValueError:
             return str(exc.get("kind", ""))
 
+    def _alarms(self, data: DossierData) -> list[str]:
+        """Failed checks, prints below the threshold and overrides, one line each."""
+        lines: list[str] = []
+        checks = data.face_meta.get("checks")
+        if isinstance(checks, dict):
+            for check in checks.values():
+                if isinstance(check, dict) and not check.get("passed"):
+                    text = self.ctx.label((str(check.get("vi", "")), str(check.get("en", ""))))
+                    lines.append(self.tr("Ảnh chân dung: {check}").format(check=text))
+        if data.face_meta.get("forced"):
+            lines.append(self.tr("Ảnh do cán bộ chụp bằng tay, không qua kiểm tra tự động."))
+        for finger in Finger:
+            _image, meta = data.prints.get(finger.value, (None, {}))
+            if meta.get("below_threshold"):
+                lines.append(
+                    self.tr("Vân tay {finger}: chất lượng {quality}, dưới ngưỡng").format(
+                        finger=self.ctx.label(FINGER_LABELS[finger]),
+                        quality=meta.get("quality", "?"),
+                    )
+                )
+        context = data.capture.get("context", {})
+        waiver = context.get("background_waiver") if isinstance(context, dict) else None
+        if isinstance(waiver, dict):
+            lines.append(
+                self.tr("Phông nền đã được {who} chấp nhận: {reason}").format(
+                    who=waiver.get("accepted_by", ""), reason=waiver.get("reason", "")
+                )
+            )
+        return lines
+
     def _show_exceptions(self, data: DossierData) -> None:
+        self.exceptions_layout.removeWidget(self.alarms_label)
         _clear(self.exceptions_layout)
+        alarms = self._alarms(data)
+        self.alarms_label.setText("\n".join(f"• {line}" for line in alarms))
+        self.alarms_label.setVisible(bool(alarms))
+        self.exceptions_layout.addWidget(self.alarms_label)
         exceptions = data.capture.get("exceptions", {})
         self.exception_buttons = {}
         for key, exc in sorted(exceptions.items()):
@@ -455,7 +477,7 @@ class DossierView(QWidget):
                 self.exception_buttons[key] = button
                 row.addWidget(button)
             self.exceptions_layout.addLayout(row)
-        self.exceptions_box.setVisible(bool(exceptions))
+        self.exceptions_box.setVisible(bool(exceptions) or bool(alarms))
 
     def _show_signature(self, data: DossierData) -> None:
         pixmap = _pixmap(data.signature, SIGNATURE_SIZE)
@@ -492,9 +514,9 @@ class DossierView(QWidget):
 
     def _show_form(self, data: DossierData) -> None:
         _clear(self.form_layout)
-        for pair, value in data.form_rows:
+        for label, value in data.form_rows:
             text = QLabel(value, self.form_box)
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.form_layout.addRow(self.ctx.label(pair), text)
+            self.form_layout.addRow(label + ":", text)
         self.form_box.setVisible(bool(data.form_rows))

@@ -78,7 +78,7 @@ from ui.workers import DevicePrompter
 LEAVE_WAIT_S = 10.0
 THUMB_SIDE = 240  # pixels of the stored thumbnail's longer side
 SMALL_THUMB = (64, 78)
-LARGE_THUMB = (190, 230)
+LARGE_THUMB = (150, 180)  # fits beside the diagram in a 1280x700 window
 
 
 def _capitalized(text: str) -> str:
@@ -362,7 +362,7 @@ class FingerPage(QWidget):
         ):
             # The keyboard stays on the diagram: Space there always means "capture".
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumHeight(40)
+            button.setMinimumHeight(34)
         self.capture_button.clicked.connect(self.capture)
         self.retry_button.clicked.connect(self.retry)
         self.exception_button.clicked.connect(self.show_exception_dialog)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from station.dossier import CASE_LABELS, CaseType
+from station.dossier import CASE_LABELS, EDITABLE, CaseType
 from station.errors import StationError
 from station.form import LABELS, SUBFIELD_LABELS, BloodGroup, FieldProblem
 from station.idnumber import SEX_LABELS, Sex
@@ -66,6 +66,10 @@ from ui.qt import (
 CHECK_DELAY_MS = 400
 SAVE_DELAY_MS = 1000
 ERROR_COLUMN_WIDTH = 330
+#: Narrow windows (1280x700, 125 % scaling) give the messages less room, never the captions.
+ERROR_COLUMN_MIN_WIDTH = 160
+#: Combo boxes are as wide as this many characters at least, not as their longest item.
+COMBO_MIN_CHARS = 10
 OTHER = "_other"
 
 STYLE = """
@@ -100,7 +104,8 @@ def _error_label(parent: QWidget) -> QLabel:
     error = QLabel(parent)
     error.setObjectName("fieldError")
     error.setWordWrap(True)
-    error.setFixedWidth(ERROR_COLUMN_WIDTH)
+    error.setMinimumWidth(ERROR_COLUMN_MIN_WIDTH)
+    error.setMaximumWidth(ERROR_COLUMN_WIDTH)
     error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     error.hide()
     return error
@@ -159,12 +164,20 @@ class FormPage(QWidget):
         self._row = 0
         self._build_fields(body)
         self.grid.setRowStretch(self._row, 1)
+        # Captions keep room for a few words per line; combos do not claim their longest item's
+        # width (a long commune name pushed the form wider than a 1280-pixel window).
+        self.grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("Nơi đăng ký khai"))
+        for combo in body.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(COMBO_MIN_CHARS)
         self.scroll_area.setWidget(body)
         outer.addWidget(self.scroll_area, 1)
         self._fix_tab_order()
 
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_now)
-        QShortcut(QKeySequence("Alt+T"), self, lambda: self.add_relative())
+        QShortcut(QKeySequence("Alt+A"), self, lambda: self.add_relative())
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -173,10 +186,11 @@ class FormPage(QWidget):
         head = QHBoxLayout()
         self.title_label = QLabel(self.tr("Tờ khai"), self)
         self.title_label.setObjectName("subtitle")
+        self.title_label.setWordWrap(True)
         head.addWidget(self.title_label, 1)
         self.qr_edit = QLineEdit(self)
         self.qr_edit.setPlaceholderText(self.tr("Quét mã QR thẻ cũ để điền các ô còn trống"))
-        self.qr_edit.setMinimumWidth(360)
+        self.qr_edit.setMinimumWidth(260)
         self.qr_edit.returnPressed.connect(self._qr_entered)
         head.addWidget(self.qr_edit, 0)
         self.status_label = QLabel(self)
@@ -347,7 +361,8 @@ class FormPage(QWidget):
     def _dc01(self, body: QWidget) -> None:
         box = QCheckBox(self.ctx.label(LABELS["not_in_population_db"]), body)
         box.toggled.connect(self._edited)
-        self.grid.addWidget(box, self._row, 1)
+        # Across the editor and message columns: a check box cannot wrap its long text.
+        self.grid.addWidget(box, self._row, 1, 1, 2)
         self._row += 1
         self._focus_index[box] = self._slots["id_number"].index
         box.installEventFilter(self)
@@ -365,8 +380,13 @@ class FormPage(QWidget):
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         lists = QComboBox(holder)
+        # Words, not the decision's code: the current list, and the one of 1979 on old papers.
+        names = {
+            "QD1019-2008": self.tr("Bảng mã hiện hành (2008)"),
+            "QD121-1979": self.tr("Bảng mã cũ (1979)"),
+        }
         for list_id in sorted(self.md.ethnic_groups, reverse=True):
-            lists.addItem(self.tr("Danh mục {list}").format(list=list_id), list_id)
+            lists.addItem(names.get(list_id, list_id), list_id)
         combo = SearchCombo("", holder)
         row.addWidget(combo, 3)
         row.addWidget(lists, 1)
@@ -437,7 +457,7 @@ class FormPage(QWidget):
         holder = QWidget(body)
         self.relatives_layout = QVBoxLayout(holder)
         self.relatives_layout.setContentsMargins(0, 0, 0, 0)
-        self.add_relative_button = QPushButton(self.tr("Thêm thân nhân (Alt+T)"), holder)
+        self.add_relative_button = QPushButton(self.tr("Thêm thân nhân (Alt+A)"), holder)
         self.add_relative_button.clicked.connect(self.add_relative)
         self.relatives_layout.addWidget(self.add_relative_button, 0, Qt.AlignmentFlag.AlignLeft)
         error = _error_label(body)
@@ -570,6 +590,10 @@ class FormPage(QWidget):
         """Show the dossier's saved form (a resumed draft shows everything saved)."""
         self.stop()
         view = self.ctx.service.get_dossier(dossier_id)
+        if dossier_id != self.dossier_id:
+            # Another dossier opens at the top of its form, not where the last one was left.
+            self.scroll_area.verticalScrollBar().setValue(0)
+            self.scroll_area.horizontalScrollBar().setValue(0)
         self.dossier_id = dossier_id
         self.case_type = view.case_type
         self._base = dict(view.form)
@@ -586,6 +610,10 @@ class FormPage(QWidget):
             (s.index for s in self._slots.values() if s.index >= 0 and not s.is_empty()),
             default=-1,
         )
+        if view.state in EDITABLE and not self._base.get("nationality"):
+            # Almost every citizen is Vietnamese: the field starts there (saved as any edit;
+            # a default is not a field the officer reached).
+            self._fields["nationality"].put("VN")
         self._show_save_state("")
         self._show_notes()
         self.check_now()

@@ -6,6 +6,7 @@ still refuses what a role may not do, so hiding a button is convenience, not the
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from ui.qt import (
     QHeaderView,
     QKeySequence,
     QLabel,
+    QMouseEvent,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -61,11 +63,14 @@ class Figures:
 
 
 class Tile(QFrame):
-    """A big number with its caption."""
+    """A big number with its caption; a click opens the queue on those dossiers."""
+
+    clicked = Signal()
 
     def __init__(self, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tile")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 8, 12, 8)
         self.value_label = QLabel("–", self)
@@ -79,6 +84,13 @@ class Tile(QFrame):
 
     def set_value(self, value: int | None) -> None:
         self.value_label.setText("–" if value is None else str(value))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
 
 class HomeScreen(QWidget):
@@ -95,6 +107,8 @@ class HomeScreen(QWidget):
     reports_requested = Signal()
     settings_requested = Signal()
     password_requested = Signal()
+    #: A tile was clicked: the queue's group of its dossiers ("drafts", "approval", ...).
+    group_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +120,7 @@ class HomeScreen(QWidget):
         heading = QVBoxLayout()
         self.greeting_label = QLabel(self)
         self.greeting_label.setObjectName("title")
+        self.greeting_label.setWordWrap(True)
         self.station_label = QLabel(self)
         self.station_label.setObjectName("subtitle")
         heading.addWidget(self.greeting_label)
@@ -140,6 +155,14 @@ class HomeScreen(QWidget):
         ):
             tiles.addWidget(t)
         layout.addLayout(tiles)
+        for tile, group in (
+            (self.tile_in_progress, "drafts"),
+            (self.tile_approval, "approval"),
+            (self.tile_upload, "upload"),
+            (self.tile_delivered, "delivered"),
+            (self.tile_rejected, "rejected"),
+        ):
+            tile.clicked.connect(lambda g=group: self.group_requested.emit(g))
 
         quota_row = QHBoxLayout()
         self.quota_label = QLabel(self)
@@ -221,6 +244,16 @@ class HomeScreen(QWidget):
         self.lock_button.clicked.connect(self.lock_requested)
         self.logout_button.clicked.connect(self.logout_requested)
         self.password_button.clicked.connect(self.password_requested)
+        # Tab starts on the day's work, not on "change password".
+        chain = [
+            *self.action_buttons,
+            self.sync_button,
+            self.password_button,
+            self.lock_button,
+            self.logout_button,
+        ]
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
 
     def _place_buttons(self) -> None:
         """Two columns of the buttons this role has, with no holes where others are hidden."""
@@ -231,7 +264,9 @@ class HomeScreen(QWidget):
             self.grid.addWidget(b, i // 2, i % 2)
 
     def _action(self, text: str, shortcut: str, signal: SignalInstance) -> QPushButton:
-        button = QPushButton(text, self)
+        # The Ctrl shortcut is the key: an underlined letter would promise an Alt key that the
+        # shortcut replaces, so the text carries none.
+        button = QPushButton(text.replace("&", ""), self)
         button.setObjectName("action")
         button.setMinimumHeight(56)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -258,6 +293,9 @@ class HomeScreen(QWidget):
         self.reports_button.setVisible(supervisor)
         self.settings_button.setVisible(session.role == Role.ADMIN)
         self._place_buttons()
+        first = next((b for b in self.action_buttons if not b.isHidden()), None)
+        if first is not None:
+            first.setFocus()
         notices = []
         if session.must_change_password:
             notices.append(self.tr("Bạn phải đổi mật khẩu trước khi làm việc."))
@@ -289,30 +327,35 @@ class HomeScreen(QWidget):
             text += " · " + self.tr("{n} gói chờ biên nhận").format(n=waiting)
         self.last_sync_label.setText(text)
 
-    def show_sync(self, report: RunReport | None) -> None:
-        """The last background upload run, in one line."""
+    def show_sync(self, report: RunReport | None, lang: str = "vi") -> None:
+        """The last background upload run, in one line (and its cause, when it failed)."""
         if report is None:
             self.sync_label.setText(self.tr("Đồng bộ: trạm chưa có địa chỉ máy chủ nhận."))
             self.sync_button.setEnabled(False)
             return
         self.sync_button.setEnabled(True)
         when = datetime.now().strftime("%H:%M")
+        cause = report.cause if (report.failed or not report.reachable) else None
+        cause = cause or report.status_error
+        why = "" if cause is None else " " + (cause.en if lang == "en" else cause.vi)
         if not report.reachable:
             self.sync_label.setText(
                 self.tr("Đồng bộ lúc {time}: không kết nối được máy chủ nhận.").format(time=when)
+                + why
             )
             return
-        self.sync_label.setText(
-            self.tr(
-                "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
-                "{failed} lỗi."
-            ).format(
-                time=when,
-                receipted=len(report.receipted),
-                refused=len(report.refused),
-                failed=len(report.failed),
-            )
+        text = self.tr(
+            "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
+            "{failed} lỗi."
+        ).format(
+            time=when,
+            receipted=len(report.receipted),
+            refused=len(report.refused),
+            failed=len(report.failed),
         )
+        if report.held:
+            text += " " + self.tr("{held} hồ sơ máy nhận tạm giữ.").format(held=len(report.held))
+        self.sync_label.setText(text + why)
 
     def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:
         """Tiles and one table row per state, in the lifecycle's order (None: unreadable)."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from station import delivery
 from station.clock import local_time_text
 from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
-from station.lifecycle import STATE_LABELS, State
+from station.lifecycle import STATE_LABELS, Role, State
 from station.masterdata import fold
+from station.queue_view import DELIVERED_PAGE, queue_page
 from station.service import PacketInfo, QueueEntry
 from sync.api import sync_now
 from sync.uploader import RunReport
@@ -102,9 +104,11 @@ def packet_text(packet: PacketInfo | None) -> str:
     """The packet's upload progress in a few words."""
     if packet is None:
         return ""
-    if packet.status == "queued":
+    if delivery.is_held(packet.last_error) and packet.status in delivery.SENDABLE:
+        return translate("QueueScreen", "máy nhận tạm giữ, sẽ gửi lại")
+    if packet.status == "queued" and not packet.acked_offset:
         text = translate("QueueScreen", "chờ gửi")
-    elif packet.status == "uploading":
+    elif packet.status in ("queued", "uploading"):
         percent = 100 * packet.acked_offset // packet.size if packet.size else 0
         text = translate("QueueScreen", "đang gửi {percent}%").format(percent=percent)
     elif packet.status == "uploaded":
@@ -115,7 +119,12 @@ def packet_text(packet: PacketInfo | None) -> str:
         return translate("QueueScreen", "bị từ chối nhận")
     else:
         text = packet.status
-    if packet.attempts and packet.last_error:
+    if (
+        packet.status in delivery.SENDABLE  # a receipt makes earlier errors history
+        and packet.attempts
+        and packet.last_error
+        and not delivery.is_resent(packet.last_error)
+    ):
         text += " " + translate("QueueScreen", "({n} lần lỗi)").format(n=packet.attempts)
     return text
 
@@ -142,6 +151,8 @@ class QueueScreen(QWidget):
         self.entries: list[QueueEntry] = []
         self.shown: list[QueueEntry] = []
         self._syncing = False
+        self._delivered_limit = DELIVERED_PAGE
+        self._more_delivered = False
 
         layout, self.back_button = screen_frame(self, self.tr("Hàng đợi hồ sơ"))
         self.back_button.clicked.connect(self.back_requested)
@@ -157,7 +168,7 @@ class QueueScreen(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setPlaceholderText(self.tr("ví dụ: Nguyễn Văn An, TN-001-20261123-0007"))
         search_label.setBuddy(self.search_edit)
-        self.refresh_button = QPushButton(self.tr("Làm &mới"), self)
+        self.refresh_button = QPushButton(self.tr("Làm mới (F5)"), self)
         bar.addWidget(group_label)
         bar.addWidget(self.group_combo)
         bar.addSpacing(16)
@@ -188,21 +199,39 @@ class QueueScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        # What the officer looks for first (name, state, why it came back, upload) comes first on
+        # screen; the order of the columns in the code stays.
+        header.moveSection(header.visualIndex(8), 2)
+        header.moveSection(header.visualIndex(7), 4)
         layout.addWidget(self.table, 1)
+        # The selected dossier's reason in full, however narrow its column is.
+        self.reason_label = QLabel(self)
+        self.reason_label.setObjectName("notice")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
+        layout.addWidget(self.reason_label)
 
+        count_row = QHBoxLayout()
         self.count_label = QLabel(self)
-        layout.addWidget(self.count_label)
+        self.more_button = QPushButton(self.tr("&Xem thêm hồ sơ đã giao nhận"), self)
+        self.more_button.hide()
+        count_row.addWidget(self.count_label, 1)
+        count_row.addWidget(self.more_button)
+        layout.addLayout(count_row)
 
         actions = QHBoxLayout()
         self.open_button = QPushButton(self.tr("&Mở / tiếp tục"), self)
         self.recapture_button = QPushButton(self.tr("Thu nhận &lại phần bị trả"), self)
         self.upload_button = QPushButton(self.tr("&Gửi ngay"), self)
+        #: An administrator sends a refused packet again (audited in the core).
+        self.resend_button = QPushButton(self.tr("Gửi &lại gói bị từ chối"), self)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(200)
         self.progress.hide()
         actions.addWidget(self.open_button)
         actions.addWidget(self.recapture_button)
+        actions.addWidget(self.resend_button)
         actions.addStretch(1)
         actions.addWidget(self.progress)
         actions.addWidget(self.upload_button)
@@ -224,11 +253,13 @@ class QueueScreen(QWidget):
         self.group_combo.currentIndexChanged.connect(self._apply_filter)
         self.search_edit.textChanged.connect(self._apply_filter)
         self.refresh_button.clicked.connect(self.refresh)
+        self.more_button.clicked.connect(self.show_more_delivered)
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self._open())
         self.open_button.clicked.connect(self._open)
         self.recapture_button.clicked.connect(self._recapture)
         self.upload_button.clicked.connect(self.upload_now)
+        self.resend_button.clicked.connect(self._resend)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
@@ -251,13 +282,21 @@ class QueueScreen(QWidget):
     def _reload_keep_selection(self) -> None:
         selected = self.selected_entry()
         try:
-            self.entries = self.ctx.service.queue_entries()
+            page = queue_page(self.ctx.service, self._delivered_limit)
         except StationError as exc:
             self._show_error(self.ctx.error_text(exc))
             return
+        self.entries = page.entries
+        self._more_delivered = page.more_delivered
+        self.more_button.setVisible(page.more_delivered)
         self._apply_filter()
         if selected is not None:
             self.select(selected.dossier.id)
+
+    def show_more_delivered(self) -> None:
+        """List the next page of delivered dossiers too."""
+        self._delivered_limit += DELIVERED_PAGE
+        self._reload_keep_selection()
 
     def set_group(self, group: Group) -> None:
         self.group_combo.setCurrentIndex(self.group_combo.findData(group.value))
@@ -304,6 +343,8 @@ class QueueScreen(QWidget):
                 )
         elif group_of(entry) == Group.REFUSED and entry.packet is not None:
             reason = entry.packet.last_error or ""
+        elif entry.packet is not None and delivery.is_held(entry.packet.last_error):
+            reason = (entry.packet.last_error or "")[len(delivery.HELD_PREFIX) :]
         return [
             d.number,
             name,
@@ -336,8 +377,18 @@ class QueueScreen(QWidget):
     def _update_actions(self) -> None:
         entry = self.selected_entry()
         state = entry.dossier.state if entry is not None else None
+        reason = self._row(entry)[8] if entry is not None else ""
+        self.reason_label.setText(
+            self.tr("Lý do trả lại / từ chối: {reason}").format(reason=reason) if reason else ""
+        )
+        self.reason_label.setVisible(bool(reason))
         self.open_button.setEnabled(state in OPENABLE)
         self.recapture_button.setEnabled(state == State.NEEDS_RECAPTURE)
+        session = self.ctx.service.session
+        self.resend_button.setVisible(session is not None and session.role == Role.ADMIN)
+        self.resend_button.setEnabled(
+            entry is not None and entry.packet is not None and entry.packet.status == "refused"
+        )
         self.upload_button.setEnabled(not self._syncing)
 
     def _focus_search(self) -> None:
@@ -361,6 +412,25 @@ class QueueScreen(QWidget):
             return
         self.refresh()
         self.recapture.emit(entry.dossier.id)
+
+    def _resend(self) -> None:
+        """Put the selected refused packet back in the queue (admin; audited), then send."""
+        entry = self.selected_entry()
+        if entry is None or entry.packet is None:
+            return
+        self._clear_messages()
+        try:
+            self.ctx.service.resend_packet(entry.packet.packet_id)
+        except StationError as exc:
+            self._show_error(self.ctx.error_text(exc))
+            return
+        self.refresh()
+        self.outcome_label.setText(
+            self.tr("Gói của hồ sơ {number} đã vào lại hàng đợi gửi.").format(
+                number=entry.dossier.number
+            )
+        )
+        self.upload_now()
 
     # --- upload now ---
 
@@ -391,12 +461,13 @@ class QueueScreen(QWidget):
         self._sync_finished()
         if not report.reachable:
             self.outcome_label.clear()
-            self._show_error(
-                self.tr(
-                    "Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được "
-                    "gửi khi có mạng."
-                )
+            text = self.tr(
+                "Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được "
+                "gửi khi có mạng."
             )
+            if report.cause is not None:
+                text += "\n" + (report.cause.en if self.ctx.lang == "en" else report.cause.vi)
+            self._show_error(text)
             return
         text = self.tr(
             "Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, "
@@ -406,9 +477,16 @@ class QueueScreen(QWidget):
             refused=len(report.refused),
             failed=len(report.failed),
         )
+        if report.held:
+            text += " " + self.tr("{held} hồ sơ đang được máy nhận tạm giữ (sẽ gửi lại).").format(
+                held=len(report.held)
+            )
         self.outcome_label.setText(text)
-        if report.errors:
-            self._show_error("\n".join(report.errors[:3]))
+        causes = [report.cause] if report.failed and report.cause is not None else []
+        if report.status_error is not None:
+            causes.append(report.status_error)
+        if causes:
+            self._show_error("\n".join(c.en if self.ctx.lang == "en" else c.vi for c in causes))
 
     def _sync_failed(self, exc: BaseException) -> None:
         self._sync_finished()

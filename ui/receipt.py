@@ -123,7 +123,12 @@ def paint_slip(painter: QPainter, page: QRectF, slip: AppointmentSlip, lang: str
         ),
         22,
     )
-    line(translate("Receipt", "Cán bộ tiếp nhận: {operator}").format(operator=slip.operator_id), 22)
+    line(
+        translate("Receipt", "Cán bộ tiếp nhận: {operator}").format(
+            operator=slip.operator_name or slip.operator_id
+        ),
+        22,
+    )
 
 
 def _origin_rect(paint_rect: QtCore.QRect) -> QRectF:

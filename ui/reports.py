@@ -393,9 +393,14 @@ class ReportsScreen(QWidget):
         ):
             controls.addWidget(w)
         controls.addStretch(1)
-        for w in (self.csv_button, self.pdf_button, self.print_button):
-            controls.addWidget(w)
         layout.addLayout(controls)
+        # The exports on a row of their own: one row of both did not fit a 1280-pixel window at
+        # 125 % scaling.
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        for w in (self.csv_button, self.pdf_button, self.print_button):
+            exports.addWidget(w)
+        layout.addLayout(exports)
 
         self.summary_label = QLabel(self)
         self.summary_label.setObjectName("subtitle")

@@ -41,8 +41,13 @@ from ui.widgets import screen_frame
 LISTED = (State.CONFIRMED, State.APPROVED)
 
 
-def approve_and_seal(service: StationService, dossier_id: str, state: State) -> str:
-    """Approve (unless already approved) then seal; the packet id. Runs on the worker."""
+def approve_and_seal(
+    service: StationService, dossier_id: str, state: State, password: str | None = None
+) -> str:
+    """Re-check the supervisor's password (when given), approve (unless already approved),
+    then seal; the packet id. Runs on the worker."""
+    if password is not None:
+        service.reauthenticate(password)
     if state == State.CONFIRMED:
         service.approve(dossier_id)
     return service.seal(dossier_id)
@@ -123,6 +128,30 @@ class ReviewScreen(QWidget):
         decide.addWidget(self.approve_button)
         right_column.addLayout(decide)
 
+        # Sealing cannot be undone: it asks again, with the supervisor's password.
+        self.seal_panel = QFrame(right)
+        self.seal_panel.setObjectName("card")
+        seal_column = QVBoxLayout(self.seal_panel)
+        self.seal_question = QLabel(self.seal_panel)
+        self.seal_question.setWordWrap(True)
+        seal_row = QHBoxLayout()
+        seal_pw_label = QLabel(self.tr("&Mật khẩu của bạn:"), self.seal_panel)
+        self.seal_password_edit = QLineEdit(self.seal_panel)
+        self.seal_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.seal_password_edit.setMaxLength(1024)
+        seal_pw_label.setBuddy(self.seal_password_edit)
+        self.seal_confirm_button = QPushButton(self.tr("&Niêm phong"), self.seal_panel)
+        self.seal_confirm_button.setObjectName("primary")
+        self.seal_cancel_button = QPushButton(self.tr("Hủ&y"), self.seal_panel)
+        seal_row.addWidget(seal_pw_label)
+        seal_row.addWidget(self.seal_password_edit, 1)
+        seal_row.addWidget(self.seal_cancel_button)
+        seal_row.addWidget(self.seal_confirm_button)
+        seal_column.addWidget(self.seal_question)
+        seal_column.addLayout(seal_row)
+        self.seal_panel.hide()
+        right_column.addWidget(self.seal_panel)
+
         status_row = QHBoxLayout()
         self.progress = QProgressBar(right)
         self.progress.setRange(0, 0)
@@ -150,7 +179,10 @@ class ReviewScreen(QWidget):
         self.view.background_accept_requested.connect(self._ask_background_reason)
         self.background_accept_button.clicked.connect(self._accept_background)
         self.send_back_button.clicked.connect(self._send_back)
-        self.approve_button.clicked.connect(self.approve_selected)
+        self.approve_button.clicked.connect(self.ask_seal)
+        self.seal_confirm_button.clicked.connect(self._seal_confirmed)
+        self.seal_password_edit.returnPressed.connect(self._seal_confirmed)
+        self.seal_cancel_button.clicked.connect(self.cancel_seal)
         self.reason_edit.returnPressed.connect(self._send_back)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
@@ -209,6 +241,7 @@ class ReviewScreen(QWidget):
     def _selected(self, _row: int) -> None:
         d = self.current()
         self.background_panel.hide()
+        self.cancel_seal()
         self.reason_edit.clear()
         if d is None:
             self.view.clear()
@@ -232,6 +265,10 @@ class ReviewScreen(QWidget):
             self.missing_label.setText("\n".join(lines))
         else:
             self.missing_label.setText(self.tr("Đủ điều kiện phê duyệt."))
+        # Good news in green, what is missing as a warning.
+        self.missing_label.setObjectName("notice" if gaps else "ok")
+        self.missing_label.style().unpolish(self.missing_label)
+        self.missing_label.style().polish(self.missing_label)
 
     def _update_buttons(self) -> None:
         d = self.current()
@@ -302,8 +339,42 @@ class ReviewScreen(QWidget):
         self.sent_back.emit(d.id)
         self.refresh()
 
-    def approve_selected(self) -> None:
-        """Approve then seal the selected dossier on the worker."""
+    def ask_seal(self) -> None:
+        """Ask for the supervisor's password before the irreversible approval and seal."""
+        d = self.current()
+        if d is None or self._busy:
+            return
+        self._clear_messages()
+        name = str(d.form.get("full_name") or "")
+        self.seal_question.setText(
+            self.tr(
+                "Phê duyệt và niêm phong hồ sơ {number} ({name})? Sau khi niêm phong, trạm không "
+                "còn sửa hay đọc được hồ sơ. Nhập lại mật khẩu của bạn để xác nhận."
+            ).format(number=d.number, name=name)
+        )
+        self.seal_password_edit.clear()
+        self.seal_panel.show()
+        self.approve_button.hide()  # one way to seal at a time: the panel's button
+        self.seal_password_edit.setFocus()
+
+    def cancel_seal(self) -> None:
+        self.seal_password_edit.clear()
+        self.seal_panel.hide()
+        self.approve_button.show()
+
+    def _seal_confirmed(self) -> None:
+        password = self.seal_password_edit.text()
+        self.seal_password_edit.clear()
+        if not password:
+            self._show_error(self.tr("Nhập mật khẩu của bạn để niêm phong."))
+            self.seal_password_edit.setFocus()
+            return
+        self.seal_panel.hide()
+        self.approve_button.show()
+        self.approve_selected(password)
+
+    def approve_selected(self, password: str | None = None) -> None:
+        """Approve then seal the selected dossier on the worker (after the password check)."""
         d = self.current()
         if d is None or self._busy:
             return
@@ -316,7 +387,7 @@ class ReviewScreen(QWidget):
         self._update_buttons()
         service, dossier_id, state, number = self.ctx.service, d.id, d.state, d.number
         self.ctx.worker.submit(
-            lambda: approve_and_seal(service, dossier_id, state),
+            lambda: approve_and_seal(service, dossier_id, state, password),
             while_alive(self, lambda packet_id: self._sealed(dossier_id, number, packet_id)),
             while_alive(self, self._seal_failed),
         )

@@ -147,7 +147,7 @@ class RosterScreen(QWidget):
         self.next_button = QPushButton(self.tr("&Gọi người tiếp theo (F6)"), call)
         self.enroll_button = QPushButton(self.tr("&Thu nhận người này (F8)"), call)
         self.enroll_button.setDefault(True)
-        self.hide_done = QCheckBox(self.tr("Ẩn người đã &thu nhận"), call)
+        self.hide_done = QCheckBox(self.tr("Ẩn người đã t&hu nhận"), call)
         buttons.addWidget(self.next_button)
         buttons.addWidget(self.enroll_button)
         buttons.addStretch(1)

@@ -15,8 +15,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from station.deployment import Check, SelfTestReport, self_test
 from station.paths import StationPaths
 from ui.qt import (
     QApplication,
@@ -29,6 +29,16 @@ from ui.qt import (
     QtGui,
     QTimer,
 )
+
+if TYPE_CHECKING:  # the core's checks (and the store they open) load only when run
+    from station.deployment import Check
+
+
+def _check(name: str, ok: bool, detail: str) -> Check:
+    from station.deployment import Check
+
+    return Check(name, ok, detail)
+
 
 #: Letters a Vietnamese name or address may carry; every one must be in the interface font.
 VIETNAMESE_SAMPLE = "Nguyễn Thị Ánh Đặng Quốc Hưng Lưu Ỷ Ỹ ỵ ự ặ ẫ ờ ợ ũ đ ₫"
@@ -77,7 +87,7 @@ def check_platform(app: QApplication) -> Check:
         detail += f"; MISSING {', '.join(missing)}"
     if no_format:
         detail += f"; no image format {', '.join(no_format)}"
-    return Check("qt-platform", ok, detail)
+    return _check("qt-platform", ok, detail)
 
 
 def check_fonts(app: QApplication) -> Check:
@@ -93,7 +103,7 @@ def check_fonts(app: QApplication) -> Check:
     detail = f"'{family}' {font.pointSize()} pt"
     if missing:
         detail += f"; no glyph for {' '.join(missing)}"
-    return Check("fonts", not missing, detail)
+    return _check("fonts", not missing, detail)
 
 
 def check_translations(app: QApplication) -> Check:
@@ -101,14 +111,14 @@ def check_translations(app: QApplication) -> Check:
 
     translator = install_translator(app, "en")
     if translator is None:
-        return Check("translations", False, f"{qm_path('en')} did not load")
+        return _check("translations", False, f"{qm_path('en')} did not load")
     try:
         sample = QCoreApplication.translate("MainWindow", "Trạm thu nhận hồ sơ căn cước")
     finally:
         app.removeTranslator(translator)
         translator.deleteLater()
         _delete_now(app)
-    return Check("translations", True, f"{qm_path('en').name} loaded; title → '{sample}'")
+    return _check("translations", True, f"{qm_path('en').name} loaded; title → '{sample}'")
 
 
 def check_window(app: QApplication, paths: StationPaths) -> Check:
@@ -138,7 +148,7 @@ def check_window(app: QApplication, paths: StationPaths) -> Check:
         _delete_now(app)
     if not paths.is_provisioned():
         detail += " (no station here: login screen alone)"
-    return Check("window", ok, detail)
+    return _check("window", ok, detail)
 
 
 def qt_checks(paths: StationPaths) -> list[Check]:
@@ -154,7 +164,7 @@ def qt_checks(paths: StationPaths) -> list[Check]:
         try:
             out.append(step())
         except Exception as exc:  # every failure is reported; the self-test goes on
-            out.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+            out.append(_check(name, False, f"{type(exc).__name__}: {exc}"))
     return out
 
 
@@ -166,6 +176,8 @@ def run_self_test(
     write: Callable[[str], None] = print,
 ) -> int:
     """Every check, core and Qt; prints the report; 0 when all passed, 1 otherwise."""
+    from station.deployment import SelfTestReport, self_test
+
     paths = StationPaths(data_dir)
     report = SelfTestReport(self_test(paths, login) + qt_checks(paths))
     if as_json:

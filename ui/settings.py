@@ -23,7 +23,7 @@ from station.lifecycle import ROLE_LABELS, Role
 from ui.chip_panels import CscaPanel
 from ui.context import UiContext
 from ui.dossier_view import while_alive
-from ui.i18n import LANGUAGES
+from ui.language_pref import LANGUAGE_KEY, UI_SETTINGS_FILE, save_language, saved_language
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -39,7 +39,6 @@ from ui.qt import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QtCore,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -48,29 +47,8 @@ from ui.widgets import screen_frame
 
 translate = QCoreApplication.translate
 
-UI_SETTINGS_FILE = "ui.ini"
-LANGUAGE_KEY = "ui/language"
-
-
-# --- the language preference --------------------------------------------------------------------
-
-
-def _ui_settings(data_dir: Path) -> QtCore.QSettings:
-    return QtCore.QSettings(str(data_dir / UI_SETTINGS_FILE), QtCore.QSettings.Format.IniFormat)
-
-
-def saved_language(data_dir: Path) -> str | None:
-    """The interface language chosen on this station (None when never chosen)."""
-    value = _ui_settings(data_dir).value(LANGUAGE_KEY)
-    return str(value) if value in LANGUAGES else None
-
-
-def save_language(data_dir: Path, lang: str) -> None:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unsupported language {lang!r}")
-    settings = _ui_settings(data_dir)
-    settings.setValue(LANGUAGE_KEY, lang)
-    settings.sync()
+# The language preference lives in ``ui/language_pref.py`` (read before the window is built).
+__all__ = ["LANGUAGE_KEY", "UI_SETTINGS_FILE", "SettingsScreen", "save_language", "saved_language"]
 
 
 # --- device probes and tests (run on the worker) --------------------------------------------------

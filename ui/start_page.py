@@ -127,7 +127,7 @@ class StartPage(QWidget):
         for label in (self.summary_label, self.notes_label, self.verdict_label, self.error_label):
             layout.addWidget(label)
         buttons = QHBoxLayout()
-        self.back_button = QPushButton(self.tr("&Quay lại"), self)
+        self.back_button = QPushButton(self.tr("Quay &lại"), self)
         self.back_button.clicked.connect(self.back_requested)
         self.clear_button = QPushButton(self.tr("Xóa dữ liệu đã đọc"), self)
         self.clear_button.clicked.connect(self.clear_prefill)

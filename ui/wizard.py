@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station.dossier import CASE_LABELS, CaseType, DossierView, PartKind
+from station.dossier import CASE_LABELS, EDITABLE, CaseType, DossierView, PartKind
 from station.errors import StationError
 from station.lifecycle import State
 from ui.confirm_page import ConfirmPage
@@ -24,15 +24,19 @@ from ui.documents_page import DocumentsPage
 from ui.finger_page import FingerPage
 from ui.form_page import FormPage
 from ui.photo_page import PhotoPage
+from ui.privacy_notice import PrivacyNoticePanel
 from ui.qt import (
     QCoreApplication,
+    QFrame,
     QHBoxLayout,
     QKeySequence,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QShortcut,
+    QSize,
     QStackedWidget,
     Qt,
     QVBoxLayout,
@@ -65,6 +69,9 @@ STEP_KINDS = {
     DOCUMENTS: {PartKind.DOCUMENT.value},
 }
 
+#: Steps that capture something from the citizen: the privacy notice comes before them.
+CAPTURE_STEPS = (PHOTO, FINGERS, SIGNATURE, DOCUMENTS)
+
 PENDING, DONE, PROBLEM = "todo", "done", "problem"
 MARKS = {PENDING: "○", DONE: "✓", PROBLEM: "!"}
 
@@ -88,6 +95,28 @@ def step_titles() -> dict[str, str]:
     }
 
 
+class PageStack(QStackedWidget):
+    """A stack as large as its current page needs, not as its largest page (the finger page's
+    width must not give the form a horizontal scroll bar on a small screen)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        layout = page.layout()
+        return page.minimumSizeHint().expandedTo(
+            layout.totalMinimumSize() if layout is not None else QSize(0, 0)
+        )
+
+
 class Wizard(QWidget):
     """The wizard frame. ``closed`` asks the window to go home (the dossier stays saved)."""
 
@@ -105,6 +134,8 @@ class Wizard(QWidget):
         self._on_open_changed = on_open_changed
         self.dossier_id: str | None = None
         self._open_draft: str | None = None  # the draft recorded as open (crash resume)
+        self._editable = True  # the open dossier can still change (a draft)
+        self._notice_for: str | None = None  # the capture step the privacy notice stands for
         self._titles = step_titles()
 
         outer = QHBoxLayout(self)
@@ -131,7 +162,7 @@ class Wizard(QWidget):
         outer.addLayout(side)
 
         main = QVBoxLayout()
-        self.stack = QStackedWidget(self)
+        self.stack = PageStack(self)
         self.start_page = StartPage(ctx, self.stack)
         self.form_page = FormPage(ctx, self.stack)
         self.photo_page = PhotoPage(ctx, self.stack)
@@ -150,13 +181,22 @@ class Wizard(QWidget):
         }
         for page in self.pages.values():
             self.stack.addWidget(page)
-        main.addWidget(self.stack, 1)
+        self.notice_panel = PrivacyNoticePanel(self.stack)
+        self.stack.addWidget(self.notice_panel)
+        self.notice_panel.given.connect(self._notice_given)
+        # A page never gets less than it needs: on a small screen (1280x700 at 125 %) the page
+        # scrolls instead of drawing its parts over each other.
+        self.page_scroll = QScrollArea(self)
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.stack)
+        main.addWidget(self.page_scroll, 1)
 
         nav = QHBoxLayout()
         self.message_label = QLabel(self)
         self.message_label.setObjectName("error")
         self.message_label.setWordWrap(True)
-        self.back_button = QPushButton(self.tr("← &Trước"), self)
+        self.back_button = QPushButton(self.tr("← T&rước"), self)
         self.next_button = QPushButton(self.tr("&Tiếp →"), self)
         self.back_button.setToolTip("Alt+←")
         self.next_button.setToolTip("Alt+→")
@@ -183,6 +223,8 @@ class Wizard(QWidget):
     # --- state --------------------------------------------------------------------------------
 
     def current_step(self) -> str:
+        if self.stack.currentWidget() is self.notice_panel and self._notice_for is not None:
+            return self._notice_for
         for key, page in self.pages.items():
             if page is self.stack.currentWidget():
                 return key
@@ -193,6 +235,7 @@ class Wizard(QWidget):
         self.leave()
         self._set_open(None)
         self.dossier_id = None
+        self._editable = True
         self.title_label.setText(self.tr("Hồ sơ mới"))
         self.start_page.refresh()
         self._show(START)
@@ -234,7 +277,7 @@ class Wizard(QWidget):
     def leave(self) -> None:
         """Save what the current page holds and stop its devices (lock, logout, navigation)."""
         page = self.stack.currentWidget()
-        if page is not None and page is not self.start_page:
+        if page is not None and page not in (self.start_page, self.notice_panel):
             try:
                 page.leave()  # type: ignore[attr-defined]
             except StationError as exc:
@@ -272,14 +315,20 @@ class Wizard(QWidget):
         view = svc.get_dossier(did)
         self._set_title(view)
         out: list[StepStatus] = []
+        self._editable = view.state in EDITABLE
         if view.state != State.DRAFT:
             return [StepStatus(k, DONE) for k in DOSSIER_STEPS]
         problems = svc.dossier_form_problems(did)
         out.append(StepStatus(FORM, PROBLEM if problems else DONE, len(problems)))
         missing = svc.missing_captures(did)
-        for key in (PHOTO, FINGERS, SIGNATURE, DOCUMENTS):
+        # Without a birth date the core cannot say what is needed (it reports the form instead):
+        # a step is done then only when something is stored for it.
+        undecided = any(m.kind == "form" for m in missing)
+        stored = {p.kind for p in view.parts}
+        for key in CAPTURE_STEPS:
             n = sum(1 for m in missing if m.kind in STEP_KINDS[key])
-            out.append(StepStatus(key, PENDING if n else DONE, n))
+            done = not n and (not undecided or bool(stored & STEP_KINDS[key]))
+            out.append(StepStatus(key, DONE if done else PENDING, n))
         out.append(StepStatus(REVIEW, PENDING))
         return out
 
@@ -311,17 +360,43 @@ class Wizard(QWidget):
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled)
         return statuses
 
+    def _needs_notice(self, step: str) -> bool:
+        """A capture step of a draft whose privacy notice is not recorded yet."""
+        if step not in CAPTURE_STEPS or self.dossier_id is None or not self._editable:
+            return False
+        try:
+            info = self.ctx.service.capture_info(self.dossier_id)
+        except StationError:
+            return False
+        return not isinstance(info.get("privacy_notice"), dict)
+
+    def _notice_given(self) -> None:
+        step, did = self._notice_for, self.dossier_id
+        if step is None or did is None:
+            return
+        try:
+            self.ctx.service.record_privacy_notice(did)
+        except StationError as exc:
+            self.notice_panel.show_error(self.ctx.error_text(exc))
+            return
+        self.notice_panel.show_error("")
+        self._notice_for = None
+        self._show(step)
+
     def _show(self, step: str) -> None:
+        if self._needs_notice(step):
+            self._notice_for = step
+            self.stack.setCurrentWidget(self.notice_panel)
+            self.notice_panel.show_error("")
+            self.notice_panel.given_button.setFocus()
+            self._mark_step(step)
+            return
+        self._notice_for = None
         self.stack.setCurrentWidget(self.pages[step])
-        for row in range(self.steps.count()):
-            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == step:
-                self.steps.setCurrentRow(row)
-        order = [START, *DOSSIER_STEPS]
-        i = order.index(step)
-        self.back_button.setEnabled(i > 1)
-        self.next_button.setEnabled(step != START and i < len(order) - 1)
-        self.message_label.clear()
+        self._mark_step(step)
         page = self.pages[step]
+        # A dossier past its draft is shown, not changed: its editing pages are read-only.
+        page.setEnabled(step in (START, REVIEW) or self._editable)
         if self._open_draft is not None and self._open_draft == self.dossier_id:
             self._set_open(self._open_draft, step)
         if step != START and self.dossier_id is not None:
@@ -330,8 +405,19 @@ class Wizard(QWidget):
             page.load(self.dossier_id)  # type: ignore[attr-defined]
         if step == REVIEW:
             self.confirm_page.refresh()
-        if hasattr(page, "enter"):
+        if hasattr(page, "enter") and page.isEnabled():
             page.enter()
+
+    def _mark_step(self, step: str) -> None:
+        """Select ``step`` in the step list and set Back/Next for it."""
+        for row in range(self.steps.count()):
+            if self.steps.item(row).data(Qt.ItemDataRole.UserRole) == step:
+                self.steps.setCurrentRow(row)
+        order = [START, *DOSSIER_STEPS]
+        i = order.index(step)
+        self.back_button.setEnabled(i > 1)
+        self.next_button.setEnabled(step != START and i < len(order) - 1)
+        self.message_label.clear()
 
     def go_to(self, step: str) -> None:
         if step == self.current_step() or step not in self.pages:

@@ -14,5 +14,5 @@ def test_local_date_turns_at_midnight_in_viet_nam() -> None:
 
 def test_stored_times_are_shown_in_viet_nam_time() -> None:
     stored = iso(datetime(2026, 11, 23, 20, 9, 30, tzinfo=UTC))
-    assert local_time_text(stored) == "2026-11-24 03:09"
+    assert local_time_text(stored) == "24/11/2026 03:09"
     assert local_time_text("not a time") == "not a time"

@@ -185,7 +185,8 @@ def test_lockout_shows_the_remaining_delay(make_window, driver, facts):
         driver.login(window, "not-the-password", facts.admin_id)
     assert "tạm khóa" in screen.error_label.text()
     assert screen.countdown_label.text() == "Thời gian chờ còn lại: 00:30"
-    assert screen.login_button.isEnabled()  # another operator may still log in
+    # Nothing to try for this account until the wait is over; another operator id may log in.
+    assert not screen.login_button.isEnabled()
 
     # Still locked: refused before any key derivation, with the time left.
     driver.login(window, facts.admin_password, facts.admin_id)
@@ -196,6 +197,7 @@ def test_lockout_shows_the_remaining_delay(make_window, driver, facts):
     screen.operator_edit.setText("")
     screen.operator_edit.textEdited.emit("x")
     assert screen.countdown_label.isHidden()
+    assert screen.login_button.isEnabled()
 
 
 def test_validation_error_names_the_field(make_window, driver):

@@ -168,3 +168,85 @@ def test_recapture_refusal_is_shown(qtbot, staffed: StationService, op: StationS
     qtbot.mouseClick(screen.recapture_button, Qt.MouseButton.LeftButton)
     assert "Việc này cần vai trò" in screen.error_label.text()
     assert staffed.list_dossiers()[0].state == State.NEEDS_RECAPTURE
+
+
+def test_admin_resends_a_refused_packet_from_the_queue(
+    qtbot, staffed: StationService, op: StationService, sup: StationService
+) -> None:
+    """A refused packet shows its reason; the resend button is an administrator's, and puts
+    the packet back in the queue (audited in the core) before sending."""
+    packet_id = sealed(op, sup)
+    staffed.refuse_packet(packet_id, "bad_manifest", "Manifest sai / Bad manifest")
+    staffed.set_receiver_url("http://127.0.0.1:9")  # nothing listens: the send waits
+    screen = _screen(qtbot, op)
+    screen.set_group(Group.REFUSED)
+    screen.table.selectRow(0)
+    assert "bad_manifest" in screen.table.item(0, 8).text()
+    assert not screen.resend_button.isVisible()  # an operator's screen
+    admin_screen = _screen(qtbot, staffed)
+    admin_screen.set_group(Group.REFUSED)
+    admin_screen.table.selectRow(0)
+    assert admin_screen.resend_button.isVisible() and admin_screen.resend_button.isEnabled()
+    qtbot.mouseClick(admin_screen.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not admin_screen.syncing, timeout=WORKER_TIMEOUT_MS)
+    assert [p.packet_id for p in staffed.pending_packets()] == [packet_id]
+    assert "refused the connection" not in admin_screen.error_label.text()  # Vietnamese screen
+    assert "từ chối kết nối" in admin_screen.error_label.text()  # the cause, named
+
+
+def _bulk_dossiers(svc: StationService, n: int, state: State, start_minute: int) -> list[str]:
+    """``n`` dossiers written straight into the store (no capture): queue rows to page through."""
+    import json
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from station.models import Dossier
+
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    ids = []
+    with svc.store.write() as s:
+        for i in range(n):
+            at = (base + timedelta(minutes=start_minute + i)).isoformat()
+            did = uuid.uuid4().hex
+            ids.append(did)
+            s.add(
+                Dossier(
+                    id=did,
+                    number=f"TN-001-BULK-{start_minute + i:05d}",
+                    case_type="first_issue",
+                    state=state.value,
+                    form_json=json.dumps({"full_name": f"Công Dân {start_minute + i}"}),
+                    operator_id="op1",
+                    created_at=at,
+                    updated_at=at,
+                    state_changed_at=at,
+                    version=1,
+                )
+            )
+    return ids
+
+
+def test_every_dossier_in_work_is_reachable(qtbot, op: StationService) -> None:
+    # 620 drafts and sent-back dossiers, older than 300 delivered ones: a day and a half of a
+    # busy team. The old "newest 500" showed none of the oldest drafts.
+    drafts = _bulk_dossiers(op, 560, State.DRAFT, 0)
+    sent_back = _bulk_dossiers(op, 60, State.NEEDS_RECAPTURE, 560)
+    delivered = _bulk_dossiers(op, 300, State.RECEIPTED, 1000)
+    screen = _screen(qtbot, op)
+    listed = {e.dossier.id for e in screen.shown}
+    assert set(drafts) | set(sent_back) <= listed
+    assert screen.table.rowCount() == 620 + 200
+    assert screen.more_button.isVisible()
+    qtbot.mouseClick(screen.more_button, Qt.MouseButton.LeftButton)
+    assert {e.dossier.id for e in screen.shown} == set(drafts) | set(sent_back) | set(delivered)
+    assert not screen.more_button.isVisible()
+
+    # The oldest draft is found by search and opened.
+    screen.search_edit.setText("TN-001-BULK-00000")
+    assert screen.select(drafts[0])
+    with qtbot.waitSignal(screen.open_dossier, timeout=1000) as opened:
+        qtbot.mouseClick(screen.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [drafts[0]]
+    screen.search_edit.clear()
+    screen.set_group(Group.REJECTED)
+    assert screen.table.rowCount() == 60

@@ -7,7 +7,7 @@ import pytest
 
 from station.lifecycle import State
 from station.service import StationService
-from tests.conftest import OP_PW, _tiny_images, capture_all, login, valid_form
+from tests.conftest import OP_PW, SUP_PW, _tiny_images, capture_all, login, valid_form
 from tests.ui.screens_support import (
     WORKER_TIMEOUT_MS,
     confirmed,
@@ -61,8 +61,19 @@ def test_supervisor_approves_and_the_dossier_is_sealed(
     )
     assert screen.missing_label.text() == "Đủ điều kiện phê duyệt."
 
+    # Sealing is irreversible: the button asks for the supervisor's password first.
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    assert screen.seal_panel.isVisible() and not screen.busy
+    assert sup.get_dossier(dossier_id).state == State.CONFIRMED
+    screen.seal_password_edit.setText(SUP_PW + "-wrong")
+    qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
+    assert screen.error_label.isVisible()
+    assert sup.get_dossier(dossier_id).state == State.CONFIRMED
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
         assert screen.busy and not screen.approve_button.isEnabled()
     assert blocker.args[0] == dossier_id
     assert not screen.busy
@@ -97,7 +108,7 @@ def test_a_supervisor_cannot_approve_their_own_capture(
     own = confirmed(sup, "Lý Thị Hoa")
     screen = _screen(qtbot, sup, "en")
     _wait_shown(qtbot, screen, own)
-    screen.approve_selected()
+    screen.approve_selected(SUP_PW)
     qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
     # The screen's texts are Vietnamese until the English translator is installed; the core's
     # message follows the context's language.
@@ -158,6 +169,43 @@ def test_home_visit_background_is_accepted_with_a_reason(
     _wait_shown(qtbot, screen, d.id)
     qtbot.waitUntil(lambda: not screen.view.background_button.isVisible())
 
-    screen.approve_selected()
+    screen.approve_selected(SUP_PW)
     qtbot.waitUntil(lambda: not screen.busy, timeout=WORKER_TIMEOUT_MS)
     assert sup.get_dossier(d.id).state == State.SEALED
+
+
+def test_review_reads_like_the_intake_record(
+    qtbot, op: StationService, sup: StationService
+) -> None:
+    import re
+
+    from ui.qt import QLabel
+
+    dossier_id = op.create_dossier("first_issue", valid_form()).id
+    capture_all(op, dossier_id)
+    op.record_capture_exception(dossier_id, "fingerprint", "left_little", "amputated", "Cụt ngón")
+    op.mark_captured(dossier_id)
+    op.confirm(dossier_id)
+    screen = _screen(qtbot, sup)
+    _wait_shown(qtbot, screen, dossier_id)
+    view = screen.view
+    texts = [w.text() for w in view.findChildren(QLabel) if w.isVisibleTo(view)]
+    body = "\n".join(texts)
+    # Words, not codes; dates day/month/year.
+    assert "03/02/2001" in body and "Nữ" in body and "Kinh" in body and "Việt Nam" in body
+    assert "Không" in body  # religion "00"
+    for raw in ("female", "2001-02-03", "QD1019", "code:", "list:"):
+        assert raw not in body, raw
+    assert not re.search(r"(?m)^(VN|00|01)$", body)
+    # Alarms and exceptions first, then the form, then the media.
+    y = {
+        name: box.mapTo(view, box.rect().topLeft()).y()
+        for name, box in (
+            ("alarms", view.exceptions_box),
+            ("form", view.form_box),
+            ("photo", view.photo_box),
+            ("prints", view.prints_box),
+        )
+    }
+    assert view.exceptions_box.isVisibleTo(view)
+    assert y["alarms"] < y["form"] < y["photo"] < y["prints"]

@@ -89,11 +89,12 @@ def test_upload_rejection_and_supplement_through_the_window(
         log_in(qtbot, window, "op1", OP_PW)
         upload_from_the_queue(qtbot, window)
         svc = window.service
+        station_id = svc.registration()["station_id"]
         assert svc.get_dossier(d.id).state in (State.RECEIPTED, State.PURGED)
         with receiver.store.read() as s:
             from sync.receiver.store import PacketRow
 
-            assert s.get(PacketRow, first_packet) is not None
+            assert s.get(PacketRow, (station_id, first_packet)) is not None
 
         # The centre rejects the portrait; the next "upload now" pulls the news.
         receiver.mark_rejected(first_packet, "Ảnh chân dung bị mờ", ["face"])
@@ -116,6 +117,9 @@ def test_upload_rejection_and_supplement_through_the_window(
         missing = svc.missing_captures(d.id)
         assert [m.kind for m in missing] == ["face"]
         assert wizard.current_step() == "photo"
+        # The citizen is told again what is collected before the new capture.
+        assert wizard.stack.currentWidget() is wizard.notice_panel
+        qtbot.mouseClick(wizard.notice_panel.given_button, Qt.MouseButton.LeftButton)
         photo = wizard.photo_page
         qtbot.waitUntil(lambda: photo.mode == PhotoPage.SAVED, timeout=TIMEOUT_MS)
         wizard.go_to("review")
@@ -130,13 +134,15 @@ def test_upload_rejection_and_supplement_through_the_window(
         review = window.review_screen
         assert review.select(d.id)
         qtbot.waitUntil(lambda: review.approve_button.isEnabled(), timeout=TIMEOUT_MS)
+        qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+        review.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
         with qtbot.waitSignal(review.sealed, timeout=TIMEOUT_MS) as sealed:
-            qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(review.seal_confirm_button, Qt.MouseButton.LeftButton)
         supplement = str(sealed.args[1])
         assert supplement != first_packet
         upload_from_the_queue(qtbot, window)
         assert svc.get_dossier(d.id).state in (State.RECEIPTED, State.PURGED)
         with receiver.store.read() as s:
-            assert s.get(PacketRow, supplement) is not None
+            assert s.get(PacketRow, (station_id, supplement)) is not None
     finally:
         window.shutdown()

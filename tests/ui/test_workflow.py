@@ -106,6 +106,11 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
     fill_form(qtbot, window)
     wizard.go_next()  # Alt+Right; leaving the page saves the form at once
     assert wizard.current_step() == PHOTO
+    # Before any capture the citizen hears what is collected; the officer records it.
+    assert wizard.stack.currentWidget() is wizard.notice_panel
+    assert "privacy_notice" not in window.service.capture_info(dossier_id)
+    qtbot.mouseClick(wizard.notice_panel.given_button, Qt.MouseButton.LeftButton)
+    assert window.service.capture_info(dossier_id)["privacy_notice"]["given_by"] == "op1"
     photo = wizard.photo_page
     qtbot.waitUntil(lambda: photo.mode == PhotoPage.SAVED, timeout=TIMEOUT_MS)  # auto-capture
 
@@ -182,8 +187,10 @@ def test_complete_enrollment_from_login_to_sealed(make_window, driver, staff, qt
     assert window.stack.currentWidget() is review
     assert review.select(dossier_id)
     qtbot.waitUntil(lambda: review.approve_button.isEnabled(), timeout=TIMEOUT_MS)
+    qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+    review.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(review.sealed, timeout=TIMEOUT_MS) as sealed:
-        qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(review.seal_confirm_button, Qt.MouseButton.LeftButton)
     assert sealed.args[0] == dossier_id
     sealed_view = window.service.get_dossier(dossier_id)
     assert sealed_view.state == State.SEALED
@@ -304,6 +311,7 @@ CRASH_SCRIPT = textwrap.dedent(
     page.editors["id_number"].setText("019301004567")
     page.editors["date_of_birth"].setText("03/02/2001")
     window.wizard.go_to(PHOTO)  # leaving the form saves it
+    window.wizard.notice_panel.given_button.click()  # the privacy notice, then the photo
     photo = window.wizard.photo_page
     while photo.mode != photo.SAVED:
         app.processEvents()

@@ -27,11 +27,6 @@
         <translation>The citizen checks the information and confirms</translation>
     </message>
     <message>
-        <location filename="../confirm_page.py" line="120"/>
-        <source>Công dân &amp;xác nhận — in giấy hẹn</source>
-        <translation>Citizen &amp;confirms — print appointment slip</translation>
-    </message>
-    <message>
         <location filename="../confirm_page.py" line="122"/>
         <source>&amp;Mở giấy hẹn</source>
         <translation>&amp;Open appointment slip</translation>
@@ -126,6 +121,22 @@
         <source>Tệp PDF (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
     </message>
+    <message>
+        <source>Công dân xác nhận — in &amp;giấy hẹn</source>
+        <translation>Citizen &amp;confirms — print appointment slip</translation>
+    </message>
+    <message>
+        <source>Hồ sơ chưa được xác nhận</source>
+        <translation>Dossier not confirmed</translation>
+    </message>
+    <message>
+        <source>Công dân chưa xác nhận hồ sơ này. Hồ sơ vẫn được lưu và mở lại được từ hàng đợi.
+
+Rời hồ sơ bây giờ?</source>
+        <translation>The citizen has not confirmed this dossier. It stays saved and can be reopened from the queue.
+
+Leave the dossier now?</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsPage</name>
@@ -138,11 +149,6 @@
         <location filename="../documents_page.py" line="89"/>
         <source>&amp;Loại giấy tờ</source>
         <translation>Document &amp;type</translation>
-    </message>
-    <message>
-        <location filename="../documents_page.py" line="91"/>
-        <source>Thêm từ &amp;tệp…</source>
-        <translation>Add from &amp;file…</translation>
     </message>
     <message>
         <location filename="../documents_page.py" line="92"/>
@@ -220,6 +226,10 @@
 trang {1}/{2}</source>
         <translation>{0}
 page {1}/{2}</translation>
+    </message>
+    <message>
+        <source>Thêm từ tệ&amp;p…</source>
+        <translation>Add from &amp;file…</translation>
     </message>
 </context>
 <context>
@@ -340,6 +350,22 @@ not taken</translation>
         <location filename="../dossier_view.py" line="466"/>
         <source>Chưa có chữ ký</source>
         <translation>No signature yet</translation>
+    </message>
+    <message>
+        <source>Cảnh báo, ngoại lệ và quyết định thay</source>
+        <translation>Alarms, exceptions and overrides</translation>
+    </message>
+    <message>
+        <source>Ảnh chân dung: {check}</source>
+        <translation>Portrait: {check}</translation>
+    </message>
+    <message>
+        <source>Ảnh do cán bộ chụp bằng tay, không qua kiểm tra tự động.</source>
+        <translation>Portrait taken by hand by the officer, without the automatic checks.</translation>
+    </message>
+    <message>
+        <source>Vân tay {finger}: chất lượng {quality}, dưới ngưỡng</source>
+        <translation>Fingerprint {finger}: quality {quality}, below the threshold</translation>
     </message>
 </context>
 <context>
@@ -651,16 +677,6 @@ not taken</translation>
         <translation>Occupation, identifying marks, contact</translation>
     </message>
     <message>
-        <location filename="../form_page.py" line="369"/>
-        <source>Danh mục {list}</source>
-        <translation>Code list {list}</translation>
-    </message>
-    <message>
-        <location filename="../form_page.py" line="440"/>
-        <source>Thêm thân nhân (Alt+T)</source>
-        <translation>Add relative (Alt+T)</translation>
-    </message>
-    <message>
         <location filename="../form_page.py" line="461"/>
         <source>Theo loại hồ sơ</source>
         <translation>Specific to the dossier type</translation>
@@ -699,6 +715,18 @@ not taken</translation>
         <location filename="../form_page.py" line="785"/>
         <source>{field}: chưa tự điền được, hãy nhập tay theo «{text}».</source>
         <translation>{field}: could not be filled in automatically; enter it by hand from “{text}”.</translation>
+    </message>
+    <message>
+        <source>Thêm thân nhân (Alt+A)</source>
+        <translation>Add relative (Alt+A)</translation>
+    </message>
+    <message>
+        <source>Bảng mã hiện hành (2008)</source>
+        <translation>Current code list (2008)</translation>
+    </message>
+    <message>
+        <source>Bảng mã cũ (1979)</source>
+        <translation>Old code list (1979)</translation>
     </message>
 </context>
 <context>
@@ -891,6 +919,10 @@ not taken</translation>
         <location filename="../home.py" line="338"/>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
+    </message>
+    <message>
+        <source>{held} hồ sơ máy nhận tạm giữ.</source>
+        <translation>{held} dossiers held by the receiver.</translation>
     </message>
 </context>
 <context>
@@ -1308,11 +1340,6 @@ not taken</translation>
         <translation>e.g. Nguyễn Văn An, TN-001-20261123-0007</translation>
     </message>
     <message>
-        <location filename="../queue.py" line="160"/>
-        <source>Làm &amp;mới</source>
-        <translation>&amp;Refresh</translation>
-    </message>
-    <message>
         <location filename="../queue.py" line="172"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
@@ -1396,6 +1423,34 @@ not taken</translation>
         <location filename="../queue.py" line="402"/>
         <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
         <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
+    </message>
+    <message>
+        <source>máy nhận tạm giữ, sẽ gửi lại</source>
+        <translation>held by the receiver, will be sent again</translation>
+    </message>
+    <message>
+        <source>Gửi &amp;lại gói bị từ chối</source>
+        <translation>&amp;Resend refused packet</translation>
+    </message>
+    <message>
+        <source>Gói của hồ sơ {number} đã vào lại hàng đợi gửi.</source>
+        <translation>The packet of dossier {number} is back in the send queue.</translation>
+    </message>
+    <message>
+        <source>{held} hồ sơ đang được máy nhận tạm giữ (sẽ gửi lại).</source>
+        <translation>{held} dossiers are held by the receiver (will be sent again).</translation>
+    </message>
+    <message>
+        <source>Làm mới (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <source>&amp;Xem thêm hồ sơ đã giao nhận</source>
+        <translation>Show more &amp;delivered dossiers</translation>
+    </message>
+    <message>
+        <source>Lý do trả lại / từ chối: {reason}</source>
+        <translation>Reason sent back / refused: {reason}</translation>
     </message>
 </context>
 <context>
@@ -1884,6 +1939,22 @@ not taken</translation>
         <source>Hồ sơ {number} đã được phê duyệt và niêm phong; gói dữ liệu đang chờ gửi.</source>
         <translation>Dossier {number} is approved and sealed; its data packet is waiting to be sent.</translation>
     </message>
+    <message>
+        <source>&amp;Mật khẩu của bạn:</source>
+        <translation>Your pass&amp;word:</translation>
+    </message>
+    <message>
+        <source>Phê duyệt và niêm phong hồ sơ {number} ({name})? Sau khi niêm phong, trạm không còn sửa hay đọc được hồ sơ. Nhập lại mật khẩu của bạn để xác nhận.</source>
+        <translation>Approve and seal dossier {number} ({name})? Once sealed, the station can no longer change or read it. Enter your password again to confirm.</translation>
+    </message>
+    <message>
+        <source>Nhập mật khẩu của bạn để niêm phong.</source>
+        <translation>Enter your password to seal.</translation>
+    </message>
+    <message>
+        <source>Hủ&amp;y</source>
+        <translation>Ca&amp;ncel</translation>
+    </message>
 </context>
 <context>
     <name>RosterScreen</name>
@@ -1932,11 +2003,6 @@ not taken</translation>
         <location filename="../rosters.py" line="148"/>
         <source>&amp;Thu nhận người này (F8)</source>
         <translation>&amp;Start intake for this person (F8)</translation>
-    </message>
-    <message>
-        <location filename="../rosters.py" line="150"/>
-        <source>Ẩn người đã &amp;thu nhận</source>
-        <translation>Hide &amp;completed intakes</translation>
     </message>
     <message>
         <location filename="../rosters.py" line="161"/>
@@ -2047,6 +2113,10 @@ not taken</translation>
         <location filename="../rosters.py" line="383"/>
         <source>Dòng {line}: {text}</source>
         <translation>Line {line}: {text}</translation>
+    </message>
+    <message>
+        <source>Ẩn người đã t&amp;hu nhận</source>
+        <translation>Hide &amp;completed intakes</translation>
     </message>
 </context>
 <context>
@@ -2580,11 +2650,6 @@ not taken</translation>
         <translation>New dossier</translation>
     </message>
     <message>
-        <location filename="../start_page.py" line="123"/>
-        <source>&amp;Quay lại</source>
-        <translation>&amp;Back</translation>
-    </message>
-    <message>
         <location filename="../start_page.py" line="125"/>
         <source>Xóa dữ liệu đã đọc</source>
         <translation>Clear the data read</translation>
@@ -2704,6 +2769,10 @@ not taken</translation>
         <source>{field}: chưa tự điền được, nhập tay theo «{text}».</source>
         <translation>{field}: could not be filled in automatically; enter it by hand from “{text}”.</translation>
     </message>
+    <message>
+        <source>Quay &amp;lại</source>
+        <translation>&amp;Back</translation>
+    </message>
 </context>
 <context>
     <name>UiContext</name>
@@ -2768,14 +2837,13 @@ not taken</translation>
         <translation>The dossier is saved; you can reopen it from the queue.</translation>
     </message>
     <message>
-        <location filename="../wizard.py" line="159"/>
-        <source>← &amp;Trước</source>
-        <translation>← &amp;Previous</translation>
-    </message>
-    <message>
         <location filename="../wizard.py" line="160"/>
         <source>&amp;Tiếp →</source>
         <translation>&amp;Next →</translation>
+    </message>
+    <message>
+        <source>← T&amp;rước</source>
+        <translation>← &amp;Previous</translation>
     </message>
 </context>
 <context>
@@ -2943,6 +3011,59 @@ not taken</translation>
         <location filename="../chip_panels.py" line="1"/>
         <source>Giám sát viên sẽ quyết định khi duyệt hồ sơ.</source>
         <translation>The supervisor will decide when reviewing the dossier.</translation>
+    </message>
+</context>
+<context>
+    <name>LockCountdown</name>
+    <message>
+        <source>Màn hình sẽ tự khóa sau {time} nếu không có thao tác. Nhấn phím bất kỳ hoặc bấm chuột để tiếp tục làm việc.</source>
+        <translation>The screen locks in {time} without activity. Press any key or click to keep working.</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyNoticePanel</name>
+    <message>
+        <source>Trước khi thu nhận: thông báo cho công dân</source>
+        <translation>Before capture: tell the citizen</translation>
+    </message>
+    <message>
+        <source>Đọc hoặc cho công dân xem thông báo dưới đây, rồi ghi nhận là đã thông báo.</source>
+        <translation>Read the notice below to the citizen or let them read it, then record that it was given.</translation>
+    </message>
+    <message>
+        <source>Đã thông báo cho công dân — tiếp tục</source>
+        <translation>Notice given to the citizen — continue</translation>
+    </message>
+</context>
+<context>
+    <name>StatusArea</name>
+    <message>
+        <source>● Máy chủ nhận: chưa cài địa chỉ</source>
+        <translation>● Receiver: no address set</translation>
+    </message>
+    <message>
+        <source>● Máy chủ nhận: chưa kiểm tra</source>
+        <translation>● Receiver: not tried yet</translation>
+    </message>
+    <message>
+        <source>● Máy chủ nhận: kết nối được (lúc {time})</source>
+        <translation>● Receiver: reachable (at {time})</translation>
+    </message>
+    <message>
+        <source>● Máy chủ nhận: không kết nối được (lúc {time})</source>
+        <translation>● Receiver: unreachable (at {time})</translation>
+    </message>
+    <message>
+        <source>Biên nhận gần nhất: chưa có</source>
+        <translation>Last receipt: none yet</translation>
+    </message>
+    <message>
+        <source>Biên nhận gần nhất: {time}</source>
+        <translation>Last receipt: {time}</translation>
+    </message>
+    <message>
+        <source>Gói chờ gửi: {n}</source>
+        <translation>Packets waiting: {n}</translation>
     </message>
 </context>
 </TS>

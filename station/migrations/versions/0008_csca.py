@@ -1,16 +1,16 @@
 """CSCA trust store: the country signing CA certificates the chip's passive authentication
 checks the document signer against.
 
-Revision ID: 0007_csca
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_csca"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
