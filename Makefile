@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: check fmt lint typecheck test i18n start bench screenshots bundle deb clean
+.PHONY: check fmt lint typecheck test fuzz fuzz-long i18n start bench screenshots bundle deb clean
 
 check: lint typecheck test ## everything CI runs
 
@@ -21,6 +21,12 @@ typecheck:
 
 test:
 	$(PY) -m pytest -q
+
+fuzz: ## the fuzz harness as CI runs it (derandomised, ~40 s)
+	$(PY) -m pytest -q -m fuzz
+
+fuzz-long: ## the fuzz harness with random seeds and many more examples (minutes)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -m fuzz -p no:cacheprovider --timeout 3600
 
 i18n: ## compile the Qt translation files
 	$(PY) -c "from ui.i18n import build_translations; build_translations()"

@@ -25,7 +25,7 @@ from pathlib import Path
 from bench_store import machine  # one machine description for every bench
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "bench-admin-password"
+PASSWORD = "bench-chim-lac-2026"
 
 
 def tree_size(path: Path) -> int:

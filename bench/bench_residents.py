@@ -25,7 +25,7 @@ from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, 
 from station.service import StationService
 from station.testdata import csv_lines, people
 
-PW = "bench-admin-password"
+PW = "bench-chim-lac-2026"
 
 
 def keystrokes(rng: random.Random, n_people: int, total: int) -> list[str]:

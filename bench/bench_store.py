@@ -27,7 +27,7 @@ from station.provisioning import (
 )
 from station.service import StationService
 
-ADMIN_PW = "bench-admin-password"
+ADMIN_PW = "bench-chim-lac-2026"
 OP_PW = "bench-operator-password"
 SUP_PW = "bench-supervisor-password"
 #: A dossier's binary parts, 300 KB in all: face, ten prints, signature, two scans.

@@ -87,7 +87,7 @@ def main() -> int:
                 bundle=Bundle.load(files["bundle"]),
                 admin_id="admin",
                 admin_name="Nguyễn Thị Ánh",
-                admin_password="bench-admin-password",
+                admin_password="bench-chim-lac-2026",
                 station_code="TN-001",
                 station_name="Trạm Thái Nguyên 1",
                 kdf_cost=(1024, 1, 1),

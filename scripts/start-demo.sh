@@ -11,9 +11,9 @@ PORT=${INTAKE_DEMO_RECEIVER_PORT:-8443}
 CLI=("$VENV/bin/intake-station")
 RECEIVER=("$VENV/bin/intake-station-receiver")
 # The demo staff's passwords: demo stations hold no real data (see README).
-DEMO_ADMIN_PASSWORD='demo-admin-2026'
+DEMO_ADMIN_PASSWORD='demo-quanly-2026'
 DEMO_OPERATOR_PASSWORD='demo-canbo-2026'
-DEMO_SUPERVISOR_PASSWORD='demo-totruong-2026'
+DEMO_SUPERVISOR_PASSWORD='demo-kiemduyet-2026'
 
 demo_staff() {  # id, full name, role, password: added by the admin, first password changed
     printf '%s\n%s\n' "$DEMO_ADMIN_PASSWORD" "$4-first" | "${CLI[@]}" --data-dir "$DEMO/station" \

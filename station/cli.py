@@ -17,7 +17,7 @@ from contextlib import closing
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from station import __version__, masterdata
+from station import __version__, masterdata, textcheck
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, STATE_LABELS
 from station.paths import StationPaths, default_data_dir
@@ -172,6 +172,26 @@ def cmd_operators_reset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_operators_unlock(args: argparse.Namespace) -> int:
+    """Lift a login lockout: as an administrator, or with the recovery key (admin locked out)."""
+    if args.recovery_key is not None:
+        from station.clock import SystemClock
+
+        svc = StationService(StationPaths(args.data_dir))
+        svc.slots.clear_lockout_with_recovery(
+            args.operator_id, load_recovery_key(args.recovery_key), SystemClock().now()
+        )
+    elif args.as_operator:
+        with closing(_service(args)) as svc:
+            svc.unlock_operator(args.operator_id)
+    else:
+        raise StationError(
+            "Cần --as <quản trị> hoặc --recovery-key.", "Give --as <admin> or --recovery-key."
+        )
+    print(f"Đã mở khóa đăng nhập / Login lockout lifted: {args.operator_id}")
+    return EXIT_OK
+
+
 def cmd_passwd(args: argparse.Namespace) -> int:
     svc = StationService(StationPaths(args.data_dir))
     try:
@@ -194,9 +214,25 @@ def cmd_recover_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_preview(svc: StationService, path: Path) -> None:
+    pre = svc.preview_roster(path)
+    print(
+        f"Xem trước / Preview «{path.name}» ({pre.encoding}): {pre.rows} dòng / rows, "
+        f"{pre.good} hợp lệ / good, {pre.rejected} bị loại / rejected"
+    )
+    for p in pre.problems:
+        print(f"  dòng / line {p.line} [{p.field}]: {p.vi} / {p.en}")
+    for roster_id, name, when in pre.same_file:
+        print(f"  Đã nhập / already imported: danh sách / list {roster_id} «{name}» {when}")
+
+
 def cmd_residents_import(args: argparse.Namespace) -> int:
     with closing(_service(args)) as svc:
-        report = svc.import_roster(args.file, args.kind, args.name)
+        _print_preview(svc, args.file)
+        if args.preview:
+            print("Chưa nhập gì (--preview) / Nothing imported (--preview).")
+            return EXIT_OK
+        report = svc.import_roster(args.file, args.kind, args.name, replace=args.replace)
     print(
         f"Đã nhập / Imported: {report.imported} người / residents, "
         f"bỏ qua / rejected: {report.rejected} (danh sách / list {report.roster_id})"
@@ -208,15 +244,36 @@ def cmd_residents_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_residents_lists(args: argparse.Namespace) -> int:
+    with closing(_service(args)) as svc:
+        for r in svc.list_rosters():
+            print(
+                f"{r.id}\t{r.kind}\t{textcheck.printable(r.name)}\t{r.row_count}\t"
+                f"enrolled:{r.enrolled}\t{r.imported_at}\t{r.sha256[:12]}"
+            )
+    return EXIT_OK
+
+
+def cmd_residents_remove(args: argparse.Namespace) -> int:
+    with closing(_service(args)) as svc:
+        removed, marks = svc.remove_roster(args.roster_id)
+    print(
+        f"Đã xóa danh sách / List removed: {args.roster_id} ({removed} người / residents, "
+        f"{marks} dấu đã thu nhận / enrolment marks)"
+    )
+    return EXIT_OK
+
+
 def cmd_residents_search(args: argparse.Namespace) -> int:
     with closing(_service(args)) as svc:
         hits = svc.search_residents(args.query, limit=args.limit)
     for h in hits:
         enrolled = f"\tenrolled:{h.enrolled_dossier_id}" if h.enrolled_dossier_id else ""
-        print(
+        line = (
             f"{h.id}\t{h.id_number or '-'}\t{h.full_name}\t{h.date_of_birth or '-'}\t"
             f"{h.address or ''}{enrolled}"
         )
+        print("\t".join(textcheck.printable(col) for col in line.split("\t")))
     return EXIT_OK
 
 
@@ -378,6 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("operator_id")
     sp.set_defaults(func=cmd_operators_reset)
 
+    sp = ops.add_parser("unlock", help="lift a login lockout (admin, or the recovery key)")
+    sp.add_argument("operator_id")
+    sp.add_argument("--as", dest="as_operator", default=None, help="an administrator's id")
+    sp.add_argument("--recovery-key", type=Path, default=None)
+    sp.set_defaults(func=cmd_operators_unlock)
+
     with_login(sub.add_parser("passwd", help="change your password")).set_defaults(func=cmd_passwd)
 
     res = sub.add_parser("residents", help="resident lists and rosters").add_subparsers(
@@ -387,7 +450,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", type=Path)
     sp.add_argument("--kind", choices=("residents", "drive"), default="residents")
     sp.add_argument("--name", default=None)
+    sp.add_argument(
+        "--preview", action="store_true", help="show what would be imported, store nothing"
+    )
+    sp.add_argument("--replace", type=int, default=None, help="replace list ID (marks carry over)")
     sp.set_defaults(func=cmd_residents_import)
+    with_login(res.add_parser("lists", help="the imported lists")).set_defaults(
+        func=cmd_residents_lists
+    )
+    sp = with_login(res.add_parser("remove", help="remove an imported list"))
+    sp.add_argument("roster_id", type=int)
+    sp.set_defaults(func=cmd_residents_remove)
     sp = with_login(res.add_parser("search", help="search as the officer types"))
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=20)
@@ -427,6 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as", dest="as_operator", default=None, help="also open the store")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_self_test)
+
+    from station.chip.cli import register as register_chip
+
+    register_chip(sub, with_login)
 
     # Commands of the packages above the core (the window, sync) register themselves here, so
     # that the core never imports them.

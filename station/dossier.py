@@ -39,6 +39,7 @@ class PartKind(StrEnum):
     SIGNATURE = "signature"
     DOCUMENT = "document"
     CHIP_FACE = "chip_face"
+    CHIP_DATA = "chip_data"  # the old card's chip read and its verdict (station.chip.record)
 
 
 #: States in which the form and the parts may still change.

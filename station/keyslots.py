@@ -10,6 +10,17 @@ so a slot copied under another operator's name does not open.
 The file also carries what must be known *before* the store can be opened: failed-login counters
 for the lockout, and failed-login events waiting to be written to the audit log at the next
 successful login. Every change is a locked read-modify-write through an atomic replace.
+
+The lockout counts real elapsed time, not the wall clock: a lock records the boot it was set in
+and the monotonic reading at that moment, so within one boot a clock set back or forward changes
+nothing; after a reboot (the monotonic clock restarts) the wall clock is used, but a clock that
+went back counts as no time passed, and the remaining delay is never more than the delay that was
+set, itself at most :data:`LOCKOUT_MAX_SECONDS` (one hour). An administrator clears a lockout
+(``operators unlock``), and so does the holder of the recovery key when the admin is locked out.
+
+An operator id that has no slot (a typo, a guess, or a password typed into the id field) is never
+written in clear: its lockout counter and its pending audit events carry a keyed hash of it
+(HMAC-SHA-256 under a random key kept in this file, see :func:`SlotFile.unknown_key`).
 """
 
 from __future__ import annotations
@@ -17,11 +28,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import hmac
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +119,35 @@ class OperatorSlot:
 @dataclass
 class Lockout:
     failures: int = 0
+    #: Wall-clock end of the lock, as older station versions wrote it (read, never written).
     locked_until: str | None = None
+    #: When the lock was set (wall clock), for how long, in which boot and at which monotonic
+    #: reading.
+    locked_at: str | None = None
+    delay: int = 0
+    boot: str | None = None
+    mono: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"failures": self.failures}
+        if self.locked_at is not None:
+            doc.update(locked_at=self.locked_at, delay=self.delay, boot=self.boot, mono=self.mono)
+        elif self.locked_until is not None:
+            doc["locked_until"] = self.locked_until
+        return doc
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.failures or self.locked_at or self.locked_until)
+
+
+def boot_id() -> str:
+    """This boot's id (Linux), so a monotonic reading is compared only within its own boot."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown"
 
 
 @dataclass
@@ -118,6 +159,17 @@ class SlotFile:
     recovery: dict[str, str] | None = None
     lockouts: dict[str, Lockout] = field(default_factory=dict)
     pending_events: list[dict[str, str]] = field(default_factory=list)
+    #: Key of the hash under which unknown operator ids are kept (made on first need).
+    unknown_id_key: bytes | None = None
+
+    def lockout_key(self, operator_id: str) -> str:
+        """The lockout entry's name: the id itself for a real operator, a keyed hash otherwise."""
+        if operator_id in self.operators:
+            return operator_id
+        if self.unknown_id_key is None:
+            self.unknown_id_key = os.urandom(32)
+        digest = hmac.new(self.unknown_id_key, operator_id.encode("utf-8", "replace"), "sha256")
+        return "unknown:" + digest.hexdigest()[:32]
 
     def to_json(self) -> bytes:
         doc = {
@@ -129,13 +181,11 @@ class SlotFile:
             ),
             "operators": [s.to_dict() for s in self.operators.values()],
             "recovery": self.recovery,
-            "lockouts": {
-                k: {"failures": v.failures, "locked_until": v.locked_until}
-                for k, v in self.lockouts.items()
-                if v.failures or v.locked_until
-            },
+            "lockouts": {k: v.to_dict() for k, v in self.lockouts.items() if v.is_set},
             "pending_events": self.pending_events,
         }
+        if self.unknown_id_key is not None:
+            doc["unknown_id_key"] = crypto.b64e(self.unknown_id_key)
         return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
 
     @classmethod
@@ -152,6 +202,9 @@ class SlotFile:
             recovery=doc.get("recovery"),
             lockouts={k: Lockout(**v) for k, v in doc.get("lockouts", {}).items()},
             pending_events=list(doc.get("pending_events", [])),
+            unknown_id_key=crypto.b64d(doc["unknown_id_key"])
+            if doc.get("unknown_id_key")
+            else None,
         )
 
 
@@ -189,6 +242,7 @@ class KeySlots:
             ) from exc
 
     def _write(self, doc: SlotFile) -> None:
+        _scrub_unknown_ids(doc)
         atomic_write(self.path, doc.to_json())
 
     def read(self) -> SlotFile:
@@ -237,11 +291,16 @@ class KeySlots:
 
     # --- unlocking ---------------------------------------------------------------------------
 
-    def lockout_remaining(self, operator_id: str, now: datetime) -> int:
-        state = self.read().lockouts.get(operator_id)
-        return _remaining(state, now)
+    def lockout_remaining(self, operator_id: str, now: datetime, mono: float | None = None) -> int:
+        doc = self.read()
+        key = operator_id if operator_id in doc.operators else None
+        if key is None and doc.unknown_id_key is not None:
+            key = doc.lockout_key(operator_id)
+        return _remaining(doc.lockouts.get(key or ""), now, mono)
 
-    def unlock(self, operator_id: str, password: str, now: datetime) -> bytes:
+    def unlock(
+        self, operator_id: str, password: str, now: datetime, mono: float | None = None
+    ) -> bytes:
         """The database key, if ``password`` opens ``operator_id``'s slot.
 
         A wrong password counts a failure and may lock the account; a locked account is refused
@@ -249,10 +308,11 @@ class KeySlots:
         """
         with self._locked():
             doc = self._read()
-            state = doc.lockouts.setdefault(operator_id, Lockout())
-            remaining = _remaining(state, now)
+            entry = doc.lockout_key(operator_id)
+            state = doc.lockouts.setdefault(entry, Lockout())
+            remaining = _remaining(state, now, mono)
             if remaining > 0:
-                _queue_event(doc, "login_refused_locked", operator_id, now)
+                _queue_event(doc, "login_refused_locked", entry, now)
                 self._write(doc)
                 raise LockedOutError(operator_id, remaining)
             slot = doc.operators.get(operator_id)
@@ -267,14 +327,17 @@ class KeySlots:
                 except crypto.UnwrapError:
                     pass
                 else:
-                    if state.failures or state.locked_until:
-                        doc.lockouts.pop(operator_id, None)
+                    if state.is_set:
+                        doc.lockouts.pop(entry, None)
                         self._write(doc)
                     return key
             state.failures += 1
             delay = lockout_delay(state.failures)
-            state.locked_until = iso(now + timedelta(seconds=delay)) if delay else None
-            _queue_event(doc, "login_failed", operator_id, now)
+            state.locked_until = None
+            state.locked_at, state.delay, state.boot, state.mono = (
+                (iso(now), delay, boot_id(), mono) if delay else (None, 0, None, None)
+            )
+            _queue_event(doc, "login_failed", entry, now)
             _prune_unknown_lockouts(doc)
             self._write(doc)
             if delay:
@@ -321,11 +384,29 @@ class KeySlots:
             self._write(doc)
             return removed
 
-    def clear_lockout(self, operator_id: str) -> None:
+    def clear_lockout(self, operator_id: str) -> bool:
+        """Lift ``operator_id``'s lockout (an administrator's decision); True if there was one."""
         with self._locked():
             doc = self._read()
             if doc.lockouts.pop(operator_id, None) is not None:
                 self._write(doc)
+                return True
+            return False
+
+    def clear_lockout_with_recovery(
+        self, operator_id: str, recovery_private: crypto.HpkePrivateKey, now: datetime
+    ) -> bool:
+        """Lift a lockout with the recovery key (the way back for a locked-out administrator).
+
+        The key must open the recovery slot; the act is queued for the audit log.
+        """
+        self.recover(recovery_private)  # raises unless the key opens this station
+        with self._locked():
+            doc = self._read()
+            found = doc.lockouts.pop(operator_id, None) is not None
+            _queue_event(doc, "lockout_cleared_recovery", operator_id, now)
+            self._write(doc)
+            return found
 
     def has_operator(self, operator_id: str) -> bool:
         return operator_id in self.read().operators
@@ -340,15 +421,37 @@ class KeySlots:
             self._write(doc)
 
 
-def _remaining(state: Lockout | None, now: datetime) -> int:
-    if state is None or not state.locked_until:
+def _remaining(state: Lockout | None, now: datetime, mono: float | None = None) -> int:
+    """Seconds left of a lock: real elapsed time, never more than the delay set (<= 1 hour)."""
+    if state is None:
         return 0
-    left = (parse_iso(state.locked_until) - now).total_seconds()
-    return max(0, int(left + 0.999))
+    if state.locked_at is None:
+        if not state.locked_until:
+            return 0
+        left = (parse_iso(state.locked_until) - now).total_seconds()  # a lock of an older version
+        return max(0, min(LOCKOUT_MAX_SECONDS, int(left + 0.999)))
+    cap = min(state.delay, LOCKOUT_MAX_SECONDS)
+    if mono is not None and state.mono is not None and state.boot == boot_id():
+        elapsed = mono - state.mono
+    else:  # another boot: the wall clock, where a clock set back counts as no time passed
+        elapsed = (now - parse_iso(state.locked_at)).total_seconds()
+    left = cap - max(0.0, elapsed)
+    return max(0, min(cap, int(left + 0.999)))
+
+
+def _scrub_unknown_ids(doc: SlotFile) -> None:
+    """Hash any unknown operator id still in clear (a file written by an older version)."""
+    for name in [k for k in doc.lockouts if not k.startswith("unknown:")]:
+        if name not in doc.operators:
+            doc.lockouts[doc.lockout_key(name)] = doc.lockouts.pop(name)
+    for ev in doc.pending_events:
+        op = ev.get("operator_id", "")
+        if op and not op.startswith("unknown:") and op not in doc.operators:
+            ev["operator_id"] = doc.lockout_key(op)
 
 
 def _prune_unknown_lockouts(doc: SlotFile) -> None:
-    unknown = [k for k in doc.lockouts if k not in doc.operators]
+    unknown = [k for k in doc.lockouts if k.startswith("unknown:") or k not in doc.operators]
     for k in unknown[: max(0, len(unknown) - MAX_UNKNOWN_LOCKOUTS)]:
         del doc.lockouts[k]  # dicts keep insertion order: the oldest go first
 

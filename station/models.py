@@ -184,6 +184,7 @@ class Resident(Base):
         Index("ix_residents_old_id_number", "old_id_number"),
         Index("ix_residents_dob", "date_of_birth"),
         Index("ix_residents_roster", "roster_id", "queue_number"),
+        Index("ix_residents_name_folded", "name_folded"),
     )
 
 
@@ -235,3 +236,21 @@ class Quota(Base):
     set_at: Mapped[str] = mapped_column(String(32))
 
     __table_args__ = (UniqueConstraint("day", "commune", name="uq_quota_day_commune"),)
+
+
+class CscaCertificate(Base):
+    """A country signing CA certificate the station trusts for the chip's passive authentication
+    (``station.chip.csca``): imported by an administrator from a file or an ICAO master list."""
+
+    __tablename__ = "csca_certificates"
+
+    #: SHA-256 of the DER certificate, hex.
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text)
+    not_before: Mapped[str] = mapped_column(String(32))
+    not_after: Mapped[str] = mapped_column(String(32))
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Where it came from: the file name, and for a master list its signer.
+    source: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[str] = mapped_column(String(32))

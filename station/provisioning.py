@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -166,7 +167,11 @@ def generate_receiver_keyset(
     """Write a development key set: receiver private keys and TLS certificate, recovery private
     key, and the bundle that pins their public halves."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    cert_pem, tls_key_pem = make_tls_certificate(tls_hosts or ["localhost", "127.0.0.1"])
+    hosts = list(tls_hosts or ["localhost", "127.0.0.1"])
+    url_host = urlsplit(receiver_url).hostname if receiver_url else None
+    if url_host and url_host not in hosts:
+        hosts.insert(0, url_host)  # the address stations use must be in the certificate
+    cert_pem, tls_key_pem = make_tls_certificate(hosts)
     enc = crypto.HpkePrivateKey.generate()
     sign = crypto.ed25519_generate()
     recovery = crypto.HpkePrivateKey.generate()
@@ -242,8 +247,8 @@ def init_station(paths: StationPaths, req: InitRequest, clock: Clock | None = No
     clock = clock or SystemClock()
     admin_id = validate.operator_id(req.admin_id)
     admin_name = validate.person_name(req.admin_name)
-    admin_password = validate.password(req.admin_password)
     code = validate.station_code(req.station_code)
+    admin_password = validate.password(req.admin_password, operator_id=admin_id, station_code=code)
     name = validate.short_text(req.station_name, "station_name", "Tên trạm", "Station name", 200)
     memory_kib, iterations, lanes = req.kdf_cost
     if memory_kib < 8 * lanes or iterations < 1 or lanes < 1:

@@ -9,10 +9,9 @@ through B-tree indexes, dates of birth alone through a B-tree index as well.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from station import dates, idnumber
+from station import dates, idnumber, rosterfile, textcheck
 from station.errors import ValidationError
 from station.form import citizen_name_problem
 from station.masterdata import MasterData, fold
@@ -125,41 +124,58 @@ class ResidentHit:
 # --- import -----------------------------------------------------------------------------------
 
 
-def read_csv(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 (optionally with BOM) CSV with a header line, keyed by canonical column."""
-    try:
-        text_data = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"Tệp danh sách: không phải UTF-8 (byte {exc.start}).",
-            f"List file: not UTF-8 (byte {exc.start}).",
-            field="file",
-        ) from None
-    sample = text_data[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text_data), dialect)
-    header = next(reader, None)
-    if not header:
-        raise ValidationError("Tệp danh sách: trống.", "List file: empty.", field="file")
-    columns: dict[int, str] = {}
-    for i, name in enumerate(header):
-        key = fold(name).replace("_", " ").strip()
-        for canonical, aliases in HEADERS.items():
-            if key in {a.replace("_", " ") for a in aliases}:
-                columns[i] = canonical
-    if "full_name" not in columns.values():
-        raise ValidationError(
-            "Tệp danh sách: thiếu cột «Họ tên» (full_name).",
-            "List file: the 'full_name' column is missing.",
-            field="file",
-        )
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        yield reader.line_num, {columns[i]: cell for i, cell in enumerate(row) if i in columns}
+def read_csv(
+    data: bytes, source: str = "list"
+) -> Iterator[tuple[int, dict[str, str] | rosterfile.RowShape]]:
+    """Rows of a CSV list with a header line, keyed by canonical column (``rosterfile.py``:
+    encodings, strict parsing; a row that does not fit the header comes as a ``RowShape``)."""
+    text, _encoding = rosterfile.decode(data, source)
+    return rosterfile.rows(text, HEADERS, fold, source)
+
+
+@dataclass
+class Preview:
+    """What an import would do, computed before anything is stored."""
+
+    encoding: str
+    rows: int = 0
+    good: int = 0
+    rejected: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    #: Lists already imported from the very same file (same SHA-256): id, name, date.
+    same_file: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def preview(data: bytes, source: str, today: date, keep: int = 20) -> Preview:
+    """Counts and the first problems of a list file; fatal file errors are raised as they are."""
+    _text, encoding = rosterfile.decode(data, source)
+    out = Preview(encoding)
+    for line, row in read_csv(data, source):
+        out.rows += 1
+        found = _row_problems(line, row, today)
+        if found:
+            out.rejected += 1
+            out.problems.extend(found[: max(0, keep - len(out.problems))])
+        else:
+            out.good += 1
+    return out
+
+
+def _row_problems(
+    line: int, row: dict[str, str] | rosterfile.RowShape, today: date
+) -> list[ImportProblem]:
+    if isinstance(row, rosterfile.RowShape):
+        return [
+            ImportProblem(
+                line,
+                "row",
+                f"dòng có {row.cells} ô, tiêu đề có {row.width} (dấu phẩy trong địa chỉ mà "
+                "không có ngoặc kép?).",
+                f"the line has {row.cells} cells, the header {row.width} (a comma in an "
+                "address without quotes?).",
+            )
+        ]
+    return check_row(line, row, today)[1]
 
 
 def check_row(
@@ -170,6 +186,17 @@ def check_row(
 
     def bad(fld: str, vi: str, en: str) -> None:
         problems.append(ImportProblem(line, fld, vi, en))
+
+    if not textcheck.is_clean(" ".join(row.values())):  # one check for the whole row
+        cleaned: dict[str, str] = {}
+        for key, cell in row.items():
+            try:
+                cleaned[key] = textcheck.clean(cell, key)
+            except ValidationError as err:
+                bad(key, err.vi, err.en)
+        if problems:
+            return None, problems
+        row = cleaned
 
     name = " ".join(row.get("full_name", "").split())
     problem = citizen_name_problem(name, "Họ tên", "Full name")
@@ -264,7 +291,7 @@ _INSERT = (
 
 def import_rows(
     s: Session,
-    rows: Iterable[tuple[int, dict[str, str]]],
+    rows: Iterable[tuple[int, dict[str, str] | rosterfile.RowShape]],
     *,
     kind: RosterKind,
     name: str,
@@ -303,7 +330,10 @@ def import_rows(
             fts.clear()
 
     for line, row in rows:
-        values, found = check_row(line, row, today)
+        if isinstance(row, rosterfile.RowShape):
+            values, found = None, _row_problems(line, row, today)
+        else:
+            values, found = check_row(line, row, today)
         if values is None:
             report.rejected += 1
             room = MAX_PROBLEMS_KEPT - len(report.problems)
@@ -395,7 +425,9 @@ def parse_query(raw: str) -> Query:
     names: list[str] = []
     ids: list[str] = []
     dob: str | None = None
-    rest = raw
+    # Controls dropped; compatibility forms folded (superscript and full-width digits -> 0-9).
+    rest = unicodedata.normalize("NFKC", textcheck.for_search(raw))
+    rest = re.sub(r"\d", lambda m: str(unicodedata.digit(m[0], "")) or " ", rest)
     m = _DATE_TOKEN.search(rest)
     if m:
         try:
@@ -409,7 +441,7 @@ def parse_query(raw: str) -> Query:
         # A number typed in groups ("019 301 004 567") is one number.
         rest = re.sub(r"\D", "", rest)
     for token in fold(rest).replace(",", " ").split():
-        if token.isdigit():
+        if token.isascii() and token.isdigit():
             if len(token) == 4 and dob is None and 1900 <= int(token) <= 2100:
                 dob = token
             elif len(token) >= 3:
@@ -467,6 +499,20 @@ def search(
     rows: dict[int, Any] = {}
     if q.names:
         extra = "".join(f" AND {w}" for w in where)
+        # The exact name, then the names that start with the words as typed, by range on the
+        # folded-name index: always among the candidates, however many longer names hold the
+        # same words elsewhere ("Trần An" among 300 "Trần … An …").
+        start_where, start_params = _filters(q, roster_id, dob_in_fts=False)
+        start_params["wlo"] = " ".join(q.names)
+        start_params["whi"] = start_params["wlo"] + "~"
+        start_sql = (
+            f"SELECT {cols} FROM residents r WHERE r.name_folded >= :wlo "  # noqa: S608
+            "AND r.name_folded < :whi"
+            + "".join(f" AND {w}" for w in start_where)
+            + f" ORDER BY r.name_folded LIMIT {limit}"
+        )
+        for row in s.execute(text(start_sql), start_params):
+            rows.setdefault(row[0], row)
         sql = (
             f"SELECT {cols} FROM residents_fts f JOIN residents r ON r.id = f.rowid "  # noqa: S608
             f"WHERE residents_fts MATCH :match{extra} LIMIT {pool}"

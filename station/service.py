@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station import crypto, lifecycle, notice, validate
+from station import crypto, imagecheck, lifecycle, notice, permissions, textcheck, validate
 from station.clock import Clock, SystemClock, iso, local_date
 from station.errors import (
     AuthenticationError,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         packet,
         qr,
         residents,
+        rosterops,
     )
     from station import form as form_mod
     from station.capture import completeness, documents, signature
@@ -89,6 +90,7 @@ def _load_heavy() -> None:
         packet,
         qr,
         residents,
+        rosterops,
     )
     from station import form as form_mod
     from station.capture import completeness, documents, signature
@@ -109,6 +111,7 @@ def _load_heavy() -> None:
         "packet": packet,
         "qr": qr,
         "residents": residents,
+        "rosterops": rosterops,
         "form_mod": form_mod,
         "completeness": completeness,
         "documents": documents,
@@ -138,6 +141,9 @@ def _load_heavy() -> None:
     names["select"] = sqlalchemy.select  # last: its presence marks the load as done
     globals().update(names)
 
+
+if TYPE_CHECKING:
+    from station.chip.record import ChipRead
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +322,7 @@ class StationService:
                 field="operator_id" if not op_id else "password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(op_id, password, now)
+        db_key = self.slots.unlock(op_id, password, now, self.clock.monotonic())
         self._open_store(db_key)
         with self.store.write() as s:
             self._flush_pending_events(s)
@@ -343,6 +349,7 @@ class StationService:
                 self.close()
             raise refused
         self._session = session
+        self.purge_due()  # retention honoured at every login, whatever a kill left undone
         return session
 
     def _flush_pending_events(self, s: Session) -> None:
@@ -380,7 +387,8 @@ class StationService:
         if sess is None or self._store is None:
             raise NotLoggedInError()
         now = self.clock.now()
-        self.slots.unlock(sess.operator_id, password, now)  # counts failures, may lock out
+        # Counts failures, may lock out.
+        self.slots.unlock(sess.operator_id, password, now, self.clock.monotonic())
         with self.store.write() as s:
             self._flush_pending_events(s)
             op = s.get(Operator, sess.operator_id)
@@ -460,9 +468,18 @@ class StationService:
         sess.last_activity = self.clock.monotonic()
         return sess
 
+    def authorize(self, action: str) -> OperatorSession:
+        """The session, if its role may do ``action`` (the matrix of ``permissions.py``)."""
+        return self._require(*permissions.roles_for(action))
+
     def change_password(self, old_password: str, new_password: str) -> None:
         sess = self._require(allow_password_change=True)
-        new = validate.password(new_password, field="new_password")
+        new = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=sess.operator_id,
+            station_code=self._station_code(),
+        )
         if new == old_password:
             raise ValidationError(
                 "Mật khẩu mới phải khác mật khẩu cũ.",
@@ -470,7 +487,7 @@ class StationService:
                 field="new_password",
             )
         now = self.clock.now()
-        db_key = self.slots.unlock(sess.operator_id, old_password, now)
+        db_key = self.slots.unlock(sess.operator_id, old_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, sess.operator_id)
             assert op is not None
@@ -479,6 +496,11 @@ class StationService:
             audit.append(s, now, sess.operator_id, "operator.password_changed", op.id)
             self.slots.put_operator(sess.operator_id, new, db_key, now)
         sess.must_change_password = False
+
+    def _station_code(self) -> str:
+        """The station's code, for the password policy (a password must not contain it)."""
+        with self.store.read() as s:
+            return str(s.execute(select(Station.code)).scalar_one())
 
     # --- operators ----------------------------------------------------------------------------
 
@@ -505,7 +527,7 @@ class StationService:
         op_id = validate.operator_id(operator_id)
         name = validate.person_name(full_name)
         op_role = validate.role(role)
-        pw = validate.password(password)
+        pw = validate.password(password, operator_id=op_id, station_code=self._station_code())
         now = self.clock.now()
         with self.store.write() as s:
             if s.get(Operator, op_id) is not None:
@@ -553,9 +575,14 @@ class StationService:
     def reset_operator(self, admin_password: str, operator_id: str, new_password: str) -> None:
         """Give an operator a new password (and re-enable them); needs the admin's own unlock."""
         admin = self._require(Role.ADMIN)
-        pw = validate.password(new_password, field="new_password")
+        pw = validate.password(
+            new_password,
+            field="new_password",
+            operator_id=operator_id,
+            station_code=self._station_code(),
+        )
         now = self.clock.now()
-        db_key = self.slots.unlock(admin.operator_id, admin_password, now)
+        db_key = self.slots.unlock(admin.operator_id, admin_password, now, self.clock.monotonic())
         with self.store.write() as s:
             op = s.get(Operator, operator_id)
             if op is None:
@@ -566,6 +593,17 @@ class StationService:
             audit.append(s, now, admin.operator_id, "operator.reset", operator_id)
             s.flush()
             self.slots.put_operator(operator_id, pw, db_key, now)
+
+    def unlock_operator(self, operator_id: str) -> bool:
+        """Lift an operator's login lockout (admin); True if there was one. Audited."""
+        admin = self._require(Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            if s.get(Operator, operator_id) is None:
+                raise _operator_missing(operator_id)
+            audit.append(s, now, admin.operator_id, "operator.lockout_cleared", operator_id)
+            s.flush()
+            return self.slots.clear_lockout(operator_id)
 
     # --- station ------------------------------------------------------------------------------
 
@@ -610,11 +648,14 @@ class StationService:
         case_type: str,
         form: dict[str, Any] | None = None,
         resident_id: int | None = None,
+        chip: ChipRead | None = None,
     ) -> dossier.DossierView:
-        """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled."""
+        """A new draft; ``resident_id`` marks that resident (list or roster) as enrolled;
+        ``chip`` (from ``prefill_from_chip``) stores the old card's chip read and its verdict."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
         ctype = dossier.case_type(case_type)
-        form_text = dossier.form_json(form_mod.normalize(form or {}))
+        # Surrogates, controls and direction overrides refused, naming the field (textcheck.py).
+        form_text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form or {})))
         now = self.clock.now()
         with self.store.write() as s:
             station = s.execute(select(Station)).scalar_one()
@@ -648,6 +689,8 @@ class StationService:
                 resident.enrolled_dossier_id = d.id
                 resident.enrolled_at = iso(now)
                 details["resident"] = resident_id
+            if chip is not None:
+                details["chip"] = self._store_chip_read(s, d, chip, now)
             audit.append(s, now, sess.operator_id, "dossier.created", d.id, details)
             return dossier.DossierView.of(d)
 
@@ -683,7 +726,7 @@ class StationService:
     def update_form(self, dossier_id: str, form: dict[str, Any]) -> dossier.DossierView:
         """Save the form of a draft as it is (drafts may be incomplete; see ``form_problems``)."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
-        text = dossier.form_json(form_mod.normalize(form))
+        text = dossier.form_json(form_mod.normalize(textcheck.clean_tree(form)))
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)
@@ -928,6 +971,7 @@ class StationService:
                         field=gaps[0].kind,
                     )
             if target == State.APPROVED:
+                self._check_chip_verdict(s, d)
                 d.supervisor_id = actor_id
             self._record_move(
                 s, d, source, target, now, actor_id, reason, keep_reason=rule.needs_reason
@@ -942,6 +986,7 @@ class StationService:
             raise ValidationError(
                 "Ảnh chân dung phải là JPEG.", "The portrait must be a JPEG.", field="face"
             )
+        imagecheck.check(jpeg, label=("Ảnh chân dung", "Portrait"), field="face")
         self.put_part(dossier_id, PartKind.FACE, "", "image/jpeg", jpeg, meta)
 
     def save_fingerprint(
@@ -1593,6 +1638,7 @@ class StationService:
             p.receipt_json = dossier.form_json(receipt)
             p.receipted_at = iso(now)
             p.acked_offset = p.size
+            p.attempts, p.last_error = 0, None  # delivered: earlier errors are history
             audit.append(s, now, SYSTEM, "packet.receipted", packet_id, {"via": via})
             for target in (State.UPLOADED, State.RECEIPTED):
                 if State(d.state) in (State.SEALED, State.UPLOADED) and State(d.state) != target:
@@ -1612,30 +1658,47 @@ class StationService:
             p.last_error = f"{code}: {message}"[:500]
             audit.append(s, now, SYSTEM, "packet.refused", packet_id, {"code": code})
 
+    def resend_packet(self, packet_id: str) -> None:
+        """An admin sends a refused packet again, audited (``station.delivery``)."""
+        from station import delivery
+
+        delivery.resend_refused(self, packet_id)
+
     def apply_remote_status(
         self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
     ) -> None:
         """News from the receiver: a rejected dossier goes back for recapture of those parts."""
-        now = self.clock.now()
         with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None:
-                return
-            d = self._get(s, p.dossier_id)
-            summary = json.loads(d.summary_json or "{}")
-            if summary.get("packet_id") not in (None, packet_id):
-                # A packet this dossier has since replaced (a supplement after a rejection):
-                # its old status is history, not news about the dossier.
-                return
-            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-                summary["rejected_parts"] = list(parts or [])
-                d.summary_json = dossier.form_json(summary)
-                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-            elif status == "card_printed" and not summary.get("card_printed"):
-                summary["card_printed"] = iso(now)
-                d.summary_json = dossier.form_json(summary)
-                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+            self._apply_remote_status(s, packet_id, status, reason, parts)
+
+    def _apply_remote_status(
+        self,
+        s: Session,
+        packet_id: str,
+        status: str,
+        reason: str | None = None,
+        parts: list[str] | None = None,
+    ) -> None:
+        """``apply_remote_status`` inside the caller's transaction."""
+        now = self.clock.now()
+        p = s.get(Packet, packet_id)
+        if p is None:
+            return
+        d = self._get(s, p.dossier_id)
+        summary = json.loads(d.summary_json or "{}")
+        if summary.get("packet_id") not in (None, packet_id):
+            # A packet this dossier has since replaced (a supplement after a rejection):
+            # its old status is history, not news about the dossier.
+            return
+        if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+            why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+            summary["rejected_parts"] = list(parts or [])
+            d.summary_json = dossier.form_json(summary)
+            self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+        elif status == "card_printed" and not summary.get("card_printed"):
+            summary["card_printed"] = iso(now)
+            d.summary_json = dossier.form_json(summary)
+            audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
@@ -1765,36 +1828,57 @@ class StationService:
         card_number: str,
         date_of_birth: str,
         date_of_expiry: str,
-        csca_paths: list[Path] | None = None,
-    ) -> tuple[Prefill, bool, tuple[str, str]]:
+        atr: bytes | None = None,
+        can: str | None = None,
+    ) -> ChipRead:
         """Read an old chip card through ``transmit`` (a connected reader) into form values.
 
         The BAC access key comes from what the officer typed or took from the card's QR code:
         the 12-digit card number and the dates of birth and expiry (``dd/mm/yyyy`` or ISO).
-        One BAC attempt only. Returns the prefill, whether passive authentication passed, and
-        its verdict in both languages for the officer. Runs device I/O: call it off the GUI.
+        One BAC attempt only. Passive authentication checks the document signer against the
+        station's CSCA store. Returns the prefill (empty when the verdict failed), the verdict
+        in both languages and the raw record that ``create_dossier(chip=...)`` stores. Runs
+        device I/O: call it off the GUI. ``atr`` (from the reader's connect) lets a card that
+        announces extended lengths be read in fewer commands. ``can`` (the 6 digits printed on
+        the card) opens a PACE card when the number and dates are not given.
         """
         from station import dates
         from station.chip import prefill as chip_prefill
+        from station.chip import record as chip_record
         from station.chip.mrz import AccessKey
         from station.chip.reader import read_chip
 
         self._require(Role.OPERATOR, Role.SUPERVISOR)
         today = self.today()
-        born = dates.parse(
-            date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
+        if can is not None:
+            can = can.strip()
+            if not (len(can) == 6 and can.isdigit()):
+                raise ValidationError(
+                    "Số CAN gồm 6 chữ số in trên thẻ.",
+                    "The CAN is the 6 digits printed on the card.",
+                    field="can",
+                )
+        key = None
+        if not can or (card_number.strip() and date_of_birth.strip() and date_of_expiry.strip()):
+            born = dates.parse(
+                date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
+            )
+            expires = dates.parse(
+                date_of_expiry,
+                "date_of_expiry",
+                ("Có giá trị đến", "Date of expiry"),
+                today=today,
+                allow_future=True,
+            )
+            key = AccessKey.make(card_number, born.earliest(), expires.earliest())
+        chip = read_chip(transmit, key, self.csca_certificates(), atr=atr, can=can)
+        return chip_record.ChipRead(
+            prefill=chip_prefill.to_prefill(chip, self.masterdata, today),
+            status=chip.status,
+            verdict=chip.summary(),
+            record=chip_record.raw_record(chip),
+            doc=chip_record.verdict_doc(chip),
         )
-        expires = dates.parse(
-            date_of_expiry,
-            "date_of_expiry",
-            ("Có giá trị đến", "Date of expiry"),
-            today=today,
-            allow_future=True,
-        )
-        key = AccessKey.make(card_number, born.earliest(), expires.earliest())
-        chip = read_chip(transmit, key, csca_paths)
-        verdict = chip.passive.summary()
-        return chip_prefill.to_prefill(chip, self.masterdata, today), chip.passive.ok, verdict
 
     def import_masterdata(self, bundle_dir: Path) -> str:
         admin = self._require(Role.ADMIN)
@@ -1807,17 +1891,27 @@ class StationService:
     # --- resident lists and rosters -----------------------------------------------------------
 
     def import_roster(
-        self, path: Path, kind: str = "residents", name: str | None = None
+        self,
+        path: Path,
+        kind: str = "residents",
+        name: str | None = None,
+        replace: int | None = None,
     ) -> residents.ImportReport:
-        """Import a CSV list in one transaction: good rows kept, bad rows reported by line."""
+        """Import a CSV list in one transaction: good rows kept, bad rows reported by line.
+
+        The same file imported again is refused unless it ``replace``s a list (whose enrolment
+        marks carry over); a file that cannot be read whole imports nothing (``rosterfile.py``).
+        """
         sess = self._require(Role.SUPERVISOR, Role.ADMIN)
         roster_kind = residents.RosterKind(kind)
         data, digest = residents.file_digest(path)
         now = self.clock.now()
         with self.store.write() as s:
+            rosterops.refuse_reimport(s, digest, path.name, replace)
+            old = rosterops.get(s, replace) if replace is not None else None
             report = residents.import_rows(
                 s,
-                residents.read_csv(data),
+                residents.read_csv(data, path.name),
                 kind=roster_kind,
                 name=validate.short_text(name or path.name, "name", "Tên danh sách", "Name", 200),
                 source=path.name,
@@ -1839,7 +1933,48 @@ class StationService:
                     "rejected": report.rejected,
                 },
             )
+            if old is not None:
+                marks = rosterops.carry_marks(s, old.id, report.roster_id)
+                removed, _ = rosterops.remove(s, old.id)
+                audit.append(
+                    s,
+                    now,
+                    sess.operator_id,
+                    "roster.replaced",
+                    str(replace),
+                    {"by": report.roster_id, "removed": removed, "marks_carried": marks},
+                )
         return report
+
+    def preview_roster(self, path: Path) -> residents.Preview:
+        """What importing ``path`` would do (counts, first problems, same file seen before)."""
+        self._require(Role.SUPERVISOR, Role.ADMIN)
+        data, digest = residents.file_digest(path)
+        out = residents.preview(data, path.name, local_date(self.clock.now()))
+        with self.store.read() as s:
+            out.same_file = rosterops.same_file(s, digest)
+        return out
+
+    def list_rosters(self) -> list[rosterops.RosterInfo]:
+        self._require()
+        with self.store.read() as s:
+            return rosterops.list_rosters(s)
+
+    def remove_roster(self, roster_id: int) -> tuple[int, int]:
+        """Delete a list: (residents removed, enrolment marks dropped). Audited."""
+        sess = self._require(Role.SUPERVISOR, Role.ADMIN)
+        now = self.clock.now()
+        with self.store.write() as s:
+            removed, marks = rosterops.remove(s, roster_id)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "roster.removed",
+                str(roster_id),
+                {"removed": removed, "marks_dropped": marks},
+            )
+        return removed, marks
 
     def search_residents(
         self, query: str, limit: int = 20, roster_id: int | None = None
@@ -1889,3 +2024,174 @@ class StationService:
         sess = self._require()
         with self.store.write() as s:
             audit.append(s, self.clock.now(), sess.operator_id, action, subject, details)
+
+    # --- the old card's chip: stored read, verdict, CSCA store, reader ----------------------
+
+    def _store_chip_read(self, s: Session, d: Dossier, chip: ChipRead, now: datetime) -> str:
+        """The read's parts, judged again from their bytes with the CSCA store; its status."""
+        from station.chip import csca
+        from station.chip import record as chip_record
+
+        judged = chip_record.rejudge(chip.record, csca.certificates(s))
+        s.flush()
+        for kind, media_type, data, meta in chip_record.parts(judged):
+            s.add(
+                DossierPart(
+                    dossier_id=d.id,
+                    kind=kind,
+                    slot="",
+                    media_type=media_type,
+                    meta_json=dossier.form_json(meta),
+                    data=data,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    created_at=iso(now),
+                )
+            )
+        return judged.status
+
+    def _check_chip_verdict(self, s: Session, d: Dossier) -> None:
+        from station.chip import record as chip_record
+
+        part = self._part(s, d.id, chip_record.KIND_DATA, "")
+        meta = json.loads(part.meta_json) if part is not None else None
+        capture = self._capture_meta(d)
+        problem = chip_record.approval_problem(meta, capture)
+        if problem is None:
+            match = self._chip_face_match(s, d.id)
+            problem = chip_record.face_problem(match, capture)
+        if problem is not None:
+            raise problem
+
+    def _chip_face_match(self, s: Session, dossier_id: str) -> dict[str, Any] | None:
+        """The chip portrait against the live one, from the stored bytes; kept in the
+        chip_face part's meta for the live portrait it was computed on (None: no pair)."""
+        from station.chip import face as chip_face
+        from station.chip import record as chip_record
+
+        chip = self._part(s, dossier_id, chip_record.KIND_FACE, "")
+        live = self._part(s, dossier_id, PartKind.FACE.value, "")
+        if chip is None or live is None:
+            return None
+        meta = json.loads(chip.meta_json)
+        match = meta.get("match")
+        if isinstance(match, dict) and match.get("live_sha256") == live.sha256:
+            return match
+        result = chip_face.compare(bytes(chip.data), bytes(live.data))
+        match = {**result.to_doc(), "live_sha256": live.sha256}
+        meta["match"] = match
+        chip.meta_json = dossier.form_json(meta)
+        return match
+
+    def chip_face_match(self, dossier_id: str) -> dict[str, Any] | None:
+        """Compare (once per live portrait) and return the chip-vs-live face result: status,
+        distance, threshold, model; None when the dossier lacks one of the two portraits."""
+        self._require()
+        with self.store.write() as s:
+            return self._chip_face_match(s, dossier_id)
+
+    def accept_chip_face(self, dossier_id: str, reason: str) -> None:
+        """A supervisor decides that a chip portrait that does not match (or could not be
+        compared) is the same person, with a reason; audited, sealed in the manifest."""
+        from station.chip import record as chip_record
+
+        sess = self._require(Role.SUPERVISOR)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            self._check_not_past_review(d)
+            match = self._chip_face_match(s, d.id)
+            meta = self._capture_meta(d)
+            chip_record.accept_face(meta, match, why, sess.operator_id, iso(now))
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(s, now, sess.operator_id, "dossier.chip_face_accepted", d.id,
+                         {"reason": why, "status": (match or {}).get("status")})  # fmt: skip
+
+    def chip_verdict(self, dossier_id: str) -> dict[str, Any] | None:
+        """The stored verdict of the dossier's chip read (None: no chip read)."""
+        from station.chip import record as chip_record
+
+        self._require()
+        with self.store.read() as s:
+            part = self._part(s, dossier_id, chip_record.KIND_DATA, "")
+            return json.loads(part.meta_json) if part is not None else None
+
+    def accept_chip_verdict(self, dossier_id: str, reason: str) -> None:
+        """A supervisor accepts an old card whose chip failed its checks, with a reason."""
+        from station.chip import record as chip_record
+
+        sess = self._require(Role.SUPERVISOR)
+        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
+        now = self.clock.now()
+        with self.store.write() as s:
+            d = self._get(s, dossier_id)
+            self._check_not_past_review(d)
+            part = self._part(s, d.id, chip_record.KIND_DATA, "")
+            if part is None:
+                raise NotFoundError(
+                    "Hồ sơ không có dữ liệu chip.", "The dossier has no chip read.", field="chip"
+                )
+            meta = self._capture_meta(d)
+            status = json.loads(part.meta_json).get("status", "")
+            chip_record.accept(meta, status, why, sess.operator_id, iso(now))
+            d.capture_json = dossier.form_json(meta)
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(s, now, sess.operator_id, "dossier.chip_accepted", d.id, {"reason": why})
+
+    def csca_certificates(self) -> list[Any]:
+        """The trusted CSCA certificates (``cryptography`` objects) for chip reads."""
+        from station.chip import csca
+
+        with self.store.read() as s:
+            return list(csca.certificates(s))
+
+    def csca_list(self) -> list[Any]:
+        """``csca.CscaInfo`` of every trusted CSCA certificate."""
+        from station.chip import csca
+
+        self._require()
+        with self.store.read() as s:
+            return list(csca.list_all(s))
+
+    def csca_import(self, path: Path) -> Any:
+        """Import certificates or ICAO master lists (admin; audited; one transaction)."""
+        from station.chip import csca
+
+        sess = self._require(Role.ADMIN)
+        with self.store.write() as s:
+            return csca.import_path(s, path, sess.operator_id, self.clock.now())
+
+    def csca_remove(self, fingerprint: str) -> Any:
+        from station.chip import csca
+
+        sess = self._require(Role.ADMIN)
+        with self.store.write() as s:
+            return csca.remove(s, fingerprint, sess.operator_id, self.clock.now())
+
+    def card_reader_setting(self) -> str | None:
+        """The PC/SC reader pinned in the settings (None: the one holding a card)."""
+        value = self._settings().get("card_reader")
+        return str(value) if value else None
+
+    def set_card_reader(self, name: str | None) -> None:
+        """Pin the PC/SC reader (a part of its name) or unpin it (None/""); admin, audited."""
+        sess = self._require(Role.ADMIN)
+        value = validate.short_text(name, "card_reader", "Đầu đọc", "Reader", 200) if name else ""
+        now = self.clock.now()
+        with self.store.write() as s:
+            station = s.execute(select(Station)).scalar_one()
+            settings = json.loads(station.settings_json)
+            settings["card_reader"] = value or None
+            station.settings_json = json.dumps(settings, sort_keys=True)
+            audit.append(s, now, sess.operator_id, "settings.card_reader", "", {"name": value})
+
+    def chip_access_from_form(self, form: dict[str, Any]) -> Any:
+        """The chip's access key a prefilled form gives (the QR's ID number and birth date, the
+        expiry by the law's renewal ages): ``access.AccessGuess``, or None."""
+        from station.chip import access
+
+        return access.from_form(form)

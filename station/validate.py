@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from station import password_policy, textcheck
 from station.errors import ValidationError
 from station.lifecycle import ROLE_LABELS, Role
 
 OPERATOR_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 STATION_CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
 NAME_MAX = 100
-PASSWORD_MIN = 10
-PASSWORD_MAX = 256
+PASSWORD_MIN = password_policy.MIN_LENGTH
+PASSWORD_MAX = password_policy.MAX_LENGTH
 
 
 def _is_text(value: object, field: str, label_vi: str, label_en: str) -> str:
@@ -82,33 +83,17 @@ def role(value: object) -> Role:
         ) from None
 
 
-def password(value: object, field: str = "password") -> str:
-    text = _is_text(value, field, "Mật khẩu", "Password")
-    if len(text) < PASSWORD_MIN:
-        raise ValidationError(
-            f"Mật khẩu: cần ít nhất {PASSWORD_MIN} ký tự.",
-            f"Password: needs at least {PASSWORD_MIN} characters.",
-            field=field,
-        )
-    if len(text) > PASSWORD_MAX:
-        raise ValidationError(
-            f"Mật khẩu: tối đa {PASSWORD_MAX} ký tự.",
-            f"Password: at most {PASSWORD_MAX} characters.",
-            field=field,
-        )
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ValidationError(
-            "Mật khẩu: không được chứa ký tự điều khiển.",
-            "Password: must not contain control characters.",
-            field=field,
-        )
-    if len(set(text)) < 4:
-        raise ValidationError(
-            "Mật khẩu: quá đơn giản (cần ít nhất 4 ký tự khác nhau).",
-            "Password: too simple (needs at least 4 different characters).",
-            field=field,
-        )
-    return text
+def password(
+    value: object,
+    field: str = "password",
+    *,
+    operator_id: str | None = None,
+    station_code: str | None = None,
+) -> str:
+    """A new password that meets the policy of ``station/password_policy.py``."""
+    return password_policy.check(
+        value, field=field, operator_id=operator_id, station_code=station_code
+    )
 
 
 def station_code(value: object) -> str:
@@ -123,9 +108,8 @@ def station_code(value: object) -> str:
 
 
 def short_text(value: object, field: str, label_vi: str, label_en: str, max_len: int) -> str:
-    text = " ".join(
-        unicodedata.normalize("NFC", _is_text(value, field, label_vi, label_en)).split()
-    )
+    raw = textcheck.clean(_is_text(value, field, label_vi, label_en), field, (label_vi, label_en))
+    text = " ".join(raw.split())
     if not text:
         raise ValidationError(
             f"{label_vi}: không được để trống.", f"{label_en}: must not be empty.", field=field

@@ -3,12 +3,15 @@ settings, run the uploader once, or keep it running in the background."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from station.errors import StationError
 from station.service import StationService
 from sync.client import ReceiverClient
 from sync.uploader import RunReport, SyncLoop, Uploader
+
+log = logging.getLogger(__name__)
 
 
 class NoReceiverError(StationError):
@@ -44,12 +47,20 @@ def uploader_for(service: StationService) -> Uploader:
     )
 
 
-def sync_now(service: StationService) -> RunReport:
+def sync_now(service: StationService, budget_s: float | None = None) -> RunReport:
+    """One run: purge what retention allows, upload (riding out lost connections within the
+    budget), pull statuses. Ends in a report whatever the network does; ``NoReceiverError``
+    only when no receiver is configured."""
+    service.authorize("sync.now")
     uploader = uploader_for(service)
     try:
-        report = uploader.run_once()
-        if report.reachable:
-            uploader.pull_status()
+        try:
+            service.purge_due()
+        except Exception:  # a purge failing must not stop the run
+            log.exception("purge failed")
+        report = uploader.run_once(budget_s)
+        if report.reachable and not report.failed:
+            uploader.pull_status(report)
         return report
     finally:
         uploader.client.close()

@@ -23,19 +23,28 @@ def _sync_now(args: argparse.Namespace) -> int:
 
     svc = _service(args)
     try:
-        report = sync_now(svc)
+        report = sync_now(svc, budget_s=args.budget)
     finally:
         svc.close()
-    if not report.reachable:
-        print("Không kết nối được máy chủ nhận / Receiver unreachable.")
-        return 4
+    for line in report.summary_lines():
+        print(line)
+    if getattr(args, "verbose", False):
+        for err in report.errors:
+            print(f"  {err}")
+    return report.exit_code
+
+
+def _sync_resend(args: argparse.Namespace) -> int:
+    svc = _service(args)
+    try:
+        svc.resend_packet(args.packet_id)
+    finally:
+        svc.close()
     print(
-        f"Đã gửi / sent {report.bytes_sent} B; biên nhận / receipted {len(report.receipted)}, "
-        f"bị từ chối / refused {len(report.refused)}, lỗi / failed {len(report.failed)}"
+        f"Gói {args.packet_id} đã vào lại hàng đợi gửi / packet {args.packet_id} is queued "
+        "again; chạy / run: intake-station sync now"
     )
-    for err in report.errors:
-        print(f"  {err}")
-    return 0 if not report.failed else 5
+    return 0
 
 
 def _usb_export(args: argparse.Namespace) -> int:
@@ -43,7 +52,7 @@ def _usb_export(args: argparse.Namespace) -> int:
 
     svc = _service(args)
     try:
-        report = export(svc, args.folder)
+        report = export(svc, args.folder, include_refused=args.include_refused)
     finally:
         svc.close()
     print(
@@ -65,12 +74,18 @@ def _usb_receipts(args: argparse.Namespace) -> int:
         f"Biên nhận hợp lệ / valid receipts: {len(report.accepted)}; không hợp lệ / refused: "
         f"{len(report.refused)}; không thuộc trạm / unknown: {len(report.unknown)}"
     )
-    return 0 if not report.refused else 6
+    if report.results:
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(report.results.items()))
+        print(f"Kết quả của máy nhận / receiver's results (receipts.json): {shown}")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 0 if not report.refused and not report.problems else 6
 
 
 def _registration(args: argparse.Namespace) -> int:
     svc = _service(args)
     try:
+        svc.authorize("registration.export")
         doc = svc.registration()
     finally:
         svc.close()
@@ -93,11 +108,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync_p = sub.add_parser("sync", help="send sealed packets").add_subparsers(
         dest="sync_cmd", required=True
     )
-    with_login(sync_p.add_parser("now", help="upload the outbox now")).set_defaults(func=_sync_now)
+    sp = with_login(sync_p.add_parser("now", help="upload the outbox now"))
+    sp.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds a run keeps retrying lost connections (default 600)",
+    )
+    sp.set_defaults(func=_sync_now)
+    sp = with_login(sync_p.add_parser("resend", help="send a refused packet again (admin)"))
+    sp.add_argument("packet_id")
+    sp.set_defaults(func=_sync_resend)
 
     usb = sub.add_parser("usb", help="USB transfer").add_subparsers(dest="usb_cmd", required=True)
     sp = with_login(usb.add_parser("export", help="write undelivered packets to a folder"))
     sp.add_argument("folder", type=Path)
+    sp.add_argument(
+        "--include-refused", action="store_true", help="also the refused packets (admin)"
+    )
     sp.set_defaults(func=_usb_export)
     sp = with_login(usb.add_parser("import-receipts", help="read the receiver's receipts"))
     sp.add_argument("folder", type=Path)

@@ -16,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from sync import protocol
+from station.clock import parse_iso
+from sync import diagnose, protocol
 
 #: The slowest link a chunk's timeout allows for (8 kbit/s, a poor 2G connection).
 MIN_LINK_BYTES_PER_S = 1000.0
@@ -34,25 +35,45 @@ class ReceiverError(Exception):
         self.body = body
 
     @property
+    def held(self) -> bool:
+        """The receiver cannot take the packet now (``"held": true``): offer it again later."""
+        return bool(self.body.get("held")) and not self.body.get("refused")
+
+    @property
     def permanent(self) -> bool:
         """The packet itself is refused: retrying the same bytes cannot succeed.
 
-        The receiver says so with ``"refused": true``; the codes are the fallback.
+        The receiver says so with ``"refused": true``. Without either flag (a receiver of an
+        earlier version), only codes that can never be lifted count: a missing key generation
+        (``decrypt_failed`` there), a hash mismatch in transit or a station bug (``malformed``)
+        are not final.
         """
-        if "refused" in self.body:
-            return bool(self.body["refused"])
+        if "refused" in self.body or "held" in self.body:
+            return bool(self.body.get("refused"))
         return self.code in {
             "too_large",
             "bad_signature",
-            "decrypt_failed",
-            "hash_mismatch",
             "bad_manifest",
             "wrong_station",
             "replayed",
-            "unsupported_version",
-            "malformed",
             "truncated",
         }
+
+
+def _error_of(response: httpx.Response) -> ReceiverError:
+    try:
+        doc = response.json()
+    except (json.JSONDecodeError, ValueError):
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    return ReceiverError(
+        response.status_code,
+        str(doc.get("error", "http_error")),
+        str(doc.get("vi", response.reason_phrase)),
+        str(doc.get("en", response.reason_phrase)),
+        doc,
+    )
 
 
 @dataclass(frozen=True)
@@ -127,29 +148,42 @@ class ReceiverClient:
             kwargs["timeout"] = timeout
         response = self.http.request(method, full, **kwargs)
         if response.status_code >= 400:
-            try:
-                doc = response.json()
-            except (json.JSONDecodeError, ValueError):
-                doc = {}
-            raise ReceiverError(
-                response.status_code,
-                str(doc.get("error", "http_error")),
-                str(doc.get("vi", response.reason_phrase)),
-                str(doc.get("en", response.reason_phrase)),
-                doc if isinstance(doc, dict) else {},
-            )
+            raise _error_of(response)
         return response
 
     def health(self, timeout_s: float = 10.0) -> bool:
         """A short check that the receiver answers at all."""
-        try:
-            self._send("GET", "/health", timeout=timeout_s)
-        except (httpx.HTTPError, ReceiverError):
-            return False
-        return True
+        cause, _ = self.probe(timeout_s)
+        return cause is None or cause.kind not in (diagnose.UNREACHABLE, diagnose.TLS)
 
-    def create(self, packet_id: str, length: int, sha256: str) -> Created:
-        body = json.dumps({"packet_id": packet_id, "length": length, "sha256": sha256}).encode()
+    def probe(self, timeout_s: float = 10.0) -> tuple[diagnose.Cause | None, list[diagnose.Cause]]:
+        """Can the receiver be reached? (None, warnings) or (the named cause, warnings); a
+        clock far from the receiver's is a warning."""
+        try:
+            r = self._send("GET", "/health", timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            return diagnose.cause_of(exc, str(self.http.base_url)), []
+        except ReceiverError as err:
+            kind = diagnose.SERVER if err.status >= 500 else diagnose.REQUEST_REFUSED
+            return diagnose.Cause(err.code, err.vi, err.en, kind), []
+        warnings: list[diagnose.Cause] = []
+        try:
+            theirs = parse_iso(str(r.json()["time"]))
+        except (ValueError, KeyError, TypeError):
+            theirs = None
+        if theirs is not None:
+            warning = diagnose.clock_cause(theirs, datetime.now(UTC))
+            if warning is not None:
+                warnings.append(warning)
+        return None, warnings
+
+    def create(
+        self, packet_id: str, length: int, sha256: str, *, judge_again: bool = False
+    ) -> Created:
+        doc: dict[str, Any] = {"packet_id": packet_id, "length": length, "sha256": sha256}
+        if judge_again:
+            doc["judge_again"] = True  # an admin resends a refused packet
+        body = json.dumps(doc).encode()
         r = self._send("POST", "/uploads", body, {"Content-Type": "application/json"})
         doc = r.json()
         if r.status_code == 200 and "receipt" in doc:
@@ -188,6 +222,36 @@ class ReceiverClient:
             raise
         doc = r.json()
         return doc if isinstance(doc, dict) else None
+
+    def status_since(self, after: int, limit: int = protocol.STATUS_PAGE) -> dict[str, Any]:
+        """``POST /v2/status``: status changes after the cursor ``after``, one page."""
+        body = json.dumps({"after": after, "limit": limit}).encode()
+        r = self.http.request(
+            "POST",
+            protocol.API_V2 + "/status",
+            content=body,
+            headers={
+                **self._headers("POST", protocol.API_V2 + "/status", body),
+                "Content-Type": "application/json",
+            },
+        )
+        if r.status_code >= 400:
+            raise _error_of(r)
+        doc = r.json()
+        changes, cursor, more = doc.get("changes"), doc.get("cursor"), doc.get("more")
+        if not isinstance(changes, list) or type(cursor) is not int or not isinstance(more, bool):
+            raise ReceiverError(
+                r.status_code,
+                "bad_answer",
+                "Máy chủ nhận trả lời trạng thái sai định dạng.",
+                "The receiver's status answer is malformed.",
+                {},
+            )
+        return {
+            "changes": [c for c in changes if isinstance(c, dict)],
+            "cursor": cursor,
+            "more": more,
+        }
 
     def status(self, packet_ids: list[str]) -> dict[str, Any]:
         body = json.dumps({"packet_ids": packet_ids}).encode()

@@ -20,6 +20,10 @@ from station.packet import MAX_PACKET_BYTES, canonical
 from station.receipts import RECEIPT_FORMAT, RECEIPT_PREFIX
 
 API = "/v1"
+#: Version 2 of the status pull (by cursor); everything else stays under ``API``.
+API_V2 = "/v2"
+#: Most status changes a station asks for at once (``POST /v2/status``).
+STATUS_PAGE = 500
 TUS_VERSION = "1.0.0"
 #: Chunk size for uploads: large enough that a slow link is not dominated by round trips,
 #: small enough that a cut costs little. A cut costs at most the chunk in flight.
@@ -58,6 +62,10 @@ ERRORS = {
     "truncated": 422,
     "request_timeout": 408,
     "internal_error": 500,
+    # Held: "not now", never final (503 with "held": true).
+    "key_not_loaded": 503,
+    "dossier_under_review": 503,
+    "storage_unavailable": 503,
 }
 
 

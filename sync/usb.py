@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from station import delivery
 from station.errors import NotFoundError, ValidationError
 from station.fsutil import atomic_write, fsync_dir
+from station.safefile import UnsafeFileError, loads_bounded, read_regular
 from station.service import StationService
 from sync import protocol
 
@@ -32,12 +34,21 @@ class ExportReport:
     bytes: int = 0
 
 
-def export(service: StationService, folder: Path) -> ExportReport:
-    """Write every undelivered packet, and the signed manifest last."""
+def export(service: StationService, folder: Path, *, include_refused: bool = False) -> ExportReport:
+    """Write every undelivered packet, and the signed manifest last.
+
+    ``include_refused``: also the packets the receiver refused for good (an admin's request,
+    audited: e.g. to take them to the central office by hand).
+    """
+    service.authorize("usb.export")
+    infos = list(service.pending_packets())
+    if include_refused:
+        delivery.require_admin(service)
+        infos.extend(service.packet_info(p) for p in delivery.refused_packet_ids(service))
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(folder)
     entries: list[dict[str, Any]] = []
-    for info in service.pending_packets():
+    for info in infos:
         data = service.packet_bytes(info.packet_id)
         atomic_write(folder / f"{info.packet_id}.ipkt", data, 0o644)
         entries.append({"packet_id": info.packet_id, "size": info.size, "sha256": info.sha256})
@@ -59,15 +70,28 @@ def export(service: StationService, folder: Path) -> ExportReport:
     return report
 
 
+#: Largest receipt file and receipts list read from a drive.
+MAX_RECEIPT_BYTES = 64 * 1024
+MAX_RECEIPTS_LIST_BYTES = 16 * 1024 * 1024
+RECEIPTS = "receipts.json"
+RECEIPTS_SIG = "receipts.sig"
+RECEIPTS_FORMAT = "intake-station/usb-receipts"
+
+
 @dataclass
 class ImportReport:
     accepted: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # receipts that did not verify
     unknown: list[str] = field(default_factory=list)  # receipts for packets not on this station
+    #: Verdicts of the receiver's signed receipts.json applied: result -> count.
+    results: dict[str, int] = field(default_factory=dict)
+    #: Files not read (not regular, too large, too deep) and a receipts.json not trusted.
+    problems: list[str] = field(default_factory=list)
 
 
 def import_receipts(service: StationService, folder: Path) -> ImportReport:
     """Take the receipts the receiver wrote for an export (one ``<packet_id>.json`` each)."""
+    service.authorize("usb.import_receipts")
     if not folder.is_dir():
         raise ValidationError(
             f"Không thấy thư mục biên nhận {folder}.",
@@ -76,11 +100,15 @@ def import_receipts(service: StationService, folder: Path) -> ImportReport:
         )
     report = ImportReport()
     for path in sorted(folder.glob("*.json")):
-        if path.name == "receipts.json":
+        if path.name == RECEIPTS:
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = loads_bounded(read_regular(path, MAX_RECEIPT_BYTES))
             packet_id = str(doc["receipt"]["packet_id"])
+        except UnsafeFileError as exc:
+            report.problems.append(f"{path.name}: {exc}")
+            report.refused.append(path.name)
+            continue
         except (OSError, ValueError, KeyError, TypeError):
             report.refused.append(path.name)
             continue
@@ -93,4 +121,39 @@ def import_receipts(service: StationService, folder: Path) -> ImportReport:
             report.accepted.append(packet_id)
         else:
             report.refused.append(packet_id)
+    _apply_receipts_list(service, folder, report)
     return report
+
+
+def _apply_receipts_list(service: StationService, folder: Path, report: ImportReport) -> None:
+    """Apply the receiver's signed ``receipts.json``: refused, held, damaged and missing
+    packets get their state and reason. Trusted only if ``receipts.sig`` verifies with a pinned
+    receiver key and the list names this station."""
+    try:
+        raw = read_regular(folder / RECEIPTS, MAX_RECEIPTS_LIST_BYTES)
+        signature = read_regular(folder / RECEIPTS_SIG, 1024).decode("ascii").strip()
+        doc = loads_bounded(raw)
+    except FileNotFoundError:
+        return  # an older receiver: the receipt files alone
+    except (UnsafeFileError, UnicodeDecodeError, OSError) as exc:
+        report.problems.append(f"{RECEIPTS}: {exc}")
+        return
+    station_id = service.registration()["station_id"]
+    trusted = (
+        isinstance(doc, dict)
+        and doc.get("format") == RECEIPTS_FORMAT
+        and doc.get("station_id") in (station_id, None)
+        and isinstance(doc.get("packets"), list)
+        and any(
+            protocol.verify(key, protocol.USB_RECEIPTS_PREFIX, doc, signature)
+            for key in service.receiver_signing_keys()
+        )
+    )
+    if not trusted:
+        report.problems.append(
+            f"{RECEIPTS}: chữ ký không hợp lệ hoặc không thuộc trạm này / "
+            "signature invalid or not for this station"
+        )
+        return
+    items = [i for i in doc["packets"] if isinstance(i, dict)]
+    report.results = delivery.apply_usb_results(service, items)

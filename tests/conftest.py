@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -9,14 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from station.paths import StationPaths
 from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, init_station
 from station.service import StationService
 
+# Hypothesis: derandomised by default, so a red CI run replays exactly; `make fuzz-long` selects
+# the random, longer profile (HYPOTHESIS_PROFILE=long).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 #: Argon2id cost for tests: 1 MiB, one pass, one lane (the real default is 64 MiB, 3, 4).
 FAST_KDF = (1024, 1, 1)
-ADMIN_PW = "admin-password-1"
+ADMIN_PW = "chim-lac-bay-cao-1"
 OP_PW = "operator-password-1"
 SUP_PW = "supervisor-password-1"
 

@@ -361,6 +361,25 @@ class ShapedNet:
         """Bring the router's receiver-side interface down (a cut) or up again."""
         self._ip(self.router_ns, "link", "set", RT_RX_IF, "up" if up else "down")
 
+    def set_resets(self, on: bool) -> None:
+        """While on, the router answers every TCP segment from the station with a reset: the
+        station's connection is torn down at once (a NAT or a middlebox forgetting the flow)."""
+        if on:
+            self._exec(
+                self.router_ns,
+                "nft",
+                "-f",
+                "-",
+                stdin=(
+                    "table ip resets {\n  chain cut {\n"
+                    "    type filter hook forward priority 0; policy accept;\n"
+                    f'    iifname "{RT_ST_IF}" ip protocol tcp reject with tcp reset\n'
+                    "  }\n}\n"
+                ),
+            )
+        else:
+            self._exec(self.router_ns, "nft", "delete", "table", "ip", "resets")
+
     def stats(self) -> LinkStats:
         out = LinkStats()
         rt = self.router_ns

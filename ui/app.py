@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from station import scratch
 from station.clock import local_time_text
 from station.errors import LockedOutError, SessionExpiredError, StationError
 from station.lifecycle import State
@@ -412,7 +411,9 @@ class MainWindow(QMainWindow):
         self._before_lock: QWidget | None = None
         self._fixed_devices = devices
         self.ui_state = UiState(service.paths.root)
-        self._receipts = Path(tempfile.mkdtemp(prefix="intake-slips-"))
+        # Slips are written to a 0700 folder under the data folder; a crash's leftovers go at
+        # the next start (station/scratch.py).
+        self._receipts = scratch.private_dir(service.paths, "slips")
 
         self.setWindowTitle(self.tr("Trạm thu nhận hồ sơ căn cước"))
         self.setMinimumSize(*MINIMUM_SIZE)
@@ -855,7 +856,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _sync_report(self, report: RunReport) -> None:
         if not self._shut_down and self.service.session is not None:
-            self.home_screen.show_sync(report)
+            self.home_screen.show_sync(report, self.lang)
             self.status_area.show_report(report)
             if self.on_home():
                 self._refresh_home()
@@ -1004,7 +1005,7 @@ class MainWindow(QMainWindow):
         except StationError as exc:
             log.warning("logout at exit: %s", exc)
             self.service.close()
-        shutil.rmtree(self._receipts, ignore_errors=True)
+        scratch.remove(self._receipts)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.shutdown()

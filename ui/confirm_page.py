@@ -9,11 +9,10 @@ machine has one.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from station import form_view
+from station import form_view, scratch
 from station.appointment import AppointmentSlip
 from station.capture.completeness import Missing
 from station.dossier import PartKind
@@ -53,7 +52,7 @@ def receipt_dir(ctx: UiContext) -> Path:
     """Where slips are written: the folder the window chose, else a private temporary one."""
     folder = ctx.options.get("receipt_dir")
     if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="intake-slips-"))
+        folder = scratch.private_dir(ctx.service.paths, "slips")
         ctx.options["receipt_dir"] = folder
     return Path(folder)
 

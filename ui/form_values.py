@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from station.form import MaritalStatus, RenewalReason
+from station.form import RELATION_LABELS, MaritalStatus, Relation, RenewalReason
 from station.form_view import MARITAL_LABELS, RENEWAL_LABELS
 from station.idnumber import SEX_LABELS, Sex
 from station.masterdata import MasterData
@@ -51,6 +51,13 @@ def _describe_dict(md: MasterData, lang: str, value: dict[str, Any]) -> str:
     if "code" in value and "list" in value:
         group = md.ethnic_groups.get(str(value["list"]), {}).get(str(value["code"]))
         return group.name if group else str(value["code"])
+    if "relation" in value:  # a relative: the relation in the window's language
+        try:
+            relation = label(RELATION_LABELS[Relation(str(value["relation"]))], lang)
+        except ValueError:
+            relation = str(value["relation"])
+        rest = {k: v for k, v in value.items() if k != "relation"}
+        return ", ".join(p for p in (relation, _describe_dict(md, lang, rest)) if p)
     return ", ".join(
         describe_value(md, lang, v) for v in value.values() if v not in (None, "", {}, [])
     )

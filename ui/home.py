@@ -327,30 +327,35 @@ class HomeScreen(QWidget):
             text += " · " + self.tr("{n} gói chờ biên nhận").format(n=waiting)
         self.last_sync_label.setText(text)
 
-    def show_sync(self, report: RunReport | None) -> None:
-        """The last background upload run, in one line."""
+    def show_sync(self, report: RunReport | None, lang: str = "vi") -> None:
+        """The last background upload run, in one line (and its cause, when it failed)."""
         if report is None:
             self.sync_label.setText(self.tr("Đồng bộ: trạm chưa có địa chỉ máy chủ nhận."))
             self.sync_button.setEnabled(False)
             return
         self.sync_button.setEnabled(True)
         when = datetime.now().strftime("%H:%M")
+        cause = report.cause if (report.failed or not report.reachable) else None
+        cause = cause or report.status_error
+        why = "" if cause is None else " " + (cause.en if lang == "en" else cause.vi)
         if not report.reachable:
             self.sync_label.setText(
                 self.tr("Đồng bộ lúc {time}: không kết nối được máy chủ nhận.").format(time=when)
+                + why
             )
             return
-        self.sync_label.setText(
-            self.tr(
-                "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
-                "{failed} lỗi."
-            ).format(
-                time=when,
-                receipted=len(report.receipted),
-                refused=len(report.refused),
-                failed=len(report.failed),
-            )
+        text = self.tr(
+            "Đồng bộ lúc {time}: {receipted} hồ sơ có biên nhận, {refused} bị từ chối, "
+            "{failed} lỗi."
+        ).format(
+            time=when,
+            receipted=len(report.receipted),
+            refused=len(report.refused),
+            failed=len(report.failed),
         )
+        if report.held:
+            text += " " + self.tr("{held} hồ sơ máy nhận tạm giữ.").format(held=len(report.held))
+        self.sync_label.setText(text + why)
 
     def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:
         """Tiles and one table row per state, in the lifecycle's order (None: unreadable)."""

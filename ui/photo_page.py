@@ -22,6 +22,7 @@ from station.capture.face_guide import head_guide
 from station.devices import Camera, DeviceError, DeviceKind
 from station.errors import StationError
 from ui.camera_worker import CameraWorker, PhotoCapture, PreviewFrame
+from ui.chip_panels import show_chip_face_match
 from ui.context import UiContext
 from ui.dossier_view import while_alive
 from ui.qt import (
@@ -341,6 +342,10 @@ class PhotoPage(QWidget):
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
         side.addWidget(self.status_label)
+        self.chip_face_label = QLabel(self)  # the chip's portrait against this one
+        self.chip_face_label.setWordWrap(True)
+        self.chip_face_label.hide()
+        side.addWidget(self.chip_face_label)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("error")
@@ -669,6 +674,7 @@ class PhotoPage(QWidget):
         self._unsaved = None
         self._apply_mode(self.SAVED)
         self.status_label.setText(self.tr("Đã lưu ảnh chân dung vào hồ sơ."))
+        show_chip_face_match(self._ctx, self.chip_face_label, dossier_id)
         self.changed.emit()
 
     def _save_failed(self, dossier_id: str, serial: int, error: BaseException) -> None:

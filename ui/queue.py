@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from station import delivery
 from station.clock import local_time_text
 from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
-from station.lifecycle import STATE_LABELS, State
+from station.lifecycle import STATE_LABELS, Role, State
 from station.masterdata import fold
 from station.queue_view import DELIVERED_PAGE, queue_page
 from station.service import PacketInfo, QueueEntry
@@ -103,9 +104,11 @@ def packet_text(packet: PacketInfo | None) -> str:
     """The packet's upload progress in a few words."""
     if packet is None:
         return ""
-    if packet.status == "queued":
+    if delivery.is_held(packet.last_error) and packet.status in delivery.SENDABLE:
+        return translate("QueueScreen", "máy nhận tạm giữ, sẽ gửi lại")
+    if packet.status == "queued" and not packet.acked_offset:
         text = translate("QueueScreen", "chờ gửi")
-    elif packet.status == "uploading":
+    elif packet.status in ("queued", "uploading"):
         percent = 100 * packet.acked_offset // packet.size if packet.size else 0
         text = translate("QueueScreen", "đang gửi {percent}%").format(percent=percent)
     elif packet.status == "uploaded":
@@ -116,7 +119,12 @@ def packet_text(packet: PacketInfo | None) -> str:
         return translate("QueueScreen", "bị từ chối nhận")
     else:
         text = packet.status
-    if packet.attempts and packet.last_error:
+    if (
+        packet.status in delivery.SENDABLE  # a receipt makes earlier errors history
+        and packet.attempts
+        and packet.last_error
+        and not delivery.is_resent(packet.last_error)
+    ):
         text += " " + translate("QueueScreen", "({n} lần lỗi)").format(n=packet.attempts)
     return text
 
@@ -215,12 +223,15 @@ class QueueScreen(QWidget):
         self.open_button = QPushButton(self.tr("&Mở / tiếp tục"), self)
         self.recapture_button = QPushButton(self.tr("Thu nhận &lại phần bị trả"), self)
         self.upload_button = QPushButton(self.tr("&Gửi ngay"), self)
+        #: An administrator sends a refused packet again (audited in the core).
+        self.resend_button = QPushButton(self.tr("Gửi &lại gói bị từ chối"), self)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(200)
         self.progress.hide()
         actions.addWidget(self.open_button)
         actions.addWidget(self.recapture_button)
+        actions.addWidget(self.resend_button)
         actions.addStretch(1)
         actions.addWidget(self.progress)
         actions.addWidget(self.upload_button)
@@ -248,6 +259,7 @@ class QueueScreen(QWidget):
         self.open_button.clicked.connect(self._open)
         self.recapture_button.clicked.connect(self._recapture)
         self.upload_button.clicked.connect(self.upload_now)
+        self.resend_button.clicked.connect(self._resend)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
@@ -331,6 +343,8 @@ class QueueScreen(QWidget):
                 )
         elif group_of(entry) == Group.REFUSED and entry.packet is not None:
             reason = entry.packet.last_error or ""
+        elif entry.packet is not None and delivery.is_held(entry.packet.last_error):
+            reason = (entry.packet.last_error or "")[len(delivery.HELD_PREFIX) :]
         return [
             d.number,
             name,
@@ -370,6 +384,11 @@ class QueueScreen(QWidget):
         self.reason_label.setVisible(bool(reason))
         self.open_button.setEnabled(state in OPENABLE)
         self.recapture_button.setEnabled(state == State.NEEDS_RECAPTURE)
+        session = self.ctx.service.session
+        self.resend_button.setVisible(session is not None and session.role == Role.ADMIN)
+        self.resend_button.setEnabled(
+            entry is not None and entry.packet is not None and entry.packet.status == "refused"
+        )
         self.upload_button.setEnabled(not self._syncing)
 
     def _focus_search(self) -> None:
@@ -393,6 +412,25 @@ class QueueScreen(QWidget):
             return
         self.refresh()
         self.recapture.emit(entry.dossier.id)
+
+    def _resend(self) -> None:
+        """Put the selected refused packet back in the queue (admin; audited), then send."""
+        entry = self.selected_entry()
+        if entry is None or entry.packet is None:
+            return
+        self._clear_messages()
+        try:
+            self.ctx.service.resend_packet(entry.packet.packet_id)
+        except StationError as exc:
+            self._show_error(self.ctx.error_text(exc))
+            return
+        self.refresh()
+        self.outcome_label.setText(
+            self.tr("Gói của hồ sơ {number} đã vào lại hàng đợi gửi.").format(
+                number=entry.dossier.number
+            )
+        )
+        self.upload_now()
 
     # --- upload now ---
 
@@ -423,12 +461,13 @@ class QueueScreen(QWidget):
         self._sync_finished()
         if not report.reachable:
             self.outcome_label.clear()
-            self._show_error(
-                self.tr(
-                    "Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được "
-                    "gửi khi có mạng."
-                )
+            text = self.tr(
+                "Không kết nối được máy chủ nhận. Hồ sơ vẫn an toàn trên trạm và sẽ được "
+                "gửi khi có mạng."
             )
+            if report.cause is not None:
+                text += "\n" + (report.cause.en if self.ctx.lang == "en" else report.cause.vi)
+            self._show_error(text)
             return
         text = self.tr(
             "Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, "
@@ -438,9 +477,16 @@ class QueueScreen(QWidget):
             refused=len(report.refused),
             failed=len(report.failed),
         )
+        if report.held:
+            text += " " + self.tr("{held} hồ sơ đang được máy nhận tạm giữ (sẽ gửi lại).").format(
+                held=len(report.held)
+            )
         self.outcome_label.setText(text)
-        if report.errors:
-            self._show_error("\n".join(report.errors[:3]))
+        causes = [report.cause] if report.failed and report.cause is not None else []
+        if report.status_error is not None:
+            causes.append(report.status_error)
+        if causes:
+            self._show_error("\n".join(c.en if self.ctx.lang == "en" else c.vi for c in causes))
 
     def _sync_failed(self, exc: BaseException) -> None:
         self._sync_finished()

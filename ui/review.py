@@ -14,6 +14,7 @@ from station.dossier import DossierView as DossierRecord
 from station.errors import StationError
 from station.lifecycle import State
 from station.service import StationService
+from ui.chip_panels import ChipVerdictPanel
 from ui.context import UiContext
 from ui.dossier_view import DossierView, while_alive
 from ui.qt import (
@@ -108,6 +109,8 @@ class ReviewScreen(QWidget):
         bg_row.addWidget(self.background_accept_button)
         self.background_panel.hide()
         right_column.addWidget(self.background_panel)
+        self.chip_panel = ChipVerdictPanel(ctx, right)
+        right_column.addWidget(self.chip_panel)
 
         decide = QHBoxLayout()
         reason_label = QLabel(self.tr("Lý &do trả lại:"), right)
@@ -242,10 +245,12 @@ class ReviewScreen(QWidget):
         self.reason_edit.clear()
         if d is None:
             self.view.clear()
+            self.chip_panel.show_for(None)
             self._update_buttons()
             return
         self.view.show_dossier(d.id)
         self._show_missing(d.id)
+        self.chip_panel.show_for(d.id)
         self._update_buttons()
 
     def _show_missing(self, dossier_id: str) -> None:

@@ -20,6 +20,7 @@ from station.devices import DeviceInfo, DeviceKind, SilentPrompter, Slap
 from station.devices.registry import DeviceRegistry, Probe
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, Role
+from ui.chip_panels import CscaPanel
 from ui.context import UiContext
 from ui.dossier_view import while_alive
 from ui.language_pref import LANGUAGE_KEY, UI_SETTINGS_FILE, save_language, saved_language
@@ -176,6 +177,8 @@ class SettingsScreen(QWidget):
         self.tabs.addTab(self._operators_tab(), self.tr("Cán &bộ"))
         self.tabs.addTab(self._language_tab(), self.tr("&Ngôn ngữ, phiên"))
         self.tabs.addTab(self._maintenance_tab(), self.tr("&Sao lưu, chẩn đoán"))
+        self.csca_panel = CscaPanel(ctx, self)
+        self.tabs.addTab(self.csca_panel, self.tr("C&hip thẻ cũ (CSCA)"))
 
     # --- tabs ---
 
@@ -438,6 +441,7 @@ class SettingsScreen(QWidget):
             days = settings.get("retention_days", 0)
             self.retention_spin.setValue(int(days) if isinstance(days, int) else 0)
         self._load_operators()
+        self.csca_panel.refresh()
         with contextlib.suppress(StationError):
             self.warn_days_spin.setValue(service.deployment.sync_warn_days())
         lang = saved_language(service.paths.root) or self.ctx.lang

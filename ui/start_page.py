@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from station.chip.record import ChipRead
 from station.devices import DeviceError, DeviceKind
 from station.dossier import CASE_LABELS, CaseType
 from station.errors import StationError
@@ -46,18 +47,23 @@ from ui.resident_search import ResidentSearch
 
 #: Seconds the chip read waits for a card to be put on the reader.
 CARD_WAIT_S = 10.0
+#: ... and after a QR read, when the chip is read without being asked.
+AUTO_CARD_WAIT_S = 1.0
+NO_CARD = "no_card"
 SOURCES = ("none", "resident", "qr", "chip")
 
 STYLE = """
 QLabel#error { color: #b00020; }
 QLabel#notes { color: #8a4b00; }
 QLabel#warning { color: #b00020; font-weight: bold; }
+QLabel#verdict_ok { color: #1b5e20; }
 """
 
 
 class CardReaderLike(Protocol):
     """What the start page needs of a card reader (``station.devices.cardreader.CardReader``)."""
 
+    def list_readers(self) -> list[str]: ...
     def wait_for_card(self, timeout: float) -> bool: ...
     def connect(self) -> bytes: ...
     def transmit(self, apdu: bytes) -> bytes: ...
@@ -66,13 +72,11 @@ class CardReaderLike(Protocol):
 
 
 def _default_reader(ctx: UiContext) -> CardReaderLike:
-    """The reader named in the options, else the registry's card reader, else the first one."""
+    """The reader named in the options, else the one pinned in the settings, else the reader
+    that holds a card (``CardReader(None)``)."""
     from station.devices.cardreader import CardReader
 
-    name = ctx.options.get("card_reader")
-    if name is None and ctx.devices is not None:
-        reader: CardReaderLike = ctx.devices.open(DeviceKind.CARD_READER)
-        return reader
+    name = ctx.options.get("card_reader") or ctx.service.card_reader_setting()
     return CardReader(name)
 
 
@@ -95,6 +99,8 @@ class StartPage(QWidget):
         self.resident_id: int | None = None
         self.created_id: str | None = None
         self.chip_verdict: tuple[bool, tuple[str, str]] | None = None
+        #: The last chip read (its raw record and verdict), stored with the draft on Start.
+        self.chip_read: ChipRead | None = None
         self.busy = False
 
         layout = QVBoxLayout(self)
@@ -231,12 +237,16 @@ class StartPage(QWidget):
         self.chip_dob_edit.setPlaceholderText("dd/mm/yyyy")
         self.chip_expiry_edit = QLineEdit(panel)
         self.chip_expiry_edit.setPlaceholderText("dd/mm/yyyy")
+        self.chip_can_edit = QLineEdit(panel)
+        self.chip_can_edit.setMaxLength(6)
+        self.chip_can_edit.setPlaceholderText(self.tr("hoặc 6 số CAN in trên thẻ"))
         self.chip_button = QPushButton(self.tr("Đọc chip (đặt thẻ lên đầu đọc)"), panel)
-        self.chip_button.clicked.connect(self.read_chip)
-        self.chip_expiry_edit.returnPressed.connect(self.read_chip)
+        self.chip_button.clicked.connect(lambda: self.read_chip())
+        self.chip_expiry_edit.returnPressed.connect(lambda: self.read_chip())
         form.addRow(self.tr("Số thẻ cũ (12 số)"), self.chip_number_edit)
         form.addRow(self.tr("Ngày sinh"), self.chip_dob_edit)
         form.addRow(self.tr("Có giá trị đến"), self.chip_expiry_edit)
+        form.addRow(self.tr("Số CAN"), self.chip_can_edit)
         form.addRow("", self.chip_button)
         return panel
 
@@ -258,8 +268,14 @@ class StartPage(QWidget):
         self.conflicts = {}
         self.resident_id = None
         self.chip_verdict = None
+        self.chip_read = None
         self.qr_edit.clear()
-        for edit in (self.chip_number_edit, self.chip_dob_edit, self.chip_expiry_edit):
+        for edit in (
+            self.chip_number_edit,
+            self.chip_dob_edit,
+            self.chip_expiry_edit,
+            self.chip_can_edit,
+        ):
             edit.clear()
         self.resident_search.clear()
         self.error_label.clear()
@@ -362,28 +378,44 @@ class StartPage(QWidget):
     def _qr_done(self, prefill: Prefill) -> None:
         self.qr_edit.clear()
         self.apply_prefill(prefill)
+        if self.chip_read is None and all(
+            e.text().strip()
+            for e in (self.chip_number_edit, self.chip_dob_edit, self.chip_expiry_edit)
+        ):
+            self.read_chip(auto=True)  # no typing: the QR gave the access key
 
-    def read_chip(self) -> None:
-        """BAC with the typed number and dates, then the chip's data groups (on the worker)."""
+    def read_chip(self, auto: bool = False) -> None:
+        """BAC or PACE with the number and dates (typed, or from the QR with the expiry by the
+        law's renewal ages), then the chip's data groups (on the worker). ``auto`` (after a
+        QR read): quietly nothing when the station has no reader or no card comes."""
         number = self.chip_number_edit.text().strip()
         dob = self.chip_dob_edit.text().strip()
         expiry = self.chip_expiry_edit.text().strip()
+        can = self.chip_can_edit.text().strip() or None
         factory: Callable[[], CardReaderLike] = self.ctx.options.get("card_reader_factory") or (
             lambda: _default_reader(self.ctx)
         )
         service = self.ctx.service
 
-        def read() -> tuple[Prefill, bool, tuple[str, str]]:
+        def read() -> ChipRead | str | None:
             reader = factory()
             try:
-                if not reader.wait_for_card(CARD_WAIT_S):
+                if auto:
+                    try:
+                        if not reader.list_readers():
+                            return None
+                    except DeviceError:  # no smart-card service: nothing to read quietly
+                        return None
+                if not reader.wait_for_card(AUTO_CARD_WAIT_S if auto else CARD_WAIT_S):
+                    if auto:
+                        return NO_CARD
                     raise DeviceError(
                         "Chưa thấy thẻ trên đầu đọc; đặt thẻ lên rồi đọc lại.",
                         "No card on the reader; put the card on it and read again.",
                         field="card_reader",
                     )
-                reader.connect()
-                return service.prefill_from_chip(reader.transmit, number, dob, expiry)
+                atr = reader.connect()
+                return service.prefill_from_chip(reader.transmit, number, dob, expiry, atr, can)
             finally:
                 with contextlib.suppress(StationError):
                     reader.disconnect()
@@ -391,10 +423,16 @@ class StartPage(QWidget):
 
         self._run(read, self._chip_done)
 
-    def _chip_done(self, result: tuple[Prefill, bool, tuple[str, str]]) -> None:
-        prefill, ok, verdict = result
-        self.chip_verdict = (ok, verdict)
-        self.apply_prefill(prefill)
+    def _chip_done(self, read: ChipRead | str | None) -> None:
+        if read == NO_CARD:
+            self.error_label.setText(
+                self.tr("Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).")
+            )
+        if not isinstance(read, ChipRead):
+            return
+        self.chip_verdict = (read.ok, read.verdict)
+        self.chip_read = read
+        self.apply_prefill(read.prefill)
 
     def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         if self.busy:
@@ -436,6 +474,10 @@ class StartPage(QWidget):
             self.chip_number_edit.setText(str(number))
         if form.get("date_of_birth") and not self.chip_dob_edit.text().strip():
             self.chip_dob_edit.setText(date_text(form["date_of_birth"]))
+        if not self.chip_expiry_edit.text().strip():
+            guess = self.ctx.service.chip_access_from_form(form)
+            if guess is not None:
+                self.chip_expiry_edit.setText(guess.date_of_expiry.strftime("%d/%m/%Y"))
 
     def _label_of(self, key: str) -> str:
         return self.ctx.label(LABELS.get(key, (key, key)))
@@ -468,7 +510,10 @@ class StartPage(QWidget):
             self.verdict_label.hide()
         else:
             ok, verdict = self.chip_verdict
-            self.verdict_label.setObjectName("notes" if ok else "warning")
+            status = self.chip_read.status if self.chip_read is not None else ""
+            self.verdict_label.setObjectName(
+                "warning" if not ok else "verdict_ok" if status == "ok" else "notes"
+            )
             self.verdict_label.setStyleSheet(STYLE)
             self.verdict_label.setText(self.ctx.label(verdict))
             self.verdict_label.show()
@@ -484,7 +529,10 @@ class StartPage(QWidget):
         if self.created_id is None:
             try:
                 view = service.create_dossier(
-                    self.case_type(), form=self.prefill_form, resident_id=self.resident_id
+                    self.case_type(),
+                    form=self.prefill_form,
+                    resident_id=self.resident_id,
+                    chip=self.chip_read,
                 )
             except StationError as exc:
                 self._failed(exc)

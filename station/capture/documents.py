@@ -14,11 +14,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from station import imagecheck
 from station.devices import Acquired, DeviceInfo, DeviceKind, Image, Prompter
 from station.errors import ValidationError
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+MAX_PIXELS = imagecheck.MAX_PIXELS
 MAX_PAGES = 10
 MAX_SIDE = 2000
 PAGE_BUDGET = 350 * 1024
@@ -87,15 +88,17 @@ def decode(data: bytes) -> list[Image]:
         )
     if bytes(data[:5]) == b"%PDF-":
         return _pdf_pages(bytes(data))
+    # The size from the header, before any decoding (a small file can declare a huge image).
+    imagecheck.check(
+        bytes(data),
+        label=("Giấy tờ", "Document"),
+        field="document",
+        unreadable=(
+            "không đọc được (hỏng, hoặc không phải ảnh hay PDF)",
+            "cannot be read (damaged, or neither an image nor a PDF)",
+        ),
+    )
     buf = np.frombuffer(bytes(data), np.uint8)
-    small = cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if small is None:
-        raise _bad(
-            "không đọc được (hỏng, hoặc không phải ảnh hay PDF).",
-            "cannot be read (damaged, or neither an image nor a PDF).",
-        )
-    if small.shape[0] * small.shape[1] * 64 > MAX_PIXELS:
-        raise _bad("ảnh quá nhiều điểm ảnh.", "the image has too many pixels.")
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None:
         raise _bad("không đọc được ảnh.", "cannot read the image.")
@@ -118,11 +121,17 @@ def _pdf_pages(data: bytes) -> list[Image]:
                 f"the PDF has {len(pdf)} pages, at most {MAX_PAGES}.",
             )
         pages = []
-        for page in pdf:
-            width, height = page.get_size()
-            scale = MAX_SIDE / max(width, height, 1.0)
-            rgb = page.render(scale=scale).to_numpy()
-            pages.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        try:
+            for page in pdf:
+                width, height = page.get_size()
+                scale = MAX_SIDE / max(width, height, 1.0)
+                rgb = page.render(scale=scale).to_numpy()
+                pages.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        except pdfium.PdfiumError:  # a damaged page (found by the fuzz harness)
+            raise _bad(
+                f"trang {len(pages) + 1} của tệp PDF bị hỏng.",
+                f"page {len(pages) + 1} of the PDF is damaged.",
+            ) from None
         return pages
     finally:
         pdf.close()

@@ -68,7 +68,6 @@ is stated on the head width and the eye line.
 from __future__ import annotations
 
 import math
-import struct
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -78,6 +77,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from station import imagecheck
 from station.devices import DeviceError, Frame, Image
 from station.errors import ValidationError
 
@@ -115,7 +115,7 @@ EYE_DIST_PER_BOX: Final = 0.47
 
 #: Imported photos: largest file and largest picture accepted.
 MAX_IMAGE_BYTES: Final = 30 * 1024 * 1024
-MAX_IMAGE_PIXELS: Final = 40_000_000
+MAX_IMAGE_PIXELS: Final = imagecheck.MAX_PIXELS
 MIN_IMAGE_SIDE: Final = 200
 
 #: Where OpenCV keeps its cascades (``cv2.data`` has no type stub).
@@ -1043,80 +1043,21 @@ def _refuse(vi: str, en: str) -> ValidationError:
     return ValidationError(f"Ảnh chân dung: {vi}", f"Portrait photo: {en}", field="image")
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a JPEG's frame header (SOFn), without decoding it."""
-    pos = 2
-    end = len(data)
-    while pos + 4 <= end:
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if length < 2:
-            return None
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            if pos + 9 > end:
-                return None
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return (width, height)
-        if marker == 0xDA:  # start of scan before any frame header
-            return None
-        pos += 2 + length
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a WebP's first chunk (lossy, lossless or extended)."""
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        width = 1 + int.from_bytes(data[24:27], "little")
-        height = 1 + int.from_bytes(data[27:30], "little")
-        return (width, height)
-    if chunk == b"VP8 ":
-        width, height = struct.unpack("<HH", data[26:30])
-        return (width & 0x3FFF, height & 0x3FFF)
-    if chunk == b"VP8L":
-        bits = int.from_bytes(data[21:25], "little")
-        return ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-    raise _refuse("tệp WebP hỏng", "the WebP file is damaged")
-
-
 def _image_header(data: bytes) -> tuple[str, int, int]:
-    """The format and the pixel size an image file declares, read from its header."""
-    if data.startswith(b"\xff\xd8\xff"):
-        size = _jpeg_size(data)
-        if size is None:
-            raise _refuse("tệp JPEG hỏng", "the JPEG file is damaged")
-        if data.rfind(b"\xff\xd9") < 0:
-            raise _refuse("tệp JPEG bị cắt cụt", "the JPEG file is truncated")
-        return ("jpeg", *size)
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        if len(data) < 33 or data[12:16] != b"IHDR":
-            raise _refuse("tệp PNG hỏng", "the PNG file is damaged")
-        width, height = struct.unpack(">II", data[16:24])
-        if b"IEND" not in data[-64:]:
-            raise _refuse("tệp PNG bị cắt cụt", "the PNG file is truncated")
-        return ("png", width, height)
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP" and len(data) >= 30:
-        return ("webp", *_webp_size(data))
-    if data.startswith(b"BM") and len(data) >= 26:
-        width, height = struct.unpack("<ii", data[18:26])
-        return ("bmp", abs(width), abs(height))
-    if data.startswith(b"%PDF"):
+    """The format and the pixel size an image file declares, read from its header.
+
+    The shared check (``station.imagecheck``) reads it; this keeps the portrait's own wording.
+    """
+    try:
+        head = imagecheck.read_header(data)
+    except imagecheck.HeaderError as err:
+        raise _refuse(err.vi, err.en) from None
+    if head.format == "jp2":
         raise _refuse(
-            "đây là tệp PDF, không phải ảnh; hãy chọn ảnh JPEG hoặc PNG",
-            "this is a PDF, not a photo; choose a JPEG or PNG image",
+            "không phải tệp ảnh (chấp nhận JPEG, PNG, WebP, BMP)",
+            "not an image file (JPEG, PNG, WebP and BMP are accepted)",
         )
-    raise _refuse(
-        "không phải tệp ảnh (chấp nhận JPEG, PNG, WebP, BMP)",
-        "not an image file (JPEG, PNG, WebP and BMP are accepted)",
-    )
+    return (head.format, head.width, head.height)
 
 
 def load_image(data: bytes) -> Image:

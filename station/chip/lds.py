@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from station import imagecheck
 from station.chip import ChipError, TlvError
 from station.chip.mrz import Td1, parse_td1
 from station.chip.tlv import Tlv, parse_all, parse_single, walk
@@ -89,6 +90,10 @@ def decode_face(face: FaceImage) -> object | None:
     import cv2
     import numpy as np
 
+    try:
+        imagecheck.checked_header(face.data)  # the size from the header, before decoding
+    except imagecheck.HeaderError:
+        return None
     image = cv2.imdecode(np.frombuffer(face.data, dtype=np.uint8), cv2.IMREAD_COLOR)
     return image if image is not None else None
 

@@ -3,7 +3,8 @@ SignedData over an LDSSecurityObject listing the hash of every data group.
 
 Checked: each data group read against its hash; the messageDigest signed attribute against the
 LDSSecurityObject; the signature against the document signer (DS) certificate inside the SOD;
-and, only when CSCA certificates are configured by path, the DS certificate against a CSCA.
+and, when the station holds CSCA certificates, the DS certificate against one of them.
+Never raises: every malformed SOD or certificate is a failed verdict.
 Not checked: revocation (CRLs/master lists), certificate policies/extensions.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,22 +53,71 @@ class LdsSecurityObject(core.Sequence):  # type: ignore[misc]
     ]
 
 
+#: Verdict statuses, as stored with the dossier and in the packet's manifest.
+OK = "ok"
+CHAIN_NOT_CHECKED = "chain_not_checked"
+FAILED = "failed"
+
+
 @dataclass
 class PassiveAuthResult:
     hashes_ok: bool = False
     bad_groups: list[int] = field(default_factory=list)
     unlisted_groups: list[int] = field(default_factory=list)
+    #: data group number -> (hash algorithm, hex digest computed over what was read, matches)
+    group_hashes: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
     signature_ok: bool = False
     chain_checked: bool = False
     chain_ok: bool = False
     signer: str = ""
+    #: the CSCA that issued the DS certificate: subject and SHA-256 fingerprint (hex)
+    csca_subject: str = ""
+    csca_sha256: str = ""
+    #: the SOD (or a certificate inside it) could not be parsed; ``problems`` says where
+    malformed: bool = False
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.hashes_ok and self.signature_ok and (self.chain_ok or not self.chain_checked)
+        return self.status != FAILED
+
+    @property
+    def status(self) -> str:
+        """``ok`` (hashes, signature and chain to a known CSCA), ``chain_not_checked`` (no CSCA
+        configured: signature only) or ``failed``."""
+        if self.malformed or not self.hashes_ok or not self.signature_ok:
+            return FAILED
+        if not self.chain_checked:
+            return CHAIN_NOT_CHECKED
+        return OK if self.chain_ok else FAILED
+
+    def to_doc(self) -> dict[str, Any]:
+        """The verdict as JSON (stored with the dossier, sealed into the manifest)."""
+        return {
+            "status": self.status,
+            "groups": {
+                f"DG{n}": {"hash_algorithm": a, "digest": d, "ok": good}
+                for n, (a, d, good) in sorted(self.group_hashes.items())
+            },
+            "bad_groups": [f"DG{n}" for n in self.bad_groups],
+            "unlisted_groups": [f"DG{n}" for n in self.unlisted_groups],
+            "sod_signature": "ok" if self.signature_ok else "failed",
+            "document_signer": self.signer,
+            "chain": ("not_checked" if not self.chain_checked
+                      else "ok" if self.chain_ok else "failed"),
+            "csca": {"subject": self.csca_subject, "sha256": self.csca_sha256}
+            if self.csca_sha256 else None,
+            "problems": [{"vi": vi, "en": en} for vi, en in self.problems],
+        }  # fmt: skip
 
     def summary(self) -> tuple[str, str]:
+        if self.malformed:
+            vi, en = (
+                self.problems[0]
+                if self.problems
+                else ("EF.SOD sai cấu trúc.", "EF.SOD is malformed.")
+            )
+            return (f"Xác thực thụ động THẤT BẠI: {vi}", f"Passive authentication FAILED: {en}")
         if self.bad_groups:
             groups = ", ".join(f"DG{n}" for n in self.bad_groups)
             return (
@@ -75,18 +126,25 @@ class PassiveAuthResult:
                 f"Passive authentication FAILED: {groups} do not match their hash in EF.SOD "
                 "(the data was altered).",
             )
+        if self.unlisted_groups:
+            groups = ", ".join(f"DG{n}" for n in self.unlisted_groups)
+            return (
+                f"Xác thực thụ động THẤT BẠI: EF.SOD không có mã băm của {groups}.",
+                f"Passive authentication FAILED: EF.SOD holds no hash for {groups}.",
+            )
         if not self.signature_ok:
             return ("Xác thực thụ động THẤT BẠI: chữ ký EF.SOD sai.",
                     "Passive authentication FAILED: the EF.SOD signature is wrong.")  # fmt: skip
         if not self.chain_checked:
             return (
-                "Chữ ký hợp lệ, chưa kiểm tra chuỗi chứng thư (chưa cấu hình chứng thư CSCA).",
-                "Signature OK, chain not checked (no CSCA certificate configured).",
+                "Chữ ký hợp lệ, CHƯA kiểm tra chuỗi chứng thư (trạm chưa có chứng thư CSCA).",
+                "Signature OK, chain NOT checked (the station has no CSCA certificate).",
             )
         if not self.chain_ok:
             return (
-                "Chữ ký hợp lệ nhưng chứng thư DS không do CSCA đã cấu hình cấp.",
-                "Signature OK but the DS certificate is not issued by a configured CSCA.",
+                "Xác thực thụ động THẤT BẠI: chứng thư DS không do CSCA nào của trạm cấp.",
+                "Passive authentication FAILED: the DS certificate is not issued by any CSCA "
+                "of the station.",
             )
         return ("Xác thực thụ động thành công (chuỗi đến CSCA đã kiểm tra).",
                 "Passive authentication OK (chain to the CSCA checked).")  # fmt: skip
@@ -130,7 +188,8 @@ def _hash(name: str, data: bytes) -> bytes:
     return hashlib.new(algo, data).digest()
 
 
-def _check_signature(cert: cx509.Certificate, signer: Any, signed_bytes: bytes) -> None:
+def check_signature(cert: cx509.Certificate, signer: Any, signed_bytes: bytes) -> None:
+    """Check a CMS SignerInfo's signature over ``signed_bytes``; InvalidSignature if wrong."""
     key = cert.public_key()
     digest_name = signer["digest_algorithm"]["algorithm"].native
     hash_algo: hashes.HashAlgorithm = getattr(hashes, digest_name.upper())()
@@ -153,59 +212,108 @@ def _check_signature(cert: cx509.Certificate, signer: Any, signed_bytes: bytes) 
         raise _fail("loại khóa của chứng thư DS không hỗ trợ.", "unsupported DS key type.")
 
 
+def load_certificates(data: bytes) -> list[cx509.Certificate]:
+    """Certificates of a PEM (one or more) or DER file; a clear ChipError when unreadable."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            if b"-----BEGIN" in data:
+                return list(cx509.load_pem_x509_certificates(data))
+            return [cx509.load_der_x509_certificate(data)]
+    except Exception as e:
+        raise ChipError(
+            f"Không đọc được chứng thư ({type(e).__name__}: {e}).",
+            f"Cannot read the certificate ({type(e).__name__}: {e}).",
+            field="csca",
+        ) from None
+
+
 def load_cscas(paths: list[Path]) -> list[cx509.Certificate]:
     certs: list[cx509.Certificate] = []
     for path in paths:
-        data = path.read_bytes()
-        if b"-----BEGIN" in data:
-            certs.extend(cx509.load_pem_x509_certificates(data))
-        else:
-            certs.append(cx509.load_der_x509_certificate(data))
+        certs.extend(load_certificates(path.read_bytes()))
     return certs
 
 
-def verify(
-    sod: bytes, groups: dict[int, bytes], csca_paths: list[Path] | None = None
-) -> PassiveAuthResult:
-    """Passive authentication of the data groups read (number -> file bytes) against EF.SOD.
+def fingerprint(cert: cx509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
 
-    Malformed SOD content is a :class:`ChipError`; asn1crypto parses lazily, so its errors can
-    surface anywhere in the walk and are all caught here.
+
+def verify(
+    sod: bytes,
+    groups: dict[int, bytes],
+    cscas: Sequence[cx509.Certificate] | None = None,
+) -> PassiveAuthResult:
+    """Passive authentication of the data groups read (number -> file bytes) against EF.SOD,
+    and of the SOD's document signer against ``cscas`` (none: "chain not checked").
+
+    Never raises: a malformed SOD or certificate is a failed verdict naming the file and the
+    fault (asn1crypto parses lazily and ``cryptography`` raises its own types, so everything is
+    caught here).
     """
+    result = PassiveAuthResult()
     try:
-        return _verify(sod, groups, csca_paths)
-    except ChipError:
-        raise
+        _verify(result, sod, groups, list(cscas or []))
+    except ChipError as e:
+        result.malformed = True
+        named = e.en.startswith("EF.SOD")
+        result.problems.insert(
+            0, (e.vi if named else f"EF.SOD: {e.vi}", e.en if named else f"EF.SOD: {e.en}")
+        )
     except UnsupportedAlgorithm as e:
-        raise _fail(f"thuật toán không hỗ trợ ({e}).", f"unsupported algorithm ({e}).") from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
-        raise _fail(f"sai cấu trúc ASN.1 ({e}).", f"malformed ASN.1 ({e}).") from None
+        result.malformed = True
+        result.problems.insert(
+            0, (f"EF.SOD: thuật toán không hỗ trợ ({e}).", f"EF.SOD: unsupported algorithm ({e}).")
+        )
+    except Exception as e:
+        result.malformed = True
+        result.problems.insert(
+            0,
+            (
+                f"EF.SOD: sai cấu trúc ({type(e).__name__}: {e}).",
+                f"EF.SOD: malformed ({type(e).__name__}: {e}).",
+            ),
+        )
+    return result
 
 
 def _verify(
-    sod: bytes, groups: dict[int, bytes], csca_paths: list[Path] | None
-) -> PassiveAuthResult:
-    result = PassiveAuthResult()
+    result: PassiveAuthResult,
+    sod: bytes,
+    groups: dict[int, bytes],
+    cscas: list[cx509.Certificate],
+) -> None:
     signed, signer, lds = parse_sod(sod)
     algo = lds["hash_algorithm"]["algorithm"].native
     listed = {int(h["data_group_number"].native): h["data_group_hash_value"].native
               for h in lds["data_group_hash_values"]}  # fmt: skip
     for number, data in sorted(groups.items()):
         expected = listed.get(number)
+        computed = _hash(algo, data)
         if expected is None:
             result.unlisted_groups.append(number)
-        elif not hmac.compare_digest(_hash(algo, data), expected):
-            result.bad_groups.append(number)
+            result.group_hashes[number] = (algo, computed.hex(), False)
+        else:
+            good = hmac.compare_digest(computed, expected)
+            result.group_hashes[number] = (algo, computed.hex(), good)
+            if not good:
+                result.bad_groups.append(number)
     result.hashes_ok = not result.bad_groups and not result.unlisted_groups
     certs = signed["certificates"]
     if not certs or len(certs) < 1:
         raise _fail("không có chứng thư DS trong EF.SOD.", "no DS certificate inside EF.SOD.")
     ds_asn1: x509.Certificate = certs[0].chosen
-    with warnings.catch_warnings():
-        # some issued DS certificates carry a negative serial number: accepted, as readers do
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        ds = cx509.load_der_x509_certificate(ds_asn1.dump())
-    result.signer = ds.subject.rfc4514_string()
+    try:
+        with warnings.catch_warnings():
+            # some issued DS certificates carry a negative serial number: accepted, as readers do
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            ds = cx509.load_der_x509_certificate(ds_asn1.dump())
+            result.signer = ds.subject.rfc4514_string()
+    except Exception as e:
+        raise _fail(
+            f"chứng thư DS sai cấu trúc ({type(e).__name__}: {e}).",
+            f"the DS certificate is malformed ({type(e).__name__}: {e}).",
+        ) from None
     econtent = signed["encap_content_info"]["content"].contents
     attrs = signer["signed_attrs"]
     try:
@@ -220,18 +328,19 @@ def _verify(
             signed_bytes = b"\x31" + attrs.dump()[1:]
         else:
             signed_bytes = econtent
-        _check_signature(ds, signer, signed_bytes)
+        check_signature(ds, signer, signed_bytes)
         result.signature_ok = True
     except InvalidSignature:
         result.problems.append(("Chữ ký EF.SOD sai.", "The EF.SOD signature is wrong."))
-    if csca_paths:
+    if cscas:
         result.chain_checked = True
-        for csca in load_cscas(csca_paths):
+        for csca in cscas:
             try:
                 ds.verify_directly_issued_by(csca)
-            except (ValueError, TypeError, InvalidSignature):
+            except Exception:  # noqa: S112 - not this CSCA (wrong name, key or type)
                 continue
             # validity dates are not checked: a DS certificate outlives its signing period
             result.chain_ok = True
+            result.csca_subject = csca.subject.rfc4514_string()
+            result.csca_sha256 = fingerprint(csca)
             break
-    return result

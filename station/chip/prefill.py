@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from station import idnumber
+from station.chip import pa
 from station.chip.lds import Dg13
 from station.chip.reader import ChipData
 from station.errors import ValidationError
@@ -66,6 +67,8 @@ def _country(name: str, md: MasterData) -> str | None:
 def _basic(chip: ChipData, today: date, values: dict[str, Any], unmatched: dict[str, str]) -> None:
     """ID number, name, date of birth and sex: DG13 first, else the MRZ of DG1."""
     g, mrz = chip.dg13, chip.dg1
+    if mrz is None:
+        return
     number = (g.text(1) if g else None) or mrz.id_number
     if number:
         try:
@@ -102,22 +105,40 @@ def _coded(g: Dg13, md: MasterData, values: dict[str, Any], unmatched: dict[str,
                 unmatched[key] = text
 
 
-def _relatives(g: Dg13) -> str:
+def _relatives(g: Dg13) -> list[dict[str, str]]:
+    """Father and mother (field 13, in that order) and spouse (14) as the form's relatives; the
+    chip gives only names, the officer adds ID numbers and nationality."""
     relatives = [
-        f"{label}: {who}"
-        for label, who in zip(("father", "mother"), g.fields.get(13, []), strict=False)
-        if who
+        {"relation": relation, "full_name": " ".join(who.split())}
+        for relation, who in zip(("father", "mother"), g.fields.get(13, []), strict=False)
+        if who.strip()
     ]
     spouse = g.text(14)
-    if spouse:
-        relatives.append(f"spouse: {spouse}")
-    return "; ".join(relatives)
+    if spouse and spouse.strip():
+        relatives.append({"relation": "spouse", "full_name": " ".join(spouse.split())})
+    return relatives
+
+
+def _old_id(g: Dg13) -> str | None:
+    """The old 9-digit (or 12-digit) ID number, which public readers find in field 15 or 16."""
+    for number in (15, 16):
+        for text in g.fields.get(number, []):
+            digits = text.strip()
+            if re.fullmatch(r"\d{9}|\d{12}", digits):
+                try:
+                    return idnumber.parse_old(digits)
+                except ValidationError:
+                    continue
+    return None
 
 
 def to_prefill(chip: ChipData, md: MasterData, today: date | None = None) -> Prefill:
-    """``Prefill("chip", ...)`` from DG13 and DG1."""
+    """``Prefill("chip", ...)`` from DG13 and DG1; nothing at all when the chip's verdict is a
+    failure (an altered or unsigned group, a chain to no known CSCA, malformed data)."""
     values: dict[str, Any] = {}
     unmatched: dict[str, str] = {}
+    if chip.status == pa.FAILED:
+        return Prefill("chip", values, unmatched)
     _basic(chip, today or date.today(), values, unmatched)
     g = chip.dg13
     if g is None:
@@ -126,11 +147,18 @@ def to_prefill(chip: ChipData, md: MasterData, today: date | None = None) -> Pre
     marks = g.text(10)
     if marks:
         values["identifying_marks"] = marks
-    issued = _date(g.text(11))
-    if "id_number" in values and issued:
-        values["previous_card"] = {"number": values["id_number"], "issue_date": issued.isoformat()}
+    issued, expires = _date(g.text(11)), _date(g.text(12))
+    if "id_number" in values and (issued or expires):
+        card: dict[str, str] = {"number": values["id_number"]}
+        if issued:
+            card["issue_date"] = issued.isoformat()
+        if expires:
+            card["expiry_date"] = expires.isoformat()
+        values["previous_card"] = card
+    old = _old_id(g)
+    if old:
+        values["old_id_number"] = old
     relatives = _relatives(g)
     if relatives:
-        # relatives on the form need more than a name (ID, birth year): the officer places them
-        unmatched["relatives"] = relatives
+        values["relatives"] = relatives
     return Prefill("chip", values, unmatched)

@@ -13,7 +13,8 @@ import os
 from collections.abc import Callable
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
+from cryptography.hazmat.primitives import cmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from station.chip import BacError, ChipError
 from station.chip.tlv import encode, parse_all
@@ -41,10 +42,10 @@ def bac_keys(mrz_information: bytes) -> tuple[bytes, bytes]:
     return derive_key(seed, 1), derive_key(seed, 2)
 
 
-def pad(data: bytes) -> bytes:
+def pad(data: bytes, block: int = 8) -> bytes:
     """ISO/IEC 9797-1 padding method 2."""
     data += b"\x80"
-    return data + bytes(-len(data) % 8)
+    return data + bytes(-len(data) % block)
 
 
 def unpad(data: bytes) -> bytes:
@@ -87,33 +88,61 @@ def _alg3_final(key: bytes, block: bytes) -> bytes:
 
 
 class SecureMessaging:
-    """Session keys and the send sequence counter; wraps and unwraps APDUs."""
+    """Session keys and the send sequence counter; wraps and unwraps APDUs. This class is the
+    3DES flavour (BAC, and PACE/CA negotiated with 3DES); :class:`AesSecureMessaging` the AES
+    one (part 11 §9.8.6.2: IV = E(KSenc, SSC), CMAC truncated to 8 bytes, 16-byte SSC)."""
+
+    block = 8
+    name = "3DES"
 
     def __init__(self, ks_enc: bytes, ks_mac: bytes, ssc: bytes) -> None:
         self.ks_enc = ks_enc
         self.ks_mac = ks_mac
         self.ssc = int.from_bytes(ssc, "big")
+        self._ssc_bytes = b""
 
     def _next(self) -> bytes:
-        self.ssc = (self.ssc + 1) % (1 << 64)
-        return self.ssc.to_bytes(8, "big")
+        self.ssc = (self.ssc + 1) % (1 << (8 * self.block))
+        self._ssc_bytes = self.ssc.to_bytes(self.block, "big")
+        return self._ssc_bytes
 
     def mac(self, data: bytes) -> bytes:
         return retail_mac(self.ks_mac, pad(data))
 
+    def encrypt(self, data: bytes) -> bytes:
+        return encrypt(self.ks_enc, data)
+
+    def decrypt(self, data: bytes) -> bytes:
+        return decrypt(self.ks_enc, data)
+
     # --- terminal side ----------------------------------------------------------------------
 
-    def wrap(self, cla: int, ins: int, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
-        """The protected command APDU (short length) for a plain command."""
+    def wrap(
+        self,
+        cla: int,
+        ins: int,
+        p1: int,
+        p2: int,
+        data: bytes,
+        le: int | None,
+        extended: bool = False,
+    ) -> bytes:
+        """The protected command APDU for a plain command: short lengths, or extended ones
+        (Lc on 3 bytes, Le on 2, DO'97' on 2 bytes) when ``extended`` or the sizes need it."""
         header = bytes([cla | 0x0C, ins, p1, p2])
+        ssc = self._next()  # first: the AES IV is the encrypted SSC of this command
         body = b""
         if data:
-            body += encode(0x87, b"\x01" + encrypt(self.ks_enc, pad(data)))
+            body += encode(0x87, b"\x01" + self.encrypt(pad(data, self.block)))
+        long_le = le is not None and le > 256
         if le is not None:
-            body += encode(0x97, bytes([le & 0xFF]))
-        ssc = self._next()
-        cc = self.mac(ssc + pad(header) + body)
+            body += encode(
+                0x97, (le & 0xFFFF).to_bytes(2, "big") if long_le else bytes([le & 0xFF])
+            )
+        cc = self.mac(ssc + pad(header, self.block) + body)
         body += encode(0x8E, cc)
+        if extended or long_le or len(body) > 255:
+            return header + b"\x00" + len(body).to_bytes(2, "big") + body + b"\x00\x00"
         return header + bytes([len(body)]) + body + b"\x00"
 
     def unwrap(self, response: bytes) -> tuple[bytes, int]:
@@ -144,7 +173,7 @@ class SecureMessaging:
         if do87 is not None:
             if not do87.value or do87.value[0] != 1:
                 raise ChipError("DO'87' sai dạng.", "Malformed DO'87'.")
-            data = unpad(decrypt(self.ks_enc, do87.value[1:]))
+            data = unpad(self.decrypt(do87.value[1:]))
         return data, int.from_bytes(do99.value, "big")
 
     # --- card side (the virtual card) ----------------------------------------------------------
@@ -153,31 +182,80 @@ class SecureMessaging:
         """(header, plain data, Le) of a protected command; ChipError on a bad MAC."""
         ssc = self._next()
         header = apdu[:4]
-        lc = apdu[4]
-        body = apdu[5 : 5 + lc]
+        if apdu[4] == 0 and len(apdu) > 7:  # extended Lc
+            lc = int.from_bytes(apdu[5:7], "big")
+            body = apdu[7 : 7 + lc]
+        else:
+            lc = apdu[4]
+            body = apdu[5 : 5 + lc]
         items = parse_all(body)
         signed = b"".join(encode(i.tag, i.value) for i in items if i.tag in (0x87, 0x97))
         do8e = next((i for i in items if i.tag == 0x8E), None)
         if do8e is None or not hmac.compare_digest(
-            self.mac(ssc + pad(header) + signed), do8e.value
+            self.mac(ssc + pad(header, self.block) + signed), do8e.value
         ):
             raise ChipError("MAC lệnh sai.", "Bad command MAC.")
         data = b""
         le: int | None = None
         for item in items:
             if item.tag == 0x87:
-                data = unpad(decrypt(self.ks_enc, item.value[1:]))
+                data = unpad(self.decrypt(item.value[1:]))
             elif item.tag == 0x97:
-                le = item.value[0] if item.value else 0
+                le = int.from_bytes(item.value, "big") if item.value else 0
+                if le == 0:
+                    le = 65536 if len(item.value) == 2 else 256
         return header, data, le
 
     def card_wrap(self, data: bytes, sw: int) -> bytes:
         ssc = self._next()
         body = b""
         if data:
-            body += encode(0x87, b"\x01" + encrypt(self.ks_enc, pad(data)))
+            body += encode(0x87, b"\x01" + self.encrypt(pad(data, self.block)))
         body += encode(0x99, sw.to_bytes(2, "big"))
         return body + encode(0x8E, self.mac(ssc + body)) + sw.to_bytes(2, "big")
+
+
+class AesSecureMessaging(SecureMessaging):
+    block = 16
+    name = "AES"
+
+    def mac(self, data: bytes) -> bytes:
+        c = cmac.CMAC(algorithms.AES(self.ks_mac))
+        c.update(pad(data, 16))
+        return c.finalize()[:8]
+
+    def _iv(self) -> bytes:
+        e = Cipher(algorithms.AES(self.ks_enc), modes.ECB()).encryptor()  # noqa: S305 - the IV
+        return e.update(self._ssc_bytes) + e.finalize()
+
+    def encrypt(self, data: bytes) -> bytes:
+        e = Cipher(algorithms.AES(self.ks_enc), modes.CBC(self._iv())).encryptor()
+        return e.update(data) + e.finalize()
+
+    def decrypt(self, data: bytes) -> bytes:
+        if not data or len(data) % 16:
+            raise ChipError("Dữ liệu mã hóa sai độ dài.", "Encrypted data has a bad length.")
+        d = Cipher(algorithms.AES(self.ks_enc), modes.CBC(self._iv())).decryptor()
+        return d.update(data) + d.finalize()
+
+
+def kdf(secret: bytes, counter: int, cipher: str, key_bits: int = 128) -> bytes:
+    """Part 11 §9.7.1: 3DES and AES-128 keys from SHA-1, AES-192/256 from SHA-256."""
+    data = secret + counter.to_bytes(4, "big")
+    if cipher == "3DES":
+        return _parity(hashlib.sha1(data).digest()[:16])  # noqa: S324 - ICAO 9303
+    if key_bits == 128:
+        return hashlib.sha1(data).digest()[:16]  # noqa: S324 - ICAO 9303
+    return hashlib.sha256(data).digest()[: key_bits // 8]
+
+
+def session(cipher: str, secret: bytes, key_bits: int = 128) -> SecureMessaging:
+    """Secure messaging after PACE or chip authentication: fresh keys from the shared secret,
+    SSC zero."""
+    k_enc, k_mac = kdf(secret, 1, cipher, key_bits), kdf(secret, 2, cipher, key_bits)
+    if cipher == "3DES":
+        return SecureMessaging(k_enc, k_mac, bytes(8))
+    return AesSecureMessaging(k_enc, k_mac, bytes(16))
 
 
 Transmit = Callable[[bytes], bytes]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from station.devices import DeviceError, DeviceInfo, DeviceKind
@@ -34,6 +35,24 @@ def _scard() -> Any:
     return scard
 
 
+#: Seconds one APDU may take before the card counts as not answering.
+APDU_TIMEOUT_S = 5.0
+#: Seconds connecting or letting go of a card may take.
+CONNECT_TIMEOUT_S = 5.0
+RELEASE_TIMEOUT_S = 1.0
+
+
+def not_answering_error() -> DeviceError:
+    return DeviceError(
+        "Thẻ không trả lời. Nhấc thẻ ra, đặt lại lên đầu đọc rồi đọc lại; nếu vẫn vậy, chip "
+        "của thẻ có thể đã hỏng.",
+        "The card does not answer. Lift it off the reader, put it back and read again; if it "
+        "happens again, the card's chip may be damaged.",
+        field="card_reader",
+        code="card_not_answering",
+    )
+
+
 def removed_error() -> DeviceError:
     return DeviceError(
         "Thẻ đã bị rút ra khi đang đọc. Đặt lại thẻ vào đầu đọc và đọc lại.",
@@ -44,12 +63,19 @@ def removed_error() -> DeviceError:
 
 
 class CardReader:
-    """One PC/SC reader; ``reader`` is its name or a part of it (None: the first reader)."""
+    """One PC/SC reader; ``reader`` is its name or a part of it (None: whichever reader holds a
+    card, so a station with two readers reads the card where it lies).
 
-    def __init__(self, reader: str | None = None, apdu_timeout: float = 10.0) -> None:
+    Every call to the card has a deadline: an APDU ``apdu_timeout`` seconds, connecting
+    ``CONNECT_TIMEOUT_S``. A card that stops answering ends in ``DeviceError(code=
+    "card_not_answering")``; the worker thread may stay blocked inside PC/SC, so the reader is
+    then marked stuck: later calls fail at once and closing does not wait for it."""
+
+    def __init__(self, reader: str | None = None, apdu_timeout: float = APDU_TIMEOUT_S) -> None:
         self.wanted = reader
         self.apdu_timeout = apdu_timeout
         self.reader_name: str | None = None
+        self.stuck = False
         self._requests: queue.Queue[Any] = queue.Queue()
         self._context: Any = None
         self._card: Any = None
@@ -86,7 +112,15 @@ class CardReader:
         return future
 
     def _call(self, fn: Callable[[], T], timeout: float | None = None) -> T:
-        return self.submit(fn).result(timeout=timeout)
+        if self.stuck:
+            raise not_answering_error()
+        future = self.submit(fn)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()
+            self.stuck = True
+            raise not_answering_error() from None
 
     def _ctx(self) -> Any:
         sc = _scard()
@@ -115,7 +149,7 @@ class CardReader:
             )
         return list(readers)
 
-    def _reader(self) -> str:
+    def _candidates(self) -> list[str]:
         readers = self._readers()
         match = [r for r in readers if self.wanted is None or self.wanted in r]
         if not match:
@@ -124,17 +158,40 @@ class CardReader:
                 "No card reader found" + (f" '{self.wanted}'." if self.wanted else "."),
                 field="card_reader",
             )
+        return match
+
+    def _reader(self) -> str:
+        """The reader to use: the one named, else the first that holds a card, else the first."""
+        match = self._candidates()
+        if self.wanted is None and len(match) > 1:
+            holding = self._holding(match)
+            if holding:
+                match = holding
         self.reader_name = match[0]
         return match[0]
 
-    def _wait(self, present: bool, timeout: float) -> bool:
+    def _holding(self, readers: list[str]) -> list[str]:
         sc = _scard()
-        reader = self._reader()
+        rv, states = sc.SCardGetStatusChange(
+            self._ctx(), 0, [(r, sc.SCARD_STATE_UNAWARE) for r in readers]
+        )
+        if rv != sc.SCARD_S_SUCCESS:
+            return []
+        return [name for name, state, _atr in states if state & sc.SCARD_STATE_PRESENT]
+
+    def _wait(self, present: bool, timeout: float) -> bool:
+        """Wait until a card is on (``present``) or off the reader(s); with no reader named,
+        any reader that gets a card is taken, and removal is watched on the one last used."""
+        sc = _scard()
+        if self.wanted is None and present:
+            readers = self._candidates()
+        else:
+            readers = [self.reader_name or self._reader()]
         deadline = time.monotonic() + timeout
-        state = sc.SCARD_STATE_UNAWARE
+        watched = [(r, sc.SCARD_STATE_UNAWARE) for r in readers]
         while True:
             ms = max(0, int((deadline - time.monotonic()) * 1000))
-            rv, states = sc.SCardGetStatusChange(self._ctx(), ms, [(reader, state)])
+            rv, states = sc.SCardGetStatusChange(self._ctx(), ms, watched)
             if rv == sc.SCARD_E_TIMEOUT:
                 return False
             if rv != sc.SCARD_S_SUCCESS:
@@ -143,10 +200,13 @@ class CardReader:
                     f"Card reader error ({sc.SCardGetErrorMessage(rv)}).",
                     field="card_reader",
                 )
-            _name, state, _atr = states[0]
-            state &= ~sc.SCARD_STATE_CHANGED
-            if bool(state & sc.SCARD_STATE_PRESENT) == present:
-                return True
+            watched = []
+            for name, state, _atr in states:
+                state &= ~sc.SCARD_STATE_CHANGED
+                if bool(state & sc.SCARD_STATE_PRESENT) == present:
+                    self.reader_name = name
+                    return True
+                watched.append((name, state))
             if time.monotonic() >= deadline:
                 return False
 
@@ -155,7 +215,7 @@ class CardReader:
         self._do_disconnect()
         rv, card, protocol = sc.SCardConnect(
             self._ctx(),
-            self._reader(),
+            self.reader_name or self._reader(),
             sc.SCARD_SHARE_SHARED,
             sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1,
         )
@@ -209,27 +269,30 @@ class CardReader:
         return DeviceInfo(DeviceKind.CARD_READER, "pcsc", name, name, simulated=False)
 
     def wait_for_card(self, timeout: float) -> bool:
-        """True once a card is on the reader, False after ``timeout`` seconds."""
-        return self._call(lambda: self._wait(True, timeout))
+        """True once a card is on the reader (with none named: on any reader, which is then
+        the one used), False after ``timeout`` seconds."""
+        return self._call(lambda: self._wait(True, timeout), timeout=timeout + CONNECT_TIMEOUT_S)
 
     def wait_for_removal(self, timeout: float) -> bool:
-        return self._call(lambda: self._wait(False, timeout))
+        return self._call(lambda: self._wait(False, timeout), timeout=timeout + CONNECT_TIMEOUT_S)
 
     def connect(self) -> bytes:
         """Connect to the card on the reader; its ATR."""
-        return self._call(self._do_connect)
+        return self._call(self._do_connect, timeout=CONNECT_TIMEOUT_S)
 
     def transmit(self, apdu: bytes) -> bytes:
         """Send one command APDU; the response with its status word."""
         return self._call(lambda: self._do_transmit(apdu), timeout=self.apdu_timeout)
 
     def disconnect(self) -> None:
-        self._call(self._do_disconnect)
+        """Let go of the card; a reader stuck on a card that does not answer is left as is."""
+        if not self.stuck:
+            self._call(self._do_disconnect, timeout=RELEASE_TIMEOUT_S)
 
     def close(self) -> None:
         if self._thread.is_alive():
             self._requests.put(_STOP)
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=RELEASE_TIMEOUT_S if self.stuck else 5)
 
     def __enter__(self) -> CardReader:
         return self

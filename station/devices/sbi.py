@@ -49,6 +49,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from station import imagecheck
 from station.devices import (
     FINGER_LABELS,
     SLAP_FINGERS,
@@ -884,6 +885,11 @@ def _decode_file(data: bytes, kind: str) -> tuple[Image, int | None]:
 
         width, height = _wsq_dimensions(data)
         _check_side(width, height)
+    else:  # the shared header check, before Pillow sees the file
+        try:
+            imagecheck.checked_header(data)
+        except imagecheck.HeaderError as err:
+            raise _image_error(f"Ảnh vân tay: {err.vi}.", f"Fingerprint image: {err.en}.") from None
     try:
         with PILImage.open(io.BytesIO(data)) as img:
             _check_side(*img.size)

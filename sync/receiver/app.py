@@ -8,6 +8,7 @@ pool, so a slow or dead connection only ever holds its own coroutine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -215,7 +216,13 @@ class ReceiverApp:
                 raise malformed(f"thiếu «{name}»", f"'{name}' is missing")
         packet_id = check_packet_id(doc["packet_id"])
         result = await self._run(
-            self.receiver.begin_upload, station_id, packet_id, doc["length"], doc["sha256"]
+            functools.partial(
+                self.receiver.begin_upload, judge_again=doc.get("judge_again") is True
+            ),
+            station_id,
+            packet_id,
+            doc["length"],
+            doc["sha256"],
         )
         if isinstance(result, Accepted):
             return receipt_response(result, doc["length"])
@@ -312,6 +319,15 @@ class ReceiverApp:
         statuses = await self._run(self.receiver.statuses, station_id, doc.get("packet_ids"))
         return JSONResponse({"statuses": statuses}, headers={"Cache-Control": "no-store"})
 
+    async def status_v2(self, request: Request) -> Response:
+        """Status changes after the station's cursor, a bounded page at a time."""
+        station_id, body = await self._authenticate(request, MAX_JSON_BODY)
+        doc = _json_object(body)
+        page = await self._run(
+            self.receiver.status_changes, station_id, doc.get("after"), doc.get("limit")
+        )
+        return JSONResponse(page, headers={"Cache-Control": "no-store"})
+
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -349,6 +365,8 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
 
 
 def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> Starlette:
+    """The application; temporary files a killed receiver left are removed first."""
+    receiver.clean_strays()
     api = ReceiverApp(receiver, body_timeout=body_timeout)
     v1 = protocol.API
     routes = [
@@ -359,6 +377,7 @@ def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT
         Route(f"{v1}/uploads/{{packet_id}}", api.patch_upload, methods=["PATCH"]),
         Route(f"{v1}/receipts/{{packet_id}}", api.get_receipt, methods=["GET"]),
         Route(f"{v1}/status", api.status, methods=["POST"]),
+        Route(f"{protocol.API_V2}/status", api.status_v2, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

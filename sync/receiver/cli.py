@@ -9,6 +9,7 @@ Subcommands (``docs/sync.md``, "Command line")::
     import-usb EXPORT_DIR --receipts-out DIR --keys ... --data DIR
     expire-uploads --days N --data DIR
     mark PACKET_ID (--rejected REASON [--parts face,fingerprint/left_index] | --card-printed)
+        [--station STATION_ID]
          --data DIR
 
 ``main(argv)`` is the console entry point; ``intake-station receiver ...`` (``sync/cli.py``)
@@ -165,11 +166,11 @@ def cmd_mark(args: argparse.Namespace) -> int:
     receiver = _open(args, with_keys=False)
     try:
         if args.card_printed:
-            receiver.mark_card_printed(args.packet_id)
+            receiver.mark_card_printed(args.packet_id, args.station)
             print(f"{args.packet_id}: đã in thẻ / card printed")
         else:
             parts = [p.strip() for p in (args.parts or "").split(",") if p.strip()]
-            receiver.mark_rejected(args.packet_id, args.rejected, parts)
+            receiver.mark_rejected(args.packet_id, args.rejected, parts, args.station)
             print(f"{args.packet_id}: trả về / rejected ({', '.join(parts) or '-'})")
     finally:
         receiver.store.close()
@@ -245,6 +246,7 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     group.add_argument("--rejected", metavar="REASON", help="send the dossier back")
     group.add_argument("--card-printed", action="store_true")
     sp.add_argument("--parts", default=None, help="parts to recapture: face,fingerprint/left_index")
+    sp.add_argument("--station", default=None, help="the station, when several have this packet id")
     sp.set_defaults(func=cmd_mark)
 
 

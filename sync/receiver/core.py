@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from station import crypto, packet
 from station.clock import Clock, SystemClock, iso
 from sync import protocol
 from sync.receiver.errors import (
+    PacketHeldError,
     PacketRefusedError,
     ReceiverError,
     malformed,
@@ -44,6 +45,7 @@ from sync.receiver.store import (
     ReceiverStore,
     RefusalRow,
     StationRow,
+    StatusLogRow,
     UploadRow,
 )
 
@@ -56,6 +58,8 @@ IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 #: A part to recapture: "kind" or "kind/slot" (the packet's part names).
 PART_RE = re.compile(r"[a-z][a-z0-9_]{0,23}(/[a-z0-9_]{1,32})?")
 MAX_STATUS_IDS = 1000
+#: Most status changes one ``POST /v2/status`` answers with.
+MAX_STATUS_PAGE = 500
 MAX_REASON_CHARS = 2000
 MAX_NAME_CHARS = 200
 
@@ -110,6 +114,7 @@ class StationInfo:
 class _Cas:
     """Finish an HTTP upload: its row is deleted only if its offset is still ``offset``."""
 
+    station_id: str
     packet_id: str
     offset: int
 
@@ -279,6 +284,15 @@ class Receiver:
                     info.public_key,
                     True,
                 )
+                if row.public_key != info.public_key:
+                    # A new key: refusals remembered under the old one (bad_signature) no longer
+                    # hold; the same bytes are judged again if an admin resends them.
+                    s.execute(
+                        update(RefusalRow)
+                        .where(RefusalRow.station_id == info.station_id)
+                        .values(remember=False)
+                        .execution_options(synchronize_session=False)
+                    )
                 row.code, row.name, row.public_key, row.active = (
                     info.code,
                     info.name,
@@ -314,9 +328,19 @@ class Receiver:
     # --- uploads ----------------------------------------------------------------------------
 
     def begin_upload(
-        self, station_id: str, packet_id: str, length: object, sha256: str
+        self,
+        station_id: str,
+        packet_id: str,
+        length: object,
+        sha256: str,
+        *,
+        judge_again: bool = False,
     ) -> UploadState | Accepted:
-        """``POST /v1/uploads``: a new or resumed upload, or the receipt if already held."""
+        """``POST /v1/uploads``: a new or resumed upload, or the receipt if already held.
+
+        ``judge_again``: an admin of the station resends a refused packet; a remembered
+        refusal of these bytes does not answer, the bytes are verified again at completion.
+        """
         check_packet_id(packet_id)
         check_sha256(sha256)
         if type(length) is not int or length < 1:
@@ -334,7 +358,7 @@ class Receiver:
             )
         for _attempt in range(3):
             try:
-                return self._open_upload(station_id, packet_id, length, sha256)
+                return self._open_upload(station_id, packet_id, length, sha256, judge_again)
             except IntegrityError:
                 continue  # a concurrent POST created the row first (PostgreSQL): read it back
         raise ReceiverError(
@@ -342,20 +366,26 @@ class Receiver:
         )
 
     def _open_upload(
-        self, station_id: str, packet_id: str, length: int, sha256: str
+        self, station_id: str, packet_id: str, length: int, sha256: str, judge_again: bool
     ) -> UploadState | Accepted:
         now = self.now()
         with self.store.write() as s:
-            held_row = s.get(PacketRow, packet_id)
+            held_row = s.get(PacketRow, (station_id, packet_id))
             if held_row is not None:
                 held = _held(held_row)
             else:
-                refusal = self._remembered(s, packet_id, station_id, sha256)
+                up = s.get(UploadRow, (station_id, packet_id))
+                # A remembered refusal answers at once, unless the station's admin asked to
+                # judge the bytes again (an upload in progress was begun that way).
+                refusal = (
+                    None
+                    if judge_again or up is not None
+                    else self._remembered(s, packet_id, station_id, sha256)
+                )
                 if refusal is not None:
                     raise refusal
-                up = s.get(UploadRow, packet_id)
                 if up is not None:
-                    if up.station_id != station_id or (up.sha256, up.length) != (sha256, length):
+                    if (up.sha256, up.length) != (sha256, length):
                         raise _replayed(
                             "một lần tải lên khác đang dùng mã gói này",
                             "another upload uses this packet id",
@@ -366,10 +396,10 @@ class Receiver:
                         # Data lost under the receiver (restored backup, wiped folder): restart.
                         log.warning("upload %s: partial file lost, restarting at 0", packet_id)
                         self.store.create_partial(up.temp_path)
-                        self.store.reset_offset(s, packet_id, up.offset, now)
+                        self.store.reset_offset(s, station_id, packet_id, up.offset, now)
                         return UploadState(packet_id, up.length, 0)
                     return UploadState(packet_id, up.length, up.offset)
-                temp = self.store.partial_name(packet_id)
+                temp = self.store.partial_name(station_id, packet_id)
                 s.add(
                     UploadRow(
                         packet_id=packet_id,
@@ -427,11 +457,11 @@ class Receiver:
         """``HEAD``: the offset; a finished upload reports ``offset == length``."""
         check_packet_id(packet_id)
         with self.store.read() as s:
-            up = s.get(UploadRow, packet_id)
-            if up is not None and up.station_id == station_id:
+            up = s.get(UploadRow, (station_id, packet_id))
+            if up is not None:
                 return UploadState(packet_id, up.length, up.offset)
-            held = s.get(PacketRow, packet_id)
-            if held is not None and held.station_id == station_id:
+            held = s.get(PacketRow, (station_id, packet_id))
+            if held is not None:
                 return UploadState(packet_id, held.size, held.size)
         raise not_found()
 
@@ -441,9 +471,8 @@ class Receiver:
         """``PATCH``: write ``chunk`` at ``offset``; the receipt when it completes the packet."""
         check_packet_id(packet_id)
         with self.store.read() as s:
-            up = s.get(UploadRow, packet_id)
-            mine = up is not None and up.station_id == station_id
-        if up is None or not mine:
+            up = s.get(UploadRow, (station_id, packet_id))
+        if up is None:
             self._raise_gone(station_id, packet_id, offset)
         if offset != up.offset:
             raise offset_mismatch(up.offset, offset)
@@ -465,10 +494,15 @@ class Receiver:
             self._recover_lost_partial(station_id, packet_id, offset)
         if end < up.length:
             with self.store.write() as s:
-                moved = self.store.advance_offset(s, packet_id, offset, end, self.now())
+                moved = self.store.advance_offset(s, station_id, packet_id, offset, end, self.now())
             if not moved:
                 self._raise_gone(station_id, packet_id, offset)
             return UploadState(packet_id, up.length, end)
+        return self._complete(station_id, up, offset)
+
+    def _complete(self, station_id: str, up: UploadRow, offset: int) -> Accepted:
+        """The last chunk is on disk: verify and store the whole packet."""
+        packet_id = up.packet_id
         try:
             data = self.store.read_partial(up.temp_path, up.length)
         except FileNotFoundError:  # a concurrent request completed (or refused) it meanwhile
@@ -479,10 +513,17 @@ class Receiver:
                 station_id=station_id,
                 expect=Expect(packet_id, up.sha256, authentic=True),
                 via="http",
-                cas=_Cas(packet_id, offset),
+                cas=_Cas(station_id, packet_id, offset),
             )
         except PacketRefusedError:
             self.store.remove(up.temp_path)
+            raise
+        except PacketHeldError as held:
+            if held.code == "hash_mismatch":
+                # The bytes on disk are not the announced ones: the upload starts again at 0.
+                self._drop_upload(_Cas(station_id, packet_id, offset), only_at_offset=True)
+                self.store.remove(up.temp_path)
+            # Otherwise the upload stays, short of its last chunk: the next try resends that.
             raise
         except _CasLostError:
             return self._held_or_gone(station_id, packet_id, up.sha256, offset)
@@ -492,7 +533,7 @@ class Receiver:
     def _held_or_gone(self, station_id: str, packet_id: str, sha256: str, offset: int) -> Accepted:
         """Another request finished this upload first: its receipt if the packet is held."""
         with self.store.read() as s:
-            row = s.get(PacketRow, packet_id)
+            row = s.get(PacketRow, (station_id, packet_id))
             held = _held(row) if row is not None else None
         if held is not None:
             return self._answer_held(held, station_id, sha256)
@@ -503,18 +544,27 @@ class Receiver:
         otherwise bytes were lost under the receiver (wiped or restored data folder): the file
         is shorter than the offset committed after its fsync. Start again at 0."""
         with self.store.write() as s:
-            up = s.get(UploadRow, packet_id)
+            up = s.get(UploadRow, (station_id, packet_id))
             size = self.store.partial_size(up.temp_path) if up is not None else None
-            lost = up is not None and up.station_id == station_id
-            if up is not None and lost and (size is None or size < up.offset):
+            lost = up is not None
+            if up is not None and (size is None or size < up.offset):
                 log.warning("upload %s: partial file lost, restarting at 0", packet_id)
                 self.store.create_partial(up.temp_path)
-                self.store.reset_offset(s, packet_id, up.offset, self.now())
+                self.store.reset_offset(s, station_id, packet_id, up.offset, self.now())
             else:
                 lost = False
         if lost:
             raise offset_mismatch(0, offset)
         self._raise_gone(station_id, packet_id, offset)
+
+    def clean_strays(self) -> list[str]:
+        """Remove temporary files a killed receiver left (called when it starts serving)."""
+        with self.store.read() as s:
+            live = set(s.scalars(select(UploadRow.temp_path)).all())
+        removed = self.store.clean_strays(live)
+        if removed:
+            log.info("removed %d stray temporary files: %s", len(removed), ", ".join(removed))
+        return removed
 
     def expire_uploads(self, older_than: str) -> int:
         """Forget uploads not touched since ``older_than`` (ISO time); how many were dropped.
@@ -523,25 +573,29 @@ class Receiver:
         """
         with self.store.write() as s:
             rows = s.scalars(select(UploadRow).where(UploadRow.updated_at < older_than)).all()
-            stale = [(r.packet_id, r.updated_at, r.temp_path) for r in rows]
-            for packet_id, updated_at, _ in stale:
+            stale = [(r.station_id, r.packet_id, r.updated_at, r.temp_path) for r in rows]
+            for station_id, packet_id, updated_at, _ in stale:
                 s.execute(
                     delete(UploadRow)
-                    .where(UploadRow.packet_id == packet_id, UploadRow.updated_at == updated_at)
+                    .where(
+                        UploadRow.station_id == station_id,
+                        UploadRow.packet_id == packet_id,
+                        UploadRow.updated_at == updated_at,
+                    )
                     .execution_options(synchronize_session=False)
                 )
-        for _, _, temp in stale:
+        for _, _, _, temp in stale:
             self.store.remove(temp)
         return len(stale)
 
     def _raise_gone(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
         """The upload moved on or ended under this request: say where it stands."""
         with self.store.read() as s:
-            up = s.get(UploadRow, packet_id)
-            if up is not None and up.station_id == station_id:
+            up = s.get(UploadRow, (station_id, packet_id))
+            if up is not None:
                 raise offset_mismatch(up.offset, offset)
-            held = s.get(PacketRow, packet_id)
-            if held is not None and held.station_id == station_id:
+            held = s.get(PacketRow, (station_id, packet_id))
+            if held is not None:
                 raise offset_mismatch(held.size, offset)  # complete: POST again for the receipt
         raise not_found()
 
@@ -583,12 +637,12 @@ class Receiver:
                 ctx,
             )
         if expect.sha256 is not None and sha != expect.sha256:
-            _refuse(
+            # About the transfer, not the packet: held, a new upload may succeed.
+            raise PacketHeldError(
                 "hash_mismatch",
-                "Mã băm SHA-256 của dữ liệu nhận được khác với mã đã khai báo.",
-                "The SHA-256 of the bytes received differs from the one announced.",
-                ctx,
-                remember=False,  # about the transfer, not the packet: a new upload may succeed
+                "Mã băm SHA-256 của dữ liệu nhận được khác với mã đã khai báo; hãy gửi lại.",
+                "The SHA-256 of the bytes received differs from the one announced; send again.",
+                retry_after=5,
             )
         try:
             header = packet.read_header(data)
@@ -616,10 +670,10 @@ class Receiver:
             _refuse(exc.code, exc.vi, exc.en, ctx, remember=False)
 
         with self.store.read() as s:
-            row = s.get(PacketRow, header.packet_id)
+            row = s.get(PacketRow, (header.station_id, header.packet_id))
             held = _held(row) if row is not None else None
         if held is not None:
-            if held.station_id == header.station_id and held.sha256 == sha:
+            if held.sha256 == sha:
                 self._drop_finished_upload(cas)
                 return Accepted(self._duplicate_receipt(held), duplicate=True)
             log.warning("packet %s received again with other bytes", header.packet_id)
@@ -637,12 +691,16 @@ class Receiver:
         ctx.authentic = True  # from here on the bytes are the station's own
         receiver_key = self.keys.for_key_id(header.key_id)
         if receiver_key is None:
-            _refuse(
-                "decrypt_failed",
-                f"Máy nhận không có khóa giải mã «{header.key_id}» mà gói được niêm phong cho.",
-                f"The receiver does not hold the key '{header.key_id}' the packet is sealed to.",
-                ctx,
-                remember=False,  # loading an older key generation lifts it
+            # Held, not refused: loading that key generation lifts it.
+            log.warning(
+                "packet %s is sealed to key %s, not loaded", header.packet_id, header.key_id
+            )
+            raise PacketHeldError(
+                "key_not_loaded",
+                f"Máy nhận chưa nạp khóa giải mã «{header.key_id}» mà gói được niêm phong cho; "
+                "gói được giữ lại và sẽ được nhận khi khóa được nạp.",
+                f"The receiver has not loaded the key '{header.key_id}' the packet is sealed to; "
+                "the packet is held and will be taken once the key is loaded.",
             )
         try:
             opened = packet.open_packet(
@@ -662,13 +720,14 @@ class Receiver:
                 select(PacketRow.packet_id).where(PacketRow.live_dossier_id == dossier_id)
             ).first()
         if live is not None and live != packet_id:
-            raise _replayed(
-                f"hồ sơ {dossier_id} đã có gói {live} được nhận; chỉ gửi lại được sau khi gói đó "
-                "bị trả về",
-                f"dossier {dossier_id} already has accepted packet {live}; a new packet is taken "
-                "only after that one is rejected",
-                authentic=True,
-                status=422,
+            # Held: the central office decides on the live packet (it may reject it for
+            # recapture, which frees the dossier for this one).
+            raise PacketHeldError(
+                "dossier_under_review",
+                f"Hồ sơ {dossier_id} đã có gói {live} được nhận; gói mới được giữ lại cho đến khi "
+                "trung tâm trả gói đó về.",
+                f"Dossier {dossier_id} already has accepted packet {live}; the new packet is held "
+                "until the central office sends that one back.",
             )
 
     def _store(
@@ -693,14 +752,26 @@ class Receiver:
             received_at=now,
             status=ACCEPTED,
         )
-        blob = self.store.write_blob(sha, data)  # content-addressed: a retry rewrites the same
+        try:
+            blob = self.store.write_blob(sha, data)  # content-addressed: a retry rewrites it
+        except OSError as exc:
+            log.error("cannot store packet %s: %s", header.packet_id, exc)
+            raise PacketHeldError(
+                "storage_unavailable",
+                "Máy nhận không lưu được gói lúc này; gói được giữ lại, hãy gửi lại sau.",
+                "The receiver cannot store the packet now; it is held, send it again later.",
+            ) from exc
         ctx.blob = blob
         try:
             with self.store.write() as s:
                 if cas is not None:
                     gone = s.execute(
                         delete(UploadRow)
-                        .where(UploadRow.packet_id == cas.packet_id, UploadRow.offset == cas.offset)
+                        .where(
+                            UploadRow.station_id == cas.station_id,
+                            UploadRow.packet_id == cas.packet_id,
+                            UploadRow.offset == cas.offset,
+                        )
                         .execution_options(synchronize_session=False)
                     )
                     if getattr(gone, "rowcount", 0) != 1:
@@ -728,6 +799,7 @@ class Receiver:
                 s.flush()  # the packet row first: the receipt's foreign key points at it
                 s.add(
                     ReceiptRow(
+                        station_id=header.station_id,
                         packet_id=header.packet_id,
                         receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
                     )
@@ -749,9 +821,9 @@ class Receiver:
     ) -> Accepted:
         """A concurrent request stored this packet, or another one of the dossier, first."""
         with self.store.read() as s:
-            row = s.get(PacketRow, header.packet_id)
+            row = s.get(PacketRow, (header.station_id, header.packet_id))
             held = _held(row) if row is not None else None
-        if held is not None and held.sha256 == sha and held.station_id == header.station_id:
+        if held is not None and held.sha256 == sha:
             self._drop_finished_upload(cas)
             return Accepted(self._duplicate_receipt(held), duplicate=True)
         self._check_dossier_free(dossier_id, header.packet_id)
@@ -763,13 +835,16 @@ class Receiver:
         )
 
     def _drop_finished_upload(self, cas: _Cas | None) -> None:
-        if cas is None:
-            return
+        if cas is not None:
+            self._drop_upload(cas, only_at_offset=False)
+
+    def _drop_upload(self, cas: _Cas, *, only_at_offset: bool) -> None:
+        conditions = [UploadRow.station_id == cas.station_id, UploadRow.packet_id == cas.packet_id]
+        if only_at_offset:
+            conditions.append(UploadRow.offset == cas.offset)
         with self.store.write() as s:
             s.execute(
-                delete(UploadRow)
-                .where(UploadRow.packet_id == cas.packet_id)
-                .execution_options(synchronize_session=False)
+                delete(UploadRow).where(*conditions).execution_options(synchronize_session=False)
             )
 
     def _record_refusal(
@@ -800,7 +875,11 @@ class Receiver:
             if cas is not None:
                 s.execute(
                     delete(UploadRow)
-                    .where(UploadRow.packet_id == cas.packet_id, UploadRow.offset == cas.offset)
+                    .where(
+                        UploadRow.station_id == cas.station_id,
+                        UploadRow.packet_id == cas.packet_id,
+                        UploadRow.offset == cas.offset,
+                    )
                     .execution_options(synchronize_session=False)
                 )
             orphan = ctx.blob is not None and (
@@ -828,10 +907,10 @@ class Receiver:
         """The receipt signed at acceptance; ``not_found`` unless this station's packet is held."""
         check_packet_id(packet_id)
         with self.store.read() as s:
-            row = s.get(PacketRow, packet_id)
-            if row is None or row.station_id != station_id:
+            row = s.get(PacketRow, (station_id, packet_id))
+            if row is None:
                 raise not_found()
-            stored = s.get(ReceiptRow, packet_id)
+            stored = s.get(ReceiptRow, (station_id, packet_id))
             if stored is None:  # pragma: no cover - written in the same transaction
                 raise not_found()
             return protocol.Receipt.from_json(json.loads(stored.receipt))
@@ -864,9 +943,60 @@ class Receiver:
                 }
         return out
 
+    def status_changes(self, station_id: str, after: object, limit: object) -> dict[str, Any]:
+        """``POST /v2/status``: this station's status changes after cursor ``after``, oldest
+        first, at most ``limit`` (1..500); ``cursor`` is where to ask from next time."""
+        if type(after) is not int or after < 0:
+            raise malformed("«after» phải là số nguyên ≥ 0", "'after' must be an integer ≥ 0")
+        if type(limit) is not int or not 1 <= limit <= MAX_STATUS_PAGE:
+            raise malformed(
+                f"«limit» phải là số nguyên từ 1 đến {MAX_STATUS_PAGE}",
+                f"'limit' must be an integer from 1 to {MAX_STATUS_PAGE}",
+            )
+        with self.store.read() as s:
+            rows = s.scalars(
+                select(StatusLogRow)
+                .where(StatusLogRow.station_id == station_id, StatusLogRow.seq > after)
+                .order_by(StatusLogRow.seq)
+                .limit(limit + 1)
+            ).all()
+            changes = [
+                {
+                    "seq": r.seq,
+                    "packet_id": r.packet_id,
+                    "status": r.status,
+                    "reason": r.reason,
+                    "parts": json.loads(r.parts or "[]"),
+                    "updated_at": r.at,
+                }
+                for r in rows[:limit]
+            ]
+        cursor = changes[-1]["seq"] if changes else after
+        return {"changes": changes, "cursor": cursor, "more": len(rows) > limit}
+
     # --- administration ---------------------------------------------------------------------
 
-    def mark_rejected(self, packet_id: str, reason: str, parts: list[str]) -> None:
+    def _find(self, s: Session, packet_id: str, station_id: str | None) -> PacketRow:
+        """The held packet ``packet_id`` (of ``station_id`` when given; packet ids are unique per
+        station, so without it the id must name one packet)."""
+        query = select(PacketRow).where(PacketRow.packet_id == packet_id)
+        if station_id is not None:
+            query = query.where(PacketRow.station_id == station_id)
+        rows = s.scalars(query.limit(2)).all()
+        if not rows:
+            raise not_found()
+        if len(rows) > 1:
+            raise ReceiverError(
+                "ambiguous",
+                f"Nhiều trạm có gói {packet_id}; hãy nêu trạm (--station).",
+                f"Several stations have a packet {packet_id}; name the station (--station).",
+                status=409,
+            )
+        return rows[0]
+
+    def mark_rejected(
+        self, packet_id: str, reason: str, parts: list[str], station_id: str | None = None
+    ) -> None:
         """The central office sends the dossier back: the station recaptures ``parts``.
 
         The dossier may then be sealed again: its new packet is accepted.
@@ -888,20 +1018,25 @@ class Receiver:
                     f"Part '{part}' is invalid (form: face, fingerprint/left_index).",
                     status=400,
                 )
-        self._set_status(packet_id, REJECTED, reason, sorted(set(parts)))
+        self._set_status(packet_id, REJECTED, reason, sorted(set(parts)), station_id)
 
-    def mark_card_printed(self, packet_id: str) -> None:
+    def mark_card_printed(self, packet_id: str, station_id: str | None = None) -> None:
         check_packet_id(packet_id)
-        self._set_status(packet_id, CARD_PRINTED, None, None)
+        self._set_status(packet_id, CARD_PRINTED, None, None, station_id)
 
     def _set_status(
-        self, packet_id: str, status: str, reason: str | None, parts: list[str] | None
+        self,
+        packet_id: str,
+        status: str,
+        reason: str | None,
+        parts: list[str] | None,
+        station_id: str | None,
     ) -> None:
+        """Change a held packet's status and log the change for the station's next pull, in
+        one transaction."""
         allowed = {REJECTED: (ACCEPTED, REJECTED), CARD_PRINTED: (ACCEPTED, CARD_PRINTED)}
         with self.store.write() as s:
-            row = s.get(PacketRow, packet_id)
-            if row is None:
-                raise not_found()
+            row = self._find(s, packet_id, station_id)
             if row.status not in allowed[status]:
                 raise ReceiverError(
                     "illegal_transition",
@@ -915,14 +1050,22 @@ class Receiver:
             row.parts_to_recapture = json.dumps(parts) if parts is not None else None
             row.live_dossier_id = row.dossier_id if status in LIVE_STATUSES else None
             row.status_at = self.now()
+            s.add(
+                StatusLogRow(
+                    station_id=row.station_id,
+                    packet_id=packet_id,
+                    status=status,
+                    reason=reason,
+                    parts=row.parts_to_recapture,
+                    at=row.status_at,
+                )
+            )
 
-    def open_stored(self, packet_id: str) -> packet.Opened:
+    def open_stored(self, packet_id: str, station_id: str | None = None) -> packet.Opened:
         """Open a held packet again from its blob (for the central processing downstream)."""
         check_packet_id(packet_id)
         with self.store.read() as s:
-            row = s.get(PacketRow, packet_id)
-            if row is None:
-                raise not_found()
+            row = self._find(s, packet_id, station_id)
             blob, key_id, station_id = row.blob_path, row.key_id, row.station_id
             public = crypto.b64d(s.get_one(StationRow, station_id).public_key)
         key = self.keys.for_key_id(key_id)

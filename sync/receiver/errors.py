@@ -65,6 +65,32 @@ class PacketRefusedError(ReceiverError):
         self.remember = remember
 
 
+#: HTTP status of every held answer: "not now", retry later.
+HELD_STATUS = 503
+#: Seconds a station should wait before it offers a held packet again.
+HELD_RETRY_AFTER_S = 300
+
+
+class PacketHeldError(ReceiverError):
+    """The receiver cannot take the packet **now** (a key generation not loaded, a completion
+    hash mismatch, a storage failure, the dossier's live packet under review). Never final:
+    the answer is ``503`` with ``"held": true`` and never ``"refused": true``; the station keeps
+    the packet in its queue and offers it again later.
+    """
+
+    def __init__(
+        self, code: str, vi: str, en: str, *, retry_after: int = HELD_RETRY_AFTER_S
+    ) -> None:
+        super().__init__(
+            code,
+            vi,
+            en,
+            status=HELD_STATUS,
+            headers={"Retry-After": str(retry_after)},
+            extra={"held": True, "retry_after": retry_after},
+        )
+
+
 def malformed(vi: str, en: str) -> ReceiverError:
     return ReceiverError("malformed", f"Yêu cầu sai: {vi}.", f"Malformed request: {en}.")
 

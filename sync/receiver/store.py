@@ -8,8 +8,8 @@ load balancer on one database and one shared data folder:
   ``postgresql+psycopg://user@host/db``. Only portable SQL is used (plain tables, unique
   constraints, ``UPDATE ... WHERE`` compare-and-set); the SQLite pragmas are applied only to
   SQLite. Several hosts need PostgreSQL (SQLite on a network folder is not safe);
-* ``<data>/partial/<packet_id>.part``: uploads in progress, each chunk written at its offset and
-  fsynced before the new offset is committed;
+* ``<data>/partial/<station tag>-<packet_id>.part``: uploads in progress, each chunk written at
+  its offset and fsynced before the new offset is committed;
 * ``<data>/blobs/<sha256[:2]>/<sha256>.ipkt``: the accepted packets, exactly as received,
   written through a temporary file, fsync and rename.
 
@@ -20,6 +20,7 @@ hangs mid-request holds no database lock: the next request of the same upload ne
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,11 +32,15 @@ from sqlalchemy import (
     CursorResult,
     Engine,
     ForeignKey,
+    ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
     create_engine,
     event,
+    inspect,
+    text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -65,12 +70,13 @@ class StationRow(Base):
 
 
 class UploadRow(Base):
-    """An upload in progress. ``offset`` only moves by compare-and-set (``advance_offset``)."""
+    """An upload in progress, keyed by (station, packet): one station's packet ids cannot be
+    taken by another. ``offset`` only moves by compare-and-set (``advance_offset``)."""
 
-    __tablename__ = "uploads"
+    __tablename__ = "station_uploads"
 
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.station_id"), primary_key=True)
     packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    station_id: Mapped[str] = mapped_column(ForeignKey("stations.station_id"), index=True)
     length: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -81,12 +87,12 @@ class UploadRow(Base):
 
 
 class PacketRow(Base):
-    """A packet held by the receiver: one row per packet, one blob per row."""
+    """A packet held by the receiver: one row per (station, packet), one blob per row."""
 
-    __tablename__ = "packets"
+    __tablename__ = "station_packets"
 
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.station_id"), primary_key=True)
     packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    station_id: Mapped[str] = mapped_column(ForeignKey("stations.station_id"), index=True)
     dossier_id: Mapped[str] = mapped_column(String(64), index=True)
     #: ``dossier_id`` while the packet counts for its dossier (accepted, card printed), NULL once
     #: it is rejected: the unique constraint lets a dossier have one live packet at a time, in
@@ -113,10 +119,33 @@ class PacketRow(Base):
 class ReceiptRow(Base):
     """The receipt signed when the packet was accepted (``Receipt.to_json()``, as JSON text)."""
 
-    __tablename__ = "receipts"
+    __tablename__ = "station_receipts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["station_id", "packet_id"],
+            ["station_packets.station_id", "station_packets.packet_id"],
+        ),
+    )
 
-    packet_id: Mapped[str] = mapped_column(ForeignKey("packets.packet_id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     receipt: Mapped[str] = mapped_column(Text)
+
+
+class StatusLogRow(Base):
+    """Every status change of a held packet, in order: stations pull what changed after their
+    cursor (``POST /v2/status``). ``seq`` grows across all stations; a station sees its own."""
+
+    __tablename__ = "status_log"
+    __table_args__ = (Index("ix_status_log_station_seq", "station_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    packet_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    parts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[str] = mapped_column(String(32))
 
 
 class RefusalRow(Base):
@@ -134,6 +163,32 @@ class RefusalRow(Base):
     remember: Mapped[bool] = mapped_column(Boolean)
     via: Mapped[str] = mapped_column(String(8))
     at: Mapped[str] = mapped_column(String(32))
+
+
+#: Tables of the first schema (keyed by packet id alone), moved into the ``station_*`` tables
+#: when a store is opened (``ReceiverStore.migrate``), then dropped.
+_OLD_TABLES = ("receipts", "packets", "uploads")
+_PACKET_COLS = (
+    "station_id, packet_id, dossier_id, live_dossier_id, number, sha256, size, blob_path, "
+    "key_id, sealed_at, received_at, via, status, reason, parts_to_recapture, status_at"
+)
+_UPLOAD_COLS = 'station_id, packet_id, length, "offset", sha256, created_at, updated_at, temp_path'
+_MOVE_PACKETS = (
+    "INSERT INTO station_packets (" + _PACKET_COLS + ") SELECT " + _PACKET_COLS + " FROM packets"  # noqa: S608
+)
+_LOG_STATUSES = (
+    "INSERT INTO status_log (station_id, packet_id, status, reason, parts, at) "
+    "SELECT station_id, packet_id, status, reason, parts_to_recapture, status_at FROM packets "
+    "WHERE status <> 'accepted' ORDER BY status_at"
+)
+_MOVE_RECEIPTS = (
+    "INSERT INTO station_receipts (station_id, packet_id, receipt) "
+    "SELECT p.station_id, r.packet_id, r.receipt FROM receipts r "
+    "JOIN packets p ON p.packet_id = r.packet_id"
+)
+_MOVE_UPLOADS = (
+    "INSERT INTO station_uploads (" + _UPLOAD_COLS + ") SELECT " + _UPLOAD_COLS + " FROM uploads"  # noqa: S608
+)
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -185,6 +240,7 @@ class ReceiverStore:
         self._reader = sessionmaker(
             self.engine.execution_options(immediate=False), expire_on_commit=False
         )
+        self.migrate()
 
     @property
     def dialect(self) -> str:
@@ -204,11 +260,52 @@ class ReceiverStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def migrate(self) -> None:
+        """Move a store of the first schema (uploads, packets and receipts keyed by packet id
+        alone) into the tables keyed by (station, packet), in one transaction, in place.
+
+        Statuses other than ``accepted`` enter the status log, so that stations pulling by
+        cursor learn them once.
+        """
+        names = set(inspect(self.engine).get_table_names())
+        if not names.intersection(_OLD_TABLES):
+            return
+        with self.write() as s:
+            if "packets" in names:
+                s.execute(text(_MOVE_PACKETS))
+                s.execute(text(_LOG_STATUSES))
+            if "receipts" in names:
+                s.execute(text(_MOVE_RECEIPTS))
+            if "uploads" in names:
+                s.execute(text(_MOVE_UPLOADS))
+            for name in _OLD_TABLES:
+                if name in names:
+                    s.execute(text("DROP TABLE " + name))
+
+    def clean_strays(self, live_partials: set[str]) -> list[str]:
+        """Remove what a killed process may have left: temporary files of atomic writes in the
+        blob folders, and partial files no upload refers to. The removed paths (relative)."""
+        removed: list[str] = []
+        for path in self.blobs_dir.glob("*/.*.tmp"):
+            removed.append(str(path.relative_to(self.data_dir)))
+            path.unlink(missing_ok=True)
+        for path in self.partial_dir.rglob("*"):
+            if not path.is_file():
+                continue
+            relative = str(path.relative_to(self.data_dir))
+            if relative not in live_partials:
+                removed.append(relative)
+                path.unlink(missing_ok=True)
+        return removed
+
     # --- compare-and-set --------------------------------------------------------------------
 
     @staticmethod
-    def advance_offset(s: Session, packet_id: str, expected: int, new: int, now: str) -> bool:
-        """``UPDATE uploads SET offset = new WHERE packet_id = :id AND offset = :expected``.
+    def advance_offset(
+        s: Session, station_id: str, packet_id: str, expected: int, new: int, now: str
+    ) -> bool:
+        """``UPDATE station_uploads SET offset = new WHERE (station_id, packet_id) = :key AND
+        offset = :expected``.
 
         True when this request moved the offset; False when another one did first (or the
         upload is gone). The row is locked only for the duration of this short statement's
@@ -216,21 +313,28 @@ class ReceiverStore:
         """
         result = s.execute(
             update(UploadRow)
-            .where(UploadRow.packet_id == packet_id, UploadRow.offset == expected)
+            .where(
+                UploadRow.station_id == station_id,
+                UploadRow.packet_id == packet_id,
+                UploadRow.offset == expected,
+            )
             .values(offset=new, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         return cast("CursorResult[Any]", result).rowcount == 1
 
     @staticmethod
-    def reset_offset(s: Session, packet_id: str, expected: int, now: str) -> bool:
-        return ReceiverStore.advance_offset(s, packet_id, expected, 0, now)
+    def reset_offset(s: Session, station_id: str, packet_id: str, expected: int, now: str) -> bool:
+        return ReceiverStore.advance_offset(s, station_id, packet_id, expected, 0, now)
 
     # --- partial uploads --------------------------------------------------------------------
 
     @staticmethod
-    def partial_name(packet_id: str) -> str:
-        return f"partial/{packet_id}.part"
+    def partial_name(station_id: str, packet_id: str) -> str:
+        """One file per (station, packet); the station id is hashed into the name (it may hold
+        characters a file name should not)."""
+        tag = hashlib.sha256(station_id.encode()).hexdigest()[:16]
+        return f"partial/{tag}-{packet_id}.part"
 
     def path(self, relative: str) -> Path:
         return self.data_dir / relative

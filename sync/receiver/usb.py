@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from station.fsutil import atomic_write
+from station.safefile import UnsafeFileError, loads_bounded, read_regular, regular_size
 from sync import protocol
 from sync.receiver.core import IDENT_RE, PACKET_ID_RE, SHA256_RE, Expect, Receiver
-from sync.receiver.errors import PacketRefusedError, ReceiverError
+from sync.receiver.errors import PacketHeldError, PacketRefusedError, ReceiverError
 
 EXPORT_FORMAT = "intake-station/usb-export"
 RECEIPTS_FORMAT = "intake-station/usb-receipts"
@@ -35,10 +36,11 @@ PACKET_SUFFIX = ".ipkt"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 MAX_SIG_BYTES = 1024
 
-ACCEPTED, DUPLICATE, REFUSED, DAMAGED, MISSING = (
+ACCEPTED, DUPLICATE, REFUSED, HELD, DAMAGED, MISSING = (
     "accepted",
     "duplicate",
     "refused",
+    "held",
     "damaged",
     "missing",
 )
@@ -106,28 +108,28 @@ class _ManifestError(Exception):
 
 def _read_manifest(receiver: Receiver, folder: Path) -> tuple[str, bytes, dict[str, _Listed]]:
     """(station id, manifest bytes, listed packets) of a valid signed manifest."""
+    bad = _ManifestError(
+        "manifest_malformed", "Tệp manifest.json sai định dạng.", "manifest.json is malformed."
+    )
     try:
-        raw = (folder / MANIFEST).read_bytes()
+        raw = read_regular(folder / MANIFEST, MAX_MANIFEST_BYTES)
+    except UnsafeFileError:
+        raise bad from None
     except FileNotFoundError:
         raise _ManifestError(
             "manifest_missing",
             "Thiếu tệp manifest.json: không kiểm tra được bản xuất có đủ gói hay không.",
             "manifest.json is missing: the export cannot be checked for completeness.",
         ) from None
-    bad = _ManifestError(
-        "manifest_malformed", "Tệp manifest.json sai định dạng.", "manifest.json is malformed."
-    )
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise bad
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError):
+        doc = loads_bounded(raw)
+    except UnsafeFileError:
         raise bad from None
     listed = _parse_manifest(doc, bad)
     station_id: str = doc["station_id"]
     try:
-        signature = (folder / MANIFEST_SIG).read_bytes()[:MAX_SIG_BYTES].decode("ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
+        signature = read_regular(folder / MANIFEST_SIG, MAX_SIG_BYTES).decode("ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError, UnsafeFileError):
         raise _ManifestError(
             "manifest_unsigned",
             "Thiếu chữ ký manifest.sig của bản xuất.",
@@ -182,13 +184,19 @@ def _import_one(
     name = f"{packet_id}{PACKET_SUFFIX}"
     item = UsbItem(packet_id, name, MISSING, listed=listed is not None)
     path = folder / name
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         item.error = "missing"
         item.vi = f"Thiếu tệp {name} được liệt kê trong manifest.json."
         item.en = f"{name}, listed in manifest.json, is missing."
         return item, None
+    size = regular_size(path)
+    if size is None:
+        return _damaged(
+            item,
+            "not_regular",
+            f"{name} không phải tệp thường (liên kết, FIFO, thiết bị); bỏ qua.",
+            f"{name} is not a regular file (a link, a FIFO, a device); skipped.",
+        ), None
     if listed is not None and size != listed.size:
         code = "truncated" if size < listed.size else "malformed"
         vi, en = ("bị cắt cụt", "truncated") if size < listed.size else ("dài hơn", "too long")
@@ -205,7 +213,15 @@ def _import_one(
             f"Tệp {name} quá lớn ({size:,} byte).",
             f"{name} is too large ({size:,} bytes).",
         ), None
-    data = path.read_bytes()
+    try:
+        data = read_regular(path, protocol.MAX_PACKET)
+    except (OSError, UnsafeFileError) as exc:
+        return _damaged(
+            item,
+            "not_regular",
+            f"Không đọc được {name}: {exc}",
+            f"{name} cannot be read: {exc}",
+        ), None
     if listed is not None and hashlib.sha256(data).hexdigest() != listed.sha256:
         return _damaged(
             item,
@@ -220,6 +236,9 @@ def _import_one(
     )
     try:
         accepted = receiver.accept(data, station_id=station, expect=expect, via="usb")
+    except PacketHeldError as held:
+        item.result, item.error, item.vi, item.en = HELD, held.code, held.vi, held.en
+        return item, None
     except PacketRefusedError as refusal:
         if not refusal.authentic:
             return _damaged(item, refusal.code, refusal.vi, refusal.en), None

@@ -22,6 +22,9 @@ from tests.chip.vcard import VPCD_PORT, Person, Pki, face_jpeg, make_pki
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
 READER = "Virtual PCD 00 00"
+#: vpcd's second slot, a second reader to pcscd: its card connects on TCP 35964.
+READER2 = "Virtual PCD 00 01"
+VPCD_PORT2 = VPCD_PORT + 1
 
 
 def _port_open(port: int) -> bool:

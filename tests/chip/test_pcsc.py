@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -39,13 +38,11 @@ def _insert(person: Person, pki: Pki, jpeg: bytes, reader: CardReader, **kw: int
     return slot
 
 
-def test_reads_whole_card(
-    reader: CardReader, person: Person, pki: Pki, jpeg: bytes, csca_file: Path
-) -> None:
+def test_reads_whole_card(reader: CardReader, person: Person, pki: Pki, jpeg: bytes) -> None:
     slot = _insert(person, pki, jpeg, reader)
     try:
         assert READER in reader.list_readers()
-        data = read_chip(reader.transmit, person.access_key(), [csca_file])
+        data = read_chip(reader.transmit, person.access_key(), [pki.csca])
     finally:
         slot.remove()
     assert data.com == [1, 2, 13, 15]
@@ -53,6 +50,7 @@ def test_reads_whole_card(
     assert data.passive.ok and data.passive.chain_checked and data.passive.chain_ok
     assert data.passive.hashes_ok and data.passive.signature_ok
     assert "CSCA" in data.passive.summary()[1]
+    assert data.dg1 is not None
     assert data.dg1.checks_ok and data.dg1.id_number == person.id_number
     assert data.dg1.document_number == person.id_number[3:]
     assert data.dg13 is not None
@@ -73,7 +71,18 @@ def test_reads_whole_card(
     assert pre.values["nationality"] == "VN"
     assert pre.values["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}
     assert pre.values["permanent_residence"]["street"] == "Số 12 Hàng Bạc"
-    assert "Nguyễn Văn Bình" in pre.unmatched["relatives"]
+    assert pre.values["relatives"] == [
+        {"relation": "father", "full_name": "Nguyễn Văn Bình"},
+        {"relation": "mother", "full_name": "Trần Thị Cúc"},
+    ]
+    assert pre.values["old_id_number"] == "142345678"
+    assert pre.values["previous_card"] == {
+        "number": person.id_number,
+        "issue_date": "2021-05-10",
+        "expiry_date": "2034-02-15",
+    }
+    assert pre.values["hometown"]["era"] == "legacy"  # a pre-2025 place name, matched
+    assert "relatives" not in pre.unmatched
     merged = merge({"full_name": "Nguyễn Văn Án"}, pre)
     assert merged.form["full_name"] == "Nguyễn Văn Án"  # typed value kept
     assert "full_name" in merged.conflicts
@@ -88,8 +97,9 @@ def test_without_csca_chain_not_checked(
     finally:
         slot.remove()
     assert data.passive.ok and not data.passive.chain_checked
+    assert data.status == "chain_not_checked"
     assert data.passive.summary()[1] == (
-        "Signature OK, chain not checked (no CSCA certificate configured)."
+        "Signature OK, chain NOT checked (the station has no CSCA certificate)."
     )
 
 

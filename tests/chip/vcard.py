@@ -16,6 +16,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from asn1crypto import algos, cms, core, x509  # type: ignore[import-untyped]
 from cryptography import x509 as cx509
@@ -27,11 +28,16 @@ from station.chip import ChipError
 from station.chip.lds import DG13_OID
 from station.chip.mrz import AccessKey, build_td1
 from station.chip.pa import LDS_SECURITY_OBJECT, DataGroupHash, LdsSecurityObject
+from station.chip.pace import PaceInfo
 from station.chip.sm import SecureMessaging, bac_keys, decrypt, derive_key, encrypt, pad, retail_mac
-from station.chip.tlv import encode
+from station.chip.tlv import encode, parse_all
 
 VPCD_PORT = 35963
 ATR = bytes.fromhex("3B8880014241434B00000000E1")  # any valid T=1 ATR
+#: T=1 ATR whose historical bytes (80 73 00 00 40) announce extended Lc/Le (card capabilities)
+EXT_ATR = bytes.fromhex("3B8580018073000040B7")
+#: EF.ATR/INFO announcing extended lengths (7F66: max command and response 4096 bytes)
+EF_ATR_EXTENDED = bytes.fromhex("7F66080202100002021000")
 AID = bytes.fromhex("A0000002471001")
 
 
@@ -48,7 +54,7 @@ class Person:
     expiry: str = "340215"
     issue_text: str = "10/05/2021"
     expiry_text: str = "15/02/2034"
-    hometown: str = "Xã Nam Đồng, Huyện Nam Sách, Tỉnh Hải Dương"
+    hometown: str = "Xã Nam Đồng, Thành phố Hải Dương, Tỉnh Hải Dương"  # before the 2025 merger
     residence: str = "Số 12 Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Thành phố Hà Nội"
     ethnic: str = "Kinh"
     religion: str = "Không"
@@ -57,6 +63,7 @@ class Person:
     father: str = "Nguyễn Văn Bình"
     mother: str = "Trần Thị Cúc"
     spouse: str = ""
+    old_id: str = "142345678"  # the 9-digit CMND, in DG13 field 16
 
     @property
     def document_number(self) -> str:
@@ -72,9 +79,7 @@ def face_jpeg(target: int = 20_000) -> bytes:
     from skimage import data
 
     img = cv2.cvtColor(
-        data.astronaut()[  # type: ignore[no-untyped-call]
-            0:300, 100:340
-        ],
+        data.astronaut()[0:300, 100:340],
         cv2.COLOR_RGB2BGR,
     )
     img = cv2.resize(img, (300, 400))
@@ -107,6 +112,8 @@ def build_dg13(p: Person) -> bytes:
     fields.append(encode(0x30, _int(13) + parents))
     fields.append(encode(0x30, _int(14) + _utf8(p.spouse)))
     fields.append(encode(0x30, _int(15) + encode(0x04, b"\x01\x02\x03")))  # unknown: kept raw
+    if p.old_id:
+        fields.append(encode(0x30, _int(16) + _utf8(p.old_id)))
     oid = core.ObjectIdentifier(DG13_OID).dump()
     body = _int(1) + oid + encode(0x31, b"".join(fields))
     return encode(0x6D, encode(0x30, body))
@@ -201,50 +208,150 @@ def build_sod(groups: dict[int, bytes], pki: Pki) -> bytes:
     return encode(0x77, info.dump())
 
 
-def build_card(p: Person, pki: Pki, jpeg: bytes, tamper_dg: int | None = None) -> dict[int, bytes]:
-    """file id -> bytes; ``tamper_dg`` alters that group after the SOD was signed."""
+#: pseudo file ids that carry the card's private keys from ``build_card`` to ``VirtualCard``
+#: (never served: a clone is the same files without them)
+AA_PRIVATE = 0x7FA1
+CA_PRIVATE = 0x7FA2
+CA_AES128 = "0.4.0.127.0.7.2.2.3.2.2"
+CA_3DES = "0.4.0.127.0.7.2.2.3.2.1"
+PACE_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
+PACE_3DES = "0.4.0.127.0.7.2.2.4.2.1"
+
+
+def _seq(*items: bytes) -> bytes:
+    return encode(0x30, b"".join(items))
+
+
+def _oid(dotted: str) -> bytes:
+    return core.ObjectIdentifier(dotted).dump()
+
+
+def build_dg14(ca_key: ec.EllipticCurvePrivateKey, ca_oid: str, aa_hash_oid: str | None) -> bytes:
+    """SecurityInfos: ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo (key id 1) and,
+    with active authentication, ActiveAuthenticationInfo."""
+    spki = ca_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    infos = [
+        _seq(_oid(ca_oid), _int(1), _int(1)),
+        _seq(_oid("0.4.0.127.0.7.2.2.1.2"), spki, _int(1)),
+    ]
+    if aa_hash_oid:
+        infos.append(_seq(_oid("2.23.136.1.1.5"), _int(1), _oid(aa_hash_oid)))
+    return encode(0x6E, encode(0x31, b"".join(infos)))
+
+
+def card_access(pace_oid: str, param_id: int) -> bytes:
+    """EF.CardAccess with one PACEInfo (version 2, standardized domain parameters)."""
+    return encode(0x31, _seq(_oid(pace_oid), _int(2), _int(param_id)))
+
+
+def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def build_card(
+    p: Person,
+    pki: Pki,
+    jpeg: bytes,
+    tamper_dg: int | None = None,
+    *,
+    aa: bool = True,
+    ca_oid: str | None = None,
+    curve: ec.EllipticCurve | None = None,
+) -> dict[int, bytes]:
+    """file id -> bytes; ``tamper_dg`` alters that group after the SOD was signed. ``aa``: DG15
+    holds an active-authentication key the card knows; ``ca_oid``: DG14 offers chip
+    authentication with that algorithm (key on ``curve``, default P-256)."""
     mrz = build_td1(document_number=p.document_number, id_number=p.id_number,
                     date_of_birth=p.dob, sex=p.sex, date_of_expiry=p.expiry,
                     surname=p.mrz_surname, given_names=p.mrz_given)  # fmt: skip
     dg1 = encode(0x61, encode(0x5F1F, mrz.encode("ascii")))
-    dg15_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    aa_key = ec.generate_private_key(curve or ec.SECP256R1())
     dg15 = encode(
         0x6F,
-        dg15_key.public_bytes(
+        aa_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
     )
     groups = {1: dg1, 2: build_dg2(jpeg), 13: build_dg13(p), 15: dg15}
+    ca_key = None
+    if ca_oid is not None:
+        ca_key = ec.generate_private_key(curve or ec.SECP256R1())
+        groups[14] = build_dg14(ca_key, ca_oid, "1.2.840.10045.4.3.2" if aa else None)
     sod = build_sod(groups, pki)
     if tamper_dg is not None:
         data = bytearray(groups[tamper_dg])
         data[-1] ^= 0x01
         groups[tamper_dg] = bytes(data)
-    com = encode(0x60, encode(0x5F01, b"0107") + encode(0x5F36, b"040000")
-                 + encode(0x5C, bytes([0x61, 0x75, 0x6D, 0x6F])))  # fmt: skip
-    fids = {1: 0x0101, 2: 0x0102, 13: 0x010D, 15: 0x010F}
+    tags = bytes([0x61, 0x75, 0x6D] + ([0x6E] if 14 in groups else []) + [0x6F])
+    com = encode(0x60, encode(0x5F01, b"0107") + encode(0x5F36, b"040000") + encode(0x5C, tags))
+    fids = {1: 0x0101, 2: 0x0102, 13: 0x010D, 14: 0x010E, 15: 0x010F}
     files = {fids[n]: d for n, d in groups.items()}
     files[0x011E] = com
     files[0x011D] = sod
+    if aa:
+        files[AA_PRIVATE] = _pkcs8(aa_key)
+    if ca_key is not None:
+        files[CA_PRIVATE] = _pkcs8(ca_key)
     return files
 
 
 class VirtualCard:
     """The card's logic: APDU in, response out."""
 
-    def __init__(self, files: dict[int, bytes], key: AccessKey) -> None:
+    def __init__(
+        self,
+        files: dict[int, bytes],
+        key: AccessKey,
+        *,
+        atr: bytes = ATR,
+        ef_atr: bytes | None = None,
+        pace: tuple[str, int] | None = None,
+        can: str | None = None,
+        bac: bool = True,
+        clone: bool = False,
+    ) -> None:
+        """``pace``: (PACE OID, parameter id) announced in EF.CardAccess; ``can``: the card
+        access number PACE accepts besides the MRZ; ``bac``: BAC allowed; ``clone``: the same
+        files without the private keys (the clone signs and agrees keys with keys of its own)."""
+        files = dict(files)
+        self.aa_key = self._key(files.pop(AA_PRIVATE, None), clone)
+        self.ca_key = self._key(files.pop(CA_PRIVATE, None), clone)
         self.files = files
+        self.mrz_information = key.mrz_information()
+        self.pace = pace
+        self.can = can
+        self.bac = bac
+        self.pace_attempts = 0
+        self.pace_failures = 0
+        self.internal_auths = 0
+        self.next_sm: SecureMessaging | None = None
+        self.atr = atr
+        self.ef_atr = ef_atr
+        self.max_le = 0  # the largest Le asked for (extended READ BINARY shows here)
         self.k_enc, self.k_mac = bac_keys(key.mrz_information())
         self.external_auth_attempts = 0
         self.apdus = 0
         self.read_binaries = 0
         self.reset()
 
+    @staticmethod
+    def _key(der: bytes | None, clone: bool) -> ec.EllipticCurvePrivateKey | None:
+        if der is None:
+            return None
+        key = serialization.load_der_private_key(der, None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return ec.generate_private_key(key.curve) if clone else key
+
     def reset(self) -> None:
         self.app = False
         self.rnd_ic: bytes | None = None
         self.sm: SecureMessaging | None = None
         self.current: int | None = None
+        self.pace_state: dict[str, Any] = {}
 
     def process(self, apdu: bytes) -> bytes:
         self.apdus += 1
@@ -261,12 +368,20 @@ class VirtualCard:
                 return b"\x69\x82"
             header, data, le = self.sm.card_unwrap(apdu)
             out, sw = self._plain(header[1], header[2], header[3], data, le)
-            return self.sm.card_wrap(out, sw)
+            resp = self.sm.card_wrap(out, sw)
+            if self.next_sm is not None:  # chip authentication: new keys after this answer
+                self.sm, self.next_sm = self.next_sm, None
+            return resp
         self.sm = None
+        answer = self._mf(ins, apdu)
+        if answer is not None:
+            return answer
         if ins == 0xA4 and apdu[2] == 0x04:
             self.app = apdu[5 : 5 + apdu[4]] == AID
             return b"\x90\x00" if self.app else b"\x6a\x82"
         if not self.app:
+            return b"\x69\x85"
+        if ins == 0x84 and not self.bac:
             return b"\x69\x85"
         if ins == 0x84:
             self.rnd_ic = os.urandom(8)
@@ -274,6 +389,26 @@ class VirtualCard:
         if ins == 0x82:
             return self._external_authenticate(apdu[5 : 5 + apdu[4]])
         return b"\x69\x82"  # security status not satisfied
+
+    def _mf(self, ins: int, apdu: bytes) -> bytes | None:
+        """Plain commands before the application: EF.ATR, EF.CardAccess, PACE."""
+        if ins == 0xA4 and apdu[2] == 0x02 and not self.app:
+            fid = apdu[5:7]
+            self.current = None
+            if fid == b"\x2f\x01" and self.ef_atr:
+                self.current = 0x2F01
+            elif fid == b"\x01\x1c" and self.pace:
+                self.current = 0x011C
+            return b"\x90\x00" if self.current else b"\x6a\x82"
+        if ins == 0xB0 and not self.app and self.current == 0x2F01 and self.ef_atr:
+            return self.ef_atr + b"\x90\x00"
+        if ins == 0xB0 and not self.app and self.current == 0x011C and self.pace:
+            return card_access(*self.pace) + b"\x90\x00"
+        if ins == 0x22 and apdu[2:4] == b"\xc1\xa4" and self.pace:
+            return self._pace_set(apdu[5 : 5 + apdu[4]])
+        if ins == 0x86 and self.pace_state:
+            return self._pace_step(apdu[5 : 5 + apdu[4]])
+        return None
 
     def _external_authenticate(self, data: bytes) -> bytes:
         self.external_auth_attempts += 1
@@ -296,6 +431,21 @@ class VirtualCard:
         return e_ic + retail_mac(self.k_mac, pad(e_ic)) + b"\x90\x00"
 
     def _plain(self, ins: int, p1: int, p2: int, data: bytes, le: int | None) -> tuple[bytes, int]:
+        if ins == 0xA4 and p1 == 0x04:  # after PACE the application is selected under SM
+            self.app = data == AID
+            return b"", 0x9000 if self.app else 0x6A82
+        if ins == 0x88:
+            return self._internal_authenticate(data)
+        if ins == 0x22 and p1 == 0x41 and p2 == 0xA6:  # CA with 3DES: MSE:Set KAT
+            items = {i.tag: i.value for i in parse_all(data)}
+            return self._chip_authenticate(items.get(0x91, b""), CA_3DES)
+        if ins == 0x22 and p1 == 0x41 and p2 == 0xA4:  # CA with AES: MSE:Set AT
+            items = {i.tag: i.value for i in parse_all(data)}
+            self.ca_oid = core.ObjectIdentifier.load(encode(0x06, items.get(0x80, b""))).dotted
+            return b"", 0x9000
+        if ins == 0x86 and self.sm is not None:  # CA: GENERAL AUTHENTICATE
+            inner = parse_all(parse_all(data)[0].value)
+            return self._chip_authenticate(inner[0].value if inner else b"", self.ca_oid)
         if ins == 0xA4 and p1 == 0x02:
             fid = int.from_bytes(data, "big")
             if fid not in self.files:
@@ -311,8 +461,98 @@ class VirtualCard:
             if offset > len(content):
                 return b"", 0x6B00
             n = 256 if le == 0 or le is None else le
+            self.max_le = max(self.max_le, n)
             return content[offset : offset + n], 0x9000
         return b"", 0x6D00
+
+    # --- chip and active authentication, PACE (card side) -------------------------------------
+
+    ca_oid = CA_AES128
+
+    def _internal_authenticate(self, challenge: bytes) -> tuple[bytes, int]:
+        self.internal_auths += 1
+        if self.aa_key is None:
+            return b"", 0x6D00
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        r, s_ = decode_dss_signature(self.aa_key.sign(challenge, ec.ECDSA(hashes.SHA256())))
+        size = (self.aa_key.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s_.to_bytes(size, "big"), 0x9000
+
+    def _chip_authenticate(self, point: bytes, oid: str) -> tuple[bytes, int]:
+        from station.chip.auth import cipher_of
+        from station.chip.sm import session
+
+        if self.ca_key is None or not point:
+            return b"", 0x6A80
+        try:
+            peer = ec.EllipticCurvePublicKey.from_encoded_point(self.ca_key.curve, point)
+        except ValueError:
+            return b"", 0x6A80
+        secret = self.ca_key.exchange(ec.ECDH(), peer)
+        cipher, bits = cipher_of(oid)
+        self.next_sm = session(cipher, secret, bits)
+        return (encode(0x7C, b"") if oid != CA_3DES else b""), 0x9000
+
+    def _pace_info(self) -> PaceInfo:
+        from station.chip import ec as sec
+        from station.chip.auth import cipher_of
+
+        assert self.pace is not None
+        oid, param_id = self.pace
+        cipher, bits = cipher_of(oid)
+        return PaceInfo(oid, cipher, bits, sec.BY_PARAM_ID[param_id])
+
+    def _pace_set(self, data: bytes) -> bytes:
+        items = {i.tag: i.value for i in parse_all(data)}
+        ref = items.get(0x83, b"\x00")[0]
+        if (ref == 2 and self.can is None) or ref not in (1, 2):
+            return b"\x6a\x88"
+        self.pace_attempts += 1
+        password = self.mrz_information if ref == 1 else (self.can or "").encode("ascii")
+        self.pace_state = {"step": 1, "ref": ref, "password": password}
+        return b"\x90\x00"
+
+    def _pace_step(self, data: bytes) -> bytes:
+        from station.chip.pace import encrypt_nonce, password_key, token
+        from station.chip.sm import kdf, session
+
+        info = self._pace_info()
+        curve = info.curve
+        st = self.pace_state
+        inner = parse_all(parse_all(data)[0].value) if data else []
+        value = inner[0].value if inner else b""
+        step = st["step"]
+        if step == 1:
+            k_pi = kdf(password_key(st["password"], st["ref"]), 3, info.cipher, info.key_bits)
+            s = os.urandom(16)
+            st["s"] = int.from_bytes(s, "big")
+            st["step"] = 2
+            return encode(0x7C, encode(0x80, encrypt_nonce(info, k_pi, s))) + b"\x90\x00"
+        if step == 2:
+            pcd_map = curve.decode(value)
+            sk, pk = curve.keypair()
+            h = curve.mul(sk, pcd_map)
+            st["g2"] = curve.add(curve.mul(st["s"], curve.g), h)
+            st["step"] = 3
+            return encode(0x7C, encode(0x82, curve.encode(pk))) + b"\x90\x00"
+        if step == 3:
+            st["pcd_eph"] = value
+            pcd_eph = curve.decode(value)
+            sk, pk = curve.keypair(st["g2"])
+            shared = curve.mul(sk, pcd_eph)
+            st["picc_eph"] = curve.encode(pk)
+            st["secret"] = shared[0].to_bytes(curve.size, "big")
+            st["step"] = 4
+            return encode(0x7C, encode(0x84, st["picc_eph"])) + b"\x90\x00"
+        sm = session(info.cipher, st["secret"], info.key_bits)
+        self.pace_state = {}
+        if value != token(info, sm.ks_mac, st["picc_eph"]):
+            self.pace_failures += 1
+            return b"\x63\x00"
+        reply = token(info, sm.ks_mac, st["pcd_eph"])
+        self.sm = sm
+        return encode(0x7C, encode(0x86, reply)) + b"\x90\x00"
 
 
 class VpcdCard:
@@ -323,12 +563,17 @@ class VpcdCard:
         self.card = card
         self.port = port
         self.pull_after_reads: int | None = None
+        self.freeze_after_apdus: int | None = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.errors: list[BaseException] = []
 
     def pull_after(self, reads: int) -> None:
         self.pull_after_reads = self.card.read_binaries + reads
+
+    def freeze_after(self, apdus: int) -> None:
+        """From the n-th APDU from now on, the card stays on the reader and never answers."""
+        self.freeze_after_apdus = self.card.apdus + apdus
 
     def insert(self) -> None:
         self.card.reset()
@@ -372,7 +617,12 @@ class VpcdCard:
                     self.card.reset()
                     continue
                 if msg == b"\x04":
-                    out = ATR
+                    out = self.card.atr
+                elif (
+                    self.freeze_after_apdus is not None
+                    and self.card.apdus + 1 >= self.freeze_after_apdus
+                ):
+                    continue  # a frozen chip: the command is swallowed, nothing comes back
                 else:
                     out = self.card.process(msg)
                     if (
@@ -395,3 +645,59 @@ class Card:
     pki: Pki
     jpeg: bytes
     files: dict[int, bytes] = field(default_factory=dict)
+
+
+def make_foreign_pki() -> Pki:
+    """Another authority's CSCA and DS (same names as the genuine ones: only keys differ)."""
+    return make_pki()
+
+
+def make_master_list_signer(pki: Pki) -> tuple[ec.EllipticCurvePrivateKey, cx509.Certificate]:
+    """A master-list signer certificate issued by the test CSCA."""
+    now = datetime.now(UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                       cx509.NameAttribute(NameOID.COMMON_NAME, "TEST MLS VN")])  # fmt: skip
+    cert = (
+        cx509.CertificateBuilder().subject_name(name).issuer_name(pki.csca.subject)
+        .public_key(key.public_key()).serial_number(3)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+        .sign(pki.csca_key, hashes.SHA256())
+    )  # fmt: skip
+    return key, cert
+
+
+def build_master_list(
+    certs: list[cx509.Certificate],
+    signer_key: ec.EllipticCurvePrivateKey,
+    signer_cert: cx509.Certificate,
+) -> bytes:
+    """An ICAO CSCA master list (CMS SignedData over CscaMasterList), ECDSA-SHA256 signed."""
+    from station.chip.csca import MASTER_LIST_OID, CscaMasterList
+
+    der = [x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certs]
+    econtent = CscaMasterList({"version": 0, "cert_list": der}).dump()
+    attrs = cms.CMSAttributes([
+        cms.CMSAttribute({"type": "content_type", "values": [MASTER_LIST_OID]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(econtent).digest()]}),
+    ])  # fmt: skip
+    signature = signer_key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
+    mls = x509.Certificate.load(signer_cert.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
+            "issuer": mls.issuer, "serial_number": mls.serial_number})}),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "signed_attrs": attrs,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+        "signature": signature,
+    })  # fmt: skip
+    signed = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+        "encap_content_info": {"content_type": MASTER_LIST_OID,
+                               "content": core.ParsableOctetString(econtent)},
+        "certificates": [mls],
+        "signer_infos": [signer],
+    })  # fmt: skip
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()

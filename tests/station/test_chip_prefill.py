@@ -27,9 +27,11 @@ def test_reads_the_card_with_typed_dates(
 ) -> None:
     person = Person()
     card = VirtualCard(card_files, person.access_key())
-    prefill, ok, verdict = operator.prefill_from_chip(
+    read = operator.prefill_from_chip(
         card.process, person.id_number, person.dob_text, person.expiry_text
     )
+    prefill, ok, verdict = read.prefill, read.ok, read.verdict
+    assert read.status == "chain_not_checked"
     assert prefill.source == "chip"
     assert prefill.values["id_number"] == person.id_number
     assert prefill.values["full_name"] == "Nguyễn Văn An"
@@ -63,3 +65,11 @@ def test_admin_may_not_read_cards(staffed: StationService, card_files: dict[int,
     card = VirtualCard(card_files, Person().access_key())
     with pytest.raises(PermissionDeniedError):
         staffed.prefill_from_chip(card.process, Person().id_number, "15/02/1989", "15/02/2034")
+
+
+def test_the_can_must_be_six_digits(operator: StationService, card_files: dict[int, bytes]) -> None:
+    card = VirtualCard(card_files, Person().access_key())
+    with pytest.raises(ValidationError) as err:
+        operator.prefill_from_chip(card.process, "", "", "", can="12345")
+    assert err.value.field == "can"
+    assert card.apdus == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 FAST = ["--kdf-memory-kib", "1024", "--kdf-iterations", "1", "--kdf-lanes", "1"]
-ADMIN_PW = "admin-password-cli"
+ADMIN_PW = "chim-lac-dong-cli"
 
 
 def cli(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -143,10 +143,10 @@ def test_init_refuses_bad_bundle_and_second_init(station: Path, tmp_path: Path) 
     doc["receiver"]["keys"][0]["public_key"] = "AAAA"
     bad.write_text(json.dumps(doc))
     args = ["--admin-id", "admin", "--admin-name", "A B", "--code", "X-1", "--name", "X", *FAST]
-    out = cli(tmp_path / "other", "init", "--bundle", str(bad), *args, stdin="password-123456\n")
+    out = cli(tmp_path / "other", "init", "--bundle", str(bad), *args, stdin="tre-xanh-la-7\n")
     assert out.returncode == 1 and "[bundle]" in out.stderr
     good = str(tmp_path / "keys" / "provisioning-bundle.json")
-    out = cli(station, "init", "--bundle", good, *args, stdin="password-123456\n")
+    out = cli(station, "init", "--bundle", good, *args, stdin="tre-xanh-la-7\n")
     assert out.returncode == 1 and "already exists" in out.stderr
 
 

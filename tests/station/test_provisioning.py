@@ -18,7 +18,7 @@ def _req(keyset: dict[str, Path], **kw: object) -> InitRequest:
         "bundle": Bundle.load(keyset["bundle"]),
         "admin_id": "admin",
         "admin_name": "Nguyễn Thị Ánh",
-        "admin_password": "admin-password-1",
+        "admin_password": "chim-lac-bay-cao-1",
         "station_code": "TN-001",
         "station_name": "Trạm 1",
         "kdf_cost": FAST_KDF,

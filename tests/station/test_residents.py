@@ -118,7 +118,7 @@ def test_only_supervisors_and_admins_import(
     "content,en_part",
     [
         (b"", "empty"),
-        ("Họ tên\n".encode("utf-16"), "not UTF-8"),
+        (b"\xff\xfeH\x00\x00\xd8", "cannot be read as utf-16-le"),
         ("Số định danh,Ngày sinh\n001090123456,1990\n".encode(), "'full_name' column is missing"),
     ],
 )

@@ -119,7 +119,7 @@ def test_upload_resume_dedup_and_status_on_postgresql(pg_receiver, keys, receive
         dossier_id = receiver.open_stored(sealed.packet_id).manifest["dossier"]["id"]
         second = seal_packet(station, receiver_public, dossier_id=dossier_id, size=3_000)
         r = c.upload(second)
-        assert (r.status_code, r.json()["error"]) == (422, "replayed")
+        assert (r.status_code, r.json()["error"]) == (503, "dossier_under_review")
         receiver.mark_rejected(sealed.packet_id, "Ảnh mờ", ["face"])
         assert c.upload(seal_packet(station, receiver_public, dossier_id=dossier_id)).is_success
         st = c.status([sealed.packet_id])

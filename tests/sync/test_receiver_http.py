@@ -29,6 +29,11 @@ from .conftest import (
 )
 
 
+def part_of(data_dir, station, sealed):
+    """The receiver's partial file of an upload."""
+    return data_dir / ReceiverStore.partial_name(station.station_id, sealed.packet_id)
+
+
 def count(receiver: Receiver, model) -> int:
     with receiver.store.read() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
@@ -54,7 +59,7 @@ def test_upload_in_chunks_gives_a_receipt_that_verifies(
     }
     assert r.headers["Location"] == f"/v1/uploads/{sealed.packet_id}"
     assert r.headers["Tus-Resumable"] == "1.0.0"
-    assert (data_dir / "partial" / f"{sealed.packet_id}.part").exists()
+    assert (part_of(data_dir, station_a, sealed)).exists()
 
     final = client_a.upload(sealed)
     assert final.status_code == 200, final.text
@@ -66,7 +71,7 @@ def test_upload_in_chunks_gives_a_receipt_that_verifies(
 
     blob = data_dir / "blobs" / sealed.sha256[:2] / f"{sealed.sha256}.ipkt"
     assert blob.read_bytes() == sealed.data
-    assert not (data_dir / "partial" / f"{sealed.packet_id}.part").exists()
+    assert not (part_of(data_dir, station_a, sealed)).exists()
     assert count(receiver, UploadRow) == 0
     assert count(receiver, PacketRow) == 1
     opened = receiver.open_stored(sealed.packet_id)
@@ -256,7 +261,7 @@ def test_tampered_packets_are_refused_for_good(
     assert r.json()["error"] == "hash_mismatch"
     assert r.json()["refused"] is True
     assert r.json()["vi"] and r.json()["en"]
-    assert not (data_dir / "partial" / f"{sealed.packet_id}.part").exists()
+    assert not (part_of(data_dir, station_a, sealed)).exists()
     assert count(receiver, UploadRow) == 0
     assert count(receiver, PacketRow) == 0
     assert list((data_dir / "blobs").rglob("*.ipkt")) == []
@@ -303,23 +308,35 @@ def test_truncated_packets_never_complete(receiver, receiver_public, station_a, 
     )
     assert r.status_code == 201
     r = client_a.patch(other.packet_id, 0, short)
-    assert (r.status_code, r.json()["error"]) == (422, "hash_mismatch")
+    # Held, not refused: about the transfer; the upload starts again at 0.
+    assert (r.status_code, r.json()["error"], r.json()["held"]) == (503, "hash_mismatch", True)
+    assert "refused" not in r.json()
+    assert client_a.create(other).json()["offset"] == 0
 
 
-def test_replayed_packets_are_refused(
-    receiver, receiver_public, station_a, station_b, client_a, client_b
+def test_a_squatting_station_cannot_take_another_stations_packet_id(
+    receiver, keys, receiver_public, station_a, station_b, client_a, client_b
 ):
+    """Uploads are keyed by (station, packet): another registered station announcing this
+    station's packet id first (ids are visible in USB manifests) changes nothing for it."""
     sealed = seal_packet(station_a, receiver_public, size=10_000)
-    # Station B announces A's packet while A's upload is in progress, then once it is held.
-    assert client_a.create(sealed).status_code == 201
-    r = client_b.create(sealed)
-    assert (r.status_code, r.json()["error"], r.json()["refused"]) == (409, "replayed", True)
-    assert client_a.upload(sealed).status_code == 200
-    r = client_b.create(sealed)
-    assert (r.status_code, error_of(r)) == (409, "replayed")
-    # Same packet id, other bytes.
+    # B announces A's packet id first, with made-up bytes, and even sends some.
+    r = client_b.create(sealed, sha256="0" * 64)
+    assert r.status_code == 201
+    assert client_b.patch(sealed.packet_id, 0, b"x" * 100).status_code == 204
+    # A's genuine packet goes through, from start to receipt.
+    r = client_a.upload(sealed)
+    assert r.status_code == 200, r.text
+    verified_receipt(r, keys, sealed, station_a)
+    # B announcing it again learns nothing about A's packet: its own upload resumes.
+    r = client_b.create(sealed, sha256="0" * 64)
+    assert (r.status_code, r.json()["offset"]) == (201, 100)
+    assert client_b.status([sealed.packet_id]).json()["statuses"][sealed.packet_id]["status"] == (
+        "unknown"
+    )
+    # Same packet id, other bytes, from A: refused.
     r = client_a.create(sealed, sha256="0" * 64)
-    assert (r.status_code, error_of(r)) == (409, "replayed")
+    assert (r.status_code, error_of(r), r.json()["refused"]) == (409, "replayed", True)
     # B uploads a packet of A the receiver has never seen: the header names A.
     fresh = seal_packet(station_a, receiver_public, size=10_000)
     r = client_b.upload(fresh)
@@ -333,20 +350,20 @@ def test_a_dossier_is_taken_once_unless_rejected(
     first = seal_packet(station_a, receiver_public, size=5_000)
     assert client_a.upload(first).status_code == 200
     dossier_id = receiver.open_stored(first.packet_id).manifest["dossier"]["id"]
-    # A second packet of the same dossier while the first stands: refused.
+    # A second packet of the same dossier while the first stands: held (not refused).
     second = seal_packet(station_a, receiver_public, dossier_id=dossier_id, size=5_000)
     r = client_a.upload(second)
-    assert (r.status_code, error_of(r), r.json()["refused"]) == (422, "replayed", True)
+    assert (r.status_code, error_of(r), r.json()["held"]) == (503, "dossier_under_review", True)
+    assert "refused" not in r.json()
     # Sent back for recapture: the re-sealed dossier is accepted.
     receiver.mark_rejected(first.packet_id, "Ảnh mờ", ["face"])
     third = seal_packet(station_a, receiver_public, dossier_id=dossier_id, size=5_000)
     r = client_a.upload(third)
     assert r.status_code == 200
     verified_receipt(r, keys, third, station_a)
-    # The refusal of the second was not remembered as final: it now finds the dossier taken
-    # by the third, still refused.
+    # The second is still held: the dossier is now taken by the third.
     r = client_a.upload(second)
-    assert (r.status_code, error_of(r)) == (422, "replayed")
+    assert (r.status_code, error_of(r)) == (503, "dossier_under_review")
 
 
 def test_unknown_and_deactivated_stations_are_refused(
@@ -434,7 +451,7 @@ def test_checksum_mismatch_writes_nothing(receiver_public, station_a, client_a, 
     r = client_a.patch(sealed.packet_id, 0, sealed.data[:10_000], checksum=b"\0" * 32)
     assert (r.status_code, error_of(r)) == (460, "checksum_mismatch")
     assert client_a.head(sealed.packet_id).headers[protocol.H_OFFSET] == "0"
-    assert (data_dir / "partial" / f"{sealed.packet_id}.part").stat().st_size == 0
+    assert (part_of(data_dir, station_a, sealed)).stat().st_size == 0
     for bad in ("md5 AAAA", "sha256", "sha256 ***"):
         r = client_a.request(
             "PATCH",
@@ -519,10 +536,10 @@ def test_older_receiver_key_generations_still_open(
         assert r.status_code == 200
         verified_receipt(r, keys2, new, station_a)
         r = c.upload(foreign)
-        assert (r.status_code, error_of(r)) == (422, "decrypt_failed")
+        assert (r.status_code, error_of(r), r.json()["held"]) == (503, "key_not_loaded", True)
         c.close()
     r2.store.close()
-    # With that key loaded later, the same packet goes through (that refusal is not remembered).
+    # With that key loaded later, the same held packet goes through.
     keys3 = load_keys([newer["receiver_keys"], foreign_keys_path(tmp_path)])
     r3 = Receiver(ReceiverStore(tmp_path / "data2"), keys3)
     with BackgroundServer(create_app(r3)) as srv:
@@ -617,7 +634,7 @@ def test_lost_partial_file_restarts_the_upload(
     sealed = seal_packet(station_a, receiver_public, size=40_000)
     r = client_a.upload(sealed, stop_after_chunks=1)
     assert r.status_code == 204
-    part = data_dir / "partial" / f"{sealed.packet_id}.part"
+    part = part_of(data_dir, station_a, sealed)
     part.unlink()  # the data folder lost it (restored backup, wiped disk)
     r = client_a.patch(
         sealed.packet_id, client_a.chunk, sealed.data[client_a.chunk : 2 * client_a.chunk]
@@ -629,7 +646,7 @@ def test_lost_partial_file_restarts_the_upload(
     # Lost before a POST: the POST restarts it too.
     other = seal_packet(station_a, receiver_public, size=40_000)
     client_a.upload(other, stop_after_chunks=1)
-    (data_dir / "partial" / f"{other.packet_id}.part").unlink()
+    (part_of(data_dir, station_a, other)).unlink()
     r = client_a.create(other)
     assert (r.status_code, r.json()["offset"]) == (201, 0)
     assert client_a.upload(other).status_code == 200
@@ -644,7 +661,7 @@ def test_expire_abandoned_uploads(receiver, receiver_public, station_a, client_a
     assert count(receiver, UploadRow) == 1
     assert main(["expire-uploads", "--days", "-1", "--data", str(data_dir)]) == 0
     assert count(receiver, UploadRow) == 0
-    assert not (data_dir / "partial" / f"{sealed.packet_id}.part").exists()
+    assert not (part_of(data_dir, station_a, sealed)).exists()
     r = client_a.create(sealed)
     assert (r.status_code, r.json()["offset"]) == (201, 0)
 
@@ -653,7 +670,7 @@ def test_short_partial_file_restarts_the_upload(receiver_public, station_a, clie
     sealed = seal_packet(station_a, receiver_public, size=40_000)
     r = client_a.upload(sealed, stop_after_chunks=2)
     offset = int(r.headers[protocol.H_OFFSET])
-    part = data_dir / "partial" / f"{sealed.packet_id}.part"
+    part = part_of(data_dir, station_a, sealed)
     with part.open("r+b") as fh:
         fh.truncate(100)  # fewer bytes than acknowledged
     r = client_a.patch(sealed.packet_id, offset, sealed.data[offset : offset + 1000])

@@ -147,6 +147,13 @@ def test_upload_completes_over_shaped_link(shaped_run: Any) -> None:
     assert goodput < 1.0
 
 
+def _committed(run: Run) -> int:
+    """The most bytes the receiver holds of an upload in progress (its partial files)."""
+    partial = run.receiver_data / "partial"
+    sizes = [p.stat().st_size for p in partial.glob("*.part")] if partial.is_dir() else []
+    return max(sizes, default=0)
+
+
 def _wait_for_committed(run: Run, proc: subprocess.Popen[str], at_least: int) -> None:
     """Wait until the receiver holds ``at_least`` bytes of some upload (its partial file)."""
     partial = run.receiver_data / "partial"
@@ -199,5 +206,40 @@ def test_upload_resumes_after_link_cut(shaped_run: Any, cut_s: float) -> None:
     assert resent_reported <= CHUNK
     assert 0 <= resent_attempted <= CHUNK, summary
     if cut_s > 30:
-        # The cut outlasted the client's timeout: the uploader saw it and resumed.
-        assert summary["patch_failures"] >= 1 and failed_runs, runs
+        # The cut outlasted the client's timeout: the uploader saw it and resumed, within the
+        # same run (its budget rides out lost connections).
+        assert summary["patch_failures"] >= 1 and not failed_runs and len(runs) == 1, runs
+
+
+def test_one_run_rides_out_a_socket_reset_and_a_20s_cut(shaped_run: Any) -> None:
+    """The station's connection is reset, then the link stays cut for 20 s: the same run (no
+    new login, no new process) resumes at the receiver's offset and finishes."""
+    started = time.monotonic()
+    run: Run = shaped_run([95_000])
+    proc = netlink.start_uploader(run.net, run.station, CHUNK, UPLOAD_DEADLINE_S, pause_s=60)
+    _wait_for_committed(run, proc, CHUNK)
+    run.net.set_resets(True)  # the socket in use is reset...
+    run.net.set_link(False)  # ...and the link stays down for 20 s
+    try:
+        time.sleep(20.0)
+        before = _committed(run)
+    finally:
+        run.net.set_resets(False)
+        run.net.set_link(True)
+    returned = time.monotonic()
+    while _committed(run) <= before and proc.poll() is None:  # the first chunk after the cut
+        time.sleep(0.05)
+    resumed_after = time.monotonic() - returned
+    summary, runs, err = run.finish(proc)
+    assert summary["pending"] == 0, (summary, err[-2000:])
+    assert len(runs) == 1, runs  # one run rode it out
+    assert runs[0]["failed"] == [] and runs[0]["receipted"], runs
+    assert_verified_receipts(run, summary)
+    resent = summary["patch_bytes"] - run.payload
+    assert 0 <= resent <= CHUNK * max(1, summary["patch_failures"]), summary
+    print(
+        f"\nreset + 20 s cut on {SHAPE.describe()}: {run.payload} B in one run of "
+        f"{summary['elapsed_s']:.1f} s, {summary['patch_failures']} failed PATCH(es), re-sent "
+        f"{resent} B; first chunk committed {resumed_after:.1f} s after the link returned; "
+        f"test {time.monotonic() - started:.1f} s"
+    )

@@ -95,6 +95,7 @@ def test_station_killed_mid_upload_resumes_at_the_acknowledged_offset(
     op = login(staffed.paths, clock, "op1", OP_PW)
     sup = login(staffed.paths, clock, "sup1", SUP_PW)
     packet_id = _seal(op, sup, 1, _scan(1))
+    reg_id = staffed.registration()["station_id"]
     size = sup.packet_info(packet_id).size
     chunk = 16 * 1024
     with BackgroundServer(create_app(receiver)) as server:
@@ -123,13 +124,13 @@ def test_station_killed_mid_upload_resumes_at_the_acknowledged_offset(
         while time.monotonic() < deadline and offset < size // 3:
             time.sleep(0.1)
             with receiver.store.read() as s:
-                row = s.get(UploadRow, packet_id)
+                row = s.get(UploadRow, (reg_id, packet_id))
                 offset = row.offset if row is not None else 0
         assert 0 < offset < size, (offset, size)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with receiver.store.read() as s:
-            acked = s.get(UploadRow, packet_id).offset
+            acked = s.get(UploadRow, (reg_id, packet_id)).offset
         # The station starts again; the receiver tells it where to resume.
         svc = StationService(staffed.paths, clock)
         svc.login("admin", ADMIN_PW)

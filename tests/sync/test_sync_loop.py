@@ -34,6 +34,9 @@ class FakeClient:
     def health(self, timeout_s: float = 3.0) -> bool:
         return self.up.is_set()
 
+    def probe(self, timeout_s: float = 3.0) -> tuple[Any, list[Any]]:
+        return (None if self.health() else "down"), []
+
 
 class FakeUploader:
     def __init__(self) -> None:
@@ -45,8 +48,16 @@ class FakeUploader:
         self.runs.append(time.monotonic())
         return RunReport(reachable=self.client.up.is_set())
 
-    def pull_status(self) -> int:
+    def pull_status(self, report: RunReport | None = None) -> int:
         return 0
+
+    @property
+    def service(self) -> Any:
+        class NoPurge:
+            def purge_due(self) -> int:
+                return 0
+
+        return NoPurge()
 
 
 def test_network_up_ends_the_backoff() -> None:
@@ -55,7 +66,7 @@ def test_network_up_ends_the_backoff() -> None:
         up,  # type: ignore[arg-type]
         interval_s=3600,
         probe_s=0.05,
-        backoff_fn=lambda n: 3600.0,  # only the network coming up can end this wait
+        delay_fn=lambda kind, n, interval: 3600.0,  # only the network coming up ends this wait
     )
     loop.start()
     try:
@@ -109,6 +120,9 @@ def test_upload_runs_of_one_station_never_overlap() -> None:
     guard = threading.Lock()
 
     class SlowClient:
+        def probe(self, timeout_s: float = 3.0) -> tuple[Any, list[Any]]:
+            return (None if self.health() else "down"), []
+
         def health(self, timeout_s: float = 3.0) -> bool:
             nonlocal inside, most
             with guard:

@@ -170,6 +170,30 @@ def test_recapture_refusal_is_shown(qtbot, staffed: StationService, op: StationS
     assert staffed.list_dossiers()[0].state == State.NEEDS_RECAPTURE
 
 
+def test_admin_resends_a_refused_packet_from_the_queue(
+    qtbot, staffed: StationService, op: StationService, sup: StationService
+) -> None:
+    """A refused packet shows its reason; the resend button is an administrator's, and puts
+    the packet back in the queue (audited in the core) before sending."""
+    packet_id = sealed(op, sup)
+    staffed.refuse_packet(packet_id, "bad_manifest", "Manifest sai / Bad manifest")
+    staffed.set_receiver_url("http://127.0.0.1:9")  # nothing listens: the send waits
+    screen = _screen(qtbot, op)
+    screen.set_group(Group.REFUSED)
+    screen.table.selectRow(0)
+    assert "bad_manifest" in screen.table.item(0, 8).text()
+    assert not screen.resend_button.isVisible()  # an operator's screen
+    admin_screen = _screen(qtbot, staffed)
+    admin_screen.set_group(Group.REFUSED)
+    admin_screen.table.selectRow(0)
+    assert admin_screen.resend_button.isVisible() and admin_screen.resend_button.isEnabled()
+    qtbot.mouseClick(admin_screen.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not admin_screen.syncing, timeout=WORKER_TIMEOUT_MS)
+    assert [p.packet_id for p in staffed.pending_packets()] == [packet_id]
+    assert "refused the connection" not in admin_screen.error_label.text()  # Vietnamese screen
+    assert "từ chối kết nối" in admin_screen.error_label.text()  # the cause, named
+
+
 def _bulk_dossiers(svc: StationService, n: int, state: State, start_minute: int) -> list[str]:
     """``n`` dossiers written straight into the store (no capture): queue rows to page through."""
     import json

@@ -62,6 +62,8 @@ def make_page(qtbot, operator: StationService) -> Iterator[Callable[..., StartPa
 
 
 def _created(qtbot, page: StartPage) -> str:
+    # after a QR read the page may be looking for the card on the reader (no typing)
+    qtbot.waitUntil(lambda: not page.busy, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(page.dossier_created, timeout=TIMEOUT_MS) as signal:
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     return str(signal.args[0])
@@ -174,7 +176,163 @@ def test_chip_read_through_pcsc(qtbot, operator, make_page, pcscd, pki: Pki, jpe
     assert page.prefill_form["full_name"] == "Nguyễn Văn An"
     assert page.chip_verdict is not None and page.chip_verdict[0]
     assert "CSCA" in page.verdict_label.text()
-    assert "Nguyễn Văn Bình" in page.notes_label.text()  # the father's name, to place by hand
+    # the father on the form's relatives, the relation in Vietnamese only
+    assert "Cha, Nguyễn Văn Bình" in page.summary_label.text()
+    assert "father" not in page.summary_label.text()
     view = operator.get_dossier(_created(qtbot, page))
     assert view.form["_prefilled"]["full_name"] == "chip"
     assert view.form["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}
+
+
+def test_altered_chip_prefills_nothing_and_its_red_verdict_is_stored(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    person = Person()
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg, tamper_dg=13), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("chip")
+    page.chip_number_edit.setText(person.id_number)
+    page.chip_dob_edit.setText(person.dob_text)
+    page.chip_expiry_edit.setText(person.expiry_text)
+    card.insert()
+    try:
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.error_label.text() == ""
+    assert "full_name" not in page.prefill_form  # the altered DG13 fills nothing
+    assert page.verdict_label.objectName() == "warning" and page.verdict_label.isVisible()
+    assert "DG13" in page.verdict_label.text() and "THẤT BẠI" in page.verdict_label.text()
+    dossier_id = _created(qtbot, page)
+    verdict = operator.chip_verdict(dossier_id)
+    assert verdict is not None and verdict["status"] == "failed"
+    assert verdict["passive"]["bad_groups"] == ["DG13"]
+
+
+def test_frozen_card_frees_the_page_with_a_clear_message_within_12_s(
+    qtbot,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    import time
+
+    person = Person()
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page()  # no reader named: the one holding the card
+    page.select_source("chip")
+    page.chip_number_edit.setText(person.id_number)
+    page.chip_dob_edit.setText(person.dob_text)
+    page.chip_expiry_edit.setText(person.expiry_text)
+    card.insert()
+    card.freeze_after(20)
+    try:
+        start = time.monotonic()
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=12_000)
+        elapsed = time.monotonic() - start
+    finally:
+        card.remove()
+    assert elapsed < 12
+    assert "Thẻ không trả lời" in page.error_label.text()
+    assert page.chip_button.isEnabled() and page.start_button.isEnabled()
+    assert page.prefill_form == {}
+
+
+def _qr_for(person: Person, issued: str) -> str:
+    dob = person.dob_text.replace("/", "")
+    return (
+        f"{person.id_number}|{person.old_id}|{person.full_name}|{dob}|{person.sex_text}|"
+        f"{person.residence}|{issued}"
+    )
+
+
+def test_qr_then_chip_with_no_typing(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    # issued at 32 (10/05/2021): valid until the 40th birthday, 15/02/2029, by the renewal ages
+    person = Person(expiry="290215", expiry_text="15/02/2029")
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("qr")
+    card.insert()
+    try:
+        page.qr_edit.setText(_qr_for(person, "10052021"))
+        qtbot.keyClick(page.qr_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.chip_read is not None, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.chip_expiry_edit.text() == "15/02/2029"  # computed, not typed
+    assert card.card.external_auth_attempts == 1
+    assert page.chip_read is not None and page.chip_read.ok
+    assert page.prefill_form["ethnic_group"] == {"list": "QD1019-2008", "code": "01"}  # chip
+    assert page.prefill_form["_prefilled"]["full_name"] == "qr"
+    dossier_id = _created(qtbot, page)
+    assert operator.chip_verdict(dossier_id)["status"] == "chain_not_checked"
+
+
+def test_qr_key_refused_is_one_attempt_then_the_officer_is_asked(
+    qtbot,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    person = Person()  # the chip's expiry (2034) is not what the renewal ages give (2029)
+    card = VpcdCard(VirtualCard(build_card(person, pki, jpeg), person.access_key()))
+    page = make_page(card_reader=READER)
+    page.select_source("qr")
+    card.insert()
+    try:
+        page.qr_edit.setText(_qr_for(person, "10052021"))
+        qtbot.keyClick(page.qr_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "BAC" in page.error_label.text(), timeout=20_000)
+        assert card.card.external_auth_attempts == 1  # one attempt for that key, no loop
+        page.chip_expiry_edit.setText(person.expiry_text)  # the officer reads it off the card
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.chip_read is not None, timeout=20_000)
+    finally:
+        card.remove()
+    assert card.card.external_auth_attempts == 2 and page.chip_read.ok
+
+
+def test_pace_card_read_with_the_can_alone(
+    qtbot,
+    operator,
+    make_page,
+    pcscd,  # noqa: F811
+    pki: Pki,  # noqa: F811
+    jpeg: bytes,  # noqa: F811
+):
+    from tests.chip.vcard import CA_AES128, PACE_AES128
+
+    person = Person()
+    files = build_card(person, pki, jpeg, ca_oid=CA_AES128)
+    chip = VirtualCard(files, person.access_key(), pace=(PACE_AES128, 13), can="345678", bac=False)
+    card = VpcdCard(chip)
+    page = make_page(card_reader=READER)
+    page.select_source("chip")
+    page.chip_can_edit.setText("345678")
+    card.insert()
+    try:
+        qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
+    finally:
+        card.remove()
+    assert page.error_label.text() == ""
+    assert page.chip_read is not None and page.chip_read.doc["access"] == "PACE-CAN"
+    assert page.chip_read.doc["chip_authentication"] == "ok"
+    assert page.prefill_form["full_name"] == "Nguyễn Văn An"
+    assert chip.pace_attempts == 1

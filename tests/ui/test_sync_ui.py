@@ -89,11 +89,12 @@ def test_upload_rejection_and_supplement_through_the_window(
         log_in(qtbot, window, "op1", OP_PW)
         upload_from_the_queue(qtbot, window)
         svc = window.service
+        station_id = svc.registration()["station_id"]
         assert svc.get_dossier(d.id).state in (State.RECEIPTED, State.PURGED)
         with receiver.store.read() as s:
             from sync.receiver.store import PacketRow
 
-            assert s.get(PacketRow, first_packet) is not None
+            assert s.get(PacketRow, (station_id, first_packet)) is not None
 
         # The centre rejects the portrait; the next "upload now" pulls the news.
         receiver.mark_rejected(first_packet, "Ảnh chân dung bị mờ", ["face"])
@@ -142,6 +143,6 @@ def test_upload_rejection_and_supplement_through_the_window(
         upload_from_the_queue(qtbot, window)
         assert svc.get_dossier(d.id).state in (State.RECEIPTED, State.PURGED)
         with receiver.store.read() as s:
-            assert s.get(PacketRow, supplement) is not None
+            assert s.get(PacketRow, (station_id, supplement)) is not None
     finally:
         window.shutdown()

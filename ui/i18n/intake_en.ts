@@ -920,6 +920,10 @@ not taken</translation>
         <source>Không đọc được số liệu hồ sơ: {error}</source>
         <translation>Cannot read the dossier figures: {error}</translation>
     </message>
+    <message>
+        <source>{held} hồ sơ máy nhận tạm giữ.</source>
+        <translation>{held} dossiers held by the receiver.</translation>
+    </message>
 </context>
 <context>
     <name>LoginScreen</name>
@@ -1419,6 +1423,22 @@ not taken</translation>
         <location filename="../queue.py" line="402"/>
         <source>Đã gửi xong: {receipted} hồ sơ có biên nhận, {refused} bị từ chối nhận, {failed} lỗi (sẽ thử lại).</source>
         <translation>Sending finished: {receipted} dossiers receipted, {refused} refused, {failed} failed (will be retried).</translation>
+    </message>
+    <message>
+        <source>máy nhận tạm giữ, sẽ gửi lại</source>
+        <translation>held by the receiver, will be sent again</translation>
+    </message>
+    <message>
+        <source>Gửi &amp;lại gói bị từ chối</source>
+        <translation>&amp;Resend refused packet</translation>
+    </message>
+    <message>
+        <source>Gói của hồ sơ {number} đã vào lại hàng đợi gửi.</source>
+        <translation>The packet of dossier {number} is back in the send queue.</translation>
+    </message>
+    <message>
+        <source>{held} hồ sơ đang được máy nhận tạm giữ (sẽ gửi lại).</source>
+        <translation>{held} dossiers are held by the receiver (will be sent again).</translation>
     </message>
     <message>
         <source>Làm mới (F5)</source>
@@ -2128,6 +2148,11 @@ not taken</translation>
 <context>
     <name>SettingsScreen</name>
     <message>
+        <location filename="../settings.py" line="1"/>
+        <source>C&amp;hip thẻ cũ (CSCA)</source>
+        <translation>Old card's c&amp;hip (CSCA)</translation>
+    </message>
+    <message>
         <location filename="../settings.py" line="140"/>
         <source>Máy ảnh</source>
         <translation>Camera</translation>
@@ -2604,6 +2629,21 @@ not taken</translation>
 <context>
     <name>StartPage</name>
     <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>hoặc 6 số CAN in trên thẻ</source>
+        <translation>or the card's 6-digit CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Số CAN</source>
+        <translation>CAN</translation>
+    </message>
+    <message>
+        <location filename="../start_page.py" line="1"/>
+        <source>Đặt thẻ lên đầu đọc rồi bấm «Đọc chip» (không cần nhập gì).</source>
+        <translation>Put the card on the reader and press "Read the chip" (nothing to type).</translation>
+    </message>
+    <message>
         <location filename="../start_page.py" line="102"/>
         <source>Hồ sơ mới</source>
         <extracomment>Seconds the chip read waits for a card to be put on the reader.</extracomment>
@@ -2812,6 +2852,140 @@ not taken</translation>
         <location filename="../app.py" line="895"/>
         <source>Không mở được trạm</source>
         <translation>Cannot open the station</translation>
+    </message>
+</context>
+<context>
+    <name>ChipVerdictPanel</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lý do xác nhận cùng một người:</source>
+        <translation>Reason it is the same person:</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Xác nhận ảnh</source>
+        <translation>Confirm the portrait</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đang so ảnh chip với ảnh chụp tại trạm…</source>
+        <translation>Comparing the chip's portrait with the live one…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chưa có đủ ảnh chip và ảnh chụp tại trạm để so.</source>
+        <translation>The chip's portrait and the live one are not both there yet.</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã được {who} xác nhận: {reason}</source>
+        <translation>Confirmed by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lý do chấp nhận thẻ:</source>
+        <translation>Reason for accepting the card:</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chấp nhận thẻ</source>
+        <translation>Accept the card</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã được {who} chấp nhận: {reason}</source>
+        <translation>Accepted by {who}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chip thẻ cũ: {text}</source>
+        <translation>Old card's chip: {text}</translation>
+    </message>
+</context>
+<context>
+    <name>CscaPanel</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chứng thư CSCA dùng để kiểm tra chuỗi chữ ký của chip thẻ cũ. Khi chưa có, kết quả ghi «chưa kiểm tra chuỗi».</source>
+        <translation>CSCA certificates are used to check the signature chain of the old card's chip. Without one, the result reads "chain not checked".</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chủ thể</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Hiệu lực</source>
+        <translation>Validity</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Dấu vân tay SHA-256</source>
+        <translation>SHA-256 fingerprint</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nguồn</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nhập tệp (.ml, .pem, .der)…</source>
+        <translation>Import a file (.ml, .pem, .der)…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Nhập cả thư mục…</source>
+        <translation>Import a whole folder…</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Gỡ chứng thư đã chọn</source>
+        <translation>Remove the selected certificate</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đầu đọc thẻ cố định (để trống: đầu đọc có thẻ):</source>
+        <translation>Pinned card reader (empty: the reader holding a card):</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Lưu đầu đọc</source>
+        <translation>Save the reader</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chọn tệp CSCA</source>
+        <translation>Choose a CSCA file</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã nhập {added} chứng thư ({already} đã có).</source>
+        <translation>Imported {added} certificates ({already} already held).</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Chọn thư mục CSCA</source>
+        <translation>Choose a CSCA folder</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã gỡ {subject}.</source>
+        <translation>Removed {subject}.</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Đã lưu đầu đọc thẻ.</source>
+        <translation>The card reader is saved.</translation>
+    </message>
+</context>
+<context>
+    <name>ChipFace</name>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>Giám sát viên sẽ quyết định khi duyệt hồ sơ.</source>
+        <translation>The supervisor will decide when reviewing the dossier.</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,21 @@
+"""The home screen's line about the background loop's last run: held packets and the cause."""
+
+from __future__ import annotations
+
+from sync import diagnose
+from sync.uploader import RunReport
+from ui.home import HomeScreen
+
+
+def test_the_last_run_names_its_cause_and_the_held_packets(qtbot) -> None:
+    home = HomeScreen()
+    qtbot.addWidget(home)
+    cause = diagnose.Cause("connection_refused", "Máy từ chối kết nối.", "Connection refused.")
+    home.show_sync(RunReport(reachable=False, cause=cause), "vi")
+    assert "không kết nối được" in home.sync_label.text()
+    assert "Máy từ chối kết nối." in home.sync_label.text()
+    home.show_sync(RunReport(reachable=True, receipted=["a"], held=["b", "c"]), "vi")
+    assert "2 hồ sơ máy nhận tạm giữ" in home.sync_label.text()
+    refused = diagnose.Cause("malformed", "Yêu cầu sai.", "Malformed.", diagnose.REQUEST_REFUSED)
+    home.show_sync(RunReport(reachable=True, status_error=refused), "en")
+    assert home.sync_label.text().endswith("Malformed.")
