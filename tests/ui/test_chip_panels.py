@@ -76,8 +76,10 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     panel.reason_edit.setText("Đã đối chiếu giấy khai sinh bản gốc")
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.verdict_label.text() and not panel.accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        screen.approve_selected(SUP_PW)  # the supervisor's password, as the seal panel asks
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
 def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: StationService, clock):
@@ -101,8 +103,10 @@ def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: Sta
     panel.face_reason_edit.setText("Checked in person: same citizen")
     qtbot.mouseClick(panel.face_accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.face_label.text() and not panel.face_accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        screen.approve_selected(SUP_PW)  # the supervisor's password, as the seal panel asks
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
 def test_photo_page_shows_the_chip_portrait_score(qtbot, staffed: StationService, clock) -> None:
