@@ -146,6 +146,19 @@ def _load_heavy() -> None:
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
 
+
+def chip_parts_untouchable(kind: object) -> None:
+    """The chip's parts are written only by the core's own read (``create_dossier(chip=)``):
+    a caller can neither replace a failed verdict nor remove it."""
+    if kind in (PartKind.CHIP_DATA.value, PartKind.CHIP_FACE.value):
+        raise PermissionDeniedError(
+            "Dữ liệu chip thẻ cũ chỉ do trạm ghi khi đọc thẻ; không sửa hoặc xóa được.",
+            "The old card's chip data is written only by the station's own read; it cannot be "
+            "replaced or removed.",
+            field="kind",
+        )
+
+
 log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_TIMEOUT_S = 15 * 60
@@ -748,6 +761,7 @@ class StationService:
     ) -> None:
         """Store (or replace) one capture part of a draft dossier."""
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        chip_parts_untouchable(kind)
         part_kind = dossier.part_fields(kind, slot, media_type, data)
         meta_text = dossier.form_json(meta or {})
         digest = hashlib.sha256(data).hexdigest()
@@ -1039,6 +1053,7 @@ class StationService:
 
     def remove_part(self, dossier_id: str, kind: str, slot: str = "") -> None:
         sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        chip_parts_untouchable(kind)
         now = self.clock.now()
         with self.store.write() as s:
             d = self._editable(s, dossier_id, sess)

@@ -8,7 +8,7 @@ from pathlib import Path
 from station.chip import pa
 from station.service import StationService
 from tests.chip.vcard import Person, VirtualCard, build_card, face_jpeg, make_pki
-from tests.conftest import OP_PW, capture_all, login, valid_form
+from tests.conftest import OP_PW, SUP_PW, capture_all, login, valid_form
 from tests.ui.screens_support import WORKER_TIMEOUT_MS, make_ctx, supervisor
 from ui.qt import Qt
 from ui.review import ReviewScreen
@@ -69,14 +69,17 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     assert "Ảnh chip khớp" in panel.face_label.text()  # score and threshold, for the supervisor
     assert not panel.face_accept_button.isVisible()
     assert "DG13" in panel.verdict_label.text() and "THẤT BẠI" in panel.verdict_label.text()
+    assert "xác thực chủ động (DG15): đạt" in panel.verdict_label.text()
     assert panel.accept_button.isVisible()
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "Lý do" in panel.verdict_label.text()  # a reason is required
     panel.reason_edit.setText("Đã đối chiếu giấy khai sinh bản gốc")
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.verdict_label.text() and not panel.accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
 def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: StationService, clock):
@@ -100,8 +103,10 @@ def test_review_a_portrait_without_face_needs_the_supervisor(qtbot, staffed: Sta
     panel.face_reason_edit.setText("Checked in person: same citizen")
     qtbot.mouseClick(panel.face_accept_button, Qt.MouseButton.LeftButton)
     assert "sup1" in panel.face_label.text() and not panel.face_accept_button.isVisible()
+    qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+    screen.seal_password_edit.setText(SUP_PW)  # sealing asks for the password again
     with qtbot.waitSignal(screen.sealed, timeout=WORKER_TIMEOUT_MS):
-        qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(screen.seal_confirm_button, Qt.MouseButton.LeftButton)
 
 
 def test_photo_page_shows_the_chip_portrait_score(qtbot, staffed: StationService, clock) -> None:
