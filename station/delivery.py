@@ -155,12 +155,12 @@ def apply_status_page(
                 continue
             reason = change.get("reason")
             parts = change.get("parts") or []
-            service._apply_remote_status(  # same transaction as the cursor
-                s,
+            service.apply_remote_status(
                 packet_id,
                 str(status),
                 reason if isinstance(reason, str) else None,
                 [str(p) for p in parts] if isinstance(parts, list) else [],
+                session=s,  # the same transaction as the cursor
             )
             applied += 1
         st, settings = _settings(s)

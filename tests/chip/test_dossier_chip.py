@@ -254,3 +254,17 @@ def test_master_list_signed_by_a_known_signer_imported_and_a_tampered_one_refuse
         actions = list(s.execute(select(AuditEntry.action, AuditEntry.subject)).all())
     assert ("csca.imported", pa.fingerprint(other.csca)) in actions
     assert ("csca.removed", pa.fingerprint(other.csca)) in actions
+
+
+def test_the_chip_parts_cannot_be_replaced_or_removed(
+    staffed: StationService, op: StationService, reader: CardReader, pki: Pki, jpeg: bytes
+) -> None:
+    read = read_card(op, reader, Person(), pki, jpeg, tamper_dg=13)
+    d = op.create_dossier("first_issue", form=valid_form(), chip=read)
+    for kind in ("chip_data", "chip_face"):
+        with pytest.raises(PermissionDeniedError):
+            op.put_part(d.id, kind, "", "application/json", b'{"status": "ok"}', {"status": "ok"})
+        with pytest.raises(PermissionDeniedError):
+            op.remove_part(d.id, kind)
+    verdict = op.chip_verdict(d.id)
+    assert verdict is not None and verdict["status"] == "failed"

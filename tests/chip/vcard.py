@@ -79,7 +79,7 @@ def face_jpeg(target: int = 20_000) -> bytes:
     from skimage import data
 
     img = cv2.cvtColor(
-        data.astronaut()[0:300, 100:340],
+        data.astronaut()[0:300, 100:340],  # type: ignore[no-untyped-call]
         cv2.COLOR_RGB2BGR,
     )
     img = cv2.resize(img, (300, 400))
@@ -223,7 +223,7 @@ def _seq(*items: bytes) -> bytes:
 
 
 def _oid(dotted: str) -> bytes:
-    return core.ObjectIdentifier(dotted).dump()
+    return bytes(core.ObjectIdentifier(dotted).dump())
 
 
 def build_dg14(ca_key: ec.EllipticCurvePrivateKey, ca_oid: str, aa_hash_oid: str | None) -> bytes:
@@ -541,6 +541,7 @@ class VirtualCard:
             pcd_eph = curve.decode(value)
             sk, pk = curve.keypair(st["g2"])
             shared = curve.mul(sk, pcd_eph)
+            assert shared is not None  # a point at infinity is no shared secret
             st["picc_eph"] = curve.encode(pk)
             st["secret"] = shared[0].to_bytes(curve.size, "big")
             st["step"] = 4
@@ -700,4 +701,4 @@ def build_master_list(
         "certificates": [mls],
         "signer_infos": [signer],
     })  # fmt: skip
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())

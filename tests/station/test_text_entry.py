@@ -64,3 +64,16 @@ def test_session_seconds_left(staffed: StationService, clock: FakeClock) -> None
     clock.advance(full)
     assert op.session_seconds_left() == 0
     op.close()
+
+
+def test_slip_names_the_officer(staffed: StationService, clock: FakeClock) -> None:
+    from tests.conftest import capture_all
+
+    op = login(staffed.paths, clock, "op1", OP_PW)
+    dossier_id = op.create_dossier("first_issue", valid_form()).id
+    capture_all(op, dossier_id)
+    op.mark_captured(dossier_id)
+    op.confirm(dossier_id)
+    slip = op.appointment_slip(dossier_id)
+    assert slip.operator_id == "op1" and slip.operator_name == "Trần Văn Bình"
+    op.close()

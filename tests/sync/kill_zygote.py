@@ -55,6 +55,9 @@ def main() -> None:
     if kind == "station":
         import sync.api
         import sync.uploader
+        from station import service
+
+        service._load_heavy()  # what the first login imports (numpy, OpenCV...): before forking
 
         password = sys.stdin.readline().rstrip("\n")
     else:

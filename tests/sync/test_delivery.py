@@ -286,6 +286,6 @@ def test_only_admins_export_refused_packets(staffed: StationService, clock: Fake
     admin.close()
 
 
-def test_refused_exit_code(staffed: StationService) -> None:
+def test_refused_exit_code() -> None:
     report = RunReport(reachable=True, refused=["x"])
     assert report.exit_code == EXIT_REFUSED

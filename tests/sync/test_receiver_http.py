@@ -785,3 +785,24 @@ def test_last_chunk_finding_the_upload_finished_by_another_request_gets_the_rece
     assert isinstance(answer, Accepted) and answer.duplicate
     assert answer.receipt.packet_id == pid
     assert count(receiver, PacketRow) == 1
+
+
+def test_a_storage_failure_is_held_then_taken(
+    receiver, keys, receiver_public, station_a, client_a, monkeypatch
+):
+    sealed = seal_packet(station_a, receiver_public, size=20_000)
+
+    def disk_full(sha256: str, data: bytes) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(receiver.store, "write_blob", disk_full)
+    r = client_a.upload(sealed)
+    assert (r.status_code, error_of(r), r.json()["held"]) == (503, "storage_unavailable", True)
+    assert "refused" not in r.json() and r.headers["Retry-After"]
+    monkeypatch.undo()
+    # Offered again: only the last chunk goes again, and the packet is taken.
+    before = client_a.sent
+    r = client_a.upload(sealed)
+    assert r.status_code == 200
+    verified_receipt(r, keys, sealed, station_a)
+    assert client_a.sent - before <= client_a.chunk

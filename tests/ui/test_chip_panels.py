@@ -71,6 +71,7 @@ def test_review_shows_a_failed_chip_and_the_supervisor_accepts_it(
     assert "Ảnh chip khớp" in panel.face_label.text()  # score and threshold, for the supervisor
     assert not panel.face_accept_button.isVisible()
     assert "DG13" in panel.verdict_label.text() and "THẤT BẠI" in panel.verdict_label.text()
+    assert "xác thực chủ động (DG15): đạt" in panel.verdict_label.text()
     assert panel.accept_button.isVisible()
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
     assert "Lý do" in panel.verdict_label.text()  # a reason is required

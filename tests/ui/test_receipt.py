@@ -27,6 +27,7 @@ def _slip() -> object:
         station_name="Trạm Thái Nguyên 1",
         station_code="TN-001",
         operator_id="op1",
+        operator_name="Trần Văn Bình",
     )
 
 
@@ -46,6 +47,7 @@ def test_slip_pdf_has_the_facts_and_a_readable_qr(qtbot: QtBot, tmp_path: Path) 
             "02/12/2026",  # seven working days later
             "Thẻ căn cước / CCCD cũ",
             "Người đại diện hợp pháp",
+            "Cán bộ tiếp nhận: Trần Văn Bình",  # the officer by name, not by login
         ):
             assert expected in text, expected
         bitmap = page.render(scale=2).to_numpy()

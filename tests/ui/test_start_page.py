@@ -300,6 +300,7 @@ def test_qr_key_refused_is_one_attempt_then_the_officer_is_asked(
         qtbot.keyClick(page.qr_edit, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: "BAC" in page.error_label.text(), timeout=20_000)
         assert card.card.external_auth_attempts == 1  # one attempt for that key, no loop
+        assert page.source_stack.currentIndex() == 3  # the chip's fields, to correct the expiry
         page.chip_expiry_edit.setText(person.expiry_text)  # the officer reads it off the card
         qtbot.mouseClick(page.chip_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: page.chip_read is not None, timeout=20_000)

@@ -2906,6 +2906,31 @@ not taken</translation>
     <name>ChipVerdictPanel</name>
     <message>
         <location filename="../chip_panels.py" line="1"/>
+        <source>Mở chip: {access}; xác thực chip (DG14): {ca}; xác thực chủ động (DG15): {aa}</source>
+        <translation>Chip opened by: {access}; chip authentication (DG14): {ca}; active authentication (DG15): {aa}</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>đạt</source>
+        <translation>passed</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>THẤT BẠI</source>
+        <translation>FAILED</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>thẻ không hỗ trợ</source>
+        <translation>not offered by the card</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
+        <source>chưa thực hiện</source>
+        <translation>not performed</translation>
+    </message>
+    <message>
+        <location filename="../chip_panels.py" line="1"/>
         <source>Lý do xác nhận cùng một người:</source>
         <translation>Reason it is the same person:</translation>
     </message>
