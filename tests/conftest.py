@@ -216,6 +216,7 @@ def busy_background_portrait() -> bytes:
     import numpy as np
 
     img = cv2.imdecode(np.frombuffer(simulated_captures().face, np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None, "the simulated portrait decodes"
     h, w = img.shape[:2]
     busy = img.copy()
     for x in range(0, w, 12):
