@@ -910,36 +910,13 @@ class StationService:
                 q = q.where(Dossier.state == state.value)
             return [dossier.DossierView.of(d) for d in s.execute(q).scalars()]
 
-    def queue_entries(self, limit: int = 500) -> list[QueueEntry]:
-        """Every dossier (newest first) with its name or sealed summary and its latest packet."""
-        self._require()
-        with self.store.read() as s:
-            rows = list(
-                s.execute(select(Dossier).order_by(Dossier.created_at.desc()).limit(limit))
-                .scalars()
-                .all()
-            )
-            latest: dict[str, Packet] = {}
-            ids = [d.id for d in rows]
-            for i in range(0, len(ids), 500):
-                for p in s.execute(
-                    select(Packet)
-                    .where(Packet.dossier_id.in_(ids[i : i + 500]))
-                    .order_by(Packet.created_at, Packet.packet_id)
-                ).scalars():
-                    latest[p.dossier_id] = p
-            out = []
-            for d in rows:
-                summary = json.loads(d.summary_json or "{}")
-                last = latest.get(d.id)
-                out.append(
-                    QueueEntry(
-                        dossier.DossierView.of(d),
-                        summary if isinstance(summary, dict) else {},
-                        PacketInfo.of(last, d.number) if last is not None else None,
-                    )
-                )
-            return out
+    def queue_entries(self, delivered_limit: int | None = None) -> list[QueueEntry]:
+        """Every dossier in work and the newest delivered ones, as the queue lists them
+        (``station.queue_view``)."""
+        from station import queue_view
+
+        limit = queue_view.DELIVERED_PAGE if delivered_limit is None else delivered_limit
+        return queue_view.queue_page(self, limit).entries
 
     def counts_by_state(self) -> dict[State, int]:
         """Dossiers per state (every state listed, zero included)."""

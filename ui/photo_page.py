@@ -82,6 +82,16 @@ def check_title(name: str) -> str:
     return titles.get(name, name)
 
 
+#: A live frame check's row shows, for a saved portrait, the check the core measured on the
+#: stored image in its place (the frame's face size becomes the portrait's head height).
+SAVED_CHECK: dict[str, str] = {"face_size": "head_height"}
+
+
+def saved_check(checks: dict[str, Any], name: str) -> Any:
+    """The stored check a row shows for a saved portrait (its own name, or what replaces it)."""
+    return checks.get(name, checks.get(SAVED_CHECK.get(name, name)))
+
+
 def format_value(name: str, value: float | None, locale: QLocale) -> str:
     """A check's measured value as the officer reads it (percent, degrees, counts)."""
     if value is None:
@@ -707,7 +717,7 @@ class PhotoPage(QWidget):
             return
         failing_background = False
         for name, row in self.check_rows.items():
-            item = checks.get(name)
+            item = saved_check(checks, name)
             if not isinstance(item, dict):
                 row.show_result(None, "", "")
                 continue

@@ -577,12 +577,21 @@ class VpcdCard:
         self.freeze_after_apdus = self.card.apdus + apdus
 
     def insert(self) -> None:
+        self._wait_reader_empty()
         self.card.reset()
         self._sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.settimeout(None)
         self._thread = threading.Thread(target=self._serve, args=(self._sock,), daemon=True)
         self._thread.start()
+
+    def _wait_reader_empty(self, timeout: float = 5.0) -> None:
+        """pcscd notices a card leaving a moment after its socket closes: a card put on before
+        that would be seen pulled out in the middle of its first read."""
+        from station.devices.cardreader import CardReader
+
+        name = f"Virtual PCD 00 {self.port - VPCD_PORT:02d}"
+        CardReader(name).wait_for_removal(timeout)
 
     def remove(self) -> None:
         sock, self._sock = self._sock, None
