@@ -218,7 +218,7 @@ def shoot(
         editors = page.editors
         for key, value in (
             ("full_name", "Hoàng Thị Én"),
-            ("id_number", "019301004567"),
+            ("id_number", "079301990001"),  # a citizen the seeded dossiers do not hold
             ("date_of_birth", "31/02/2001"),  # an impossible date: its message beside it
         ):
             edit = editors[key]
