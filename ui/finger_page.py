@@ -382,7 +382,9 @@ class FingerPage(QWidget):
         panel = QFrame(self)
         panel.setObjectName("card")
         panel.setLayout(right)
-        panel.setFixedWidth(300)
+        # At least 300 px; wider when a language's capture label needs it (never clipped).
+        panel.setMinimumWidth(300)
+        panel.setMaximumWidth(400)
 
         body = QHBoxLayout()
         body.addLayout(left, 1)
