@@ -198,7 +198,7 @@ class QueueScreen(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)  # the reason column keeps its header readable
         # What the officer looks for first (name, state, why it came back, upload) comes first on
         # screen; the order of the columns in the code stays.
         header.moveSection(header.visualIndex(8), 2)
