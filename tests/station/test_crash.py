@@ -10,12 +10,7 @@ committed together or not at all).
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,10 +19,10 @@ from station.lifecycle import State
 from station.models import AuditEntry, Dossier
 from station.service import StationService
 from tests.conftest import ADMIN_PW, OP_PW, SUP_PW, FakeClock
+from tests.station.killing import run_and_kill
 
 KILLS = 30
 WORKER = Path(__file__).with_name("crash_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check_store(paths, clock: FakeClock) -> tuple[int, int]:
@@ -59,23 +54,9 @@ def test_sigkill_during_transitions(staffed: StationService, clock: FakeClock) -
     paths = staffed.paths
     staffed.close()
     rng = random.Random(20261123)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     dossiers = entries = 0
     for i in range(KILLS):
-        proc = subprocess.Popen(
-            [sys.executable, str(WORKER), str(paths.root), OP_PW, SUP_PW, str(i)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        time.sleep(rng.uniform(0.0, 0.4))
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        run_and_kill(WORKER, [str(paths.root), OP_PW, SUP_PW, str(i)], rng.uniform(0.0, 0.4))
         new_dossiers, new_entries = _check_store(paths, clock)
         assert new_dossiers > dossiers and new_entries > entries
         dossiers, entries = new_dossiers, new_entries

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from station.models import DossierPart
 from station.service import StationService
 from tests.conftest import ADMIN_PW, OP_PW, FakeClock
+from tests.station.killing import run_and_kill
 
 KILLS = 10
 WORKER = Path(__file__).with_name("signature_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(paths: object, clock: FakeClock) -> int:
@@ -58,20 +53,6 @@ def test_sigkill_while_saving_signatures(staffed: StationService, clock: FakeClo
     paths = staffed.paths
     staffed.close()
     rng = random.Random(20261203)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for i in range(KILLS):
-        proc = subprocess.Popen(
-            [sys.executable, str(WORKER), str(paths.root), OP_PW, str(i)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        time.sleep(rng.uniform(0.0, 0.5))
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        run_and_kill(WORKER, [str(paths.root), OP_PW, str(i)], rng.uniform(0.0, 0.5))
         assert _check(paths, clock) == i + 1  # one signed draft per worker, each consistent
