@@ -1565,11 +1565,14 @@ class StationService:
         A receipt counts only if it is signed by a pinned receiver key and names exactly this
         packet (id, SHA-256, station); anything else changes nothing and returns False.
         """
-        from station import receipts
+        from station import keyupdate, receipts
 
         now = self.clock.now()
         keys = self.receiver_signing_keys()
         with self.store.write() as s:
+            # A rotated receipt key comes with its update, signed by a key pinned here.
+            if keyupdate.learn(s, keyupdate.updates_of(receipt), now):
+                keys = keyupdate.signing_keys(s)
             p = s.get(Packet, packet_id)
             if p is None:
                 return False

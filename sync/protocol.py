@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -66,6 +67,9 @@ ERRORS = {
     "key_not_loaded": 503,
     "dossier_under_review": 503,
     "storage_unavailable": 503,
+    "duplicate_citizen": 503,
+    # Final: an ID number of the manifest is not ASCII digits of the right length.
+    "bad_id_number": 422,
 }
 
 
@@ -113,13 +117,19 @@ class Receipt:
 
     doc: dict[str, Any]
     signature: str
+    #: The receiver's receipt-key updates, oldest first (``station.keyupdate``); empty until
+    #: its receipt key is first rotated.
+    key_updates: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def packet_id(self) -> str:
         return str(self.doc["packet_id"])
 
     def to_json(self) -> dict[str, Any]:
-        return {"receipt": self.doc, "signature": self.signature}
+        out: dict[str, Any] = {"receipt": self.doc, "signature": self.signature}
+        if self.key_updates:
+            out["key_updates"] = list(self.key_updates)
+        return out
 
     @classmethod
     def from_json(cls, value: Any) -> Receipt:
@@ -128,7 +138,10 @@ class Receipt:
         sig = value.get("signature")
         if not isinstance(sig, str):
             raise ValueError("receipt without signature")
-        return cls(value["receipt"], sig)
+        updates = value.get("key_updates", [])
+        if not isinstance(updates, list) or not all(isinstance(u, dict) for u in updates):
+            raise ValueError("malformed key updates")
+        return cls(value["receipt"], sig, tuple(updates))
 
     def verify(self, receiver_public: bytes, packet_id: str, sha256: str, station_id: str) -> bool:
         """True when signed by the pinned receiver key and about exactly this packet."""
@@ -145,6 +158,7 @@ def make_receipt(
     number: str,
     received_at: str,
     status: str,
+    key_updates: Sequence[dict[str, Any]] = (),
 ) -> Receipt:
     doc = {
         "format": RECEIPT_FORMAT,
@@ -157,4 +171,4 @@ def make_receipt(
         "received_at": received_at,
         "status": status,
     }
-    return Receipt(doc, sign(signing_key, RECEIPT_PREFIX, doc))
+    return Receipt(doc, sign(signing_key, RECEIPT_PREFIX, doc), tuple(key_updates))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from station import delivery
+from station import delivery, keyupdate
 from station.errors import NotFoundError, ValidationError
 from station.fsutil import atomic_write, fsync_dir
 from station.safefile import UnsafeFileError, loads_bounded, read_regular
@@ -139,6 +139,8 @@ def _apply_receipts_list(service: StationService, folder: Path, report: ImportRe
         report.problems.append(f"{RECEIPTS}: {exc}")
         return
     station_id = service.registration()["station_id"]
+    # A rotated receipt key signs the list: learn it first (each update is signed by a pinned key).
+    keyupdate.learn_now(service.store.write, keyupdate.updates_of(doc), service.clock.now())
     trusted = (
         isinstance(doc, dict)
         and doc.get("format") == RECEIPTS_FORMAT

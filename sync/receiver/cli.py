@@ -8,8 +8,8 @@ Subcommands (``docs/sync.md``, "Command line")::
     deactivate-station STATION_ID --data DIR
     import-usb EXPORT_DIR --receipts-out DIR --keys ... --data DIR
     expire-uploads --days N --data DIR
-    mark PACKET_ID (--rejected REASON [--parts face,fingerprint/left_index] | --card-printed)
-        [--station STATION_ID]
+    mark PACKET_ID (--rejected REASON [--parts face,fingerprint/left_index] | --card-printed
+                    | --release) [--station STATION_ID]
          --data DIR
 
 ``main(argv)`` is the console entry point; ``intake-station receiver ...`` (``sync/cli.py``)
@@ -168,6 +168,9 @@ def cmd_mark(args: argparse.Namespace) -> int:
         if args.card_printed:
             receiver.mark_card_printed(args.packet_id, args.station)
             print(f"{args.packet_id}: đã in thẻ / card printed")
+        elif args.release:
+            receiver.mark_released(args.packet_id, args.station)
+            print(f"{args.packet_id}: cho nhận / released (duplicate_citizen)")
         else:
             parts = [p.strip() for p in (args.parts or "").split(",") if p.strip()]
             receiver.mark_rejected(args.packet_id, args.rejected, parts, args.station)
@@ -245,6 +248,11 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     group = sp.add_mutually_exclusive_group(required=True)
     group.add_argument("--rejected", metavar="REASON", help="send the dossier back")
     group.add_argument("--card-printed", action="store_true")
+    group.add_argument(
+        "--release",
+        action="store_true",
+        help="accept a packet held as duplicate_citizen (the centre's decision)",
+    )
     sp.add_argument("--parts", default=None, help="parts to recapture: face,fingerprint/left_index")
     sp.add_argument("--station", default=None, help="the station, when several have this packet id")
     sp.set_defaults(func=cmd_mark)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from station import crypto, packet
 from station.clock import Clock, SystemClock, iso
 from sync import protocol
+from sync.receiver import citizens
 from sync.receiver.errors import (
     PacketHeldError,
     PacketRefusedError,
@@ -40,6 +41,7 @@ from sync.receiver.errors import (
 )
 from sync.receiver.keys import ReceiverKeys
 from sync.receiver.store import (
+    CitizenRow,
     PacketRow,
     ReceiptRow,
     ReceiverStore,
@@ -66,7 +68,10 @@ MAX_NAME_CHARS = 200
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 CARD_PRINTED = "card_printed"
+#: Stored but not receipted: held as ``duplicate_citizen`` until the centre decides (``mark``).
+HELD = "held"
 LIVE_STATUSES = (ACCEPTED, CARD_PRINTED)
+DUPLICATE_CITIZEN = "duplicate_citizen"
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ class _Held:
     dossier_id: str
     number: str
     received_at: str
+    status: str = ACCEPTED
 
 
 def _held(row: PacketRow) -> _Held:
@@ -152,6 +158,7 @@ def _held(row: PacketRow) -> _Held:
         row.dossier_id,
         row.number,
         row.received_at,
+        row.status,
     )
 
 
@@ -434,6 +441,13 @@ class Receiver:
                 "the receiver holds another packet with the same packet id",
                 authentic=True,
             )
+        return self._known(held)
+
+    def _known(self, held: _Held) -> Accepted:
+        """The answer for these bytes, held already: the ``duplicate`` receipt, or the held
+        answer again while the centre has not decided on a ``duplicate_citizen``."""
+        if held.status == HELD:
+            raise self._citizen_hold(held.station_id, held.packet_id)
         return Accepted(self._duplicate_receipt(held), duplicate=True)
 
     def _remembered(
@@ -523,6 +537,8 @@ class Receiver:
                 # The bytes on disk are not the announced ones: the upload starts again at 0.
                 self._drop_upload(_Cas(station_id, packet_id, offset), only_at_offset=True)
                 self.store.remove(up.temp_path)
+            elif held.code == DUPLICATE_CITIZEN:
+                self.store.remove(up.temp_path)  # stored, held for the centre's decision
             # Otherwise the upload stays, short of its last chunk: the next try resends that.
             raise
         except _CasLostError:
@@ -675,7 +691,7 @@ class Receiver:
         if held is not None:
             if held.sha256 == sha:
                 self._drop_finished_upload(cas)
-                return Accepted(self._duplicate_receipt(held), duplicate=True)
+                return self._known(held)
             log.warning("packet %s received again with other bytes", header.packet_id)
             raise _replayed(
                 "máy nhận đã giữ một gói khác với cùng mã gói",
@@ -711,8 +727,18 @@ class Receiver:
         dossier = opened.manifest["dossier"]
         dossier_id: str = dossier["id"]
         number: str = dossier["number"]
+        citizen = self._citizen(dossier.get("form"), ctx)
         self._check_dossier_free(dossier_id, header.packet_id)
-        return self._store(data, sha, header, dossier_id, number, via, cas, ctx)
+        return self._store(data, sha, header, dossier_id, number, via, cas, ctx, citizen)
+
+    @staticmethod
+    def _citizen(form: object, ctx: _Context) -> str | None:
+        """The citizen's ID number; ``bad_id_number`` (final) if any ID number of the form is
+        not ASCII digits of the right length."""
+        problem = citizens.id_number_problem(form)
+        if problem is not None:
+            _refuse("bad_id_number", problem[0], problem[1], ctx)
+        return citizens.citizen_of(form)
 
     def _check_dossier_free(self, dossier_id: str, packet_id: str) -> None:
         with self.store.read() as s:
@@ -740,8 +766,14 @@ class Receiver:
         via: str,
         cas: _Cas | None,
         ctx: _Context,
+        citizen: str | None = None,
+        *,
+        recheck: bool = True,
     ) -> Accepted:
         now = self.now()
+        # One citizen, one card: another station's accepted, unfinished dossier of this citizen
+        # holds the packet (stored, not receipted) until the centre decides.
+        other = self._open_dossier_of(citizen, dossier_id) if citizen is not None else None
         receipt = protocol.make_receipt(
             self.keys.signing_key,
             packet_id=header.packet_id,
@@ -751,6 +783,7 @@ class Receiver:
             number=number,
             received_at=now,
             status=ACCEPTED,
+            key_updates=self.keys.key_updates,
         )
         try:
             blob = self.store.write_blob(sha, data)  # content-addressed: a retry rewrites it
@@ -781,7 +814,7 @@ class Receiver:
                         packet_id=header.packet_id,
                         station_id=header.station_id,
                         dossier_id=dossier_id,
-                        live_dossier_id=dossier_id,
+                        live_dossier_id=dossier_id if other is None else None,
                         number=number,
                         sha256=sha,
                         size=len(data),
@@ -790,22 +823,55 @@ class Receiver:
                         sealed_at=header.sealed_at,
                         received_at=now,
                         via=via,
-                        status=ACCEPTED,
+                        status=ACCEPTED if other is None else HELD,
                         reason=None,
                         parts_to_recapture=None,
                         status_at=now,
                     )
                 )
                 s.flush()  # the packet row first: the receipt's foreign key points at it
-                s.add(
-                    ReceiptRow(
-                        station_id=header.station_id,
-                        packet_id=header.packet_id,
-                        receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
+                if other is None:
+                    s.add(
+                        ReceiptRow(
+                            station_id=header.station_id,
+                            packet_id=header.packet_id,
+                            receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
+                        )
                     )
-                )
+                if citizen is not None:
+                    s.add(
+                        CitizenRow(
+                            station_id=header.station_id,
+                            packet_id=header.packet_id,
+                            id_number=citizen,
+                            live_id_number=citizen if other is None else None,
+                            held_by_station_id=other[0] if other else None,
+                            held_by_packet_id=other[1] if other else None,
+                            held_by_received_at=other[2] if other else None,
+                        )
+                    )
         except IntegrityError:
+            # Perhaps another receiver accepted a packet of this citizen at this moment.
+            if (
+                citizen is not None
+                and other is None
+                and recheck
+                and self._open_dossier_of(citizen, dossier_id) is not None
+            ):
+                return self._store(
+                    data, sha, header, dossier_id, number, via, cas, ctx, citizen, recheck=False
+                )
             return self._after_conflict(sha, header, dossier_id, cas)
+        if other is not None:
+            log.warning(
+                "packet %s of station %s held: its citizen has packet %s of station %s (%s)",
+                header.packet_id,
+                header.station_id,
+                other[1],
+                other[0],
+                other[2],
+            )
+            raise self._citizen_hold(header.station_id, header.packet_id)
         log.info(
             "accepted packet %s of station %s (dossier %s, %d bytes, via %s)",
             header.packet_id,
@@ -816,6 +882,48 @@ class Receiver:
         )
         return Accepted(receipt, duplicate=False)
 
+    def _open_dossier_of(self, citizen: str, dossier_id: str) -> tuple[str, str, str] | None:
+        """(station, packet, received_at) of the oldest accepted, unfinished packet of another
+        dossier of ``citizen``, from any station; ``None`` if there is none."""
+        with self.store.read() as s:
+            row = s.execute(
+                select(PacketRow.station_id, PacketRow.packet_id, PacketRow.received_at)
+                .join(
+                    CitizenRow,
+                    (CitizenRow.station_id == PacketRow.station_id)
+                    & (CitizenRow.packet_id == PacketRow.packet_id),
+                )
+                .where(
+                    CitizenRow.id_number == citizen,
+                    PacketRow.status == ACCEPTED,
+                    PacketRow.dossier_id != dossier_id,
+                )
+                .order_by(PacketRow.received_at)
+                .limit(1)
+            ).first()
+        return (row[0], row[1], row[2]) if row is not None else None
+
+    def _citizen_hold(self, station_id: str, packet_id: str) -> PacketHeldError:
+        """The held answer of a packet held as ``duplicate_citizen``, naming the other station
+        and the date its packet was accepted."""
+        with self.store.read() as s:
+            row = s.get(CitizenRow, (station_id, packet_id))
+            other_id = row.held_by_station_id if row is not None else None
+            other = s.get(StationRow, other_id) if other_id is not None else None
+            code, name = (other.code, other.name) if other is not None else ("?", "?")
+            when = (row.held_by_received_at or "")[:10] if row is not None else ""
+        err = PacketHeldError(
+            DUPLICATE_CITIZEN,
+            f"Công dân này đã có hồ sơ được nhận từ trạm {code} «{name}» ngày {when}, chưa in "
+            "thẻ và chưa bị trả về; gói được giữ lại chờ trung tâm quyết định (mỗi công dân "
+            "một thẻ).",
+            f"This citizen already has a dossier accepted from station {code} '{name}' on "
+            f"{when}, with no card printed and not sent back; the packet is held until the "
+            "central office decides (one citizen, one card).",
+        )
+        err.extra.update({"other_station": code, "other_received_at": when})
+        return err
+
     def _after_conflict(
         self, sha: str, header: packet.Header, dossier_id: str, cas: _Cas | None
     ) -> Accepted:
@@ -825,7 +933,7 @@ class Receiver:
             held = _held(row) if row is not None else None
         if held is not None and held.sha256 == sha:
             self._drop_finished_upload(cas)
-            return Accepted(self._duplicate_receipt(held), duplicate=True)
+            return self._known(held)
         self._check_dossier_free(dossier_id, header.packet_id)
         raise _replayed(
             "máy nhận đã giữ một gói khác với cùng mã gói hoặc cùng nội dung",
@@ -899,6 +1007,7 @@ class Receiver:
             number=held.number,
             received_at=held.received_at,
             status="duplicate",
+            key_updates=self.keys.key_updates,
         )
 
     # --- receipts, statuses -----------------------------------------------------------------
@@ -908,11 +1017,11 @@ class Receiver:
         check_packet_id(packet_id)
         with self.store.read() as s:
             row = s.get(PacketRow, (station_id, packet_id))
-            if row is None:
+            if row is None or row.status == HELD:
                 raise not_found()
             stored = s.get(ReceiptRow, (station_id, packet_id))
-            if stored is None:  # pragma: no cover - written in the same transaction
-                raise not_found()
+            if stored is None:  # held as duplicate_citizen, then decided: no receipt was signed
+                return self._duplicate_receipt(_held(row))
             return protocol.Receipt.from_json(json.loads(stored.receipt))
 
     def statuses(self, station_id: str, packet_ids: object) -> dict[str, dict[str, Any]]:
@@ -1024,6 +1133,20 @@ class Receiver:
         check_packet_id(packet_id)
         self._set_status(packet_id, CARD_PRINTED, None, None, station_id)
 
+    def mark_released(self, packet_id: str, station_id: str | None = None) -> None:
+        """The centre releases a packet held as ``duplicate_citizen``: it becomes ``accepted``
+        and the station gets its receipt when it offers the packet again."""
+        check_packet_id(packet_id)
+        try:
+            self._set_status(packet_id, ACCEPTED, None, None, station_id)
+        except IntegrityError as exc:
+            raise ReceiverError(
+                "illegal_transition",
+                f"Hồ sơ của gói {packet_id} đã có một gói khác được nhận.",
+                f"The dossier of packet {packet_id} already has another accepted packet.",
+                status=409,
+            ) from exc
+
     def _set_status(
         self,
         packet_id: str,
@@ -1034,7 +1157,11 @@ class Receiver:
     ) -> None:
         """Change a held packet's status and log the change for the station's next pull, in
         one transaction."""
-        allowed = {REJECTED: (ACCEPTED, REJECTED), CARD_PRINTED: (ACCEPTED, CARD_PRINTED)}
+        allowed = {
+            REJECTED: (ACCEPTED, REJECTED, HELD),
+            CARD_PRINTED: (ACCEPTED, CARD_PRINTED),
+            ACCEPTED: (HELD,),  # a central release of a duplicate_citizen hold
+        }
         with self.store.write() as s:
             row = self._find(s, packet_id, station_id)
             if row.status not in allowed[status]:
@@ -1050,6 +1177,16 @@ class Receiver:
             row.parts_to_recapture = json.dumps(parts) if parts is not None else None
             row.live_dossier_id = row.dossier_id if status in LIVE_STATUSES else None
             row.status_at = self.now()
+            if status != ACCEPTED:  # no longer the citizen's open dossier
+                s.execute(
+                    update(CitizenRow)
+                    .where(
+                        CitizenRow.station_id == row.station_id,
+                        CitizenRow.packet_id == packet_id,
+                    )
+                    .values(live_id_number=None)
+                    .execution_options(synchronize_session=False)
+                )
             s.add(
                 StatusLogRow(
                     station_id=row.station_id,

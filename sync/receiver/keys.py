@@ -10,16 +10,22 @@ A key set file is what ``station.provisioning.generate_receiver_keyset`` writes 
 Several files may be loaded: the first is the current generation (its signing key signs the
 receipts); the others are older generations whose encryption keys still open packets sealed to
 them (a USB drive may sit in a drawer for months). A packet names its key by ``key_id``.
+
+Receipt-key rotation: give the files current first, then older generations **newest first**.
+Each older generation's receipt key signs a key update naming the next newer one
+(``station.keyupdate.chain``); the chain travels with every receipt, so a station that pins only
+an old generation learns the new key from a signature it can check.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from station import crypto, packet
+from station import crypto, keyupdate, packet
 from station.provisioning import ED25519, RECEIVER_KEYS_FORMAT
 from sync.receiver.errors import ReceiverError
 
@@ -32,6 +38,9 @@ class ReceiverKeys:
     decryption: dict[str, crypto.HpkePrivateKey]
     #: key_id of the current generation (the first file).
     current_key_id: str
+    #: Receipt-key updates, oldest first: each older generation signs the next newer one's
+    #: receipt key (``station.keyupdate``). Sent with every receipt and USB receipts list.
+    key_updates: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def signing_public(self) -> bytes:
@@ -89,6 +98,7 @@ def load_keys(paths: Sequence[Path]) -> ReceiverKeys:
         )
     signing: bytes | None = None
     decryption: dict[str, crypto.HpkePrivateKey] = {}
+    generations: list[bytes] = []
     current = ""
     for path in paths:
         sign_key, hpke_key = _load_one(path)
@@ -96,5 +106,6 @@ def load_keys(paths: Sequence[Path]) -> ReceiverKeys:
         if signing is None:
             signing, current = sign_key, key_id
         decryption.setdefault(key_id, hpke_key)
+        generations.append(sign_key)
     assert signing is not None
-    return ReceiverKeys(signing, decryption, current)
+    return ReceiverKeys(signing, decryption, current, tuple(keyupdate.chain(generations)))

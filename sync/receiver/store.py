@@ -108,7 +108,7 @@ class PacketRow(Base):
     received_at: Mapped[str] = mapped_column(String(32))
     #: "http" or "usb".
     via: Mapped[str] = mapped_column(String(8))
-    #: accepted | rejected | card_printed
+    #: accepted | rejected | card_printed | held (``duplicate_citizen``, awaiting the centre)
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: JSON list of "kind" or "kind/slot".
@@ -146,6 +146,34 @@ class StatusLogRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     parts: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[str] = mapped_column(String(32))
+
+
+class CitizenRow(Base):
+    """The citizen (12-digit ID number of the manifest's form) of a held packet, for "one
+    citizen, one card" (``docs/sync.md``, "Completion", rule 7).
+
+    ``live_id_number`` is ``id_number`` while the packet is the citizen's open dossier (accepted
+    when it arrived, neither rejected nor card printed since), NULL otherwise: its unique
+    constraint makes two receivers that accept packets of one citizen at the same moment
+    collide, so that the second is held. ``held_by_*`` name the other station's accepted packet
+    when this one was held as ``duplicate_citizen``.
+    """
+
+    __tablename__ = "citizen_packets"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["station_id", "packet_id"],
+            ["station_packets.station_id", "station_packets.packet_id"],
+        ),
+    )
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(12), index=True)
+    live_id_number: Mapped[str | None] = mapped_column(String(12), unique=True, nullable=True)
+    held_by_station_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    held_by_packet_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    held_by_received_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class RefusalRow(Base):

@@ -310,6 +310,8 @@ def _write_receipts(
         "manifest": report.manifest,
         "packets": [item.to_json() for item in report.items],
     }
+    if receiver.keys.key_updates:  # a rotated receipt key: how the station learns it
+        doc["key_updates"] = list(receiver.keys.key_updates)
     signature = protocol.sign(receiver.keys.signing_key, protocol.USB_RECEIPTS_PREFIX, doc)
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2)
     # The list last: a station that finds receipts.json finds every file it names.

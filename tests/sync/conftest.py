@@ -64,6 +64,7 @@ def seal_packet(
     *,
     dossier_id: str | None = None,
     size: int = 120_000,
+    form: dict[str, Any] | None = None,
 ) -> packet.Sealed:
     """A sealed packet of about ``size`` bytes (random part data) for a new or given dossier."""
     dossier_id = dossier_id or uuid.uuid4().hex
@@ -78,7 +79,7 @@ def seal_packet(
         dossier_id=dossier_id,
         number=f"{station.code}-20261123-{dossier_id[:4]}",
         case_type="first_issue",
-        form={"full_name": "Nguyễn Thị Minh Khai", "date_of_birth": "1990-05-17"},
+        form=form or {"full_name": "Nguyễn Thị Minh Khai", "date_of_birth": "1990-05-17"},
         capture={"exceptions": {}},
         operator_id="op1",
         supervisor_id="sup1",
