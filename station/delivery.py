@@ -52,6 +52,23 @@ def is_held(last_error: str | None) -> bool:
     return bool(last_error) and str(last_error).startswith(HELD_PREFIX)
 
 
+#: Held code of a packet whose citizen already has an open dossier elsewhere (the centre decides).
+DUPLICATE_CITIZEN = "duplicate_citizen"
+
+
+def held_code(last_error: str | None) -> str | None:
+    """The receiver's code of a held packet ("duplicate_citizen", "key_not_loaded", ...)."""
+    if not is_held(last_error):
+        return None
+    code = str(last_error)[len(HELD_PREFIX) :].split(":", 1)[0]
+    return code or None
+
+
+def awaits_central_decision(reason: str | None) -> bool:
+    """A held answer (``code: vi / en``) that only the centre lifts: ``duplicate_citizen``."""
+    return bool(reason) and str(reason).startswith(f"{DUPLICATE_CITIZEN}:")
+
+
 def hold_packet(
     service: StationService, packet_id: str, code: str, vi: str, en: str, offset: int | None
 ) -> None:

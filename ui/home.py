@@ -10,6 +10,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
+from station import delivery
 from station.lifecycle import ROLE_LABELS, STATE_LABELS, Role, State
 from station.service import OperatorSession, StationInfo
 from sync.uploader import RunReport
@@ -355,6 +356,14 @@ class HomeScreen(QWidget):
         )
         if report.held:
             text += " " + self.tr("{held} hồ sơ máy nhận tạm giữ.").format(held=len(report.held))
+            duplicates = sum(
+                delivery.awaits_central_decision(report.reasons.get(p)) for p in report.held
+            )
+            if duplicates:
+                text += " " + self.tr(
+                    "{count} hồ sơ trùng công dân đã có hồ sơ được nhận ở trạm khác, chờ trung "
+                    "tâm quyết định."
+                ).format(count=duplicates)
         self.sync_label.setText(text + why)
 
     def show_counts(self, counts: dict[State, int] | None, lang: str, error: str = "") -> None:

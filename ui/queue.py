@@ -105,6 +105,8 @@ def packet_text(packet: PacketInfo | None) -> str:
     if packet is None:
         return ""
     if delivery.is_held(packet.last_error) and packet.status in delivery.SENDABLE:
+        if delivery.held_code(packet.last_error) == delivery.DUPLICATE_CITIZEN:
+            return translate("QueueScreen", "trùng công dân, chờ trung tâm quyết định")
         return translate("QueueScreen", "máy nhận tạm giữ, sẽ gửi lại")
     if packet.status == "queued" and not packet.acked_offset:
         text = translate("QueueScreen", "chờ gửi")

@@ -928,6 +928,10 @@ not taken</translation>
         <source>{held} hồ sơ máy nhận tạm giữ.</source>
         <translation>{held} dossiers held by the receiver.</translation>
     </message>
+    <message>
+        <source>{count} hồ sơ trùng công dân đã có hồ sơ được nhận ở trạm khác, chờ trung tâm quyết định.</source>
+        <translation>{count} dossiers are for a citizen whose dossier another station already delivered; they await the central office&apos;s decision.</translation>
+    </message>
 </context>
 <context>
     <name>LoginScreen</name>
@@ -1431,6 +1435,10 @@ not taken</translation>
     <message>
         <source>máy nhận tạm giữ, sẽ gửi lại</source>
         <translation>held by the receiver, will be sent again</translation>
+    </message>
+    <message>
+        <source>trùng công dân, chờ trung tâm quyết định</source>
+        <translation>same citizen as another dossier, awaiting the central office&apos;s decision</translation>
     </message>
     <message>
         <source>Gửi &amp;lại gói bị từ chối</source>
