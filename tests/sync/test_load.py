@@ -1,0 +1,68 @@
+"""Load and faults, short form (the full form is ``bench/bench_load.py``): stations upload at
+once through HAProxy (the shipped configuration) to several receiver processes, one of which is
+SIGKILLed and started again every two seconds, while slow clients hold connections open. Every
+packet is stored once, every station gets verified receipts, the health check answers.
+
+And the slow-client flood alone, through HAProxy: 500 connections trickling headers or bodies
+do not keep signed stations from uploading, nor the health check from answering.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .loadrig import HAPROXY, LoadConfig, LoadResult, run_load
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(HAPROXY) is None, reason="haproxy is not installed (installer/debian-packages.txt)"
+)
+
+
+def _check(result: LoadResult) -> None:
+    report = "\n".join(result.lines())
+    print(report)
+    assert result.stats.unfinished == [], report
+    assert result.stats.bad_receipts == 0, report
+    assert result.stations_receipted == result.config.stations, report
+    assert result.stored_rows == result.stored_distinct == result.packets, report
+    assert result.blobs == result.packets and result.leftover_uploads == 0, report
+    assert result.health_ok_during_flood, report
+
+
+def test_stations_through_haproxy_while_receivers_are_killed_and_slow_clients_flood() -> None:
+    result = run_load(
+        LoadConfig(
+            stations=24,
+            packets_per_station=4,
+            packet_size=100_000,
+            receivers=2,
+            postgres=False,
+            kill_every_s=2.0,
+            pause_s=2.0,
+            slow_clients=100,
+            deadline_s=75.0,
+        )
+    )
+    _check(result)
+    assert result.kills >= 2
+
+
+def test_slow_client_flood_through_haproxy_does_not_block_signed_stations() -> None:
+    result = run_load(
+        LoadConfig(
+            stations=10,
+            packets_per_station=1,
+            packet_size=150_000,
+            receivers=1,
+            postgres=False,
+            kill_every_s=0,
+            slow_clients=500,
+            deadline_s=40.0,
+        )
+    )
+    _check(result)
+    # No receiver was lost, so no request needed a retry: the flood took nothing from them.
+    assert set(result.stats.by_outcome) <= {"200", "201", "204"}, result.stats.by_outcome
+    assert result.flood["opened"] >= 500 and result.flood["max_open"] >= 250, result.flood
