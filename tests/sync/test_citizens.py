@@ -165,3 +165,58 @@ def test_release_refused_unless_held(receiver: Receiver, station_a: TestStation)
     accept()
     args = ["mark", sealed.packet_id, "--release", "--data", str(receiver.store.data_dir)]
     assert cli.main(args) == cli.EXIT_ERROR
+
+
+def test_the_station_shows_a_duplicate_citizen_hold_until_the_centre_releases_it(
+    staffed, clock, keyset, tmp_path: Path
+) -> None:
+    from station import delivery
+    from sync import api
+    from sync.receiver.app import create_app
+    from sync.receiver.keys import load_keys
+    from sync.receiver.server import BackgroundServer
+    from sync.receiver.store import ReceiverStore
+    from tests.conftest import OP_PW, SUP_PW, capture_all, login, valid_form
+
+    from .conftest import make_station
+
+    receiver = Receiver(ReceiverStore(tmp_path / "receiver"), load_keys([keyset["receiver_keys"]]))
+    receiver.register_station(staffed.registration())
+    other = make_station("HN-009")
+    receiver.register_station(other.registration())
+    citizen = "019301777001"
+    _, first = _accept(receiver, other, _form(citizen))
+    first()  # another station's dossier of this citizen is accepted first
+
+    op = login(staffed.paths, clock, "op1", OP_PW)
+    sup = login(staffed.paths, clock, "sup1", SUP_PW)
+    d = op.create_dossier("first_issue", valid_form(id_number=citizen))
+    capture_all(op, d.id)
+    op.mark_captured(d.id)
+    op.confirm(d.id)
+    sup.approve(d.id)
+    packet_id = sup.seal(d.id)
+    server = BackgroundServer(
+        create_app(receiver), tls_cert=keyset["tls_cert"], tls_key=keyset["tls_key"]
+    )
+    with server:
+        staffed.set_receiver_url(server.url)
+        report = api.sync_now(sup)
+        assert report.held == [packet_id], report.errors
+        info = sup.packet_info(packet_id)
+        assert (
+            info.status in delivery.SENDABLE
+            and delivery.held_code(info.last_error) == "duplicate_citizen"
+        )
+        assert "HN-009" in (info.last_error or "") and "one citizen, one card" in (
+            info.last_error or ""
+        )
+        assert delivery.awaits_central_decision(report.reasons[packet_id])
+        # The centre lets it go ahead: the next run gets the receipt.
+        args = ["mark", packet_id, "--release", "--data", str(tmp_path / "receiver")]
+        assert cli.main(args) == cli.EXIT_OK
+        report = api.sync_now(sup)
+        assert report.receipted == [packet_id], report.errors
+    receiver.store.close()
+    op.close()
+    sup.close()
