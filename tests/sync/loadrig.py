@@ -640,6 +640,8 @@ class LoadConfig:
     slow_clients: int = 500
     chunk: int = protocol.DEFAULT_CHUNK
     deadline_s: float = 300.0
+    #: HAProxy settings by their environment name, e.g. ``{"SOURCE_MAX_CONN": 20}``.
+    proxy_env: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -748,7 +750,8 @@ def run_load(config: LoadConfig, workdir: Path | None = None) -> LoadResult:
         database_url = url or f"sqlite:///{fleet.data[0] / 'receiver.sqlite3'}"
         stack.callback(fleet.stop)
         fleet.start_all()
-        proxy = Haproxy(root, [fleet.address(i) for i in range(config.receivers)])
+        backends = [fleet.address(i) for i in range(config.receivers)]
+        proxy = Haproxy(root, backends, **config.proxy_env)
         stack.callback(proxy.stop)
         proxy.start()
 
