@@ -698,21 +698,26 @@ class LoadResult:
 def _count_stored(
     database_url: str, data_dirs: list[Path], stations: list[Station]
 ) -> tuple[int, int, int, int]:
-    from sqlalchemy import create_engine, text
+    """(packet rows of these stations, distinct (station, packet), stored blobs, uploads left):
+    blobs are rows of ``packet_blobs`` where the receiver keeps packets in the database, files
+    of ``blobs/`` otherwise."""
+    from sqlalchemy import create_engine, inspect, text
 
     engine = create_engine(database_url)
     ours = {st.station_id for st in stations}
     try:
+        in_database = "packet_blobs" in inspect(engine).get_table_names()
         with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT station_id, packet_id, sha256 FROM station_packets")
-            ).all()
+            rows = conn.execute(text("SELECT station_id, packet_id, sha256 FROM station_packets"))
+            mine = [r for r in rows.all() if r[0] in ours]
             uploads = conn.execute(text("SELECT COUNT(*) FROM station_uploads")).scalar_one()
+            if in_database:
+                blobs = int(conn.execute(text("SELECT COUNT(*) FROM packet_blobs")).scalar_one())
     finally:
         engine.dispose()
-    mine = [r for r in rows if r[0] in ours]
-    blobs = {p.name for d in set(data_dirs) for p in (d / "blobs").glob("*/*.ipkt")}
-    return len(mine), len({(r[0], r[1]) for r in mine}), len(blobs), int(uploads)
+    if not in_database:
+        blobs = len({p.name for d in set(data_dirs) for p in (d / "blobs").glob("*/*.ipkt")})
+    return len(mine), len({(r[0], r[1]) for r in mine}), blobs, int(uploads)
 
 
 def run_load(config: LoadConfig, workdir: Path | None = None) -> LoadResult:
