@@ -9,15 +9,48 @@ do not keep signed stations from uploading, nor the health check from answering.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from .loadrig import HAPROXY, LoadConfig, LoadResult, run_load
+from station.provisioning import make_tls_certificate
+
+from .loadrig import HAPROXY, HAPROXY_CFG, LoadConfig, LoadResult, run_load
 
 pytestmark = pytest.mark.skipif(
     shutil.which(HAPROXY) is None, reason="haproxy is not installed (installer/debian-packages.txt)"
 )
+
+
+def test_the_shipped_haproxy_configuration_is_valid_and_complete(tmp_path: Path) -> None:
+    cert, key = make_tls_certificate(["127.0.0.1"])
+    pem = tmp_path / "receiver.pem"
+    pem.write_bytes(cert + key)
+    env = {**os.environ, "RECEIVER_CERT": str(pem), "RECEIVER_BIND": "127.0.0.1:18443"}
+    checked = subprocess.run(
+        [HAPROXY, "-c", "-f", str(HAPROXY_CFG)], env=env, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "WARNING" not in checked.stdout + checked.stderr
+    text = HAPROXY_CFG.read_text()
+    for needed in (
+        "ssl crt",
+        "ssl-min-ver TLSv1.2",
+        "timeout http-request",
+        "timeout http-keep-alive",
+        "timeout client ",
+        "option http-buffer-request",
+        "stick-table",
+        "sc0_conn_cur",
+        "http-check send meth GET uri /v1/health",
+        "retry-on conn-failure",
+    ):
+        assert needed in text, needed
+    packages = (HAPROXY_CFG.parents[1] / "debian-packages.txt").read_text().split()
+    assert "haproxy" in packages
 
 
 def _check(result: LoadResult) -> None:
