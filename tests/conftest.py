@@ -19,6 +19,7 @@ from station.capture.simulated import SimulatedCaptures
 from station.paths import StationPaths
 from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, init_station
 from station.service import StationService
+from tests.parallel import pytest_xdist_make_scheduler  # noqa: F401 - the xdist groups
 
 # Hypothesis: derandomised by default, so a red CI run replays exactly; `make fuzz-long` selects
 # the random, longer profile (HYPOTHESIS_PROFILE=long).
