@@ -1,18 +1,8 @@
-"""The same receiver on PostgreSQL (optional: needs psycopg and a local PostgreSQL installation).
-
-A throw-away cluster is started on loopback in a temporary folder for the session (as the
-``postgres`` user when the tests run as root, since PostgreSQL refuses to run as root).
-"""
+"""The same receiver on PostgreSQL (a throw-away cluster: ``postgres_server`` in conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,70 +20,9 @@ from .conftest import StationClient, make_station, seal_packet, verified_receipt
 psycopg = pytest.importorskip("psycopg")
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for version in ("17", "16", "15", "14"):
-        candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
-        if candidate.exists():
-            return str(candidate)
-    return None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL is not installed")
-    if os.geteuid() == 0 and not shutil.which("runuser"):
-        pytest.skip("running as root without runuser")
-    root = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    try:
-        subprocess.run(
-            _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "receiver", "-E", "UTF8"]),
-            check=True,
-            capture_output=True,
-        )
-        opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off"
-        subprocess.run(
-            _as_postgres(
-                [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-    except (subprocess.CalledProcessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot start PostgreSQL: {exc}")
-    try:
-        yield f"receiver@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture
-def pg_receiver(postgres_server: str, tmp_path: Path, keys) -> Iterator[Receiver]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"postgresql://{postgres_server}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    store = ReceiverStore(tmp_path / "data", f"postgresql+psycopg://{postgres_server}/{name}")
+def pg_receiver(pg_url: str, tmp_path: Path, keys) -> Iterator[Receiver]:
+    store = ReceiverStore(tmp_path / "data", pg_url)
     assert store.dialect == "postgresql"
     r = Receiver(store, keys)
     yield r
