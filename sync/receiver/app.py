@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -110,9 +110,14 @@ class ReceiverApp:
     def __init__(self, receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> None:
         self.receiver = receiver
         self.body_timeout = body_timeout
+        self._limiter: anyio.CapacityLimiter | None = None
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        return await run_in_threadpool(func, *args)
+        """Run blocking work (database, cryptography) on a worker thread: at most as many at
+        once as the store keeps connections, so no thread ever waits for a connection."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.receiver.store.pool_size)
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
 
     # --- request plumbing -------------------------------------------------------------------
 
@@ -149,7 +154,9 @@ class ReceiverApp:
         station_id = request.headers.get(protocol.H_STATION, "")
         if not station_id:
             raise unknown_station("")
-        public = await self._run(self.receiver.station_key, station_id)
+        public = self.receiver.cached_station_key(station_id)
+        if public is None:  # at most every STATION_CACHE_S per station: a thread hop
+            public = await self._run(self.receiver.station_key, station_id)
         body = await self._read_body(request, limit)
         stamp = request.headers.get(protocol.H_TIMESTAMP, "")
         signature = request.headers.get(protocol.H_SIGNATURE, "")

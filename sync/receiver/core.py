@@ -330,6 +330,16 @@ class Receiver:
             rows = s.scalars(select(StationRow).order_by(StationRow.station_id)).all()
             return [StationInfo(r.station_id, r.code, r.name, r.public_key, r.active) for r in rows]
 
+    def cached_station_key(self, station_id: str) -> bytes | None:
+        """The station's key from this process's cache when it is fresh, without any I/O (an
+        event loop may call it); ``None`` when it must be read (``station_key``)."""
+        hit = self._stations.get(station_id)
+        if hit is None or time.monotonic() - hit[0] > STATION_CACHE_S:
+            return None
+        if hit[1] is None:
+            raise unknown_station(station_id)
+        return hit[1]
+
     def station_key(self, station_id: str) -> bytes:
         """The registered public key of an active station; ``unknown_station`` otherwise.
 
@@ -396,6 +406,13 @@ class Receiver:
         self, station_id: str, packet_id: str, length: int, sha256: str, judge_again: bool
     ) -> UploadState | Accepted:
         now = self.now()
+        fast = self.store.open_upload(station_id, packet_id, length, sha256, now, judge_again)
+        if fast is not None and not fast.held:
+            if fast.created:
+                return UploadState(packet_id, length, 0)
+            if fast.length is not None and (fast.sha256, fast.length) == (sha256, length):
+                return UploadState(packet_id, length, fast.offset or 0)
+        # Held, refused, announced with other bytes, or SQLite: read and decide.
         with self.store.write() as s:
             held_row = s.get(PacketRow, (station_id, packet_id))
             if held_row is not None:
@@ -487,35 +504,35 @@ class Receiver:
     ) -> UploadState | Accepted:
         """``PATCH``: store ``chunk`` at ``offset``; the receipt when it completes the packet.
 
-        The hot path (a chunk that does not complete the upload, at the upload's offset) is one
-        statement (``ReceiverStore.append_chunk``): no ORM session, no read before. Anything
-        else reads the upload and decides.
+        One statement (``ReceiverStore.append_chunk``) stores a chunk that does not complete
+        the upload and tells where the upload stands otherwise: no ORM session, no read before.
         """
         check_packet_id(packet_id)
-        if chunk:
-            length = self.store.append_chunk(station_id, packet_id, offset, chunk, self.now())
-            if length is not None:
-                return UploadState(packet_id, length, offset + len(chunk))
-        with self.store.read() as s:
-            up = s.get(UploadRow, (station_id, packet_id))
-        if up is None:
+        wrote = self.store.append_chunk(station_id, packet_id, offset, chunk, self.now())
+        if wrote is None:
             self._raise_gone(station_id, packet_id, offset)
-        if offset != up.offset:
-            raise offset_mismatch(up.offset, offset)
+        if wrote.moved:
+            return UploadState(packet_id, wrote.length, offset + len(chunk))
+        if offset != wrote.offset:
+            raise offset_mismatch(wrote.offset, offset)
         end = offset + len(chunk)
-        if end > up.length:
+        if end > wrote.length:
             raise ReceiverError(
                 "too_large",
-                f"Đoạn dữ liệu vượt quá độ dài đã khai báo ({up.length:,} byte).",
-                f"The chunk goes past the announced length ({up.length:,} bytes).",
+                f"Đoạn dữ liệu vượt quá độ dài đã khai báo ({wrote.length:,} byte).",
+                f"The chunk goes past the announced length ({wrote.length:,} bytes).",
             )
         if not chunk:
-            return UploadState(packet_id, up.length, offset)
-        if end < up.length:  # the upload moved between the two statements and came back
-            length = self.store.append_chunk(station_id, packet_id, offset, chunk, self.now())
-            if length is None:
-                self._raise_gone(station_id, packet_id, offset)
-            return UploadState(packet_id, length, end)
+            return UploadState(packet_id, wrote.length, offset)
+        if end < wrote.length:  # pragma: no cover - append_chunk moves such a chunk
+            raise offset_mismatch(wrote.offset, offset)
+        up = UploadRow(
+            station_id=station_id,
+            packet_id=packet_id,
+            length=wrote.length,
+            offset=wrote.offset,
+            sha256=wrote.sha256,
+        )
         return self._complete(station_id, up, offset, chunk)
 
     def _assemble(self, station_id: str, packet_id: str, offset: int) -> bytes | None:

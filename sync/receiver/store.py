@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -201,26 +202,72 @@ class RefusalRow(Base):
 #: Its commit does not wait for the WAL flush (``synchronous_commit`` off for this transaction
 #: only): a crash may lose the last chunks and their offsets together, never one without the
 #: other, and the station sends them again (docs/sync.md, "Concurrency and crash safety").
+#: The statement's one row also gives the upload as it stood before (every part of the statement
+#: sees the same snapshot): whether it moved, and the upload's length, offset and hash; no row
+#: when there is no such upload.
 _PG_APPEND = (
     "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), "
     'moved AS (UPDATE station_uploads SET "offset" = %(end)s, updated_at = %(now)s '
     'WHERE station_id = %(sid)s AND packet_id = %(pid)s AND "offset" = %(off)s '
-    "AND length > %(end)s RETURNING length), "
+    "AND length > %(end)s AND %(end)s > %(off)s RETURNING length), "
     'put AS (INSERT INTO upload_chunks (station_id, packet_id, "offset", data) '
     "SELECT %(sid)s, %(pid)s, %(off)s, %(data)b FROM moved "
     'ON CONFLICT (station_id, packet_id, "offset") DO UPDATE SET data = excluded.data) '
-    "SELECT moved.length, relaxed.v FROM moved, relaxed"
+    '(SELECT (SELECT count(*) FROM moved), u.length, u."offset", u.sha256, relaxed.v '
+    "FROM station_uploads u, relaxed WHERE u.station_id = %(sid)s AND u.packet_id = %(pid)s)"
+)
+#: ``POST``: creates the upload unless the packet is held, a remembered refusal answers (unless
+#: judged again) or the upload exists, in one statement; and tells what stood before.
+_PG_OPEN = (
+    "WITH held AS (SELECT 1 FROM station_packets WHERE station_id = %(sid)s "
+    "AND packet_id = %(pid)s), "
+    "refused AS (SELECT 1 FROM refusals WHERE packet_id = %(pid)s AND station_id = %(sid)s "
+    "AND sha256 = %(sha)s AND remember AND NOT %(again)s LIMIT 1), "
+    "ins AS (INSERT INTO station_uploads "
+    '(station_id, packet_id, length, "offset", sha256, created_at, updated_at) '
+    "SELECT %(sid)s, %(pid)s, %(len)s, 0, %(sha)s, %(now)s, %(now)s "
+    "WHERE NOT EXISTS (SELECT 1 FROM held) AND NOT EXISTS (SELECT 1 FROM refused) "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM held), "
+    'u.length, u."offset", u.sha256 FROM (SELECT 1) AS one LEFT JOIN station_uploads u '
+    "ON u.station_id = %(sid)s AND u.packet_id = %(pid)s"
+)
+_SQLITE_READ = (
+    'SELECT length, "offset", sha256 FROM station_uploads WHERE station_id = :sid '
+    "AND packet_id = :pid"
 )
 _SQLITE_MOVE = (
     'UPDATE station_uploads SET "offset" = :end, updated_at = :now '
-    'WHERE station_id = :sid AND packet_id = :pid AND "offset" = :off AND length > :end '
-    "RETURNING length"
+    'WHERE station_id = :sid AND packet_id = :pid AND "offset" = :off'
 )
 _SQLITE_PUT = (
     'INSERT INTO upload_chunks (station_id, packet_id, "offset", data) '
     "VALUES (:sid, :pid, :off, :data) "
     'ON CONFLICT (station_id, packet_id, "offset") DO UPDATE SET data = excluded.data'
 )
+
+
+@dataclass(frozen=True)
+class UploadOpen:
+    """What ``open_upload`` did: ``created`` a new upload at 0, or found the upload as it stood
+    (``length`` None: none), and whether the packet is ``held``."""
+
+    created: bool
+    held: bool
+    length: int | None
+    offset: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ChunkWrite:
+    """What ``append_chunk`` did: ``moved`` when it stored the chunk and moved the offset; the
+    upload as it stood before the statement."""
+
+    moved: bool
+    length: int
+    offset: int
+    sha256: str
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -281,11 +328,18 @@ class ReceiverStore:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.url = database_url or f"sqlite:///{data_dir / SQLITE_FILE}"
+        #: Connections kept (PostgreSQL), and so the threads that should do database work.
+        self.pool_size = pool_size
         self.engine = make_engine(self.url, pool_size)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(
-            self.engine.execution_options(immediate=False), expire_on_commit=False
+        # Reads need no transaction of their own: on PostgreSQL (READ COMMITTED) each statement
+        # sees its own snapshot either way, and autocommit saves the BEGIN and COMMIT round trips.
+        reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine.execution_options(immediate=False)
         )
+        self._reader = sessionmaker(reader, expire_on_commit=False)
         if migrate:
             self.migrate()
 
@@ -339,11 +393,11 @@ class ReceiverStore:
 
     def append_chunk(
         self, station_id: str, packet_id: str, offset: int, chunk: bytes, now: str
-    ) -> int | None:
+    ) -> ChunkWrite | None:
         """Store ``chunk`` at ``offset`` and move the offset past it, atomically, when the
-        upload stands at ``offset`` and the chunk does not complete it: the upload's length.
-        ``None`` otherwise (another request moved it, the upload is gone or this chunk is the
-        last one): the caller then reads the upload and decides.
+        upload stands at ``offset`` and the chunk is not empty and does not complete it.
+        Returns the upload as it stood (and whether this call moved it); ``None`` when there is
+        no such upload.
 
         No ORM session, one pooled connection: on PostgreSQL one statement in autocommit (one
         round trip); on SQLite one ``BEGIN IMMEDIATE`` transaction.
@@ -358,9 +412,51 @@ class ReceiverStore:
         finally:
             raw.close()
 
+    def open_upload(
+        self,
+        station_id: str,
+        packet_id: str,
+        length: int,
+        sha256: str,
+        now: str,
+        judge_again: bool,
+    ) -> UploadOpen | None:
+        """PostgreSQL: ``POST``'s common cases in one statement (autocommit; see ``_PG_OPEN``).
+        ``None`` on SQLite: the caller takes its general path."""
+        if self.dialect != "postgresql":
+            return None
+        params = {
+            "sid": station_id,
+            "pid": packet_id,
+            "len": length,
+            "sha": sha256,
+            "now": now,
+            "again": judge_again,
+        }
+        raw = self.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            driver.autocommit = True
+            try:
+                with driver.cursor() as cur:
+                    cur.execute(_PG_OPEN, params)
+                    row = cur.fetchone()
+            finally:
+                driver.autocommit = False
+        finally:
+            raw.close()
+        assert row is not None
+        return UploadOpen(
+            bool(row[0]),
+            bool(row[1]),
+            int(row[2]) if row[2] is not None else None,
+            int(row[3]) if row[3] is not None else None,
+            row[4],
+        )
+
     @staticmethod
-    def _pg_append(raw: Any, params: dict[str, Any], chunk: bytes) -> int | None:
-        driver = raw.driver_connection
+    def _pg_append(raw: Any, params: dict[str, Any], chunk: bytes) -> ChunkWrite | None:
+        driver: Any = raw.driver_connection
         driver.autocommit = True
         try:
             with driver.cursor() as cur:
@@ -368,16 +464,24 @@ class ReceiverStore:
                 row = cur.fetchone()
         finally:
             driver.autocommit = False
-        return int(row[0]) if row is not None else None
+        if row is None:
+            return None
+        return ChunkWrite(bool(row[0]), int(row[1]), int(row[2]), str(row[3]))
 
     @staticmethod
-    def _sqlite_append(raw: Any, params: dict[str, Any], chunk: bytes) -> int | None:
+    def _sqlite_append(raw: Any, params: dict[str, Any], chunk: bytes) -> ChunkWrite | None:
         cur = raw.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             try:
-                row = cur.execute(_SQLITE_MOVE, params).fetchone()
-                if row is not None:
+                row = cur.execute(_SQLITE_READ, params).fetchone()
+                moved = (
+                    row is not None
+                    and row[1] == params["off"]
+                    and params["off"] < params["end"] < row[0]
+                )
+                if moved:
+                    cur.execute(_SQLITE_MOVE, params)
                     cur.execute(_SQLITE_PUT, {**params, "data": chunk})
                 cur.execute("COMMIT")
             except BaseException:
@@ -385,7 +489,9 @@ class ReceiverStore:
                 raise
         finally:
             cur.close()
-        return int(row[0]) if row is not None else None
+        if row is None:
+            return None
+        return ChunkWrite(moved, int(row[0]), int(row[1]), str(row[2]))
 
     @staticmethod
     def advance_offset(

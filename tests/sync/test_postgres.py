@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,3 +104,44 @@ def test_concurrent_requests_on_postgresql(pg_receiver, keys, receiver_public, t
     export = tmp_path / "usb"
     write_export(export, station, [sealed])
     assert import_usb(receiver, export, tmp_path / "out").counts() == {"duplicate": 1}
+
+
+def test_announcements_on_postgresql(pg_receiver, receiver_public):
+    """``POST``'s cases on PostgreSQL's one-statement path: new, resumed, other bytes under the
+    id, a remembered refusal (and an admin's judge_again), a held packet."""
+    from sync.receiver.core import Accepted, UploadState
+    from sync.receiver.errors import PacketRefusedError
+
+    receiver = pg_receiver
+    station = make_station("PG-003")
+    sid = station.station_id
+    receiver.register_station(station.registration())
+    sealed = seal_packet(station, receiver_public, size=30_000)
+    pid = sealed.packet_id
+    assert receiver.begin_upload(sid, pid, sealed.size, sealed.sha256) == UploadState(
+        pid, sealed.size, 0
+    )
+    assert receiver.write_chunk(sid, pid, 0, sealed.data[:10_000]) == UploadState(
+        pid, sealed.size, 10_000
+    )
+    assert receiver.begin_upload(sid, pid, sealed.size, sealed.sha256).offset == 10_000
+    with pytest.raises(PacketRefusedError) as err:
+        receiver.begin_upload(sid, pid, sealed.size, "0" * 64)
+    assert err.value.code == "replayed"
+    done = receiver.write_chunk(sid, pid, 10_000, sealed.data[10_000:])
+    assert isinstance(done, Accepted) and not done.duplicate
+    again = receiver.begin_upload(sid, pid, sealed.size, sealed.sha256)
+    assert isinstance(again, Accepted) and again.duplicate
+
+    bad = seal_packet(station, receiver_public, size=20_000)
+    forged = bytearray(bad.data)
+    forged[len(forged) // 2] ^= 1
+    forged_sha = hashlib.sha256(forged).hexdigest()
+    receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha)
+    with pytest.raises(PacketRefusedError):
+        receiver.write_chunk(sid, bad.packet_id, 0, bytes(forged))
+    with pytest.raises(PacketRefusedError) as err:
+        receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha)
+    assert err.value.code == "hash_mismatch"
+    judged = receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha, judge_again=True)
+    assert judged == UploadState(bad.packet_id, len(forged), 0)
