@@ -537,8 +537,7 @@ class Receiver:
 
     def _assemble(self, station_id: str, packet_id: str, offset: int) -> bytes | None:
         """The bytes of the upload's stored chunks, when they are exactly [0, offset)."""
-        with self.store.read() as s:
-            rows = self.store.read_chunks(s, station_id, packet_id)
+        rows = self.store.read_chunks(station_id, packet_id)
         parts: list[bytes] = []
         at = 0
         for chunk_offset, data in rows:

@@ -28,7 +28,6 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Connection,
     CursorResult,
     Engine,
     ForeignKey,
@@ -231,6 +230,14 @@ _PG_OPEN = (
     "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM held), "
     'u.length, u."offset", u.sha256 FROM (SELECT 1) AS one LEFT JOIN station_uploads u '
     "ON u.station_id = %(sid)s AND u.packet_id = %(pid)s"
+)
+_PG_CHUNKS = (
+    'SELECT "offset", data FROM upload_chunks WHERE station_id = %(sid)s AND packet_id = %(pid)s '
+    'ORDER BY "offset"'
+)
+_SQLITE_CHUNKS = (
+    'SELECT "offset", data FROM upload_chunks WHERE station_id = :sid AND packet_id = :pid '
+    'ORDER BY "offset"'
 )
 _SQLITE_READ = (
     'SELECT length, "offset", sha256 FROM station_uploads WHERE station_id = :sid '
@@ -513,18 +520,30 @@ class ReceiverStore:
 
     # --- chunks and blobs -------------------------------------------------------------------
 
-    @staticmethod
-    def read_chunks(s: Session | Connection, station_id: str, packet_id: str) -> list[Any]:
-        """The upload's chunks as (offset, data) rows, in order."""
-        return list(
-            s.execute(
-                text(
-                    'SELECT "offset", data FROM upload_chunks WHERE station_id = :sid '
-                    'AND packet_id = :pid ORDER BY "offset"'
-                ),
-                {"sid": station_id, "pid": packet_id},
-            ).all()
-        )
+    def read_chunks(self, station_id: str, packet_id: str) -> list[tuple[int, bytes]]:
+        """The upload's chunks as (offset, data), in order (one query; on PostgreSQL in binary
+        format, so the bytes arrive as they are)."""
+        params = {"sid": station_id, "pid": packet_id}
+        raw = self.engine.raw_connection()
+        try:
+            if self.dialect == "postgresql":
+                driver: Any = raw.driver_connection
+                driver.autocommit = True
+                try:
+                    with driver.cursor(binary=True) as cur:
+                        cur.execute(_PG_CHUNKS, params)
+                        rows = cur.fetchall()
+                finally:
+                    driver.autocommit = False
+            else:
+                cur = raw.cursor()
+                try:
+                    rows = cur.execute(_SQLITE_CHUNKS, params).fetchall()
+                finally:
+                    cur.close()
+        finally:
+            raw.close()
+        return [(int(offset), bytes(data)) for offset, data in rows]
 
     @staticmethod
     def drop_chunks(s: Session, station_id: str, packet_id: str) -> None:

@@ -32,8 +32,7 @@ from .conftest import (
 
 def chunks_of(receiver: Receiver, station, sealed) -> list:
     """The stored chunks of an upload in progress, as (offset, size)."""
-    with receiver.store.read() as s:
-        rows = ReceiverStore.read_chunks(s, station.station_id, sealed.packet_id)
+    rows = receiver.store.read_chunks(station.station_id, sealed.packet_id)
     return [(offset, len(data)) for offset, data in rows]
 
 
@@ -759,11 +758,11 @@ def test_last_chunk_finding_the_upload_finished_by_another_request_gets_the_rece
     raced: list[object] = []
     started: list[bool] = []
 
-    def read_after_the_other_request(s, station_id, packet_id):
+    def read_after_the_other_request(station_id, packet_id):
         if not started:  # the outer request: the other one runs to completion first
             started.append(True)
             raced.append(receiver.write_chunk(sid, pid, last, sealed.data[last:]))
-        return real_read(s, station_id, packet_id)
+        return real_read(station_id, packet_id)
 
     monkeypatch.setattr(receiver.store, "read_chunks", read_after_the_other_request)
     answer = receiver.write_chunk(sid, pid, last, sealed.data[last:])
