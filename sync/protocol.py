@@ -61,6 +61,7 @@ ERRORS = {
     "unsupported_version": 422,
     "truncated": 422,
     "request_timeout": 408,
+    "busy": 429,
     "internal_error": 500,
     # Held: "not now", never final (503 with "held": true).
     "key_not_loaded": 503,

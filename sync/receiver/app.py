@@ -8,6 +8,7 @@ pool, so a slow or dead connection only ever holds its own coroutine.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -34,6 +35,7 @@ from sync.receiver.errors import (
     malformed,
     unknown_station,
 )
+from sync.receiver.limits import StationBodies, body_deadline
 
 log = logging.getLogger("sync.receiver.http")
 
@@ -109,6 +111,7 @@ class ReceiverApp:
         self.receiver = receiver
         self.body_timeout = body_timeout
         self._limiter: anyio.CapacityLimiter | None = None
+        self._bodies = StationBodies()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         """Run blocking work (database, cryptography) on a worker thread: at most as many at
@@ -127,8 +130,9 @@ class ReceiverApp:
             if int(declared) > limit:
                 raise self._body_too_large(limit)
         buf = bytearray()
+        length = int(declared) if declared is not None else limit
         try:
-            with anyio.fail_after(self.body_timeout):
+            with anyio.fail_after(body_deadline(length, self.body_timeout)):
                 async for piece in request.stream():
                     buf += piece
                     if len(buf) > limit:
@@ -155,7 +159,8 @@ class ReceiverApp:
         public = self.receiver.cached_station_key(station_id)
         if public is None:  # at most every STATION_CACHE_S per station: a thread hop
             public = await self._run(self.receiver.station_key, station_id)
-        body = await self._read_body(request, limit)
+        with self._bodies.slot(station_id) if limit else contextlib.nullcontext():
+            body = await self._read_body(request, limit)
         stamp = request.headers.get(protocol.H_TIMESTAMP, "")
         signature = request.headers.get(protocol.H_SIGNATURE, "")
         if not stamp or not signature:

@@ -4,6 +4,7 @@ Subcommands (``docs/sync.md``, "Command line")::
 
     serve --keys receiver-keys.json [--keys older.json ...] --data DIR [--database-url URL]
           [--host 127.0.0.1] [--port 8443] [--tls-cert PEM --tls-key PEM] [--allow-plain-http]
+          [--header-timeout S]
     register-station FILE --data DIR [--replace]
     deactivate-station STATION_ID --data DIR
     import-usb EXPORT_DIR --receipts-out DIR --keys ... --data DIR
@@ -33,6 +34,7 @@ from station.errors import StationError
 from sync.receiver.core import Receiver
 from sync.receiver.errors import ReceiverError
 from sync.receiver.keys import ReceiverKeys, load_keys
+from sync.receiver.limits import HEADER_TIMEOUT_S
 from sync.receiver.store import ReceiverStore
 
 EXIT_OK = 0
@@ -135,6 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             args.port,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
+            header_timeout=args.header_timeout,
             log_level="debug" if args.verbose else "info",
         )
     finally:
@@ -265,6 +268,12 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sp.add_argument("--tls-cert", type=Path, default=None, help="certificate chain, PEM")
     sp.add_argument("--tls-key", type=Path, default=None, help="private key, PEM")
     sp.add_argument("--allow-plain-http", action="store_true")
+    sp.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT_S,
+        help=f"seconds to send a request's headers (default {HEADER_TIMEOUT_S:g})",
+    )
     sp.set_defaults(func=cmd_serve)
 
     sp = with_store(sub.add_parser("register-station", help="register a station"))

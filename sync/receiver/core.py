@@ -399,7 +399,10 @@ class Receiver:
             except IntegrityError:
                 continue  # a concurrent POST created the row first (PostgreSQL): read it back
         raise ReceiverError(
-            "busy", "Máy nhận đang bận, hãy thử lại.", "The receiver is busy; retry.", status=503
+            "busy",
+            "Máy nhận đang bận, hãy thử lại.",
+            "The receiver is busy; retry.",
+            status=protocol.ERRORS["busy"],
         )
 
     def _open_upload(
