@@ -175,7 +175,11 @@ class ReceiverApp:
                 f"{protocol.H_TIMESTAMP} is not an ISO 8601 UTC time",
             )
         offset = request.headers.get(protocol.H_OFFSET) if request.method == "PATCH" else None
-        doc = protocol.request_doc(request.method, request.url.path, stamp, body, offset)
+        digest = hashlib.sha256(body).digest()
+        request.state.body_sha256 = digest  # the chunk checksum compares with it
+        doc = protocol.request_doc(
+            request.method, request.url.path, stamp, body, offset, body_sha256=digest.hex()
+        )
         if not protocol.verify(public, protocol.REQUEST_PREFIX, doc, signature):
             raise bad_request_signature(
                 "chữ ký không khớp với khóa đã đăng ký của trạm",
@@ -279,7 +283,7 @@ class ReceiverApp:
                 f"{protocol.H_OFFSET} phải là số nguyên không âm",
                 f"{protocol.H_OFFSET} must be a non-negative integer",
             )
-        self._check_checksum(request.headers.get(protocol.H_CHECKSUM, ""), chunk)
+        self._check_digest(request.headers.get(protocol.H_CHECKSUM, ""), request.state.body_sha256)
         result = await self._run(
             self.receiver.write_chunk,
             station_id,
@@ -293,8 +297,13 @@ class ReceiverApp:
             status_code=204, headers={**TUS_HEADERS, protocol.H_OFFSET: str(result.offset)}
         )
 
+    @classmethod
+    def _check_checksum(cls, header: str, chunk: bytes) -> None:
+        cls._check_digest(header, hashlib.sha256(chunk).digest())
+
     @staticmethod
-    def _check_checksum(header: str, chunk: bytes) -> None:
+    def _check_digest(header: str, digest: bytes) -> None:
+        """``Upload-Checksum`` against the chunk's SHA-256 ``digest``."""
         algorithm, _, value = header.strip().partition(" ")
         if algorithm.lower() != "sha256" or not value:
             raise malformed(
@@ -308,7 +317,7 @@ class ReceiverApp:
                 f"{protocol.H_CHECKSUM}: base64 không hợp lệ",
                 f"{protocol.H_CHECKSUM}: invalid base64",
             ) from exc
-        if hashlib.sha256(chunk).digest() != expected:
+        if digest != expected:
             raise ReceiverError(
                 "checksum_mismatch",
                 "Mã kiểm tra của đoạn dữ liệu không khớp; đoạn này không được ghi, hãy gửi lại.",
