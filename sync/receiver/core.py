@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from sync.receiver.errors import (
 )
 from sync.receiver.keys import ReceiverKeys
 from sync.receiver.store import (
+    Base,
     PacketRow,
     ReceiptRow,
     ReceiverStore,
@@ -149,7 +150,25 @@ class _Held:
     received_at: str
 
 
-def _held(row: PacketRow) -> _Held:
+#: The completion path's statements, built once (SQLAlchemy caches their compiled form).
+_HELD_QUERY = select(
+    PacketRow.packet_id,
+    PacketRow.station_id,
+    PacketRow.sha256,
+    PacketRow.size,
+    PacketRow.dossier_id,
+    PacketRow.number,
+    PacketRow.received_at,
+).where(
+    PacketRow.station_id == bindparam("sid"),
+    PacketRow.packet_id == bindparam("pid"),
+)
+_INSERT_PACKET = insert(Base.metadata.tables[PacketRow.__tablename__])
+_INSERT_RECEIPT = insert(Base.metadata.tables[ReceiptRow.__tablename__])
+
+
+def _held(row: Any) -> _Held:
+    """A packet row (ORM or Core) as a ``_Held``."""
     return _Held(
         row.packet_id,
         row.station_id,
@@ -706,9 +725,7 @@ class Receiver:
         except ReceiverError as exc:
             _refuse(exc.code, exc.vi, exc.en, ctx, remember=False)
 
-        with self.store.read() as s:
-            row = s.get(PacketRow, (header.station_id, header.packet_id))
-            held = _held(row) if row is not None else None
+        held = self._find_held(header.station_id, header.packet_id)
         if held is not None:
             if held.sha256 == sha:
                 self._drop_finished_upload(cas)
@@ -751,11 +768,17 @@ class Receiver:
         self._check_dossier_free(dossier_id, header.packet_id)
         return self._store(data, sha, header, dossier_id, number, via, cas, ctx)
 
+    def _find_held(self, station_id: str, packet_id: str) -> _Held | None:
+        """The held packet (station, packet), read without an ORM session."""
+        with self.store.read_conn() as c:
+            row = c.execute(_HELD_QUERY, {"sid": station_id, "pid": packet_id}).first()
+        return _held(row) if row is not None else None
+
     def _check_dossier_free(self, dossier_id: str, packet_id: str) -> None:
-        with self.store.read() as s:
-            live = s.scalars(
+        with self.store.read_conn() as c:
+            live = c.execute(
                 select(PacketRow.packet_id).where(PacketRow.live_dossier_id == dossier_id)
-            ).first()
+            ).scalar()
         if live is not None and live != packet_id:
             # Held: the central office decides on the live packet (it may reject it for
             # recapture, which frees the dossier for this one).
@@ -804,8 +827,12 @@ class Receiver:
                     )
                     if getattr(gone, "rowcount", 0) != 1:
                         raise _CasLostError
-                s.add(
-                    PacketRow(
+                # Core statements on the session's connection (no unit of work): the packet
+                # row first (the receipt's foreign key points at it), its bytes, the receipt.
+                c = s.connection()
+                c.execute(
+                    _INSERT_PACKET,
+                    dict(
                         packet_id=header.packet_id,
                         station_id=header.station_id,
                         dossier_id=dossier_id,
@@ -822,16 +849,16 @@ class Receiver:
                         reason=None,
                         parts_to_recapture=None,
                         status_at=now,
-                    )
+                    ),
                 )
-                s.flush()  # the packet row first: the receipt's foreign key points at it
-                self.store.put_blob(s, sha, data)
-                s.add(
-                    ReceiptRow(
+                self.store.put_blob(c, sha, data)
+                c.execute(
+                    _INSERT_RECEIPT,
+                    dict(
                         station_id=header.station_id,
                         packet_id=header.packet_id,
                         receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
-                    )
+                    ),
                 )
         except IntegrityError:
             return self._after_conflict(sha, header, dossier_id, cas)

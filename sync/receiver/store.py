@@ -28,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     CursorResult,
     Engine,
     ForeignKey,
@@ -193,6 +194,8 @@ class RefusalRow(Base):
     at: Mapped[str] = mapped_column(String(32))
 
 
+_INSERT_BLOB = Base.metadata.tables[PacketBlobRow.__tablename__].insert()
+
 # --- the chunk hot path: one statement on PostgreSQL, one short transaction on SQLite ------------
 
 #: Moves the offset by compare-and-set and stores the chunk, in one statement (one round trip,
@@ -346,6 +349,7 @@ class ReceiverStore:
             if self.engine.dialect.name == "postgresql"
             else self.engine.execution_options(immediate=False)
         )
+        self._read_engine = reader
         self._reader = sessionmaker(reader, expire_on_commit=False)
         if migrate:
             self.migrate()
@@ -364,6 +368,12 @@ class ReceiverStore:
     def read(self) -> Iterator[Session]:
         with self._reader() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def read_conn(self) -> Iterator[Connection]:
+        """A Core connection for reads (no ORM session; autocommit on PostgreSQL)."""
+        with self._read_engine.connect() as conn:
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()
@@ -558,9 +568,9 @@ class ReceiverStore:
         return sha256
 
     @staticmethod
-    def put_blob(s: Session, sha256: str, data: bytes) -> str:
+    def put_blob(c: Connection, sha256: str, data: bytes) -> str:
         """Store the packet bytes under their hash in the caller's transaction."""
-        s.add(PacketBlobRow(sha256=sha256, data=data))
+        c.execute(_INSERT_BLOB, {"sha256": sha256, "data": data})
         return ReceiverStore.blob_name(sha256)
 
     def read_blob(self, name: str) -> bytes:
