@@ -76,6 +76,7 @@ def measure_service(
             op.save_face(d.id, parts.face, parts.face_meta)
             for finger, (data, media_type, meta) in parts.prints.items():
                 op.save_fingerprint(d.id, finger, data, media_type, meta)
+            op.record_citizen_review(d.id)
             op.save_signature(d.id, parts.strokes)
             figures["save_warm" if warm else "save_cold"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from station import audit, dossier, imagecheck, lifecycle, validate
+from station import audit, citizen_review, dossier, imagecheck, lifecycle, validate
+from station import form as form_mod
 from station.capture import completeness, documents, gate, signature
-from station.clock import iso
+from station.clock import iso, local_date
 from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
 from station.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -270,6 +271,13 @@ class Capturing:
             s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
         ):
             d.capture_json = dossier.form_json(capture)
+        if part_kind == PartKind.SIGNATURE and slot == "":
+            # The citizen signs what they reviewed: refused before a review of the form as it
+            # is now; the image keeps the digest of the form it confirms.
+            confirms = citizen_review.require_review(capture, json.loads(d.form_json), d.number)
+            meta = json.loads(meta_text)
+            meta[citizen_review.CONFIRMS] = confirms
+            meta_text = part.meta_json = dossier.form_json(meta)
         if part_kind == PartKind.FINGERPRINT:
             # The core's own count of this finger's saves, and its own verdict on the score.
             meta = json.loads(meta_text)
@@ -333,6 +341,33 @@ class Capturing:
                 (PartKind.SIGNATURE, "strokes", "application/json", strokes_data, {}),
             ],
         )
+
+    def record_review(self, sess: OperatorSession, dossier_id: str) -> None:
+        """The citizen reviewed the intake record (the form as it is now): they may sign it.
+
+        Refused while the form has problems (a record with errors is not shown for signing).
+        See :mod:`station.citizen_review`.
+        """
+        svc = self._svc
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._editable(s, dossier_id, sess)
+            form = json.loads(d.form_json or "{}")
+            if svc._form_required(d):
+                form_mod.check(form, dossier.CaseType(d.case_type), svc.masterdata, local_date(now))
+            d.capture_json = dossier.form_json(
+                citizen_review.record(svc._capture_meta(d), form, sess.operator_id, iso(now))
+            )
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.citizen_reviewed",
+                d.id,
+                {"form_sha256": citizen_review.form_digest(form)},
+            )
 
     def add_document(
         self, sess: OperatorSession, dossier_id: str, doc_type: str, data: bytes

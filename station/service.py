@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station import crypto, lifecycle, notice, permissions, textcheck, validate
+from station import citizen_review, crypto, lifecycle, notice, permissions, textcheck, validate
 from station.clock import Clock, SystemClock, iso, local_date
 from station.errors import (
     AuthenticationError,
@@ -1046,6 +1046,17 @@ class StationService:
             self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, strokes
         )
 
+    def record_citizen_review(self, dossier_id: str) -> None:
+        """The citizen reviewed the intake record as it is now (before signing; audited)."""
+        self.capturing.record_review(self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id)
+
+    def citizen_reviewed(self, dossier_id: str) -> bool:
+        """Whether the citizen reviewed the form as it is now (a signature is then accepted)."""
+        self._require()
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            return citizen_review.reviewed(self._capture_meta(d), json.loads(d.form_json or "{}"))
+
     def add_document(self, dossier_id: str, doc_type: str, data: bytes) -> list[str]:
         """Import a scan (image or PDF): each page deskewed, sized, stored; returns the slots."""
         return self.capturing.add_document(
@@ -1213,6 +1224,16 @@ class StationService:
             )
         ).scalar_one_or_none()
         face_checks = json.loads(face_meta).get("checks") if face_meta else None
+        sig_meta = s.execute(
+            select(DossierPart.meta_json).where(
+                DossierPart.dossier_id == d.id,
+                DossierPart.kind == PartKind.SIGNATURE.value,
+                DossierPart.slot == "",
+            )
+        ).scalar_one_or_none()
+        stale = sig_meta is not None and not citizen_review.signature_confirms(
+            json.loads(sig_meta), form
+        )
         return completeness.missing(
             case=dossier.CaseType(d.case_type),
             form=form,
@@ -1221,6 +1242,7 @@ class StationService:
             capture=self._capture_meta(d),
             for_approval=for_approval,
             face_checks=face_checks if isinstance(face_checks, dict) else None,
+            signature_stale=stale,
         )
 
     # --- sealing ------------------------------------------------------------------------------

@@ -141,6 +141,10 @@ Rời hồ sơ bây giờ?</source>
 
 Leave the dossier now?</translation>
     </message>
+    <message>
+        <source>Thông tin đúng — mời công dân &amp;ký</source>
+        <translation>The data is right — citizen si&amp;gns</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsPage</name>
@@ -2650,6 +2654,18 @@ not taken</translation>
         <source>Nếu người ký ký được, bấm «Xóa, ký lại» rồi ký: chữ ký thay cho ngoại lệ.</source>
         <translation>If the signer can sign, click “Clear and sign again” and sign: the signature replaces the exception.</translation>
     </message>
+    <message>
+        <source>Xác nhận — in giấy &amp;hẹn</source>
+        <translation>Confirm — print the appoint&amp;ment slip</translation>
+    </message>
+    <message>
+        <source>Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân kiểm tra thông tin», rồi ký.</source>
+        <translation>The citizen signs after reviewing the intake record: go back to the step 'Citizen reviews the record', then sign.</translation>
+    </message>
+    <message>
+        <source>Thông tin đã sửa sau khi ký: chữ ký này không còn xác nhận hồ sơ. Công dân kiểm tra lại rồi ký lại.</source>
+        <translation>The data changed after signing: this signature no longer confirms the dossier. The citizen reviews it again, then signs again.</translation>
+    </message>
 </context>
 <context>
     <name>StartPage</name>
@@ -2832,18 +2848,18 @@ not taken</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="85"/>
-        <source>5. Chữ ký</source>
-        <translation>5. Signature</translation>
+        <source>5. Giấy tờ kèm theo</source>
+        <translation>5. Supporting papers</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="86"/>
-        <source>6. Giấy tờ kèm theo</source>
-        <translation>6. Supporting papers</translation>
+        <source>6. Công dân kiểm tra thông tin</source>
+        <translation>6. Citizen reviews the record</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="87"/>
-        <source>7. Công dân xác nhận</source>
-        <translation>7. Citizen confirms</translation>
+        <source>7. Công dân ký xác nhận</source>
+        <translation>7. Citizen signs</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="113"/>
