@@ -131,9 +131,10 @@ class Capturing:
         attempts = capture.setdefault("attempts", {})
         attempts[slot] = int(attempts.get(slot, 0)) + 1
         self._drop_alarms(capture, slot)
-        mine = gate.template(digest, data)
+        mine = gate.stored_template(s, digest, lambda: data)
         if mine is None:
             return True
+        gate.keep_template(s, digest, mine)  # comparisons with later prints read it back
         threshold = self.settings().match_threshold
         others = s.execute(
             select(DossierPart.slot, DossierPart.sha256).where(
@@ -171,14 +172,25 @@ class Capturing:
 
     @staticmethod
     def _template(s: Session, dossier_id: str, slot: str, sha: str) -> Any:
-        data = s.execute(
-            select(DossierPart.data).where(
-                DossierPart.dossier_id == dossier_id,
-                DossierPart.kind == PartKind.FINGERPRINT.value,
-                DossierPart.slot == slot,
-            )
-        ).scalar_one()
-        return gate.template(sha, bytes(data))
+        """The other print's template: remembered, or kept in the store when it was saved (its
+        bytes are read and measured only for a print saved before templates were kept)."""
+
+        def data() -> bytes:
+            stored = s.execute(
+                select(DossierPart.data).where(
+                    DossierPart.dossier_id == dossier_id,
+                    DossierPart.kind == PartKind.FINGERPRINT.value,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one()
+            return bytes(stored)
+
+        return gate.stored_template(s, sha, data)
+
+    @staticmethod
+    def drop_unused_features(s: Session) -> None:
+        """Delete the kept templates of prints no part holds any more (sealing, removal)."""
+        gate.drop_unused_features(s)
 
     @staticmethod
     def _drop_alarms(capture: dict[str, Any], slot: str) -> None:
@@ -232,6 +244,7 @@ class Capturing:
                 self._put_part(
                     s, sess, dossier_id, part_kind, kind, slot, media_type, data, meta_text, now
                 )
+            gate.drop_unused_features(s)  # the template of a print just replaced
 
     def _put_part(
         self,
@@ -408,6 +421,7 @@ class Capturing:
             if part is None:
                 return
             s.delete(part)
+            gate.drop_unused_features(s)
             capture = svc._capture_meta(d)
             if self.part_removed(capture, kind, slot):
                 d.capture_json = dossier.form_json(capture)
@@ -457,6 +471,7 @@ class Capturing:
             part = svc._part(s, d.id, kind, slot)
             if part is not None:
                 s.delete(part)
+                gate.drop_unused_features(s)
 
     def confirm_capture_exception(
         self, sess: OperatorSession, dossier_id: str, kind: str, slot: str

@@ -1327,6 +1327,7 @@ class StationService:
             d.capture_json = "{}"
             for p in parts:
                 s.delete(p)
+            self.capturing.drop_unused_features(s)  # the prints' templates go with them
             self._record_move(
                 s,
                 d,

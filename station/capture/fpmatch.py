@@ -51,7 +51,9 @@ a dossier. These are simulated prints: the threshold must be checked on real cap
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -497,6 +499,44 @@ def _fit(
     tx = cb[0] - (c * ca[0] - s * ca[1])
     ty = cb[1] - (s * ca[0] + c * ca[1])
     return rot, float(tx), float(ty)
+
+
+#: Format of a stored template (:func:`template_bytes`); bump it when extraction changes, so
+#: stored templates of the old extractor are extracted again.
+TEMPLATE_FORMAT = "fpt1"
+
+
+def template_bytes(t: Template) -> bytes:
+    """A template as stored (numpy's npz, compressed; the pixel mask packed to bits)."""
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        x=t.x,
+        y=t.y,
+        direction=t.direction,
+        kind=t.kind,
+        mask=np.packbits(t.foreground),
+        shape=np.array(t.foreground.shape, np.int64),
+        period=np.array([t.period], np.float64),
+    )
+    return out.getvalue()
+
+
+def template_from_bytes(data: bytes) -> Template | None:
+    """A stored template, or None when the bytes do not hold one (then extract again)."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            h, w = (int(v) for v in z["shape"])
+            mask = np.unpackbits(z["mask"], count=h * w).reshape(h, w).astype(bool)
+            x, y = z["x"].astype(np.float32), z["y"].astype(np.float32)
+            direction = z["direction"].astype(np.float32)
+            kind = z["kind"].astype(np.int8)
+            period = float(z["period"][0])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if not (x.shape == y.shape == direction.shape == kind.shape) or x.ndim != 1:
+        return None
+    return Template(x, y, direction, kind, mask, period)
 
 
 def _vote_map(t: Template) -> npt.NDArray[np.uint8]:
