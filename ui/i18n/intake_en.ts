@@ -1244,6 +1244,10 @@ not taken</translation>
         <source>Thu nhận tại nhà: phông nền chưa đạt. Có thể bấm «Chụp ảnh»; cán bộ phê duyệt có thể chấp nhận phông nền này khi duyệt hồ sơ.</source>
         <translation>Home-visit intake: the background fails the check. You can click “Take photo”; the approving officer can accept this background when reviewing the dossier.</translation>
     </message>
+    <message>
+        <source>Đã lưu ảnh, nhưng trạm kiểm tra ảnh đã lưu thấy chưa đạt: chụp lại.</source>
+        <translation>Saved, but the station's check of the saved picture fails: take it again.</translation>
+    </message>
 </context>
 <context>
     <name>QualityBar</name>
