@@ -185,7 +185,7 @@ class SignaturePage(QWidget):
             self.instruction_label.setText(
                 self.tr(
                     "Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân "
-                    "kiểm tra thông tin», rồi ký."
+                    "kiểm tra», rồi ký."
                 )
             )
         elif mode == self.DRAWING:

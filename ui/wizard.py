@@ -92,7 +92,7 @@ def step_titles() -> dict[str, str]:
         PHOTO: translate("Wizard", "3. Ảnh chân dung"),
         FINGERS: translate("Wizard", "4. Vân tay"),
         DOCUMENTS: translate("Wizard", "5. Giấy tờ kèm theo"),
-        REVIEW: translate("Wizard", "6. Công dân kiểm tra thông tin"),
+        REVIEW: translate("Wizard", "6. Công dân kiểm tra"),
         SIGNATURE: translate("Wizard", "7. Công dân ký xác nhận"),
     }
 

@@ -2663,7 +2663,7 @@ not taken</translation>
         <translation>Confirm — print the appoint&amp;ment slip</translation>
     </message>
     <message>
-        <source>Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân kiểm tra thông tin», rồi ký.</source>
+        <source>Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân kiểm tra», rồi ký.</source>
         <translation>The citizen signs after reviewing the intake record: go back to the step 'Citizen reviews the record', then sign.</translation>
     </message>
     <message>
@@ -2857,7 +2857,7 @@ not taken</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="86"/>
-        <source>6. Công dân kiểm tra thông tin</source>
+        <source>6. Công dân kiểm tra</source>
         <translation>6. Citizen reviews the record</translation>
     </message>
     <message>
