@@ -234,6 +234,7 @@ def capture_all(svc: StationService, dossier_id: str) -> None:
     svc.save_face(dossier_id, parts.face, parts.face_meta)
     for finger, (data, media_type, meta) in parts.prints.items():
         svc.save_fingerprint(dossier_id, finger, data, media_type, meta)
+    svc.record_citizen_review(dossier_id)  # the citizen reviews the record, then signs
     svc.save_signature(dossier_id, parts.strokes)
 
 
