@@ -44,7 +44,7 @@ def group_of(path: Path) -> str:
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist's scope scheduler, with this suite's groups as the scopes."""
-    from xdist.scheduler import LoadScopeScheduling
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
     root = config.rootpath
 
