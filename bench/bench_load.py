@@ -4,7 +4,7 @@ clients at the same time. Prints what was stored and receipted and the honest cl
 times (p50/p95/p99); asserts nothing.
 
 Run: ``PYTHONPATH=. .venv/bin/python bench/bench_load.py [--stations 200] [--packets 2]
-[--size 200000] [--receivers 3] [--sqlite] [--separate-data] [--kill-every 3] [--slow 500]
+[--size 200000] [--receivers 3] [--sqlite] [--shared-data] [--kill-every 3] [--slow 500]
 [--pause 2] [--deadline 300]``. Needs Debian's ``haproxy`` and PostgreSQL (``postgresql``) and
 ``psycopg``; runs as root (PostgreSQL as the ``postgres`` user) or as a user who may run both.
 The rig is ``tests/sync/loadrig.py`` (the CI test ``tests/sync/test_load.py`` runs it short).
@@ -32,9 +32,10 @@ def main() -> int:
     p.add_argument("--receivers", type=int, default=3)
     p.add_argument("--sqlite", action="store_true", help="SQLite (one shared data folder)")
     p.add_argument(
-        "--separate-data",
+        "--shared-data",
         action="store_true",
-        help="each receiver its own data folder (needs all upload state in the database)",
+        help="one data folder for all receivers (default: each its own; all state is in the "
+        "database)",
     )
     p.add_argument("--kill-every", type=float, default=3.0, help="seconds; 0: no kills")
     p.add_argument("--slow", type=int, default=500, help="slow-client connections")
@@ -51,7 +52,7 @@ def main() -> int:
         packet_size=args.size,
         receivers=args.receivers,
         postgres=postgres,
-        shared_data=not args.separate_data,
+        shared_data=args.shared_data,
         kill_every_s=args.kill_every,
         pause_s=args.pause,
         slow_clients=args.slow,

@@ -740,9 +740,8 @@ def run_load(config: LoadConfig, workdir: Path | None = None) -> LoadResult:
             url: str | None = create_database(server)
         else:
             url = None
-        fleet = ReceiverFleet(
-            root, keyset["receiver_keys"], config.receivers, url, config.shared_data
-        )
+        shared = config.shared_data or url is None  # SQLite: one database file, one folder
+        fleet = ReceiverFleet(root, keyset["receiver_keys"], config.receivers, url, shared)
         # Register every station once, before the fleet starts (the schema is made here too).
         for data in sorted(set(fleet.data)):
             store = ReceiverStore(data, url)

@@ -19,7 +19,7 @@ import pytest
 from sync.receiver import cli
 from sync.receiver.core import Expect, Receiver
 from sync.receiver.errors import PacketHeldError, PacketRefusedError
-from sync.receiver.store import CitizenRow, PacketRow
+from sync.receiver.store import CitizenRow, PacketRow, UploadRow
 
 from .conftest import StationClient, TestStation, current_public, seal_packet
 
@@ -105,8 +105,9 @@ def test_duplicate_citizen_held_then_released_over_http(
     with receiver.store.read() as s:
         row = s.get(PacketRow, (station_b.station_id, second.packet_id))
         assert row is not None and row.status == "held"
-        assert receiver.store.path(row.blob_path).exists()
-    assert not list((data_dir / "partial").iterdir())  # nothing left half-done
+        blob, uploads_left = row.blob_path, s.query(UploadRow).count()
+    assert receiver.store.read_blob(blob) == second.data  # stored, awaiting the centre
+    assert uploads_left == 0  # nothing left half-done
     # Offered again: held again (no bytes resent), and no receipt to fetch.
     again = client_b.create(second)
     assert again.status_code == 503 and again.json()["error"] == "duplicate_citizen"
