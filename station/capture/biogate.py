@@ -51,6 +51,17 @@ IRIS_MEDIA_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/jp2"})
 #: Pupil over iris radius outside this range: the segmentation (or the eye) is implausible.
 PUPIL_RATIO: Final = (0.2, 0.7)
 
+#: The iris checks in the order they are reported (what to fix first; stored meta is sorted).
+IRIS_CHECK_ORDER: Final = (
+    "eye_found",
+    "in_frame",
+    "iris_diameter",
+    "sharpness",
+    "usable_area",
+    "pupil_ratio",
+    "quality",
+)
+
 _IRIS_VERDICTS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
@@ -235,7 +246,9 @@ def _failed(p: StoredPart, settings: GateSettings) -> list[str]:
         q = verdict.get("quality")
         return ["quality"] if isinstance(q, int) and q < settings.rolled_min_quality else []
     checks = verdict.get("checks", {})
-    return [name for name, c in checks.items() if not c.get("passed")]
+    order = {name: i for i, name in enumerate(IRIS_CHECK_ORDER)}
+    failed = [name for name, c in checks.items() if not c.get("passed")]
+    return sorted(failed, key=lambda name: order.get(name, len(order)))
 
 
 def part_problems(
@@ -283,17 +296,18 @@ def part_problems(
     if p.kind == PartKind.ROLLED_PRINT:
         q = verdict.get("quality")
         need = settings.rolled_min_quality
-        what_vi, what_en = f"chất lượng {q}, dưới ngưỡng {need}", f"scores {q}, under {need}"
+        what_vi, what_en = f"chất lượng {q}, dưới ngưỡng {need}", f"quality {q}, under {need}"
     else:
-        first = verdict["checks"][failed[0]]
-        what_vi, what_en = str(first.get("vi", "")), str(first.get("en", ""))
+        checks = [verdict["checks"][name] for name in failed]
+        what_vi = "; ".join(str(c.get("vi", "")) for c in checks)
+        what_en = "; ".join(str(c.get("en", "")) for c in checks)
     return [
         Problem(
             f"quality:{p.kind}/{p.slot}",
             p.kind,
             p.slot,
-            f"{vi} {what_vi}: thu nhận lại (lần {done}/{settings.max_attempts})",
-            f"{en} {what_en}: capture it again (attempt {done} of {settings.max_attempts})",
+            f"{vi}: {what_vi}; thu nhận lại (lần {done}/{settings.max_attempts})",
+            f"{en}: {what_en}; capture it again (attempt {done} of {settings.max_attempts})",
         )
     ]
 
