@@ -293,6 +293,7 @@ class BioPage(QWidget):
         for slot, label in self.spec.items():
             item = QListWidgetItem(self.ctx.label(label), self.items)
             item.setData(Qt.ItemDataRole.UserRole, slot)
+            item.setIcon(_placeholder())  # every cell the same height, captured or not
 
         self.item_title = QLabel(self)
         self.item_title.setObjectName("subtitle")
@@ -397,7 +398,8 @@ class BioPage(QWidget):
             self._capture = BioCapture(self.spec, service, self.ctx.devices, dossier_id)
             self._dossier_id = dossier_id
             for row in range(self.items.count()):
-                self.items.item(row).setIcon(QIcon())
+                self.items.item(row).setIcon(_placeholder())
+                self.items.item(row).setData(Qt.ItemDataRole.UserRole + 1, None)
             fresh = True
         else:
             fresh = False
@@ -602,3 +604,11 @@ def _pixmap(image: Image) -> QPixmap:
     h, w = gray.shape[:2]
     qimage = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
     return QPixmap.fromImage(qimage)
+
+
+def _placeholder() -> QIcon:
+    """A light empty frame for an item not captured yet."""
+    blank = np.full((96, 96), 235, np.uint8)
+    blank[[0, -1], :] = 170
+    blank[:, [0, -1]] = 170
+    return QIcon(_pixmap(blank))
