@@ -2292,6 +2292,14 @@ not taken</translation>
         <translation>Card reader (chip)</translation>
     </message>
     <message>
+        <source>Máy quét vân tay lăn</source>
+        <translation>Rolled-print scanner</translation>
+    </message>
+    <message>
+        <source>Máy chụp mống mắt</source>
+        <translation>Iris camera</translation>
+    </message>
+    <message>
         <location filename="../settings.py" line="192"/>
         <source>Cài đặt trạm</source>
         <extracomment>The language preference changed (the new language; applies from the next start).</extracomment>
