@@ -63,6 +63,7 @@ def test_full_capture_seal_and_open(
         op.save_iris(d.id, eye.value, shot_.encoded, shot_.media_type, shot_.meta())
 
     # Signature and a supporting paper.
+    op.record_citizen_review(d.id)  # the citizen reviews the record, then signs
     op.save_signature(d.id, devices.open(DeviceKind.SIGNATURE).capture(prompter))
     scan = devices.open(DeviceKind.DOCUMENT).acquire(prompter)
     op.add_document(d.id, "birth_certificate", scan.data)
