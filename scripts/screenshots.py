@@ -4,9 +4,9 @@ Provisions a throwaway demo station in a temporary folder (an operator, a superv
 drive's roster, a team quota and a few dossiers), then for each language shows the window at
 the given size with simulated devices and saves: login, a failed login, the operator's home,
 each wizard step of a new dossier (start, form with an error, the privacy notice, photo,
-fingerprints, documents, review, signature) and the appointment slip, the queue, resident
-search, the roster, the supervisor's home, review, the seal confirmation and reports, the
-admin's settings, the lock countdown, the lock screen and a locked-out account.
+fingerprints, rolled prints, irises, documents, review, signature) and the appointment slip,
+the queue, resident search, the roster, the supervisor's home, review, the seal confirmation and
+reports, the admin's settings, the lock countdown, the lock screen and a locked-out account.
 
 ``--size`` is the window's size in screen pixels; with ``--scale`` (the desktop's scaling,
 e.g. 1.25 for 125 %) the window is laid out at size/scale and drawn at the scale, as on such a
@@ -45,7 +45,17 @@ from tests.conftest import capture_all, valid_form  # noqa: E402
 from ui.app import MainWindow, apply_font  # noqa: E402
 from ui.i18n import LANGUAGES, install_translator  # noqa: E402
 from ui.qt import QApplication, QLineEdit, QWidget  # noqa: E402
-from ui.wizard import DOCUMENTS, FINGERS, FORM, PHOTO, REVIEW, SIGNATURE  # noqa: E402
+from ui.wizard import (  # noqa: E402
+    DOCUMENTS,
+    FINGERS,
+    FORM,
+    IRIS,
+    PHOTO,
+    REVIEW,
+    ROLLED,
+    SIGNATURE,
+    Wizard,
+)
 
 SIZE = (1366, 768)
 ADMIN_ID = "admin"
@@ -166,6 +176,19 @@ def _slip_png(pdf: Path, path: Path) -> None:
     print(path)
 
 
+def _rolled_and_irises(app: QApplication, wizard: Wizard, snap: Callable[[str], None]) -> None:
+    """The rolled prints and both irises, one press each; a picture halfway through each."""
+    for step, page, count in ((ROLLED, wizard.rolled_page, 10), (IRIS, wizard.iris_page, 2)):
+        wizard.go_to(step)
+        settle(app, lambda page=page: not page.busy)
+        for i in range(count):
+            page.capture()
+            settle(app, lambda page=page: page.busy)
+            settle(app, lambda page=page: not page.busy)
+            if i == count // 2 - 1:
+                snap(f"wizard-{step}")
+
+
 def shoot(
     app: QApplication, station: Path, lang: str, out: Path, size: tuple[int, int] = SIZE
 ) -> list[Path]:
@@ -174,6 +197,8 @@ def shoot(
         {
             "camera": {"driver": "simulated", "scenario": "good"},
             "fingerprint": {"driver": "simulated", "seed": 3},
+            "rolled": {"driver": "simulated", "seed": 3},
+            "iris": {"driver": "simulated", "seed": 3},
             "signature": {"driver": "simulated", "seed": 2},
             "document": {"driver": "simulated"},
         }
@@ -260,6 +285,7 @@ def shoot(
             fingers.capture()
             settle(app, lambda: fingers.busy)
             settle(app, lambda: not fingers.busy)
+        _rolled_and_irises(app, wizard, snap)
         wizard.go_to(DOCUMENTS)
         snap("wizard-documents")
         wizard.go_to(REVIEW)

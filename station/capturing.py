@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from station import audit, citizen_review, dossier, imagecheck, lifecycle, validate
+from station import audit, biocapturing, citizen_review, dossier, imagecheck, lifecycle, validate
 from station import form as form_mod
-from station.capture import completeness, documents, gate, signature
+from station.capture import biogate, completeness, documents, gate, signature
 from station.clock import iso, local_date
 from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
@@ -46,10 +46,15 @@ class GateReview:
     best_effort: list[dict[str, Any]]  # prints kept under their threshold after the attempts
     overrides: list[dict[str, Any]]  # who overrode what, when and why
     problems: list[gate.Problem]  # what still blocks marking the dossier captured
+    #: Rolled prints and irises: alarms (a rolled print not the finger of its flat print) and
+    #: best-effort parts, each ``{"kind", "key", "overridden", "vi", "en", ...}``.
+    biometrics: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.alarms or self.best_effort or self.overrides or self.problems)
+        return not (
+            self.alarms or self.best_effort or self.overrides or self.problems or self.biometrics
+        )
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,20 @@ class Capturing:
 
         Returns whether ``capture`` changed.
         """
+        if kind in biogate.KINDS:
+            biocapturing.count_save(capture, kind, slot)
+            if kind == PartKind.ROLLED_PRINT:
+                biocapturing.recheck_rolled(
+                    s, d, capture, now, actor_id, self.settings(), only=slot
+                )
+            return True
         if kind != PartKind.FINGERPRINT:
             return False
         attempts = capture.setdefault("attempts", {})
         attempts[slot] = int(attempts.get(slot, 0)) + 1
         self._drop_alarms(capture, slot)
         mine = gate.stored_template(s, digest, lambda: data)
+        biocapturing.recheck_rolled(s, d, capture, now, actor_id, self.settings())
         if mine is None:
             return True
         gate.keep_template(s, digest, mine)  # comparisons with later prints read it back
@@ -299,6 +312,10 @@ class Capturing:
             threshold = self.settings().threshold(slot)
             meta["below_threshold"] = isinstance(quality, int) and quality < threshold
             part.meta_json = dossier.form_json(meta)
+        elif part_kind.value in biogate.KINDS:
+            part.meta_json = biocapturing.stored_meta(
+                meta_text, capture, part_kind.value, slot, self.settings()
+            )
         audit.append(
             s,
             now,
@@ -425,6 +442,11 @@ class Capturing:
             capture = svc._capture_meta(d)
             if self.part_removed(capture, kind, slot):
                 d.capture_json = dossier.form_json(capture)
+            if kind in (PartKind.FINGERPRINT, PartKind.ROLLED_PRINT):
+                s.flush()
+                settings = self.settings()
+                if biocapturing.recheck_rolled(s, d, capture, now, sess.operator_id, settings):
+                    d.capture_json = dossier.form_json(capture)
             d.updated_at = iso(now)
             d.version += 1
             audit.append(
@@ -472,6 +494,11 @@ class Capturing:
             if part is not None:
                 s.delete(part)
                 gate.drop_unused_features(s)
+            if kind in (PartKind.FINGERPRINT, PartKind.ROLLED_PRINT):
+                s.flush()
+                settings = self.settings()
+                if biocapturing.recheck_rolled(s, d, meta, now, sess.operator_id, settings):
+                    d.capture_json = dossier.form_json(meta)
 
     def confirm_capture_exception(
         self, sess: OperatorSession, dossier_id: str, kind: str, slot: str
@@ -622,7 +649,34 @@ class Capturing:
                     "overridden": gate.alarm_overridden(alarm, overrides.get(key)),
                 }
                 for key, alarm in sorted(capture.get("alarms", {}).items())
+                if alarm.get("kind") != "rolled_mismatch"
             ]
+            bio = [
+                {
+                    "kind": "alarm",
+                    "key": key,
+                    "overridden": gate.alarm_overridden(alarm, overrides.get(key)),
+                    "vi": biogate.alarm_problem(key, alarm).vi,
+                    "en": biogate.alarm_problem(key, alarm).en,
+                }
+                for key, alarm in sorted(capture.get("alarms", {}).items())
+                if alarm.get("kind") == "rolled_mismatch"
+            ]
+            for item in biogate.best_effort(parts, capture.get("attempts", {}), settings):
+                vi, en = biogate.part_label(item["kind"], item["slot"])
+                bio.append(
+                    {
+                        **item,
+                        "part_kind": item["kind"],
+                        "kind": "best_effort",
+                        "key": f"{item['kind']}/{item['slot']}",
+                        "overridden": False,
+                        "vi": f"{vi}: giữ chất lượng {item['quality']} (ngưỡng "
+                        f"{item['threshold']}) sau {item['attempts']} lần",
+                        "en": f"{en}: kept at quality {item['quality']} (threshold "
+                        f"{item['threshold']}) after {item['attempts']} attempts",
+                    }
+                )
             best = [
                 {
                     "finger": p.slot,
@@ -643,7 +697,7 @@ class Capturing:
                         "reason": waiver.get("reason"),
                     }
                 )
-            return GateReview(alarms, best, listed, gate.problems(parts, capture, settings))
+            return GateReview(alarms, best, listed, gate.problems(parts, capture, settings), bio)
 
     def override(self, dossier_id: str, key: str, reason: str) -> None:
         """A supervisor overrides a same-finger alarm, by name and with a reason.

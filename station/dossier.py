@@ -40,6 +40,8 @@ class PartKind(StrEnum):
     DOCUMENT = "document"
     CHIP_FACE = "chip_face"
     CHIP_DATA = "chip_data"  # the old card's chip read and its verdict (station.chip.record)
+    ROLLED_PRINT = "rolled_print"  # slot: the finger (station.capture.rolled)
+    IRIS = "iris"  # slot: "left" or "right" (station.capture.iris)
 
 
 #: States in which the form and the parts may still change.

@@ -1056,6 +1056,29 @@ class StationService:
             meta,
         )
 
+    def save_rolled_print(
+        self, dossier_id: str, finger: str, data: bytes, media_type: str, meta: dict[str, Any]
+    ) -> None:
+        """One finger's rolled print (WSQ or PNG); the core scores it and compares it with the
+        finger's flat print (``station.capture.biogate``)."""
+        from station.devices import Finger
+
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        Finger(finger)  # ValueError for an unknown finger is a programming error
+        self.capturing.put_part(
+            sess, dossier_id, PartKind.ROLLED_PRINT, finger, media_type, data, meta
+        )
+
+    def save_iris(
+        self, dossier_id: str, eye: str, data: bytes, media_type: str, meta: dict[str, Any]
+    ) -> None:
+        """One eye's iris image (PNG, 8-bit grayscale); the core measures it."""
+        from station.devices.iris import Eye
+
+        sess = self._require(Role.OPERATOR, Role.SUPERVISOR)
+        Eye(eye)  # ValueError for an unknown eye is a programming error
+        self.capturing.put_part(sess, dossier_id, PartKind.IRIS, eye, media_type, data, meta)
+
     def save_signature(self, dossier_id: str, strokes: list[list[StrokePoint]]) -> None:
         """Check (not empty, not trivial) and render the signature; keep the raw strokes too."""
         self.capturing.save_signature(
@@ -1258,6 +1281,7 @@ class StationService:
             capture=self._capture_meta(d),
             for_approval=for_approval,
             face_checks=face_checks if isinstance(face_checks, dict) else None,
+            iris_camera=self.capturing.settings().iris_camera,
             signature_stale=stale,
         )
 

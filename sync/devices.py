@@ -8,6 +8,7 @@ from typing import Any
 from station.devices import DeviceError, DeviceInfo, DeviceKind
 from station.devices.registry import Driver
 from station.devices.sbi import SbiClient, SbiScanner
+from station.devices.sbi_bio import SbiIrisCamera, SbiRolledScanner, is_single_finger
 from sync.sbi_transport import HttpxSbiTransport
 
 
@@ -36,3 +37,53 @@ def _open(info: DeviceInfo, options: dict[str, Any]) -> SbiScanner:
 
 def sbi_driver() -> Driver:
     return Driver(DeviceKind.FINGERPRINT, "sbi", False, _probe, _open)
+
+
+def _gone(info: DeviceInfo) -> DeviceError:
+    return DeviceError(
+        f"Thiết bị {info.name} không còn trả lời.",
+        f"The device {info.name} no longer answers.",
+        field=info.kind.value,
+    )
+
+
+def _iris_probe(options: dict[str, Any]) -> list[DeviceInfo]:
+    client = _client(options)
+    return [SbiIrisCamera(client, dev).info for dev in client.discover("Iris")]
+
+
+def _iris_open(info: DeviceInfo, options: dict[str, Any]) -> SbiIrisCamera:
+    client = _client(options)
+    for dev in client.discover("Iris"):
+        camera = SbiIrisCamera(client, dev)
+        if camera.info.device_id == info.device_id:
+            return camera
+    raise _gone(info)
+
+
+def _rolled_probe(options: dict[str, Any]) -> list[DeviceInfo]:
+    client = _client(options)
+    return [
+        SbiRolledScanner(client, dev).info
+        for dev in client.discover("Finger")
+        if is_single_finger(dev)
+    ]
+
+
+def _rolled_open(info: DeviceInfo, options: dict[str, Any]) -> SbiRolledScanner:
+    client = _client(options)
+    for dev in client.discover("Finger"):
+        scanner = SbiRolledScanner(client, dev)
+        if is_single_finger(dev) and scanner.info.device_id == info.device_id:
+            return scanner
+    raise _gone(info)
+
+
+def sbi_iris_driver() -> Driver:
+    """MOSIP SBI iris cameras (``type: "Iris"``)."""
+    return Driver(DeviceKind.IRIS, "sbi", False, _iris_probe, _iris_open)
+
+
+def sbi_rolled_driver() -> Driver:
+    """MOSIP SBI single-finger devices, for the rolled prints."""
+    return Driver(DeviceKind.ROLLED, "sbi", False, _rolled_probe, _rolled_open)

@@ -155,6 +155,12 @@ _CAPTURE_SOURCES = (
     "station/capture/fpsynth.py",
     "station/capture/signature.py",
     "station/devices/simfinger.py",
+    "station/capture/irissynth.py",
+    "station/capture/iris.py",
+    "station/capture/irisquality.py",
+    "station/capture/rolled.py",
+    "station/devices/rolled.py",
+    "station/devices/iris.py",
 )
 
 
@@ -185,6 +191,8 @@ def simulated_captures() -> SimulatedCaptures:
             doc["face_meta"],
             {f: (base64.b64decode(d), m, meta) for f, (d, m, meta) in doc["prints"].items()},
             [[_point(p) for p in stroke] for stroke in doc["strokes"]],
+            {f: (base64.b64decode(d), m, meta) for f, (d, m, meta) in doc["rolled"].items()},
+            {e: (base64.b64decode(d), m, meta) for e, (d, m, meta) in doc["irises"].items()},
         )
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -196,6 +204,12 @@ def simulated_captures() -> SimulatedCaptures:
             f: (base64.b64encode(d).decode(), m, meta) for f, (d, m, meta) in made.prints.items()
         },
         "strokes": [[[p.x, p.y, p.pressure, p.t_ms] for p in stroke] for stroke in made.strokes],
+        "rolled": {
+            f: (base64.b64encode(d).decode(), m, meta) for f, (d, m, meta) in made.rolled.items()
+        },
+        "irises": {
+            e: (base64.b64encode(d).decode(), m, meta) for e, (d, m, meta) in made.irises.items()
+        },
     }
     tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(doc))
@@ -228,12 +242,20 @@ def busy_background_portrait() -> bytes:
 
 
 def capture_all(svc: StationService, dossier_id: str) -> None:
-    """Captures that pass the gate (a portrait, ten prints, a signature), from the simulated
-    devices (made once per process, see ``simulated_captures``), so a draft may be captured."""
+    """Captures that pass the gate (a portrait, ten flat prints, and where the citizen's age
+    asks for them ten rolled prints and both irises, a signature), from the simulated devices
+    (made once per process, see ``simulated_captures``), so a draft may be captured."""
     parts = simulated_captures()
     svc.save_face(dossier_id, parts.face, parts.face_meta)
     for finger, (data, media_type, meta) in parts.prints.items():
         svc.save_fingerprint(dossier_id, finger, data, media_type, meta)
+    needs = svc.captures_required(svc.get_dossier(dossier_id).form)
+    if needs is None or needs.fingerprints:
+        for finger, (data, media_type, meta) in parts.rolled.items():
+            svc.save_rolled_print(dossier_id, finger, data, media_type, meta)
+    if needs is None or needs.iris:
+        for eye, (data, media_type, meta) in parts.irises.items():
+            svc.save_iris(dossier_id, eye, data, media_type, meta)
     svc.record_citizen_review(dossier_id)  # the citizen reviews the record, then signs
     svc.save_signature(dossier_id, parts.strokes)
 

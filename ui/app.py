@@ -799,14 +799,14 @@ class MainWindow(QMainWindow):
 
     def _device_registry(self) -> DeviceRegistry:
         from station.devices.defaults import registry as device_registry
-        from sync.devices import sbi_driver
+        from sync.devices import sbi_driver, sbi_iris_driver, sbi_rolled_driver
 
         config: dict[str, Any] = {}
         with contextlib.suppress(StationError):
             value = self.service.settings().get("devices")
             if isinstance(value, dict):
                 config = value
-        return device_registry(config, extra=[sbi_driver()])
+        return device_registry(config, extra=[sbi_driver(), sbi_iris_driver(), sbi_rolled_driver()])
 
     def _reopen_draft(self, session: OperatorSession) -> None:
         """After a crash or power cut: reopen the draft this operator had open."""

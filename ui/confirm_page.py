@@ -46,6 +46,8 @@ STEP_OF_KIND = {
     "form": "form",
     PartKind.FACE.value: "photo",
     PartKind.FINGERPRINT.value: "fingers",
+    PartKind.ROLLED_PRINT.value: "rolled",
+    PartKind.IRIS.value: "iris",
     PartKind.SIGNATURE.value: "signature",
     PartKind.DOCUMENT.value: "documents",
 }

@@ -277,6 +277,11 @@ class ReviewScreen(QWidget):
             if alarm["overridden"]:
                 text += " " + self.tr("— giám sát viên đã xác nhận khác ngón")
             lines.append("⚠ " + text)
+        for item in review.biometrics:  # rolled prints and irises: the core's own words
+            text = self.ctx.label((str(item["vi"]), str(item["en"])))
+            if item["overridden"]:
+                text += " " + self.tr("— giám sát viên đã quyết định")
+            lines.append("⚠ " + text)
         for item in review.best_effort:
             text = self.tr("Vân tay {finger}: giữ chất lượng {q} (ngưỡng {t}) sau {n} lần")
             name = self.ctx.label(FINGER_LABELS[Finger(item["finger"])])

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from station.devices import DeviceInfo, DeviceKind, SilentPrompter, Slap
+from station.devices import DeviceInfo, DeviceKind, Finger, SilentPrompter, Slap
+from station.devices.iris import Eye
 from station.devices.registry import DeviceRegistry, Probe
 from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, Role
@@ -92,6 +93,19 @@ def check_device(registry: DeviceRegistry, info: DeviceInfo) -> DeviceTest:
                 f"Quét thử hai ngón cái: tìm thấy {len(fingers)} ngón.",
                 f"Test scan of both thumbs: {len(fingers)} finger(s) found.",
             )
+        if info.kind == DeviceKind.ROLLED:
+            roll = device.capture_rolled(Finger.RIGHT_THUMB, prompter, timeout_s=15.0)
+            return DeviceTest(
+                "Lăn thử ngón cái phải: " + ("có ảnh." if roll is not None else "không thấy ngón."),
+                "Test roll of the right thumb: "
+                + ("got an image." if roll is not None else "no finger found."),
+            )
+        if info.kind == DeviceKind.IRIS:
+            shots = device.capture([Eye.RIGHT, Eye.LEFT], prompter, timeout_s=15.0)
+            return DeviceTest(
+                f"Chụp thử mống mắt: nhận {len(shots)} ảnh.",
+                f"Test iris capture: {len(shots)} image(s).",
+            )
         if info.kind == DeviceKind.SIGNATURE:
             strokes = device.capture(prompter, timeout_s=30.0)
             return DeviceTest(
@@ -121,6 +135,8 @@ def kind_labels() -> dict[DeviceKind, str]:
         DeviceKind.SIGNATURE: translate("SettingsScreen", "Bảng ký"),
         DeviceKind.DOCUMENT: translate("SettingsScreen", "Máy quét giấy tờ"),
         DeviceKind.CARD_READER: translate("SettingsScreen", "Đầu đọc thẻ (chip)"),
+        DeviceKind.ROLLED: translate("SettingsScreen", "Máy quét vân tay lăn"),
+        DeviceKind.IRIS: translate("SettingsScreen", "Máy chụp mống mắt"),
     }
 
 

@@ -25,6 +25,7 @@ from ui.context import UiContext
 from ui.documents_page import DocumentsPage
 from ui.finger_page import FingerPage
 from ui.form_page import FormPage
+from ui.iris_page import IrisPage
 from ui.photo_page import PhotoPage
 from ui.privacy_notice import PrivacyNoticePanel
 from ui.qt import (
@@ -45,6 +46,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.rolled_page import RolledPage
 from ui.signature_page import SignaturePage
 from ui.start_page import StartPage
 
@@ -61,18 +63,21 @@ START, FORM, PHOTO, FINGERS, SIGNATURE, DOCUMENTS, REVIEW = (
     "documents",
     "review",
 )
+ROLLED, IRIS = "rolled", "iris"
 #: Steps that show a dossier (the start step comes before there is one).
-DOSSIER_STEPS = (FORM, PHOTO, FINGERS, DOCUMENTS, REVIEW, SIGNATURE)
+DOSSIER_STEPS = (FORM, PHOTO, FINGERS, ROLLED, IRIS, DOCUMENTS, REVIEW, SIGNATURE)
 #: Which missing-capture kinds each step is responsible for.
 STEP_KINDS = {
     PHOTO: {PartKind.FACE.value},
     FINGERS: {PartKind.FINGERPRINT.value},
+    ROLLED: {PartKind.ROLLED_PRINT.value},
+    IRIS: {PartKind.IRIS.value},
     SIGNATURE: {PartKind.SIGNATURE.value},
     DOCUMENTS: {PartKind.DOCUMENT.value},
 }
 
 #: Steps that capture something from the citizen: the privacy notice comes before them.
-CAPTURE_STEPS = (PHOTO, FINGERS, DOCUMENTS, SIGNATURE)
+CAPTURE_STEPS = (PHOTO, FINGERS, ROLLED, IRIS, DOCUMENTS, SIGNATURE)
 
 PENDING, DONE, PROBLEM = "todo", "done", "problem"
 MARKS = {PENDING: "○", DONE: "✓", PROBLEM: "!"}
@@ -91,9 +96,11 @@ def step_titles() -> dict[str, str]:
         FORM: translate("Wizard", "2. Thông tin công dân"),
         PHOTO: translate("Wizard", "3. Ảnh chân dung"),
         FINGERS: translate("Wizard", "4. Vân tay"),
-        DOCUMENTS: translate("Wizard", "5. Giấy tờ kèm theo"),
-        REVIEW: translate("Wizard", "6. Công dân kiểm tra"),
-        SIGNATURE: translate("Wizard", "7. Công dân ký xác nhận"),
+        ROLLED: translate("Wizard", "5. Vân tay lăn"),
+        IRIS: translate("Wizard", "6. Mống mắt"),
+        DOCUMENTS: translate("Wizard", "7. Giấy tờ kèm theo"),
+        REVIEW: translate("Wizard", "8. Công dân kiểm tra"),
+        SIGNATURE: translate("Wizard", "9. Công dân ký xác nhận"),
     }
 
 
@@ -169,6 +176,8 @@ class Wizard(QWidget):
         self.form_page = FormPage(ctx, self.stack)
         self.photo_page = PhotoPage(ctx, self.stack)
         self.finger_page = FingerPage(ctx, self.stack)
+        self.rolled_page = RolledPage(ctx, self.stack)
+        self.iris_page = IrisPage(ctx, self.stack)
         self.signature_page = SignaturePage(ctx, self.stack)
         self.documents_page = DocumentsPage(ctx, self.stack)
         self.confirm_page = ConfirmPage(ctx, self.stack)
@@ -177,6 +186,8 @@ class Wizard(QWidget):
             FORM: self.form_page,
             PHOTO: self.photo_page,
             FINGERS: self.finger_page,
+            ROLLED: self.rolled_page,
+            IRIS: self.iris_page,
             SIGNATURE: self.signature_page,
             DOCUMENTS: self.documents_page,
             REVIEW: self.confirm_page,

@@ -65,6 +65,10 @@ FINGER_EXCEPTIONS = frozenset(
         ExceptionKind.UNABLE_TO_CAPTURE,
     }
 )
+#: An eye that cannot be captured: missing (or a prosthesis), bandaged, unable to capture.
+EYE_EXCEPTIONS = frozenset(
+    {ExceptionKind.MISSING, ExceptionKind.BANDAGED, ExceptionKind.UNABLE_TO_CAPTURE}
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,11 @@ def check_exception(kind: str, slot: str, exception: str) -> ExceptionKind:
             f"Unknown exception kind '{exception}'.",
             field="exception",
         ) from None
-    if kind == PartKind.FINGERPRINT:
+    if kind in (PartKind.ROLLED_PRINT, PartKind.IRIS):
+        from station.capture import biomissing
+
+        biomissing.check_exception(kind, slot, ek)
+    elif kind == PartKind.FINGERPRINT:
         try:
             Finger(slot)
         except ValueError:
@@ -126,11 +134,13 @@ def missing(
     capture: dict[str, Any],
     for_approval: bool = False,
     face_checks: dict[str, Any] | None = None,
+    iris_camera: bool = True,
     signature_stale: bool = False,
 ) -> list[Missing]:
     """Everything still to capture (or to confirm, with ``for_approval``).
 
     ``face_checks``: the check results stored with the portrait (``checks`` of its metadata).
+    ``iris_camera``: the station has an iris camera (irises are then required from 6).
     ``signature_stale``: a signature is stored but does not confirm the form as it is now (see
     ``station.citizen_review``): the citizen reviews the changed data and signs again.
     """
@@ -141,6 +151,9 @@ def missing(
         out = _supplement_missing([str(p) for p in scope.get("parts", [])], form, have, exceptions)
     else:
         out = _dossier_missing(case, form, captures, have, exceptions)
+        from station.capture import biomissing
+
+        out += biomissing.missing(captures, have, exceptions, iris_camera=iris_camera)
     if signature_stale and (PartKind.SIGNATURE, "") in have:
         out.append(
             Missing(
@@ -261,6 +274,10 @@ def _supplement_missing(
                         f"No new scan of the {what_en} document yet.",
                     )
                 )
+        elif kind in (PartKind.ROLLED_PRINT, PartKind.IRIS):
+            from station.capture import biomissing
+
+            out += biomissing.supplement_missing(kind, slot, have, exceptions)
         elif kind == "form" and not form:
             out.append(
                 Missing("form", "", "Chưa nhập lại tờ khai.", "The form is not entered again yet.")

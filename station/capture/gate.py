@@ -66,6 +66,7 @@ VERDICT_KEYS: Final = (
     "quality_components",
     "below_threshold",
     "attempts",
+    "measures",
 )
 
 
@@ -96,6 +97,16 @@ class GateSettings:
     match_threshold: float = fpmatch.THRESHOLD
     #: Largest packet the station seals (never above the receiver's limit).
     max_packet_bytes: int = MAX_PACKET_BYTES
+    #: Station quality a rolled print needs (``station.capture.biogate``).
+    rolled_min_quality: int = 50
+    #: The station has an iris camera: irises are required from the age of 6.
+    iris_camera: bool = True
+    #: Iris measures (``station.capture.irisquality``): score, diameter (px), usable share of
+    #: the iris ring, sharpness (0-100).
+    iris_min_quality: int = 60
+    iris_min_diameter: int = 150
+    iris_min_usable: float = 0.70
+    iris_min_sharpness: float = 40.0
 
     def threshold(self, finger: str) -> int:
         return int(self.finger_min.get(finger, self.min_quality))
@@ -147,6 +158,13 @@ def _check_settings(v: dict[str, Any]) -> None:
     _whole(v, "min_quality", 0, 100)
     _whole(v, "max_attempts", 1, 10)
     _whole(v, "max_packet_bytes", 64 * 1024, MAX_PACKET_BYTES)
+    _whole(v, "rolled_min_quality", 0, 100)
+    _whole(v, "iris_min_quality", 0, 100)
+    _whole(v, "iris_min_diameter", 50, 1000)
+    _fraction(v, "iris_min_usable")
+    _fraction(v, "iris_min_sharpness", 100.0)
+    if not isinstance(v["iris_camera"], bool):
+        raise _bad("iris_camera", "iris_camera phải là đúng/sai", "iris_camera must be true/false")
     per = v["finger_min"]
     if not isinstance(per, dict):
         raise _bad("finger_min", "finger_min phải là bảng ngón", "finger_min must map fingers")
@@ -468,6 +486,10 @@ def judge_part(
         return judge_print(slot, media_type, data)
     if kind == PartKind.SIGNATURE and slot == "strokes":
         return judge_strokes(data)
+    if kind in (PartKind.ROLLED_PRINT, PartKind.IRIS):
+        from station.capture import biogate
+
+        return biogate.judge_part(kind, slot, media_type, data, settings)
     return judge_image(data)
 
 
@@ -485,6 +507,10 @@ def merge_meta(caller: Mapping[str, Any], verdict: dict[str, Any], kind: str) ->
         meta["quality"] = verdict.get("quality")
         if "quality_components" in verdict:
             meta["quality_components"] = verdict["quality_components"]
+    elif kind in (PartKind.ROLLED_PRINT, PartKind.IRIS):
+        from station.capture import biogate
+
+        biogate.merge_meta(meta, verdict, kind)
     return meta
 
 
@@ -569,6 +595,9 @@ def problems(
     """Everything the stored verdicts, alarms and overrides say blocks ``mark_captured``."""
     out: list[Problem] = []
     attempts = capture.get("attempts", {})
+    from station.capture import biogate  # rolled prints and irises: reported after the rest
+
+    parts = list(parts)
     for p in sorted(parts, key=lambda p: (p.kind, p.slot)):
         if p.kind not in GATED_KINDS:
             continue  # e.g. the old card's chip read: judged by its own rules
@@ -641,7 +670,7 @@ def problems(
                     )
                 )
     overrides = capture.get("overrides", {})
-    for key, alarm in sorted(capture.get("alarms", {}).items()):
+    for key, alarm in biogate.duplicate_alarms(capture):
         if alarm_overridden(alarm, overrides.get(key)):
             continue
         a, b = alarm.get("fingers", ["", ""])
@@ -660,6 +689,7 @@ def problems(
                 overridable=True,
             )
         )
+    out.extend(biogate.problems(parts, capture, settings))
     return out
 
 

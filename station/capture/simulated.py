@@ -1,9 +1,10 @@
 """A whole dossier's captures from the simulated devices (tests, benches, demonstrations).
 
 The portrait is auto-captured from the simulated camera (one face, the card geometry), the ten
-prints come from the simulated scanner's 4-4-2 run (distinct fingers, WSQ, good quality) and the
-signature from the simulated pad: parts that pass the station's gate. Capturing takes about
-15 s on two cores (the scanner synthesises each print).
+prints come from the simulated scanner's 4-4-2 run (distinct fingers, WSQ, good quality), the ten
+rolled prints and both irises from the simulated rolled-print scanner and iris camera (the same
+person), and the signature from the simulated pad: parts that pass the station's gate. Capturing
+takes about 25 s on two cores (the scanners synthesise each print).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from station.capture import face
 from station.capture.fingerprint import FingerprintSession
+from station.capture.iris import IrisSession
+from station.capture.rolled import RolledSession
 from station.capture.signature import SimulatedSignaturePad
 from station.devices import DeviceError, DeviceKind, SilentPrompter, StrokePoint
 from station.devices.defaults import registry
@@ -24,6 +27,9 @@ class SimulatedCaptures:
     face_meta: dict[str, Any]
     prints: dict[str, tuple[bytes, str, dict[str, Any]]] = field(repr=False)
     strokes: list[list[StrokePoint]] = field(repr=False)
+    #: The ten rolled prints (finger -> bytes, media type, meta) and both irises (eye -> ...).
+    rolled: dict[str, tuple[bytes, str, dict[str, Any]]] = field(repr=False, default_factory=dict)
+    irises: dict[str, tuple[bytes, str, dict[str, Any]]] = field(repr=False, default_factory=dict)
 
 
 def capture(person_seed: int = 1, max_frames: int = 200) -> SimulatedCaptures:
@@ -31,6 +37,8 @@ def capture(person_seed: int = 1, max_frames: int = 200) -> SimulatedCaptures:
         {
             "camera": {"driver": "simulated"},
             "fingerprint": {"driver": "simulated", "seed": person_seed},
+            "rolled": {"driver": "simulated", "seed": person_seed},
+            "iris": {"driver": "simulated", "seed": person_seed},
         }
     )
     camera = devices.open(DeviceKind.CAMERA)
@@ -58,5 +66,11 @@ def capture(person_seed: int = 1, max_frames: int = 200) -> SimulatedCaptures:
     prints = {
         f.value: (r.encoded, r.media_type, dict(r.meta())) for f, r in session.finish().items()
     }
+    rolls = RolledSession(devices.open(DeviceKind.ROLLED)).run(SilentPrompter())
+    rolled = {f.value: (r.encoded, r.media_type, dict(r.meta())) for f, r in rolls.items()}
+    eyes = IrisSession(devices.open(DeviceKind.IRIS)).run(SilentPrompter())
+    irises = {e.value: (r.encoded, r.media_type, dict(r.meta())) for e, r in eyes.items()}
     strokes = SimulatedSignaturePad(person_seed).capture(SilentPrompter())
-    return SimulatedCaptures(jpeg, face.portrait_metadata(shot.analysis), prints, strokes)
+    return SimulatedCaptures(
+        jpeg, face.portrait_metadata(shot.analysis), prints, strokes, rolled, irises
+    )

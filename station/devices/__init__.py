@@ -31,6 +31,8 @@ class DeviceKind(StrEnum):
     SIGNATURE = "signature"
     DOCUMENT = "document"
     CARD_READER = "card_reader"  # PC/SC, for the old card's chip
+    IRIS = "iris"  # station.devices.iris
+    ROLLED = "rolled"  # single-finger rolled prints, station.devices.rolled
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,18 @@ def _sim_scanner(options: dict[str, Any]) -> Any:
     return SimulatedScanner(int(options.get("seed", 1)))
 
 
+def _sim_rolled(options: dict[str, Any]) -> Any:
+    from station.devices.rolled import SimulatedRolledScanner
+
+    return SimulatedRolledScanner(int(options.get("seed", 1)))
+
+
+def _sim_iris(options: dict[str, Any]) -> Any:
+    from station.devices.iris import SimulatedIrisCamera
+
+    return SimulatedIrisCamera(int(options.get("seed", 1)))
+
+
 def _pcsc_probe(options: dict[str, Any]) -> list[DeviceInfo]:
     from station.devices.cardreader import pcsc_readers
 
@@ -74,6 +86,20 @@ def default_drivers() -> list[Driver]:
             True,
             lambda o: [_sim_scanner(o).info],
             lambda info, o: _sim_scanner(o),
+        ),
+        Driver(
+            DeviceKind.ROLLED,
+            "simulated",
+            True,
+            lambda o: [_sim_rolled(o).info],
+            lambda info, o: _sim_rolled(o),
+        ),
+        Driver(
+            DeviceKind.IRIS,
+            "simulated",
+            True,
+            lambda o: [_sim_iris(o).info],
+            lambda info, o: _sim_iris(o),
         ),
         Driver(
             DeviceKind.SIGNATURE,

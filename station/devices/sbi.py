@@ -378,7 +378,7 @@ class SbiClient:
                 if not isinstance(answer, list):
                     continue
                 for entry in answer:
-                    device = self._parse_discovered(port, entry, (disc, info))
+                    device = self._parse_discovered(port, entry, (disc, info), bio_type)
                     if device is not None:
                         found.append(device)
                 break
@@ -387,7 +387,9 @@ class SbiClient:
         return found
 
     @staticmethod
-    def _parse_discovered(port: int, entry: Any, methods: tuple[str, str]) -> SbiDevice | None:
+    def _parse_discovered(
+        port: int, entry: Any, methods: tuple[str, str], bio_type: str = "Finger"
+    ) -> SbiDevice | None:
         if not isinstance(entry, dict):
             return None
         error = entry.get("error")
@@ -396,8 +398,8 @@ class SbiClient:
         if code not in ("0", "") or not device_id:
             return None
         digital = _decode_digital_id(entry.get("digitalId"))
-        kind = str(digital.get("type", "Finger"))
-        if kind and kind.lower() != "finger":
+        kind = str(digital.get("type", bio_type))
+        if kind and kind.lower() != bio_type.lower():
             return None
         return SbiDevice(
             port=port,
@@ -420,11 +422,11 @@ class SbiClient:
             return cb
         return f"http://{self.host}:{device.port}"
 
-    def device_info(self, device: SbiDevice) -> SbiDeviceInfo:
+    def device_info(self, device: SbiDevice, bio_type: str = "Finger") -> SbiDeviceInfo:
         """MOSIPDINFO / SBIINFO for ``device``; DeviceError when it does not answer properly."""
         url = self.base_url(device) + "/info"
         try:
-            answer = self._json(device.methods[1], url, {"type": "Finger"}, self.info_timeout)
+            answer = self._json(device.methods[1], url, {"type": bio_type}, self.info_timeout)
         except OSError as exc:
             raise DeviceError(
                 "Dịch vụ máy quét (SBI) không trả lời.",
@@ -483,6 +485,7 @@ class SbiClient:
         env: str = "Production",
         previous_hash: str | None = None,
         transaction_id: str | None = None,
+        custom_opts: dict[str, Any] | None = None,
     ) -> list[SbiBiometric]:
         """One registration capture; DeviceError on an SBI error or a malformed answer."""
         transaction_id = transaction_id or str(uuid.uuid4())
@@ -508,7 +511,7 @@ class SbiClient:
                     "previousHash": previous_hash,
                 }
             ],
-            "customOpts": {},
+            "customOpts": custom_opts or {},
         }
         url = self.base_url(device) + "/capture"
         try:

@@ -382,3 +382,41 @@ def test_damaged_pdf_page_is_a_clear_refusal() -> None:
         documents.decode(data)
     except StationError as err:
         assert err.field == "document" and err.vi and err.en
+
+
+# --- iris records (SBI iris cameras) and stored iris images -------------------------------------
+
+
+def _iris_seeds() -> dict[str, bytes]:
+    from station.devices.iris import Eye
+    from tests.sbi_bio_server import iso_iris_record
+
+    eye = np.full((160, 200), 200, np.uint8)
+    cv2.circle(eye, (100, 80), 50, 100, -1)
+    cv2.circle(eye, (100, 80), 18, 20, -1)
+    return {
+        "iso_png": iso_iris_record(eye, Eye.LEFT, "png"),
+        "iso_raw": iso_iris_record(eye, Eye.RIGHT, "raw"),
+        "png": bytes(cv2.imencode(".png", eye)[1]),
+    }
+
+
+IRIS_SEEDS = _iris_seeds()
+
+
+@MEDIUM
+@given(st.sampled_from(sorted(IRIS_SEEDS)), FLIPS, CUT, JUNK)
+def test_fuzz_iris_records_and_images(
+    kind: str, flips: list[tuple[int, int]], cut: int, junk: bytes
+) -> None:
+    from station.capture import biogate
+    from station.capture.gate import GateSettings
+    from station.devices.sbi_bio import decode_iris_record
+
+    data = mutate(IRIS_SEEDS[kind], flips, cut, junk)
+    try:
+        decode_iris_record(data)
+    except StationError as err:
+        assert err.vi and err.en
+    verdict = biogate.judge_iris("image/png", data, GateSettings())
+    assert isinstance(verdict["decodes"], bool)

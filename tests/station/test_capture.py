@@ -148,9 +148,12 @@ def test_documents_through_the_service(op: StationService) -> None:
 def test_what_is_missing_is_listed(op: StationService) -> None:
     d = op.create_dossier("first_issue", valid_form())
     gaps = op.missing_captures(d.id)
-    assert [g.slot for g in gaps] == ["", *[f.value for f in Finger], ""]
-    assert gaps[0].en == "No face photo yet." and gaps[-1].en == "No signature of the citizen yet."
+    fingers = [f.value for f in Finger]
+    assert [g.slot for g in gaps] == ["", *fingers, "", *fingers, "right", "left"]
+    assert gaps[0].en == "No face photo yet." and gaps[11].en == "No signature of the citizen yet."
     assert gaps[1].vi == "Chưa lấy vân tay ngón cái phải."
+    assert gaps[12].en == "No rolled print of the right thumb yet."
+    assert gaps[-1].vi == "Chưa chụp mống mắt mắt trái."
 
 
 def test_exceptions_must_be_confirmed_before_approval(

@@ -27,6 +27,10 @@ def _capture_but_signature(op: StationService, dossier_id: str) -> None:
     op.save_face(dossier_id, parts.face, parts.face_meta)
     for finger, (data, media_type, meta) in parts.prints.items():
         op.save_fingerprint(dossier_id, finger, data, media_type, meta)
+    for finger, (data, media_type, meta) in parts.rolled.items():
+        op.save_rolled_print(dossier_id, finger, data, media_type, meta)
+    for eye, (data, media_type, meta) in parts.irises.items():
+        op.save_iris(dossier_id, eye, data, media_type, meta)
 
 
 def test_a_signature_before_the_review_is_refused(op: StationService) -> None:
@@ -94,8 +98,8 @@ def test_undoing_the_edit_makes_the_signature_confirm_again(op: StationService) 
     op.save_signature(d.id, simulated_captures().strokes)
     op.update_form(d.id, {**form, "occupation": "Giáo viên"})
     assert [g.kind for g in op.missing_captures(d.id)] == ["face"] + ["fingerprint"] * 10 + [
-        "signature"
-    ]
+        "rolled_print"
+    ] * 10 + ["iris"] * 2 + ["signature"]
     op.update_form(d.id, form)
     assert "signature" not in {g.kind for g in op.missing_captures(d.id)}
 

@@ -9,8 +9,11 @@ from pathlib import Path
 from station import packet, provisioning
 from station.capture import face
 from station.capture.fingerprint import FingerprintSession
-from station.devices import DeviceKind, SilentPrompter
+from station.capture.iris import IrisSession
+from station.capture.rolled import RolledSession
+from station.devices import DeviceKind, Finger, SilentPrompter
 from station.devices.defaults import registry
+from station.devices.iris import Eye
 from station.lifecycle import State
 from station.service import StationService
 from tests.conftest import OP_PW, SUP_PW, FakeClock, login, valid_form
@@ -49,6 +52,16 @@ def test_full_capture_seal_and_open(
     for finger, result in results.items():
         op.save_fingerprint(d.id, finger.value, result.encoded, result.media_type, result.meta())
 
+    # The ten rolled prints, then both irises (the same simulated person).
+    rolls = RolledSession(devices.open(DeviceKind.ROLLED)).run(prompter)
+    assert len(rolls) == 10
+    for finger, roll in rolls.items():
+        op.save_rolled_print(d.id, finger.value, roll.encoded, roll.media_type, roll.meta())
+    eyes = IrisSession(devices.open(DeviceKind.IRIS)).run(prompter)
+    assert len(eyes) == 2
+    for eye, shot_ in eyes.items():
+        op.save_iris(d.id, eye.value, shot_.encoded, shot_.media_type, shot_.meta())
+
     # Signature and a supporting paper.
     op.record_citizen_review(d.id)  # the citizen reviews the record, then signs
     op.save_signature(d.id, devices.open(DeviceKind.SIGNATURE).capture(prompter))
@@ -61,7 +74,9 @@ def test_full_capture_seal_and_open(
     print(
         f"\nbytes per dossier: face {sizes[('face', '')]}, ten prints "
         f"{sum(v for (k, _), v in sizes.items() if k == 'fingerprint')}, signature "
-        f"{sizes[('signature', '')]}, document {sizes[('document', 'birth_certificate_1')]}"
+        f"{sizes[('signature', '')]}, document {sizes[('document', 'birth_certificate_1')]}, "
+        f"ten rolled prints {sum(v for (k, _), v in sizes.items() if k == 'rolled_print')}, "
+        f"two irises {sum(v for (k, _), v in sizes.items() if k == 'iris')}"
     )
     op.mark_captured(d.id)
     op.confirm(d.id)
@@ -87,3 +102,11 @@ def test_full_capture_seal_and_open(
         == results[next(f for f in results if f.value == "right_index")].encoded
     )
     assert pending.size == len(data)
+    # The rolled prints and irises travel with the core's verdicts.
+    by_part = {(p["kind"], p["slot"]): p for p in opened.manifest["parts"]}
+    assert opened.parts[("rolled_print", "left_little")] == rolls[Finger.LEFT_LITTLE].encoded
+    assert by_part[("rolled_print", "left_little")]["meta"]["impression"] == "rolled"
+    assert by_part[("rolled_print", "left_little")]["meta"]["gate"]["decodes"]
+    iris_meta = by_part[("iris", "right")]["meta"]
+    assert iris_meta["ok"] and iris_meta["gate"]["checks"]["eye_found"]["passed"]
+    assert opened.parts[("iris", "left")] == eyes[Eye.LEFT].encoded

@@ -197,6 +197,10 @@ def test_the_same_print_twice_is_an_alarm_a_supervisor_overrides(
     sup.override_alarm(dossier_id, key, "Công dân bị mất ngón giữa, đã kiểm tra trực tiếp")
     review = sup.gate_review(dossier_id)
     assert review.alarms[0]["key"] == key and review.alarms[0]["overridden"]
+    # The middle finger's rolled print does not match the print now in its flat slot either.
+    assert [p.key for p in review.problems] == ["rolled:right_middle"]
+    sup.override_alarm(dossier_id, "rolled:right_middle", "Đã kiểm tra trực tiếp ngón giữa")
+    review = sup.gate_review(dossier_id)
     assert review.overrides[0]["by"] == "sup1" and not review.problems
 
     op.mark_captured(dossier_id)

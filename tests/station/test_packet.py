@@ -670,6 +670,36 @@ def test_verifier_written_from_the_doc_accepts_a_fresh_packet(
     assert parts == {(p.kind, p.slot): p.data for p in inp.parts}
 
 
+def test_verifier_written_from_the_doc_accepts_rolled_prints_and_irises(
+    seal: Sealer, receiver: crypto.HpkePrivateKey, station_key: bytes
+) -> None:
+    """The newer part kinds, beside the older ones: the reader needs nothing new."""
+    base = dossier()
+    inp = dossier(
+        [
+            *base.parts,
+            pkt.PartInput(
+                "rolled_print",
+                "right_thumb",
+                "image/x-wsq",
+                os.urandom(3_500),
+                {"impression": "rolled", "quality": 84, "gate": {"decodes": True}},
+            ),
+            pkt.PartInput("iris", "left", "image/png", os.urandom(9_000), {"quality": 97}),
+            pkt.PartInput("iris", "right", "image/png", os.urandom(9_100), {"ok": True}),
+        ]
+    )
+    manifest, parts = doc_verify(
+        seal(inp).data,
+        crypto.ed25519_public(station_key),
+        receiver.mlkem_seed,
+        receiver.x25519_private,
+    )
+    assert parts == {(p.kind, p.slot): p.data for p in inp.parts}
+    kinds = [(e["kind"], e["slot"]) for e in json.loads(manifest)["parts"]]
+    assert kinds == sorted(kinds) and ("iris", "left") in kinds
+
+
 @pytest.mark.parametrize(
     "vector",
     [v for v in INDEX["vectors"] if v["expect"] != "ok"],

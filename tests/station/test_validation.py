@@ -114,7 +114,7 @@ def test_bad_form_data(staffed: StationService, form: Any, field: str) -> None:
     assert case_err.value.field == "case_type" and "cấp mới" in case_err.value.vi
     d = op.create_dossier("first_issue", {"full_name": "A"})
     for kind, slot, media, data, bad_field in [
-        ("iris", "", "image/png", b"x", "kind"),
+        ("dna", "", "image/png", b"x", "kind"),
         ("face", "Left Thumb", "image/png", b"x", "slot"),
         ("face", "", "jpeg", b"x", "media_type"),
         ("face", "", "image/jpeg", b"", "data"),

@@ -31,7 +31,7 @@ from ui.finger_page import FingerPage
 from ui.photo_page import PhotoPage
 from ui.qt import QComboBox, QLineEdit, Qt
 from ui.signature_page import SignaturePage
-from ui.wizard import DOCUMENTS, FINGERS, FORM, PHOTO, REVIEW, SIGNATURE
+from ui.wizard import DOCUMENTS, FINGERS, FORM, IRIS, PHOTO, REVIEW, ROLLED, SIGNATURE
 
 TIMEOUT_MS = 60_000
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,8 @@ def simulated_devices() -> Any:
         {
             "camera": {"driver": "simulated", "scenario": "good"},
             "fingerprint": {"driver": "simulated", "seed": 3},
+            "rolled": {"driver": "simulated", "seed": 3},  # the same person as the slaps
+            "iris": {"driver": "simulated", "seed": 3},
             "signature": {"driver": "simulated", "seed": 2},
             "document": {"driver": "simulated"},
         }
@@ -123,6 +125,16 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
         qtbot.waitUntil(lambda: fingers.busy, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: not fingers.busy, timeout=TIMEOUT_MS)
 
+    for step, page, count in ((ROLLED, wizard.rolled_page, 10), (IRIS, wizard.iris_page, 2)):
+        wizard.go_next()
+        assert wizard.current_step() == step
+        for _ in range(count):  # one press per finger or eye; the page selects the next one
+            qtbot.waitUntil(lambda page=page: not page.busy, timeout=TIMEOUT_MS)
+            page.capture()
+            qtbot.waitUntil(lambda page=page: page.busy, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda page=page: not page.busy, timeout=TIMEOUT_MS)
+        assert all(st.status == "good" for st in page.states().values()), page.states()
+
     wizard.go_next()
     assert wizard.current_step() == DOCUMENTS
     wizard.go_next()
@@ -133,6 +145,8 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
         FORM: "done",
         PHOTO: "done",
         FINGERS: "done",
+        ROLLED: "done",
+        IRIS: "done",
         DOCUMENTS: "done",
         REVIEW: "todo",
         SIGNATURE: "todo",
@@ -178,7 +192,8 @@ def test_complete_enrollment_from_login_to_sealed(make_window, driver, staff, qt
 
     dossier_id = capture_everything(qtbot, window)
     view = window.service.get_dossier(dossier_id)
-    assert {p.kind for p in view.parts} == {"face", "fingerprint", "signature"}
+    kinds = {p.kind for p in view.parts}
+    assert kinds == {"face", "fingerprint", "rolled_print", "iris", "signature"}
     assert sum(p.kind == "fingerprint" for p in view.parts) == 10
     qtbot.mouseClick(window.wizard.confirm_page.done_button, Qt.MouseButton.LeftButton)
     assert window.on_home()

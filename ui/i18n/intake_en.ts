@@ -20,6 +20,69 @@
     </message>
 </context>
 <context>
+    <name>BioPage</name>
+    <message>
+        <source>&amp;Chụp  [Space]</source>
+        <translation>&amp;Capture  [Space]</translation>
+    </message>
+    <message>
+        <source>Chưa chụp</source>
+        <translation>Not captured</translation>
+    </message>
+    <message>
+        <source>Ngoại lệ</source>
+        <translation>Exception</translation>
+    </message>
+    <message>
+        <source>Đạt ({0})</source>
+        <translation>Good ({0})</translation>
+    </message>
+    <message>
+        <source>Giữ dù chưa đạt ({0})</source>
+        <translation>Kept below the mark ({0})</translation>
+    </message>
+    <message>
+        <source>Cảnh báo: không khớp</source>
+        <translation>Alarm: does not match</translation>
+    </message>
+    <message>
+        <source>Chưa đạt ({0})</source>
+        <translation>Not good enough ({0})</translation>
+    </message>
+    <message>
+        <source>&amp;Ngoại lệ…</source>
+        <translation>&amp;Exception…</translation>
+    </message>
+    <message>
+        <source>Hủy lần chụp  [Esc]</source>
+        <translation>Cancel the capture  [Esc]</translation>
+    </message>
+    <message>
+        <source>Đang chụp: {0}…</source>
+        <translation>Capturing: {0}…</translation>
+    </message>
+    <message>
+        <source>Đã hủy lần chụp.</source>
+        <translation>Capture cancelled.</translation>
+    </message>
+    <message>
+        <source>Lỗi không mong đợi khi chụp; hãy thử lại.</source>
+        <translation>Unexpected error while capturing; please try again.</translation>
+    </message>
+    <message>
+        <source>Thiết bị: {0}</source>
+        <translation>Device: {0}</translation>
+    </message>
+    <message>
+        <source>Tiếp theo: {0}. Nhấn Space để chụp.</source>
+        <translation>Next: {0}. Press Space to capture.</translation>
+    </message>
+    <message>
+        <source>Đã xong phần này: chuyển sang bước tiếp.</source>
+        <translation>This part is done: go on to the next step.</translation>
+    </message>
+</context>
+<context>
     <name>ConfirmPage</name>
     <message>
         <location filename="../confirm_page.py" line="77"/>
@@ -935,6 +998,17 @@ not taken</translation>
     <message>
         <source>{count} hồ sơ trùng công dân đã có hồ sơ được nhận ở trạm khác, chờ trung tâm quyết định.</source>
         <translation>{count} dossiers are for a citizen whose dossier another station already delivered; they await the central office&apos;s decision.</translation>
+    </message>
+</context>
+<context>
+    <name>IrisPage</name>
+    <message>
+        <source>Mống mắt: mắt phải, rồi mắt trái</source>
+        <translation>Irises: the right eye, then the left eye</translation>
+    </message>
+    <message>
+        <source>Hồ sơ này không cần chụp mống mắt: công dân dưới 6 tuổi, hoặc trạm không có máy chụp mống mắt.</source>
+        <translation>This dossier needs no iris images: the citizen is under 6, or the station has no iris camera.</translation>
     </message>
 </context>
 <context>
@@ -1973,6 +2047,10 @@ not taken</translation>
         <translation>— a supervisor confirmed they are different fingers</translation>
     </message>
     <message>
+        <source>— giám sát viên đã quyết định</source>
+        <translation>— a supervisor decided</translation>
+    </message>
+    <message>
         <source>Vân tay {finger}: giữ chất lượng {q} (ngưỡng {t}) sau {n} lần</source>
         <translation>Print of the {finger} kept at quality {q}, under {t}, after {n} attempts</translation>
     </message>
@@ -1995,6 +2073,17 @@ not taken</translation>
     <message>
         <source>Hủ&amp;y</source>
         <translation>Ca&amp;ncel</translation>
+    </message>
+</context>
+<context>
+    <name>RolledPage</name>
+    <message>
+        <source>Vân tay lăn: mười ngón, từ ngón cái phải đến ngón út trái</source>
+        <translation>Rolled prints: all ten fingers, from the right thumb to the left little finger</translation>
+    </message>
+    <message>
+        <source>Hồ sơ này không cần lăn vân tay: công dân chưa đến tuổi thu nhận vân tay.</source>
+        <translation>This dossier needs no rolled prints: the citizen is too young for fingerprints.</translation>
     </message>
 </context>
 <context>
@@ -2217,6 +2306,14 @@ not taken</translation>
         <location filename="../settings.py" line="144"/>
         <source>Đầu đọc thẻ (chip)</source>
         <translation>Card reader (chip)</translation>
+    </message>
+    <message>
+        <source>Máy quét vân tay lăn</source>
+        <translation>Rolled-print scanner</translation>
+    </message>
+    <message>
+        <source>Máy chụp mống mắt</source>
+        <translation>Iris camera</translation>
     </message>
     <message>
         <location filename="../settings.py" line="192"/>
@@ -2860,18 +2957,28 @@ not taken</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="85"/>
-        <source>5. Giấy tờ kèm theo</source>
-        <translation>5. Supporting papers</translation>
+        <source>5. Vân tay lăn</source>
+        <translation>5. Rolled prints</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="86"/>
-        <source>6. Công dân kiểm tra</source>
-        <translation>6. Citizen reviews the record</translation>
+        <source>6. Mống mắt</source>
+        <translation>6. Irises</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="87"/>
-        <source>7. Công dân ký xác nhận</source>
-        <translation>7. Citizen signs</translation>
+        <source>7. Giấy tờ kèm theo</source>
+        <translation>7. Supporting papers</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="88"/>
+        <source>8. Công dân kiểm tra</source>
+        <translation>8. Citizen reviews the record</translation>
+    </message>
+    <message>
+        <location filename="../wizard.py" line="89"/>
+        <source>9. Công dân ký xác nhận</source>
+        <translation>9. Citizen signs</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="113"/>

@@ -1,0 +1,207 @@
+"""The iris capture of one dossier, independent of the UI.
+
+Both eyes (from the age of 6, where the station has an iris camera: ``form.captures_for`` and
+the gate setting ``iris_camera``), each up to ``max_attempts`` (3) times, keeping per eye the
+best image by the station's own quality (:mod:`station.capture.irisquality`). An eye still
+under its threshold after the last attempt keeps its best image and is flagged (best effort).
+An eye that cannot be captured (missing, bandaged, unable to capture: an eye disease, a
+prosthesis) gets an exception with a reason, which a supervisor confirms.
+
+Images are stored as lossless PNG, 8-bit grayscale, at the device's size (640x480 for
+registration cameras). The core judges the stored bytes again (:mod:`station.capture.biogate`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from station.capture import irisquality
+from station.devices import Prompter
+from station.devices.iris import EYE_LABELS, Eye, IrisCamera
+from station.errors import ValidationError
+
+Image = npt.NDArray[np.uint8]
+
+PNG_MEDIA_TYPE = "image/png"
+MAX_ATTEMPTS = 3
+#: Station iris quality (0-100) an eye needs unless the gate settings say otherwise.
+DEFAULT_THRESHOLD = 60
+
+
+def encode_png(image: Image) -> bytes:
+    gray = irisquality.validate_image(image)
+    ok, buf = cv2.imencode(".png", gray, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    if not ok:
+        raise ValidationError(
+            "Không mã hóa được ảnh mống mắt.", "Cannot encode the iris image.", field="iris"
+        )
+    return bytes(buf.tobytes())
+
+
+@dataclass(frozen=True)
+class IrisResult:
+    eye: Eye
+    image: Image = field(repr=False)
+    quality: irisquality.IrisReport
+    attempts: int
+    encoded: bytes = field(repr=False)
+    media_type: str
+    device_quality: int | None
+    below_threshold: bool
+    device_data: str | None = field(default=None, repr=False)
+
+    def meta(self) -> dict[str, object]:
+        """What ``StationService.save_iris`` stores next to the image."""
+        meta: dict[str, object] = {
+            "quality": self.quality.score,
+            "measures": self.quality.measures,
+            "device_quality": self.device_quality,
+            "attempts": self.attempts,
+            "below_threshold": self.below_threshold,
+        }
+        if self.device_data is not None:
+            meta["device_data_sha256"] = hashlib.sha256(self.device_data.encode()).hexdigest()
+        return meta
+
+
+@dataclass
+class _Kept:
+    image: Image
+    quality: irisquality.IrisReport
+    device_quality: int | None
+    device_data: str | None
+
+
+@dataclass(frozen=True)
+class IrisOutcome:
+    qualities: dict[Eye, int]  # this attempt's score per eye the camera returned
+    retake: tuple[Eye, ...]  # eyes whose best is still under the threshold, attempts left
+    not_found: tuple[Eye, ...]
+
+    @property
+    def done(self) -> bool:
+        return not self.retake
+
+
+class IrisSession:
+    """Both irises of one dossier on ``camera``."""
+
+    def __init__(
+        self,
+        camera: IrisCamera,
+        threshold: int = DEFAULT_THRESHOLD,
+        max_attempts: int = MAX_ATTEMPTS,
+        *,
+        skip: Iterable[Eye] = (),
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.camera = camera
+        self.threshold = int(threshold)
+        self.max_attempts = max_attempts
+        self.skip = {Eye(e) for e in skip}
+        self._kept: dict[Eye, _Kept] = {}
+        self._attempts: dict[Eye, int] = {}
+
+    def attempts(self, eye: Eye) -> int:
+        return self._attempts.get(eye, 0)
+
+    def good(self, eye: Eye) -> bool:
+        kept = self._kept.get(eye)
+        return kept is not None and kept.quality.found and kept.quality.score >= self.threshold
+
+    def needs_capture(self, eye: Eye) -> bool:
+        if eye in self.skip or self.good(eye):
+            return False
+        return self.attempts(eye) < self.max_attempts
+
+    def pending(self) -> list[Eye]:
+        return [e for e in Eye if self.needs_capture(e)]
+
+    def capture(
+        self, prompter: Prompter, eyes: Sequence[Eye] | None = None, timeout_s: float = 30.0
+    ) -> IrisOutcome:
+        """One capture of ``eyes`` (default: those that still need one)."""
+        wanted = [Eye(e) for e in (eyes if eyes is not None else self.pending())]
+        wanted = [e for e in wanted if e not in self.skip]
+        if not wanted:
+            return IrisOutcome({}, (), ())
+        for eye in wanted:
+            if self.attempts(eye) >= self.max_attempts:
+                vi, en = EYE_LABELS[eye]
+                raise ValidationError(
+                    f"Đã chụp {vi} {self.max_attempts} lần; muốn chụp lại thì chọn «Chụp lại».",
+                    f"The {en} has had its {self.max_attempts} attempts; choose 'Capture again'.",
+                    field="eye",
+                )
+        images = self.camera.capture(wanted, prompter, timeout_s)
+        for eye in wanted:
+            self._attempts[eye] = self.attempts(eye) + 1
+        qualities: dict[Eye, int] = {}
+        for item in images:
+            if item.eye not in wanted or item.eye in qualities:
+                continue
+            try:
+                report = irisquality.assess(item.image)
+            except ValidationError as exc:
+                prompter.show(exc.vi, exc.en)
+                continue
+            qualities[item.eye] = report.score
+            kept = self._kept.get(item.eye)
+            if kept is None or report.score >= kept.quality.score:
+                gray = irisquality.validate_image(item.image)
+                self._kept[item.eye] = _Kept(gray, report, item.device_quality, item.device_data)
+        not_found = tuple(e for e in wanted if e not in qualities)
+        retake = tuple(e for e in wanted if self.needs_capture(e))
+        out = IrisOutcome(qualities, retake, not_found)
+        self._report(out, wanted, prompter)
+        return out
+
+    def _report(self, out: IrisOutcome, wanted: list[Eye], prompter: Prompter) -> None:
+        bad = [e for e in wanted if not self.good(e)]
+        if not bad:
+            prompter.show("Đã chụp mống mắt đạt yêu cầu.", "The irises are captured well.")
+            return
+        vi = "Chưa đạt: " + ", ".join(EYE_LABELS[e][0] for e in bad)
+        en = "Not good enough yet: " + ", ".join(EYE_LABELS[e][1] for e in bad)
+        if out.retake:
+            vi += ". Mời công dân mở to mắt, nhìn thẳng và đứng yên."
+            en += ". Ask the citizen to open the eyes wide, look straight and keep still."
+        else:
+            vi += ". Đã hết số lần chụp: giữ ảnh tốt nhất."
+            en += ". No attempts left: the best image is kept."
+        prompter.show(vi, en)
+
+    def run(self, prompter: Prompter, timeout_s: float = 30.0) -> dict[Eye, IrisResult]:
+        while self.pending() and not prompter.cancelled():
+            self.capture(prompter, None, timeout_s)
+        return self.results()
+
+    def recapture(self, eye: Eye) -> None:
+        self._kept.pop(Eye(eye), None)
+        self._attempts.pop(Eye(eye), None)
+
+    def results(self) -> dict[Eye, IrisResult]:
+        out: dict[Eye, IrisResult] = {}
+        for eye in Eye:
+            kept = self._kept.get(eye)
+            if kept is None or eye in self.skip:
+                continue
+            out[eye] = IrisResult(
+                eye,
+                kept.image,
+                kept.quality,
+                self.attempts(eye),
+                encode_png(kept.image),
+                PNG_MEDIA_TYPE,
+                kept.device_quality,
+                not self.good(eye),
+                kept.device_data,
+            )
+        return out
