@@ -607,7 +607,12 @@ def start_receiver(
 
 
 def start_uploader(
-    net: ShapedNet, root: Path, chunk: int, deadline_s: float, pause_s: float = 1.0
+    net: ShapedNet,
+    root: Path,
+    chunk: int,
+    deadline_s: float,
+    pause_s: float = 1.0,
+    protocol: int = 2,
 ) -> subprocess.Popen[str]:
     """``python -m tests.netlink upload`` in the station namespace (stdout: JSON lines)."""
     from tests.conftest import SUP_PW
@@ -630,6 +635,8 @@ def start_uploader(
             str(deadline_s),
             "--pause",
             str(pause_s),
+            "--protocol",
+            str(protocol),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -712,8 +719,30 @@ def _emit(out: IO[str], doc: dict[str, Any]) -> None:
     out.flush()
 
 
+def _time_receipts(receipts: list[float]) -> None:
+    """Note when each receipt is taken (monotonic), to time "first request to last receipt"."""
+    from station.service import StationService
+
+    original = StationService.accept_receipt
+
+    def accept_receipt(
+        self: StationService, packet_id: str, receipt: dict[str, Any], via: str = "http"
+    ) -> bool:
+        ok = original(self, packet_id, receipt, via)
+        receipts.append(time.monotonic())
+        return ok
+
+    StationService.accept_receipt = accept_receipt  # type: ignore[method-assign]
+
+
 def run_uploads(
-    data_dir: Path, operator: str, password: str, chunk: int, deadline_s: float, pause_s: float
+    data_dir: Path,
+    operator: str,
+    password: str,
+    chunk: int,
+    deadline_s: float,
+    pause_s: float,
+    protocol: int = 2,
 ) -> int:
     """Run the station's sync until no packet is pending (exit 0) or the deadline (exit 3)."""
     from station.paths import StationPaths
@@ -723,6 +752,8 @@ def run_uploads(
 
     attempts = _Attempts()
     _count_patches(attempts)
+    receipts: list[float] = []
+    _time_receipts(receipts)
     svc = StationService(StationPaths(data_dir))
     svc.login(operator, password)
     try:
@@ -732,11 +763,12 @@ def run_uploads(
         pending = len(packets)
         while pending and time.monotonic() - start < deadline_s:
             t0 = time.monotonic()
-            if chunk == DEFAULT_CHUNK:
+            if chunk == DEFAULT_CHUNK and protocol == 2:
                 report = api.sync_now(svc)
-            else:  # sync_now with another chunk size
+            else:  # sync_now with another chunk size, or in version 1
                 uploader = api.uploader_for(svc)
                 uploader.chunk_size = chunk
+                uploader.stream = protocol == 2
                 try:
                     report = uploader.run_once()
                     if report.reachable:
@@ -750,6 +782,9 @@ def run_uploads(
                 "duration_s": round(time.monotonic() - t0, 3),
                 "reachable": report.reachable,
                 "bytes_sent": report.bytes_sent,
+                "bytes_attempted": report.bytes_attempted,
+                "protocol": report.protocol_version,
+                "retries": report.retries,
                 "receipted": report.receipted,
                 "failed": report.failed,
                 "refused": report.refused,
@@ -776,6 +811,11 @@ def run_uploads(
             "runs": len(runs),
             "unreachable_runs": sum(1 for r in runs if not r["reachable"]),
             "bytes_sent": sum(int(r["bytes_sent"]) for r in runs),
+            "bytes_attempted": sum(int(r["bytes_attempted"]) for r in runs),
+            "protocols": sorted({int(r["protocol"]) for r in runs}),
+            "retries": sum(int(r["retries"]) for r in runs),
+            # From the first request to the last receipt taken (None: no receipt).
+            "to_last_receipt_s": round(receipts[-1] - start, 3) if receipts else None,
             "patches": attempts.patches,
             "patch_bytes": attempts.patch_bytes,
             "patch_failures": attempts.patch_failures,
@@ -815,6 +855,7 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--chunk", type=int, default=64 * 1024)
     u.add_argument("--deadline", type=float, default=150.0, help="seconds")
     u.add_argument("--pause", type=float, default=1.0, help="seconds between failed runs")
+    u.add_argument("--protocol", type=int, choices=(1, 2), default=2, help="upload version")
     args = p.parse_args(argv)
     if args.cmd == "delay-line":
         return run_delay_line(args.dev, args.delay_ms / 1000)
@@ -825,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
         args.chunk,
         args.deadline,
         args.pause,
+        args.protocol,
     )
 
 
