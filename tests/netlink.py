@@ -735,6 +735,26 @@ def _time_receipts(receipts: list[float]) -> None:
     StationService.accept_receipt = accept_receipt  # type: ignore[method-assign]
 
 
+def _time_first_request(first: list[float]) -> None:
+    """Note when the first connection to the receiver is opened (either protocol version)."""
+    from sync.client import ReceiverClient
+    from sync.streaming import StreamSession
+
+    connect = StreamSession._connect
+    send = ReceiverClient._send
+
+    async def _connect(self: StreamSession) -> Any:
+        first.append(time.monotonic())
+        return await connect(self)
+
+    def _send(self: ReceiverClient, *args: Any, **kwargs: Any) -> Any:
+        first.append(time.monotonic())
+        return send(self, *args, **kwargs)
+
+    StreamSession._connect = _connect  # type: ignore[method-assign]
+    ReceiverClient._send = _send  # type: ignore[method-assign]
+
+
 def run_uploads(
     data_dir: Path,
     operator: str,
@@ -754,6 +774,8 @@ def run_uploads(
     _count_patches(attempts)
     receipts: list[float] = []
     _time_receipts(receipts)
+    first: list[float] = []
+    _time_first_request(first)
     svc = StationService(StationPaths(data_dir))
     svc.login(operator, password)
     try:
@@ -815,7 +837,7 @@ def run_uploads(
             "protocols": sorted({int(r["protocol"]) for r in runs}),
             "retries": sum(int(r["retries"]) for r in runs),
             # From the first request to the last receipt taken (None: no receipt).
-            "to_last_receipt_s": round(receipts[-1] - start, 3) if receipts else None,
+            "to_last_receipt_s": round(receipts[-1] - first[0], 3) if receipts else None,
             "patches": attempts.patches,
             "patch_bytes": attempts.patch_bytes,
             "patch_failures": attempts.patch_failures,

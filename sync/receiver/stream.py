@@ -44,6 +44,8 @@ Send = Callable[[Message], Awaitable[None]]
 STREAM_IDLE_S = 120.0
 #: Bytes of an incomplete frame the receiver buffers at most (one largest frame).
 MAX_BUFFER = frames.HEADER_SIZE + frames.MAX_FRAME + frames.SIGNATURE_SIZE
+#: Most verified bytes written with one ``write_chunk`` (version 1's largest chunk).
+MAX_BATCH = protocol.MAX_CHUNK
 
 
 @dataclass
@@ -161,15 +163,14 @@ class StreamEndpoint:
             if message["type"] == "http.disconnect":
                 raise _EndedError()
             reader.feed(message.get("body", b""))
-            while True:
-                try:
-                    item = reader.next()
-                except frames.FrameError as exc:
-                    raise malformed("khung dữ liệu sai định dạng", str(exc)) from exc
-                if item is None:
-                    break
-                for doc in await run_in_threadpool(session.take, *item):
+            items, broken = _complete_frames(reader)
+            if items:
+                lines, fatal = await run_in_threadpool(session.take_all, items)
+                for doc in lines:
                     await self._emit(send, doc)
+                broken = fatal or broken
+            if broken is not None:
+                raise broken
             if reader.buffered > MAX_BUFFER:
                 raise malformed("khung dữ liệu quá lớn", "a frame is too large")
             if not message.get("more_body", False):
@@ -181,21 +182,59 @@ class StreamEndpoint:
                 return
 
 
+def _complete_frames(
+    reader: frames.FrameReader,
+) -> tuple[list[tuple[frames.Frame, bytes, bytes]], ReceiverError | None]:
+    """The complete frames buffered, and the error of a frame that cannot be one."""
+    items: list[tuple[frames.Frame, bytes, bytes]] = []
+    while True:
+        try:
+            item = reader.next()
+        except frames.FrameError as exc:
+            return items, malformed("khung dữ liệu sai định dạng", str(exc))
+        if item is None:
+            return items, None
+        items.append(item)
+
+
 class _EndedError(Exception):
     """The station disconnected, or sent nothing for too long."""
 
 
 class _Session:
-    """What one stream request has seen of each packet; runs in the thread pool."""
+    """What one stream request has seen of each packet; runs in the thread pool.
+
+    Frames that arrived together and follow each other in one packet are verified one by one,
+    then written with one ``write_chunk`` (at most ``MAX_BATCH`` bytes): on a fast link the
+    receiver writes large pieces, on a slow one each frame as it comes.
+    """
 
     def __init__(self, receiver: Receiver, station_id: str, public: bytes) -> None:
         self.receiver = receiver
         self.station_id = station_id
         self.public = public
         self.packets: dict[str, _Packet] = {}
+        #: Verified bytes not yet written: (packet id, offset, bytes).
+        self._run: tuple[str, int, bytearray] | None = None
 
-    def take(self, frame: frames.Frame, header: bytes, signature: bytes) -> list[dict[str, Any]]:
-        """Verify and store one frame; the event lines to answer."""
+    def take_all(
+        self, items: list[tuple[frames.Frame, bytes, bytes]]
+    ) -> tuple[list[dict[str, Any]], ReceiverError | None]:
+        """Verify and store frames; (the event lines to answer, the error that ends the
+        stream). Frames before a bad one are stored; nothing of the bad one is."""
+        out: list[dict[str, Any]] = []
+        try:
+            for item in items:
+                self._take(*item, out)
+        except ReceiverError as err:
+            self._flush(out)
+            return out, err
+        self._flush(out)
+        return out, None
+
+    def _take(
+        self, frame: frames.Frame, header: bytes, signature: bytes, out: list[dict[str, Any]]
+    ) -> None:
         if not frames.verify(self.public, self.station_id, header, frame.payload, signature):
             # Not the station's: nothing of it is stored, and the stream stops here.
             raise bad_request_signature(
@@ -203,7 +242,8 @@ class _Session:
                 "a frame is not signed by the station's registered key",
             )
         pid = frame.packet_id
-        out: list[dict[str, Any]] = []
+        if self._run is not None and self._run[0] != pid:
+            self._flush(out)
         state = self.packets.get(pid)
         if state is None:
             state = self._begin(frame, out)
@@ -213,23 +253,38 @@ class _Session:
                 "frames of one packet announce different lengths or hashes",
             )
         if state.done:
-            return out
-        if frame.end <= state.offset:
-            return out  # already held: skipped
-        if frame.offset > state.offset:
-            if state.gap_told != state.offset:  # a gap: say once where to resume
+            return
+        run = self._run
+        current = run[1] + len(run[2]) if run is not None else state.offset
+        if frame.end <= current:
+            return  # already held: skipped
+        if frame.offset > current:
+            self._flush(out)
+            if not state.done and state.gap_told != state.offset:  # once per gap
                 state.gap_told = state.offset
                 err = offset_mismatch(state.offset, frame.offset)
                 out.append({"packet_id": pid, **err.body()})
-            return out
-        chunk = frame.payload[state.offset - frame.offset :]
+            return
+        chunk = frame.payload[current - frame.offset :]
+        if run is None:
+            self._run = (pid, current, bytearray(chunk))
+        else:
+            run[2].extend(chunk)
+        if self._run is not None and len(self._run[2]) >= MAX_BATCH:
+            self._flush(out)
+
+    def _flush(self, out: list[dict[str, Any]]) -> None:
+        if self._run is None:
+            return
+        pid, offset, data = self._run
+        self._run = None
+        state = self.packets[pid]
         try:
-            result = self.receiver.write_chunk(self.station_id, pid, state.offset, chunk)
+            result = self.receiver.write_chunk(self.station_id, pid, offset, bytes(data))
         except ReceiverError as err:
             out.append(self._failed(pid, state, err))
-            return out
+            return
         out.append(self._progress(pid, state, result))
-        return out
 
     def _begin(self, frame: frames.Frame, out: list[dict[str, Any]]) -> _Packet:
         state = _Packet(frame.length, frame.sha256)
