@@ -241,6 +241,10 @@ class _Session:
                 "một khung dữ liệu không có chữ ký hợp lệ của trạm",
                 "a frame is not signed by the station's registered key",
             )
+        self._place(frame, out)
+
+    def _place(self, frame: frames.Frame, out: list[dict[str, Any]]) -> None:
+        """A verified frame: skipped, answered as a gap, or added to the bytes to write."""
         pid = frame.packet_id
         if self._run is not None and self._run[0] != pid:
             self._flush(out)
@@ -266,6 +270,12 @@ class _Session:
                 out.append({"packet_id": pid, **err.body()})
             return
         chunk = frame.payload[current - frame.offset :]
+        if frame.end == state.length and run is not None:
+            # The completing frame is written on its own: if the completion is held (a key
+            # generation not loaded...), only it stays unacknowledged, as in version 1.
+            self._flush(out)
+            self._place(frame, out)
+            return
         if run is None:
             self._run = (pid, current, bytearray(chunk))
         else:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import func, select
 
 from station.clock import iso
+from station.provisioning import generate_receiver_keyset
 from station.service import StationService
 from sync import api, frames, protocol
 from sync.receiver.app import create_app
@@ -23,7 +24,7 @@ from sync.receiver.server import BackgroundServer
 from sync.receiver.store import PacketRow, ReceiverStore
 from tests.conftest import OP_PW, SUP_PW, FakeClock, capture_all, login, valid_form
 
-from .conftest import StationClient, TestStation, seal_packet
+from .conftest import StationClient, TestStation, current_public, seal_packet
 
 FRAME = 16 * 1024
 
@@ -207,3 +208,17 @@ def test_the_uploader_streams_with_version_2_and_falls_back_to_version_1(
         report = api.sync_now(more, budget_s=60)
         assert report.protocol_version == 1
         assert report.receipted == more_ids, report.summary_lines()
+
+
+def test_a_held_completion_keeps_every_frame_but_the_last(
+    receiver, station_a, server, tmp_path: Path
+) -> None:
+    # Sealed to a key generation this receiver has not loaded: the completion is held.
+    other = load_keys([generate_receiver_keyset(tmp_path / "gen2")["receiver_keys"]])
+    sealed = seal_packet(station_a, current_public(other), size=100_000)
+    lines = _post(server, station_a, b"".join(_frames(station_a, sealed.data, sealed.packet_id)))
+    assert lines[-2]["error"] == "key_not_loaded" and lines[-2]["held"] is True, lines
+    # The frames that arrived with the last one were stored before it: offering the packet
+    # again costs only the last frame, as in version 1.
+    last = sealed.size - (sealed.size - 1) // FRAME * FRAME
+    assert _offset(receiver, station_a, sealed.packet_id) == sealed.size - last
