@@ -10,6 +10,7 @@ version 2 (``404``) gets the run in version 1.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -80,14 +81,14 @@ class StreamRun:
 
     def run(self, pending: list[PacketInfo]) -> bool:
         for info in pending:
-            data = self.service.packet_bytes(info.packet_id)
             # At least the last byte goes, so that the receiver answers (a lost receipt).
-            start = max(0, min(info.acked_offset, len(data) - 1))
+            start = max(0, min(info.acked_offset, info.size - 1))
             self.todo[info.packet_id] = Outgoing(
                 info.packet_id,
-                data,
+                functools.partial(self.service.packet_bytes, info.packet_id),
                 info.sha256,
                 start,
+                length=info.size,
                 judge_again=delivery.is_resent(info.last_error),
             )
         attempt = 0

@@ -49,27 +49,46 @@ class StoppedError(Exception):
     """The station is shutting down: the stream was dropped (it resumes next time)."""
 
 
-@dataclass
 class Outgoing:
-    """One packet to stream, and what is known of it during the stream."""
+    """One packet to stream, and what is known of it during the stream. Its bytes are read
+    when it is first sent (``data`` bytes, or ``load`` to read them): a run of many packets
+    starts sending at once."""
 
-    packet_id: str
-    data: bytes
-    sha256: str
-    #: First byte to send (the station's last acknowledged offset).
-    next: int
-    judge_again: bool = False
-    #: The receiver's offset as last heard.
-    acked: int = -1
-    done: bool = False
-
-    def __post_init__(self) -> None:
-        if self.acked < 0:
-            self.acked = self.next
+    def __init__(
+        self,
+        packet_id: str,
+        data: bytes | Callable[[], bytes],
+        sha256: str,
+        next: int,
+        *,
+        length: int | None = None,
+        judge_again: bool = False,
+    ) -> None:
+        self.packet_id = packet_id
+        self.sha256 = sha256
+        #: First byte to send (the station's last acknowledged offset).
+        self.next = next
+        self.judge_again = judge_again
+        #: The receiver's offset as last heard.
+        self.acked = next
+        self.done = False
+        if isinstance(data, bytes):
+            self._data: bytes | None = data
+            self._load: Callable[[], bytes] | None = None
+            self.length = len(data)
+        else:
+            if length is None:
+                raise ValueError("a packet read later needs its length")
+            self._data, self._load, self.length = None, data, length
 
     @property
-    def length(self) -> int:
-        return len(self.data)
+    def data(self) -> bytes:
+        if self._data is None:
+            assert self._load is not None
+            self._data = self._load()
+            if len(self._data) != self.length:
+                raise ValueError(f"packet {self.packet_id}: {len(self._data)} bytes stored")
+        return self._data
 
 
 class StreamEvents(Protocol):
