@@ -22,6 +22,7 @@ from sync.receiver.core import Receiver
 from sync.receiver.keys import load_keys
 from sync.receiver.server import BackgroundServer
 from sync.receiver.store import PacketRow, ReceiverStore
+from sync.streaming import Outgoing, StreamSession
 from tests.conftest import OP_PW, SUP_PW, FakeClock, capture_all, login, valid_form
 
 from .conftest import StationClient, TestStation, current_public, seal_packet
@@ -222,3 +223,36 @@ def test_a_held_completion_keeps_every_frame_but_the_last(
     # again costs only the last frame, as in version 1.
     last = sealed.size - (sealed.size - 1) // FRAME * FRAME
     assert _offset(receiver, station_a, sealed.packet_id) == sealed.size - last
+
+
+def test_every_streamed_byte_goes_through_the_bandwidth_cap(
+    receiver_public, station_a, server
+) -> None:
+    """The stream asks the cap (``Throttle.reserve``, tested in test_sync_loop) before each
+    frame, for that frame's bytes, and waits what it says."""
+    sealed = seal_packet(station_a, receiver_public, size=80_000)
+    paced: list[int] = []
+
+    def pace(n: int) -> float:
+        paced.append(n)
+        return 0.01
+
+    receipts: list[str] = []
+
+    class Events:
+        def on_offset(self, packet_id: str, offset: int) -> None:
+            pass
+
+        def on_receipt(self, packet_id: str, receipt: dict[str, Any]) -> None:
+            receipts.append(packet_id)
+
+        def on_error(self, packet_id: str, err: Exception) -> None:
+            raise AssertionError(err)
+
+    out = Outgoing(sealed.packet_id, sealed.data, sealed.sha256, 0)
+    stats = StreamSession(
+        server.url, station_a.station_id, station_a.signing_key, None, [out], Events(), pace=pace
+    ).run()
+    assert receipts == [sealed.packet_id]
+    assert sum(paced) == stats.written == stats.acked == sealed.size
+    assert paced == [min(FRAME, sealed.size - o) for o in range(0, sealed.size, FRAME)]
