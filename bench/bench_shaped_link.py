@@ -138,7 +138,7 @@ class Upload:
     payload: int
     seconds: float  # first request to the last receipt
     resent: int
-    streams_lost: int
+    retries: int  # lost streams and failed reconnects
     back_s: float | None = None
 
 
@@ -344,7 +344,7 @@ def run_bench(args: argparse.Namespace) -> int:
             "re-sent = payload bytes sent twice; back = link return to the next stored byte"
         )
         template, size = _prepare(work, keyset, args.cut_payload, cache)
-        print(f"{'cut':>5} {'re-sent B':<26} {'back s':<20} {'streams lost':<14}", flush=True)
+        print(f"{'cut':>5} {'re-sent B':<26} {'back s':<20} {'retries':<14}", flush=True)
         for cut_s in (10.0, 40.0):
             ups: list[Upload] = []
             for _ in range(args.repeat):
@@ -360,7 +360,7 @@ def run_bench(args: argparse.Namespace) -> int:
             backs = [u.back_s for u in ups if u.back_s is not None]
             print(
                 f"{cut_s:>4.0f}s {_stat([float(u.resent) for u in ups], 0):<26} "
-                f"{_stat(backs, 1):<20} {_stat([float(u.streams_lost) for u in ups], 0):<14}",
+                f"{_stat(backs, 1):<20} {_stat([float(u.retries) for u in ups], 0):<14}",
                 flush=True,
             )
     return 0
