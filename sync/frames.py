@@ -45,7 +45,7 @@ MAX_FRAME = 256 * 1024
 #: 135 bytes (0.8 %) of header and signature.
 DEFAULT_FRAME = 16 * 1024
 #: Payload bytes the station keeps sent but not yet acknowledged: what a cut can cost at most
-#: (one version-1 chunk), and enough to keep a 256 kbit/s link with 600 ms round trips full.
+#: (one version-1 chunk); it keeps 16-64 kbit/s links with 600 ms round trips full.
 DEFAULT_WINDOW = 64 * 1024
 
 
