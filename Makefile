@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 export QT_QPA_PLATFORM ?= offscreen
+# Test workers (pytest-xdist); tests that share a machine-wide resource run on one (tests/parallel.py).
+TEST_WORKERS ?= 2
 
 .PHONY: check fmt lint typecheck test fuzz fuzz-long i18n start bench screenshots bundle deb clean
 
@@ -20,7 +22,7 @@ typecheck:
 	$(BIN)/mypy
 
 test:
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 fuzz: ## the fuzz harness as CI runs it (derandomised, ~40 s)
 	$(PY) -m pytest -q -m fuzz

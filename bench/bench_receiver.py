@@ -1,23 +1,30 @@
-"""Receiver throughput: packets per second on one core (verify + decrypt + store).
+"""Receiver throughput: packets per second per core, over HTTP, on PostgreSQL (or SQLite).
 
-Run: ``.venv/bin/python bench/bench_receiver.py [--packets N]``. Prints figures; asserts nothing.
-Packets are realistic in size (~650 KB: a face, ten prints, a signature, two document pages, all
-random bytes), each for its own dossier, sealed beforehand with ``station.packet.seal``.
+Run: ``.venv/bin/python bench/bench_receiver.py [--packets N] [--db pg|sqlite]``. Prints figures;
+asserts nothing. Packets are about 200 KB (a face, ten prints, a signature, two document pages,
+all random bytes), each for its own dossier, sealed beforehand with ``station.packet.seal``.
+PostgreSQL is a throw-away cluster on loopback with durable settings (``fsync`` on).
 
-1. ``Receiver.accept`` called directly (the code path HTTP and USB share), this process pinned to
-   one core; with the time split into verification/decryption (``open_packet``) and the rest.
-2. Over HTTP on loopback: the receiver started by its CLI (``serve``, plain HTTP) in another
-   process pinned to one core, a signed client in this process on another core. Sequential
-   uploads with 64 KiB chunks (the station's default) and with one 1 MiB chunk per request, then
-   four clients at once.
+1. ``Receiver.accept`` called directly (the code path HTTP and USB share), pinned to one core.
+2. Per request, over HTTP on loopback, 64 KiB chunks: the receiver (``serve``) pinned to one
+   core, beside a trivial ASGI app (``bench/trivial_asgi.py``) under the same uvicorn settings,
+   in the same run. One signed client sends the requests one after another; the server's CPU
+   time per request (all its threads, ``/proc/<pid>/task/*/schedstat``) is printed by kind
+   (``POST``, non-final ``PATCH``, final ``PATCH``) with the ratio to the trivial app.
+3. Packets per second with the receiver pinned to one core and client processes on the other
+   (the clients and PostgreSQL share that core), and what the receiver's CPU per packet allows.
+4. Scale-out: 1, 2 and 4 receiver processes on one database, unpinned, clients spreading their
+   uploads over them (on this machine's cores: the figures say what 2 cores give).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -27,12 +34,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,11 +49,12 @@ from station.devices import Finger
 from station.provisioning import generate_receiver_keyset
 from sync import protocol
 from sync.receiver.core import Expect, Receiver
-from sync.receiver.keys import load_keys
+from sync.receiver.keys import ReceiverKeys, load_keys
 from sync.receiver.store import ReceiverStore
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pgcluster  # noqa: E402
 from bench_store import machine  # noqa: E402  (one machine description for every bench)
 
 STATION_ID = "0b6a4f4e-2c1d-4e8a-9b7f-5d3c2a1e0f9b"
@@ -58,17 +66,18 @@ def pin(core: int) -> None:
 
 
 def realistic_parts(rng: random.Random) -> list[packet.PartInput]:
-    parts = [packet.PartInput("face", "", "image/jpeg", os.urandom(50_000), {"q": 0.9})]
+    """About 200 KB: a face, ten WSQ prints, a signature, two document pages."""
+    parts = [packet.PartInput("face", "", "image/jpeg", os.urandom(40_000), {"q": 0.9})]
     for finger in Finger:
-        size = rng.randint(15_000, 25_000)
+        size = rng.randint(8_000, 12_000)
         parts.append(
             packet.PartInput("fingerprint", finger.value, "image/x-wsq", os.urandom(size), {})
         )
-    parts.append(packet.PartInput("signature", "", "image/png", os.urandom(10_000), {}))
+    parts.append(packet.PartInput("signature", "", "image/png", os.urandom(5_000), {}))
     for page in (1, 2):
         parts.append(
             packet.PartInput(
-                "document", f"birth_certificate_{page}", "image/jpeg", os.urandom(200_000), {}
+                "document", f"birth_certificate_{page}", "image/jpeg", os.urandom(25_000), {}
             )
         )
     return parts
@@ -124,11 +133,11 @@ def report(label: str, n: int, seconds: float, size: int, latencies: list[float]
 
 
 def bench_internal(
-    work: Path, keys_path: Path, signing: bytes, sealed: list[packet.Sealed]
+    work: Path, keys_path: Path, signing: bytes, sealed: list[packet.Sealed], url: str | None
 ) -> None:
     pin(0)
     keys = load_keys([keys_path])
-    receiver = Receiver(ReceiverStore(work / "internal"), keys)
+    receiver = Receiver(ReceiverStore(work / "internal", url), keys)
     receiver.register_station(registration(signing))
     public = crypto.ed25519_public(signing)
     key = keys.decryption[keys.current_key_id]
@@ -172,10 +181,16 @@ def pin_all() -> None:
 
 
 class Client:
-    def __init__(self, url: str, signing: bytes, chunk: int) -> None:
+    """A signed client; ``upload`` records each request's latency and the server's CPU time
+    (when ``server_pid`` is given) by kind: ``post``, ``chunk`` (non-final), ``final``."""
+
+    def __init__(self, url: str, signing: bytes, chunk: int, server_pid: int | None = None):
         self.http = httpx.Client(base_url=url, trust_env=False, timeout=60)
         self.signing = signing
         self.chunk = chunk
+        self.server_pid = server_pid
+        self.cpu: dict[str, list[float]] = {"post": [], "chunk": [], "final": []}
+        self.lat: dict[str, list[float]] = {"post": [], "chunk": [], "final": []}
 
     def _req(self, method: str, path: str, body: bytes, extra: dict[str, str]) -> httpx.Response:
         stamp = iso(datetime.now(UTC))
@@ -199,14 +214,31 @@ class Client:
         }
         return self.http.request(method, path, content=body, headers=headers)
 
+    def _timed(
+        self, kind: str, method: str, path: str, body: bytes, extra: dict[str, str]
+    ) -> httpx.Response:
+        before = server_cpu(self.server_pid) if self.server_pid else 0.0
+        t = time.perf_counter()
+        r = self._req(method, path, body, extra)
+        self.lat[kind].append(time.perf_counter() - t)
+        if self.server_pid:
+            self.cpu[kind].append(server_cpu(self.server_pid) - before)
+        return r
+
     def upload(self, p: packet.Sealed) -> None:
         body = json.dumps({"packet_id": p.packet_id, "length": p.size, "sha256": p.sha256})
-        r = self._req("POST", "/v1/uploads", body.encode(), {"Content-Type": "application/json"})
+        r = self._timed(
+            "post", "POST", "/v1/uploads", body.encode(), {"Content-Type": "application/json"}
+        )
+        if r.status_code not in (200, 201):
+            raise RuntimeError(r.text)
         offset = r.json()["offset"]
-        while True:
+        while offset < p.size:
             chunk = p.data[offset : offset + self.chunk]
             digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
-            r = self._req(
+            kind = "final" if offset + len(chunk) >= p.size else "chunk"
+            r = self._timed(
+                kind,
                 "PATCH",
                 f"/v1/uploads/{p.packet_id}",
                 chunk,
@@ -220,113 +252,258 @@ class Client:
                 return
             if r.status_code != 204:
                 raise RuntimeError(r.text)
-            offset = int(r.headers[protocol.H_OFFSET])
+            offset = int(r.headers[protocol.H_OFFSET])  # the trivial app ends here
 
 
-def start_server(work: Path, keys_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by every thread of ``pid`` (nanosecond resolution)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` including its exited threads (utime + stime, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the server exited")
+        try:
+            if httpx.get(f"{url}/v1/health", trust_env=False).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return int(s.getsockname()[1])
+
+
+def start_receiver(
+    work: Path, keys_path: Path, url: str | None, core: int | None
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
     code = "import sys; from sync.receiver.cli import main; sys.exit(main(sys.argv[1:]))"
     args = ["serve", "--keys", str(keys_path), "--data", str(work), "--port", str(port)]
+    if url:
+        args += ["--database-url", url]
+    return _start([sys.executable, "-c", code, *args], port, core)
+
+
+def start_trivial(core: int | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    script = str(Path(__file__).resolve().parent / "trivial_asgi.py")
+    return _start([sys.executable, script, str(port)], port, core)
+
+
+def _start(cmd: list[str], port: int, core: int | None) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args],
+        cmd,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: pin(0),  # affinity only, before the interpreter starts
+        preexec_fn=(lambda: pin(core)) if core is not None else None,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/health", trust_env=False).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the receiver did not start")
+    wait_healthy(proc, url)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def fresh_store(work: Path, url_factory: Callable[[], str | None], signing: bytes) -> str | None:
+    """A new database, migrated, with the bench's station registered: its URL."""
+    url = url_factory()
+    store = ReceiverStore(work, url)
+    receiver = Receiver(store, _admin_keys())
+    receiver.register_station(registration(signing))
+    store.close()
+    return url
+
+
+def _admin_keys() -> ReceiverKeys:
+    return ReceiverKeys(signing_key=b"\0" * 32, decryption={}, current_key_id="")
+
+
+def per_request(
+    label: str, client: Client, pid: int, floor: dict[str, float] | None
+) -> dict[str, float]:
+    """Print latency and server CPU per request by kind; the CPU medians."""
+    out: dict[str, float] = {}
+    for kind in ("post", "chunk", "final"):
+        cpu, lat = client.cpu[kind], client.lat[kind]
+        if not cpu:
+            continue
+        out[kind] = statistics.median(cpu)
+        ratio = f"  {out[kind] / floor[kind]:5.1f}x the trivial app" if floor else ""
+        median_lat, mean_cpu = statistics.median(lat) * 1e3, statistics.fmean(cpu) * 1e3
+        print(
+            f"  {label:<10} {kind:<6} n={len(cpu):<5} latency median {median_lat:6.2f} ms"
+            f"  server CPU median {out[kind] * 1e3:6.2f} ms, mean {mean_cpu:6.2f} ms{ratio}"
+        )
+    return out
+
+
+def _client_proc(
+    url: str | list[str], signing: bytes, batch: list[packet.Sealed], out: Any
+) -> None:
+    """A client process: upload ``batch`` (spread over ``url`` when several); put latencies."""
+    urls = [url] if isinstance(url, str) else url
+    clients = [Client(u, signing, protocol.DEFAULT_CHUNK) for u in urls]
+    lat = []
+    for i, p in enumerate(batch):
+        t = time.perf_counter()
+        clients[i % len(clients)].upload(p)
+        lat.append(time.perf_counter() - t)
+    out.put(lat)
+
+
+def parallel(
+    urls: list[str], signing: bytes, batch: list[packet.Sealed], clients: int, core: int | None
+) -> tuple[float, list[float]]:
+    """``clients`` client processes (pinned to ``core``) share ``batch``: (seconds, latencies)."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = []
+    for i in range(clients):
+        mine = batch[i::clients]
+        mine_urls = urls[i % len(urls) :] + urls[: i % len(urls)]
+        procs.append(ctx.Process(target=_client_proc, args=(mine_urls, signing, mine, queue)))
+    if core is not None:
+        pin(core)
+    start = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    lat: list[float] = []
+    for _ in procs:
+        lat += queue.get()
+    seconds = time.perf_counter() - start
+    for proc in procs:
+        proc.join()
+    pin_all()
+    return seconds, lat
 
 
 def bench_http(
     work: Path,
     keys_path: Path,
     signing: bytes,
-    sealed: list[packet.Sealed],
+    n: int,
     receiver_key: crypto.HpkePublicKey,
+    url_factory: Callable[[], str | None],
 ) -> None:
-    receiver = Receiver(ReceiverStore(work), load_keys([keys_path]))
-    receiver.register_station(registration(signing))
-    receiver.store.close()
-    proc, url = start_server(work, keys_path)
+    size = seal_many(1, signing, receiver_key)[0].size
+    chunks = -(-size // protocol.DEFAULT_CHUNK)
+    print(f"\n2. Per request, 64 KiB chunks ({1 + chunks} requests per packet), server on core 0:")
+    trivial, trivial_url = start_trivial(0)
     pin(1)
-    size = sealed[0].size
     try:
-        for chunk in (protocol.DEFAULT_CHUNK, protocol.MAX_CHUNK):
-            batch = seal_many(len(sealed), signing, receiver_key)  # fresh packets each run
-            client = Client(url, signing, chunk)
-            lat = []
-            start = time.perf_counter()
-            for p in batch:
-                t = time.perf_counter()
-                client.upload(p)
-                lat.append(time.perf_counter() - t)
-            total = time.perf_counter() - start
-            requests = 1 + -(-size // chunk)
-            report(
-                f"HTTP, {chunk // 1024} KiB chunks ({requests} req/pkt)",
-                len(batch),
-                total,
-                size,
-                lat,
-            )
-            client.http.close()
-        batch = seal_many(len(sealed), signing, receiver_key)
-        clients = [Client(url, signing, protocol.DEFAULT_CHUNK) for _ in range(4)]
-        lat = []
-        lock = threading.Lock()
-
-        def run(c: Client, mine: list[packet.Sealed]) -> None:
-            for p in mine:
-                t = time.perf_counter()
-                c.upload(p)
-                with lock:
-                    lat.append(time.perf_counter() - t)
-
-        threads = [
-            threading.Thread(target=run, args=(c, batch[i::4])) for i, c in enumerate(clients)
-        ]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        report("HTTP, 64 KiB chunks, 4 clients", len(batch), time.perf_counter() - start, size, lat)
+        client = Client(trivial_url, signing, protocol.DEFAULT_CHUNK, trivial.pid)
+        for p in seal_many(min(n, 100), signing, receiver_key):
+            client.upload(p)
+        floor = per_request("trivial", client, trivial.pid, None)
+        client.http.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(trivial)
+    url = fresh_store(work / "seq", url_factory, signing)
+    proc, base = start_receiver(work / "seq", keys_path, url, 0)
+    try:
+        client = Client(base, signing, protocol.DEFAULT_CHUNK, proc.pid)
+        batch = seal_many(n, signing, receiver_key)
+        start = time.perf_counter()
+        for p in batch:
+            client.upload(p)
+        seconds = time.perf_counter() - start
+        cpu = per_request("receiver", client, proc.pid, floor)
+        client.http.close()
+        per_packet = cpu["post"] + (chunks - 1) * cpu["chunk"] + cpu["final"]
+        print(
+            f"  one client, one request at a time: {n / seconds:.1f} packets/s; receiver CPU "
+            f"per packet {per_packet * 1e3:.2f} ms (medians): {1 / per_packet:.0f} packets/s "
+            "per core"
+        )
+    finally:
+        stop(proc)
         pin_all()
+
+    print("\n3. Receiver pinned to core 0, client processes and the database on core 1:")
+    for clients in (2, 4):
+        url = fresh_store(work / f"par{clients}", url_factory, signing)
+        proc, base = start_receiver(work / f"par{clients}", keys_path, url, 0)
+        try:
+            batch = seal_many(n, signing, receiver_key)
+            cpu_before = process_cpu(proc.pid)
+            seconds, lat = parallel([base], signing, batch, clients, 1)
+            used = process_cpu(proc.pid) - cpu_before
+            report(f"{clients} clients", n, seconds, size, lat)
+            print(
+                f"  {'':<34} receiver CPU {used / seconds * 100:5.1f} % of its core, "
+                f"{used / n * 1e3:.2f} ms per packet: {n / used:.0f} packets/s per core"
+            )
+        finally:
+            stop(proc)
+
+    print("\n4. Scale-out: N receiver processes on one database, unpinned, 4 client processes:")
+    url = fresh_store(work / "scale", url_factory, signing)
+    for count in (1, 2, 4):
+        procs = [start_receiver(work / "scale", keys_path, url, None) for _ in range(count)]
+        try:
+            batch = seal_many(n, signing, receiver_key)
+            seconds, lat = parallel([b for _, b in procs], signing, batch, 4, None)
+            report(f"{count} receiver process(es)", n, seconds, size, lat)
+        finally:
+            for proc, _ in procs:
+                stop(proc)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packets", type=int, default=100)
+    parser.add_argument("--packets", type=int, default=200)
+    parser.add_argument("--db", choices=("pg", "sqlite"), default="pg")
     args = parser.parse_args()
     print(f"Machine: {machine()}")
-    print(f"Python {platform.python_version()}, {args.packets} packets per run")
+    print(f"Python {platform.python_version()}, {args.packets} packets per run, database {args.db}")
     work = Path(tempfile.mkdtemp(prefix="bench-receiver-"))
     try:
         keys_path = generate_receiver_keyset(work / "keys")["receiver_keys"]
         keys = load_keys([keys_path])
         receiver_key = keys.decryption[keys.current_key_id].public_key()
         signing = crypto.ed25519_generate()
-        sealed = seal_many(args.packets, signing, receiver_key)
-        print(f"Packet size: {sealed[0].size:,} bytes\n")
-        print("Internal accept, one core:")
-        bench_internal(work, keys_path, signing, sealed)
-        print("\nOver HTTP on loopback, receiver process pinned to one core:")
-        bench_http(work / "http", keys_path, signing, sealed, receiver_key)
+        sealed = seal_many(min(args.packets, 100), signing, receiver_key)
+        print(f"Packet size: {sealed[0].size:,} bytes")
+        with contextlib.ExitStack() as stack:
+            if args.db == "pg":
+                server = stack.enter_context(pgcluster.cluster(fsync=True))
+
+                def url_factory() -> str | None:
+                    return pgcluster.new_database(server)
+            else:
+
+                def url_factory() -> str | None:
+                    return None
+
+            print("\n1. Internal accept, one core:")
+            bench_internal(work, keys_path, signing, sealed, url_factory())
+            bench_http(work / "http", keys_path, signing, args.packets, receiver_key, url_factory)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

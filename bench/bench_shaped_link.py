@@ -242,9 +242,16 @@ def measure_upload(
 
 
 def _committed(data: Path) -> int:
-    partial = data / "partial"
-    sizes = [p.stat().st_size for p in partial.glob("*.part")] if partial.is_dir() else []
-    return max(sizes, default=0)
+    from sqlalchemy import func, select
+
+    from sync.receiver.store import ReceiverStore, UploadRow
+
+    store = ReceiverStore(data, migrate=False)
+    try:
+        with store.read() as s:
+            return int(s.scalar(select(func.max(UploadRow.offset))) or 0)
+    finally:
+        store.close()
 
 
 def _cut_once(net: Any, data: Path, proc: Any, cut_s: float) -> float | None:

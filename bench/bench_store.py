@@ -116,6 +116,7 @@ def bench_dossiers(paths: StationPaths, n: int) -> dict[str, float]:
         op.save_face(d.id, parts.face, parts.face_meta)
         for finger, (data, media_type, meta) in parts.prints.items():
             op.save_fingerprint(d.id, finger, data, media_type, meta)
+        op.record_citizen_review(d.id)
         op.save_signature(d.id, parts.strokes)
         for i, page in enumerate(pages, start=1):
             op.put_part(d.id, "document", f"birth_certificate_{i}", "image/jpeg", page)

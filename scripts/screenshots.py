@@ -4,7 +4,7 @@ Provisions a throwaway demo station in a temporary folder (an operator, a superv
 drive's roster, a team quota and a few dossiers), then for each language shows the window at
 the given size with simulated devices and saves: login, a failed login, the operator's home,
 each wizard step of a new dossier (start, form with an error, the privacy notice, photo,
-fingerprints, signature, documents, review) and the appointment slip, the queue, resident
+fingerprints, documents, review, signature) and the appointment slip, the queue, resident
 search, the roster, the supervisor's home, review, the seal confirmation and reports, the
 admin's settings, the lock countdown, the lock screen and a locked-out account.
 
@@ -260,18 +260,19 @@ def shoot(
             fingers.capture()
             settle(app, lambda: fingers.busy)
             settle(app, lambda: not fingers.busy)
-        wizard.go_to(SIGNATURE)
-        sign = wizard.signature_page
-        sign.sign_on_device()
-        settle(app, lambda: sign.mode == sign.SAVED)
-        snap("wizard-signature")
         wizard.go_to(DOCUMENTS)
         snap("wizard-documents")
         wizard.go_to(REVIEW)
         snap("wizard-review")
+        wizard.confirm_page.review_then_sign()  # the citizen reviewed: now they sign
+        settle(app, lambda: wizard.current_step() == SIGNATURE)
+        sign = wizard.signature_page
+        sign.sign_on_device()
+        settle(app, lambda: sign.mode == sign.SAVED)
+        snap("wizard-signature")
         slips: list[str] = []
         wizard.confirm_page.slip_written.connect(slips.append)
-        wizard.confirm_page.confirm()
+        sign.confirm_button.click()
         settle(app, lambda: bool(slips))
         snap("wizard-confirmed")
         slip = out / f"{lang}-{count + 1:02d}-appointment-slip.png"

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from station import audit, dossier, imagecheck, lifecycle, validate
+from station import audit, citizen_review, dossier, imagecheck, lifecycle, validate
+from station import form as form_mod
 from station.capture import completeness, documents, gate, signature
-from station.clock import iso
+from station.clock import iso, local_date
 from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
 from station.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -130,9 +131,10 @@ class Capturing:
         attempts = capture.setdefault("attempts", {})
         attempts[slot] = int(attempts.get(slot, 0)) + 1
         self._drop_alarms(capture, slot)
-        mine = gate.template(digest, data)
+        mine = gate.stored_template(s, digest, lambda: data)
         if mine is None:
             return True
+        gate.keep_template(s, digest, mine)  # comparisons with later prints read it back
         threshold = self.settings().match_threshold
         others = s.execute(
             select(DossierPart.slot, DossierPart.sha256).where(
@@ -170,14 +172,25 @@ class Capturing:
 
     @staticmethod
     def _template(s: Session, dossier_id: str, slot: str, sha: str) -> Any:
-        data = s.execute(
-            select(DossierPart.data).where(
-                DossierPart.dossier_id == dossier_id,
-                DossierPart.kind == PartKind.FINGERPRINT.value,
-                DossierPart.slot == slot,
-            )
-        ).scalar_one()
-        return gate.template(sha, bytes(data))
+        """The other print's template: remembered, or kept in the store when it was saved (its
+        bytes are read and measured only for a print saved before templates were kept)."""
+
+        def data() -> bytes:
+            stored = s.execute(
+                select(DossierPart.data).where(
+                    DossierPart.dossier_id == dossier_id,
+                    DossierPart.kind == PartKind.FINGERPRINT.value,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one()
+            return bytes(stored)
+
+        return gate.stored_template(s, sha, data)
+
+    @staticmethod
+    def drop_unused_features(s: Session) -> None:
+        """Delete the kept templates of prints no part holds any more (sealing, removal)."""
+        gate.drop_unused_features(s)
 
     @staticmethod
     def _drop_alarms(capture: dict[str, Any], slot: str) -> None:
@@ -231,6 +244,7 @@ class Capturing:
                 self._put_part(
                     s, sess, dossier_id, part_kind, kind, slot, media_type, data, meta_text, now
                 )
+            gate.drop_unused_features(s)  # the template of a print just replaced
 
     def _put_part(
         self,
@@ -270,6 +284,13 @@ class Capturing:
             s, d, capture, part_kind.value, slot, digest, data, now, sess.operator_id
         ):
             d.capture_json = dossier.form_json(capture)
+        if part_kind == PartKind.SIGNATURE and slot == "":
+            # The citizen signs what they reviewed: refused before a review of the form as it
+            # is now; the image keeps the digest of the form it confirms.
+            confirms = citizen_review.require_review(capture, json.loads(d.form_json), d.number)
+            meta = json.loads(meta_text)
+            meta[citizen_review.CONFIRMS] = confirms
+            meta_text = part.meta_json = dossier.form_json(meta)
         if part_kind == PartKind.FINGERPRINT:
             # The core's own count of this finger's saves, and its own verdict on the score.
             meta = json.loads(meta_text)
@@ -334,6 +355,33 @@ class Capturing:
             ],
         )
 
+    def record_review(self, sess: OperatorSession, dossier_id: str) -> None:
+        """The citizen reviewed the intake record (the form as it is now): they may sign it.
+
+        Refused while the form has problems (a record with errors is not shown for signing).
+        See :mod:`station.citizen_review`.
+        """
+        svc = self._svc
+        now = svc.clock.now()
+        with svc.store.write() as s:
+            d = svc._editable(s, dossier_id, sess)
+            form = json.loads(d.form_json or "{}")
+            if svc._form_required(d):
+                form_mod.check(form, dossier.CaseType(d.case_type), svc.masterdata, local_date(now))
+            d.capture_json = dossier.form_json(
+                citizen_review.record(svc._capture_meta(d), form, sess.operator_id, iso(now))
+            )
+            d.version += 1
+            d.updated_at = iso(now)
+            audit.append(
+                s,
+                now,
+                sess.operator_id,
+                "dossier.citizen_reviewed",
+                d.id,
+                {"form_sha256": citizen_review.form_digest(form)},
+            )
+
     def add_document(
         self, sess: OperatorSession, dossier_id: str, doc_type: str, data: bytes
     ) -> list[str]:
@@ -373,6 +421,7 @@ class Capturing:
             if part is None:
                 return
             s.delete(part)
+            gate.drop_unused_features(s)
             capture = svc._capture_meta(d)
             if self.part_removed(capture, kind, slot):
                 d.capture_json = dossier.form_json(capture)
@@ -422,6 +471,7 @@ class Capturing:
             part = svc._part(s, d.id, kind, slot)
             if part is not None:
                 s.delete(part)
+                gate.drop_unused_features(s)
 
     def confirm_capture_exception(
         self, sess: OperatorSession, dossier_id: str, kind: str, slot: str

@@ -39,10 +39,6 @@ class PartialDate:
             return f"{self.month:02d}/{self.year:04d}"
         return f"{self.day:02d}/{self.month:02d}/{self.year:04d}"
 
-    @property
-    def is_full(self) -> bool:
-        return self.day is not None
-
     def earliest(self) -> date:
         return date(self.year, self.month or 1, self.day or 1)
 

@@ -118,6 +118,20 @@ class DossierPart(Base):
     __table_args__ = (UniqueConstraint("dossier_id", "kind", "slot", name="uq_part_slot"),)
 
 
+class PrintFeatures(Base):
+    """A stored print's matcher template, keyed by the print's SHA-256 (``station.capture.gate``):
+    extracted once when the print is saved, so a comparison never extracts it again, even after
+    a restart. Biometric data: a row goes when no part holds those bytes any more
+    (``gate.drop_unused_features``, in the transaction that deletes the part or seals)."""
+
+    __tablename__ = "print_features"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The template's format (``fpmatch.TEMPLATE_FORMAT``); another one is extracted again.
+    format: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class AuditEntry(Base):
     """One link of the hash-chained, append-only audit log."""
 

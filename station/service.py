@@ -6,18 +6,17 @@ Every change is one write transaction together with its audit entry.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station import crypto, lifecycle, notice, permissions, textcheck, validate
+from station import citizen_review, crypto, lifecycle, notice, permissions, textcheck, validate
 from station.clock import Clock, SystemClock, iso, local_date
 from station.errors import (
     AuthenticationError,
@@ -151,6 +150,7 @@ def _load_heavy() -> None:
 
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
+    from station.outbox import Outbox
 
 
 def chip_parts_untouchable(kind: object) -> None:
@@ -300,6 +300,13 @@ class StationService:
         from station.capturing import Capturing
 
         return Capturing(self)
+
+    @property
+    def _outbox(self) -> Outbox:
+        """Packets, receipts and the receiver's news (``station/outbox.py``)."""
+        from station.outbox import Outbox
+
+        return Outbox(self)
 
     @property
     def deployment(self) -> Deployment:
@@ -498,6 +505,15 @@ class StationService:
                 field="role",
             )
         sess.last_activity = self.clock.monotonic()
+        return sess
+
+    def _require_station(self) -> OperatorSession:
+        """For the background worker's outbox work: someone is logged in on this station and the
+        store is open. A locked or timed-out session still counts (uploads go on behind the lock
+        screen), and the work does not count as the operator's activity."""
+        sess = self._session
+        if sess is None or self._store is None:
+            raise NotLoggedInError()
         return sess
 
     def authorize(self, action: str) -> OperatorSession:
@@ -1046,6 +1062,17 @@ class StationService:
             self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id, strokes
         )
 
+    def record_citizen_review(self, dossier_id: str) -> None:
+        """The citizen reviewed the intake record as it is now (before signing; audited)."""
+        self.capturing.record_review(self._require(Role.OPERATOR, Role.SUPERVISOR), dossier_id)
+
+    def citizen_reviewed(self, dossier_id: str) -> bool:
+        """Whether the citizen reviewed the form as it is now (a signature is then accepted)."""
+        self._require()
+        with self.store.read() as s:
+            d = self._get(s, dossier_id)
+            return citizen_review.reviewed(self._capture_meta(d), json.loads(d.form_json or "{}"))
+
     def add_document(self, dossier_id: str, doc_type: str, data: bytes) -> list[str]:
         """Import a scan (image or PDF): each page deskewed, sized, stored; returns the slots."""
         return self.capturing.add_document(
@@ -1213,6 +1240,16 @@ class StationService:
             )
         ).scalar_one_or_none()
         face_checks = json.loads(face_meta).get("checks") if face_meta else None
+        sig_meta = s.execute(
+            select(DossierPart.meta_json).where(
+                DossierPart.dossier_id == d.id,
+                DossierPart.kind == PartKind.SIGNATURE.value,
+                DossierPart.slot == "",
+            )
+        ).scalar_one_or_none()
+        stale = sig_meta is not None and not citizen_review.signature_confirms(
+            json.loads(sig_meta), form
+        )
         return completeness.missing(
             case=dossier.CaseType(d.case_type),
             form=form,
@@ -1221,6 +1258,7 @@ class StationService:
             capture=self._capture_meta(d),
             for_approval=for_approval,
             face_checks=face_checks if isinstance(face_checks, dict) else None,
+            signature_stale=stale,
         )
 
     # --- sealing ------------------------------------------------------------------------------
@@ -1305,6 +1343,7 @@ class StationService:
             d.capture_json = "{}"
             for p in parts:
                 s.delete(p)
+            self.capturing.drop_unused_features(s)  # the prints' templates go with them
             self._record_move(
                 s,
                 d,
@@ -1383,41 +1422,21 @@ class StationService:
 
     def outbox(self) -> list[Packet]:
         """Packets not yet receipted, oldest first (the upload order)."""
-        with self.store.read() as s:
-            return list(
-                s.execute(
-                    select(Packet)
-                    .options(undefer(Packet.data))  # callers read the packets themselves
-                    .where(Packet.status.in_(("queued", "uploading", "uploaded")))
-                    .order_by(Packet.created_at, Packet.packet_id)
-                ).scalars()
-            )
+        self._require_station()
+        return self._outbox.outbox()
 
-    # --- outbox: what the uploader and the USB transfer use ------------------------------------
-    # These run as the background worker ("system"): they need the store open, not a session.
+    # --- outbox: what the uploader and the USB transfer use (``station/outbox.py``) ---------
+    # The background worker calls these while someone is logged in, even behind the lock screen.
 
     def registration(self) -> dict[str, Any]:
         """The station's public registration for the receiver (id, code, name, public key)."""
-        info = self.public_info()
-        with self.store.read() as s:
-            st = s.execute(select(Station)).scalar_one()
-            return {
-                "format": "intake-station/station-registration",
-                "version": 1,
-                "station_id": st.id,
-                "code": st.code,
-                "name": st.name or info.get("name", ""),
-                "public_key": crypto.b64e(crypto.ed25519_public(st.signing_key)),
-            }
+        self._require_station()
+        return self._outbox.registration()
 
     def receiver_settings(self) -> dict[str, Any]:
         """Receiver URL, pinned TLS certificate and bandwidth cap (for the sync worker)."""
-        settings = self._settings()
-        return {
-            "url": settings.get("receiver_url"),
-            "tls_cert": settings.get("receiver_tls_cert"),
-            "bandwidth_cap_bps": settings.get("bandwidth_cap_bps"),
-        }
+        self._require_station()
+        return self._outbox.receiver_settings()
 
     def set_receiver_url(self, url: str) -> None:
         """Point the station at its receiver (admin); the pinned keys do not change."""
@@ -1471,93 +1490,41 @@ class StationService:
     def signing_key(self) -> bytes:
         """The station's Ed25519 key, for signing requests and exports (never leaves the core
         except to the sync layer in the same process)."""
-        with self.store.read() as s:
-            return bytes(s.execute(select(Station.signing_key)).scalar_one())
+        self._require_station()
+        return self._outbox.signing_key()
 
     def receiver_signing_keys(self) -> list[bytes]:
         """The pinned receiver receipt-signing keys (active ones)."""
-        with self.store.read() as s:
-            keys = s.execute(
-                select(ReceiverKey.public_key).where(
-                    ReceiverKey.purpose == "signing", ReceiverKey.active.is_(True)
-                )
-            ).scalars()
-            return [crypto.b64d(k) for k in keys]
+        self._require_station()
+        return self._outbox.receiver_signing_keys()
 
     def pending_packets(self) -> list[PacketInfo]:
         """Packets to send, oldest first; refused and receipted ones are not in it."""
-        with self.store.read() as s:
-            rows = s.execute(
-                select(Packet, Dossier.number)
-                .join(Dossier, Dossier.id == Packet.dossier_id)
-                .where(Packet.status.in_(("queued", "uploading", "uploaded")))
-                .order_by(Packet.created_at, Packet.packet_id)
-            ).all()
-            return [PacketInfo.of(p, number) for p, number in rows]
+        self._require_station()
+        return self._outbox.pending_packets()
 
     def record_export(self, packets: int, size: int) -> None:
         """Audit a USB export (the packets themselves are unreadable to anyone but the receiver)."""
-        actor = self._session.operator_id if self._session else SYSTEM
-        with self.store.write() as s:
-            audit.append(
-                s, self.clock.now(), actor, "usb.exported", "", {"packets": packets, "bytes": size}
-            )
+        self.authorize("usb.export")
+        self._outbox.record_export(packets, size)
 
     def delivered_packet_ids(self) -> list[str]:
         """Packets the receiver holds whose dossier may still get news (rejection, card)."""
-        with self.store.read() as s:
-            return list(
-                s.execute(
-                    select(Packet.packet_id)
-                    .join(Dossier, Dossier.id == Packet.dossier_id)
-                    .where(
-                        Packet.status.in_(("receipted", "purged")),
-                        Dossier.state.in_((State.RECEIPTED.value, State.PURGED.value)),
-                    )
-                    .order_by(Packet.receipted_at)
-                ).scalars()
-            )
+        self._require_station()
+        return self._outbox.delivered_packet_ids()
 
     def packet_info(self, packet_id: str) -> PacketInfo:
-        with self.store.read() as s:
-            row = s.execute(
-                select(Packet, Dossier.number)
-                .join(Dossier, Dossier.id == Packet.dossier_id)
-                .where(Packet.packet_id == packet_id)
-            ).first()
-            if row is None:
-                raise NotFoundError(
-                    f"Không có gói {packet_id}.", f"No packet {packet_id}.", field="packet"
-                )
-            return PacketInfo.of(row[0], row[1])
+        self._require_station()
+        return self._outbox.packet_info(packet_id)
 
     def packet_bytes(self, packet_id: str) -> bytes:
-        with self.store.read() as s:
-            data = s.execute(
-                select(Packet.data).where(Packet.packet_id == packet_id)
-            ).scalar_one_or_none()
-        if data is None:
-            raise NotFoundError(
-                f"Gói {packet_id} không còn dữ liệu (đã dọn).",
-                f"Packet {packet_id} holds no data any more (purged).",
-                field="packet",
-            )
-        return bytes(data)
+        self._require_station()
+        return self._outbox.packet_bytes(packet_id)
 
     def note_upload(self, packet_id: str, *, offset: int, error: str | None = None) -> None:
         """Record progress (the receiver's acknowledged offset) or a failed attempt."""
-        now = self.clock.now()
-        with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None or p.status not in ("queued", "uploading", "uploaded"):
-                return
-            p.acked_offset = max(0, min(offset, p.size))
-            p.last_attempt_at = iso(now)
-            if error is not None:
-                p.attempts += 1
-                p.last_error = error[:500]
-            elif p.status == "queued":
-                p.status = "uploading"
+        self._require_station()
+        self._outbox.note_upload(packet_id, offset=offset, error=error)
 
     def accept_receipt(self, packet_id: str, receipt: dict[str, Any], via: str = "http") -> bool:
         """Take the receiver's receipt; True once it verified and the packet counts delivered.
@@ -1565,44 +1532,13 @@ class StationService:
         A receipt counts only if it is signed by a pinned receiver key and names exactly this
         packet (id, SHA-256, station); anything else changes nothing and returns False.
         """
-        from station import receipts
-
-        now = self.clock.now()
-        keys = self.receiver_signing_keys()
-        with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None:
-                return False
-            if p.status in ("receipted", "purged"):
-                return True
-            station_id = s.execute(select(Station.id)).scalar_one()
-            if not receipts.verify(receipt, keys, packet_id, p.sha256, station_id):
-                audit.append(s, now, SYSTEM, "packet.receipt_refused", packet_id, {"via": via})
-                return False
-            d = self._get(s, p.dossier_id)
-            p.status = "receipted"
-            p.receipt_json = dossier.form_json(receipt)
-            p.receipted_at = iso(now)
-            p.acked_offset = p.size
-            p.attempts, p.last_error = 0, None  # delivered: earlier errors are history
-            audit.append(s, now, SYSTEM, "packet.receipted", packet_id, {"via": via})
-            for target in (State.UPLOADED, State.RECEIPTED):
-                if State(d.state) in (State.SEALED, State.UPLOADED) and State(d.state) != target:
-                    self._move(s, d, target, now, {"packet": packet_id})
-        if self._retention_days() == 0:
-            self.purge_due()
-        return True
+        self._require_station()
+        return self._outbox.accept_receipt(packet_id, receipt, via)
 
     def refuse_packet(self, packet_id: str, code: str, message: str) -> None:
         """The receiver refused the packet for good: make it visible, never retry it."""
-        now = self.clock.now()
-        with self.store.write() as s:
-            p = s.get(Packet, packet_id)
-            if p is None or p.status in ("receipted", "purged"):
-                return
-            p.status = "refused"
-            p.last_error = f"{code}: {message}"[:500]
-            audit.append(s, now, SYSTEM, "packet.refused", packet_id, {"code": code})
+        self._require_station()
+        self._outbox.refuse_packet(packet_id, code, message)
 
     def resend_packet(self, packet_id: str) -> None:
         """An admin sends a refused packet again, audited (``station.delivery``)."""
@@ -1623,59 +1559,13 @@ class StationService:
 
         ``session``: apply inside the caller's write transaction (the status cursor is stored
         in the same one, ``station.delivery``)."""
-        now = self.clock.now()
-        with self._write_in(session) as s:
-            p = s.get(Packet, packet_id)
-            if p is None:
-                return
-            d = self._get(s, p.dossier_id)
-            summary = json.loads(d.summary_json or "{}")
-            if summary.get("packet_id") not in (None, packet_id):
-                # A packet this dossier has since replaced (a supplement after a rejection):
-                # its old status is history, not news about the dossier.
-                return
-            if status == "rejected" and State(d.state) != State.NEEDS_RECAPTURE:
-                why = (reason or "Bị từ chối ở trung tâm").strip()[:500]
-                summary["rejected_parts"] = list(parts or [])
-                d.summary_json = dossier.form_json(summary)
-                self._move(s, d, State.NEEDS_RECAPTURE, now, {"packet": packet_id}, why)
-            elif status == "card_printed" and not summary.get("card_printed"):
-                summary["card_printed"] = iso(now)
-                d.summary_json = dossier.form_json(summary)
-                audit.append(s, now, SYSTEM, "dossier.card_printed", d.id, {"packet": packet_id})
-
-    @contextlib.contextmanager
-    def _write_in(self, session: Session | None) -> Iterator[Session]:
-        """The caller's write transaction, or a new one."""
-        if session is not None:
-            yield session
-        else:
-            with self.store.write() as s:
-                yield s
+        self._require_station()
+        self._outbox.apply_remote_status(packet_id, status, reason, parts, session=session)
 
     def purge_due(self) -> int:
         """Drop the bytes of receipted packets older than the retention; index and receipt stay."""
-        now = self.clock.now()
-        days = self._retention_days()
-        cutoff = iso(now - timedelta(days=days))
-        purged = 0
-        with self.store.write() as s:
-            rows = s.execute(
-                select(Packet).where(Packet.status == "receipted", Packet.receipted_at <= cutoff)
-            ).scalars()
-            for p in rows:
-                p.data = None
-                p.status = "purged"
-                p.purged_at = iso(now)
-                d = self._get(s, p.dossier_id)
-                if State(d.state) == State.RECEIPTED:
-                    self._move(s, d, State.PURGED, now, {"packet": p.packet_id})
-                purged += 1
-        return purged
-
-    def _retention_days(self) -> int:
-        value = self._settings().get("retention_days", 0)
-        return int(value) if isinstance(value, int | float) and value >= 0 else 0
+        self._require_station()
+        return self._outbox.purge_due()
 
     def _move(
         self,

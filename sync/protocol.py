@@ -61,6 +61,7 @@ ERRORS = {
     "unsupported_version": 422,
     "truncated": 422,
     "request_timeout": 408,
+    "busy": 429,
     "internal_error": 500,
     # Held: "not now", never final (503 with "held": true).
     "key_not_loaded": 503,
@@ -92,15 +93,23 @@ def verify(public_raw: bytes, prefix: bytes, doc: dict[str, Any], signature: str
 
 
 def request_doc(
-    method: str, path: str, timestamp: str, body: bytes, upload_offset: str | None = None
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes,
+    upload_offset: str | None = None,
+    *,
+    body_sha256: str | None = None,
 ) -> dict[str, Any]:
     """What a station signs for each request: method, path, time, the body's hash and, for a
-    PATCH, the ``Upload-Offset`` (so a captured chunk cannot be replayed at another offset)."""
+    PATCH, the ``Upload-Offset`` (so a captured chunk cannot be replayed at another offset).
+
+    ``body_sha256``: the body's SHA-256 (hex) when the caller has it already."""
     doc: dict[str, Any] = {
         "method": method.upper(),
         "path": path,
         "time": timestamp,
-        "body_sha256": hashlib.sha256(body).hexdigest(),
+        "body_sha256": body_sha256 or hashlib.sha256(body).hexdigest(),
     }
     if upload_offset is not None:
         doc["upload_offset"] = upload_offset

@@ -19,6 +19,7 @@ from station.capture.simulated import SimulatedCaptures
 from station.paths import StationPaths
 from station.provisioning import Bundle, InitRequest, generate_receiver_keyset, init_station
 from station.service import StationService
+from tests.parallel import pytest_xdist_make_scheduler  # noqa: F401 - the xdist groups
 
 # Hypothesis: derandomised by default, so a red CI run replays exactly; `make fuzz-long` selects
 # the random, longer profile (HYPOTHESIS_PROFILE=long).
@@ -233,6 +234,7 @@ def capture_all(svc: StationService, dossier_id: str) -> None:
     svc.save_face(dossier_id, parts.face, parts.face_meta)
     for finger, (data, media_type, meta) in parts.prints.items():
         svc.save_fingerprint(dossier_id, finger, data, media_type, meta)
+    svc.record_citizen_review(dossier_id)  # the citizen reviews the record, then signs
     svc.save_signature(dossier_id, parts.strokes)
 
 

@@ -530,6 +530,7 @@ def prepare_station(
                 occupation=f"Nghề {i}",
             )
             d = op.create_dossier("first_issue", form)
+            op.record_citizen_review(d.id)
             op.save_signature(d.id, simulated_captures().strokes)
             noise = _noise_jpeg(max(1000, size - _PACKET_BASE), i)
             op.put_part(d.id, "document", "other_1", "image/jpeg", noise, {"type": "other"})

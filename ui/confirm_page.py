@@ -1,10 +1,12 @@
-"""The wizard's last step: everything on one screen for the citizen to check and confirm.
+"""The citizen's review: everything on one screen for the citizen to check, then sign and confirm.
 
 The citizen reads the form (the CC01 intake record), sees the photo, the fingerprint summary and
-the signature; what is still missing is listed with a button to its step. "Confirm" marks the
-draft captured and confirmed (the service checks completeness and the role rules) and prints the
-appointment slip: a PDF in the session's private folder, and the default printer when the
-machine has one.
+the signature; what is still missing is listed with a button to its step. While the signature
+is still to be made (or the data changed after signing), the main button records that the
+citizen reviewed the record as it is now (``record_citizen_review``) and leads to the signature
+step: the citizen signs what they reviewed. Once signed, "Confirm" marks the draft captured and
+confirmed (the service checks completeness and the role rules) and prints the appointment slip:
+a PDF in the session's private folder, and the default printer when the machine has one.
 """
 
 from __future__ import annotations
@@ -135,7 +137,8 @@ class ConfirmPage(QWidget):
             actions.addWidget(b)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.confirm_button.clicked.connect(self.confirm)
+        self._needs_signature = False  # the main button leads to signing, not to confirming
+        self.confirm_button.clicked.connect(self._main_action)
         self.open_button.clicked.connect(self._open_slip)
         self.print_button.clicked.connect(self._print_again)
         self.save_button.clicked.connect(self._save_copy)
@@ -180,6 +183,10 @@ class ConfirmPage(QWidget):
         except StationError as exc:
             self.status_label.setText(self.ctx.error_text(exc))
             return
+        # The signature comes after this review: it is not listed as missing here, the main
+        # button leads to it once nothing else is missing.
+        unsigned = any(m.kind == PartKind.SIGNATURE for m in missing)
+        missing = [m for m in missing if m.kind != PartKind.SIGNATURE]
         self._show_missing(missing, len(problems))
         self._show_form(form_view.rows(view.form, svc.masterdata, self.ctx.lang))
         self._show_image(self.photo_label, face, self.tr("Chưa có ảnh"))
@@ -191,6 +198,11 @@ class ConfirmPage(QWidget):
         )
         confirmed = view.state not in (State.DRAFT, State.CAPTURED)
         can_confirm = (draft and not missing and not problems) or view.state == State.CAPTURED
+        self._needs_signature = draft and unsigned
+        if self._needs_signature:
+            self.confirm_button.setText(self.tr("Thông tin đúng — mời công dân &ký"))
+        else:
+            self.confirm_button.setText(self.tr("Công dân xác nhận — in &giấy hẹn"))
         self.confirm_button.setEnabled(can_confirm)
         self.confirm_button.setVisible(not confirmed)
         has_slip = confirmed and view.state != State.NEEDS_RECAPTURE
@@ -297,6 +309,24 @@ class ConfirmPage(QWidget):
             QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
+
+    def _main_action(self) -> None:
+        if self._needs_signature:
+            self.review_then_sign()
+        else:
+            self.confirm()
+
+    def review_then_sign(self) -> None:
+        """The citizen checked the record as it is now: record it, and go to the signature."""
+        if self.dossier_id is None:
+            return
+        try:
+            self.ctx.service.record_citizen_review(self.dossier_id)
+        except StationError as exc:
+            self.status_label.setText(self.ctx.error_text(exc))
+            return
+        self.status_label.clear()
+        self.go_to_step.emit("signature")
 
     def confirm(self) -> None:
         """Mark captured and confirmed on the worker, then write (and print) the slip."""

@@ -92,6 +92,16 @@ def saved_check(checks: dict[str, Any], name: str) -> Any:
     return checks.get(name, checks.get(SAVED_CHECK.get(name, name)))
 
 
+def stored_face_meta(service: Any, dossier_id: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    """The stored portrait's meta: the core's checks measured on the saved bytes."""
+    try:
+        view = service.get_dossier(dossier_id)
+    except StationError:
+        return fallback
+    part = next((p for p in view.parts if p.kind == "face" and p.slot == ""), None)
+    return dict(part.meta) if part is not None else fallback
+
+
 def format_value(name: str, value: float | None, locale: QLocale) -> str:
     """A check's measured value as the officer reads it (percent, degrees, counts)."""
     if value is None:
@@ -653,9 +663,14 @@ class PhotoPage(QWidget):
         self.status_label.setText(self.tr("Đang lưu ảnh vào hồ sơ…"))
         service = self._ctx.service
         serial = capture.serial
+
+        def save() -> dict[str, Any]:
+            service.save_face(dossier_id, capture.jpeg, capture.meta)
+            return stored_face_meta(service, dossier_id, capture.meta)
+
         self._ctx.worker.submit(
-            lambda: service.save_face(dossier_id, capture.jpeg, capture.meta),
-            while_alive(self, lambda _result: self._saved(dossier_id, serial, capture.meta)),
+            save,
+            while_alive(self, lambda stored: self._saved(dossier_id, serial, stored)),
             while_alive(self, lambda error: self._save_failed(dossier_id, serial, error)),
         )
 
@@ -671,7 +686,8 @@ class PhotoPage(QWidget):
             log.warning("saving the portrait on leaving failed: %s", exc)
             self._save_failed(dossier_id, capture.serial, exc)
             return
-        self._saved(dossier_id, capture.serial, capture.meta)
+        stored = stored_face_meta(self._ctx.service, dossier_id, capture.meta)
+        self._saved(dossier_id, capture.serial, stored)
 
     def _saved(self, dossier_id: str, serial: int, meta: dict[str, Any]) -> None:
         if self._saving == serial:
@@ -680,10 +696,18 @@ class PhotoPage(QWidget):
             return
         if self._unsaved.serial != serial:
             return
+        # From now on the rows show the core's verdict on the stored bytes (as on reopening),
+        # not the live analyzer's on the last frames.
         self._saved_portrait = (self._unsaved.jpeg, meta)
+        self._show_portrait(self._unsaved.jpeg, meta)
         self._unsaved = None
         self._apply_mode(self.SAVED)
-        self.status_label.setText(self.tr("Đã lưu ảnh chân dung vào hồ sơ."))
+        if meta.get("ok") is False:
+            self.status_label.setText(
+                self.tr("Đã lưu ảnh, nhưng trạm kiểm tra ảnh đã lưu thấy chưa đạt: chụp lại.")
+            )
+        else:
+            self.status_label.setText(self.tr("Đã lưu ảnh chân dung vào hồ sơ."))
         show_chip_face_match(self._ctx, self.chip_face_label, dossier_id)
         self.changed.emit()
 

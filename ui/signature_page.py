@@ -7,6 +7,11 @@ straight signature with a message shown beside the pad; nothing drawn is lost on
 A signature from a pad device is saved as soon as it arrives. "Unable to sign" records the
 capture exception with its reason (``record_capture_exception``). A resumed draft shows the
 saved signature, or the exception recorded.
+
+The citizen signs what they reviewed: until the review step recorded a review of the data as it
+is now (``citizen_reviewed``), the pad takes no ink and says so; the core refuses such a
+signature anyway. After signing, "Confirm" (``confirm_requested``) hands over to the review
+page, which marks the dossier confirmed and prints the slip.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ class SignaturePage(QWidget):
     """
 
     changed = Signal()
+    confirm_requested = Signal()
 
     EMPTY: Final = "empty"  # no dossier loaded
     DRAWING: Final = "drawing"  # the pad takes ink
@@ -76,6 +82,7 @@ class SignaturePage(QWidget):
     SAVED: Final = "saved"  # the dossier holds the signature shown
     EXCEPTION: Final = "exception"  # "unable to sign" is recorded
     NOT_REQUIRED: Final = "not_required"
+    NEEDS_REVIEW: Final = "needs_review"  # the citizen has not reviewed the current data
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +90,8 @@ class SignaturePage(QWidget):
         self._dossier_id: str | None = None
         self._has_saved = False
         self._saving = False
+        self._reviewed = False  # the core says the citizen reviewed the data as it is now
+        self._stale = False  # the saved signature no longer confirms the data
         self._prompter: DevicePrompter | None = None
         self.exception_dialog: ExceptionDialog | None = None
         self.mode = self.EMPTY
@@ -141,6 +150,11 @@ class SignaturePage(QWidget):
             button.setMinimumHeight(40)
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        self.confirm_button = QPushButton(self.tr("Xác nhận — in giấy &hẹn"), self)
+        self.confirm_button.setObjectName("primary")
+        self.confirm_button.setMinimumHeight(40)
+        self.confirm_button.clicked.connect(self.confirm_requested)
+        layout.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignRight)
 
         for key, slot in ((QKeySequence.StandardKey.Save, self.save),):
             shortcut = QShortcut(QKeySequence(key), self)
@@ -155,12 +169,26 @@ class SignaturePage(QWidget):
         self.mode = mode
         loaded = mode != self.EMPTY
         busy = mode in (self.DEVICE, self.SAVING)
+        waiting = mode == self.NEEDS_REVIEW
         self.pad.set_read_only(mode != self.DRAWING)
         self.save_button.setEnabled(mode == self.DRAWING and self.pad.has_ink())
-        self.clear_button.setEnabled(loaded and not busy and mode != self.NOT_REQUIRED)
-        self.device_button.setEnabled(loaded and not busy and self._ctx.devices is not None)
+        self.clear_button.setEnabled(
+            loaded and not busy and not waiting and mode != self.NOT_REQUIRED and self._reviewed
+        )
+        self.device_button.setEnabled(
+            loaded and not busy and not waiting and self._reviewed and self._ctx.devices is not None
+        )
         self.unable_button.setEnabled(loaded and not busy)
-        if mode == self.DRAWING:
+        done = mode in (self.SAVED, self.EXCEPTION, self.NOT_REQUIRED) and not self._stale
+        self.confirm_button.setVisible(done)
+        if waiting:
+            self.instruction_label.setText(
+                self.tr(
+                    "Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân "
+                    "kiểm tra», rồi ký."
+                )
+            )
+        elif mode == self.DRAWING:
             self.instruction_label.setText(
                 self.tr("Ký vào khung bằng bút hoặc chuột, rồi bấm «Lưu chữ ký».")
             )
@@ -179,12 +207,18 @@ class SignaturePage(QWidget):
         self._dossier_id = dossier_id
         self._has_saved = False
         self._saving = False
+        self._reviewed = self._stale = False
         self._show_error("")
         self.status_label.clear()
         self.pad.clear()
         service = self._ctx.service
         try:
             view = service.get_dossier(dossier_id)
+            self._reviewed = service.citizen_reviewed(dossier_id)
+            # A stored signature the core lists as missing no longer confirms the data.
+            signed = any(p.kind == PART and not p.slot for p in view.parts)
+            gaps = service.missing_captures(dossier_id)
+            self._stale = signed and any(m.kind == PART for m in gaps)
             capture = service.capture_info(dossier_id)
             required = service.captures_required(view.form)
             slots = {p.slot for p in view.parts if p.kind == PART}
@@ -206,13 +240,26 @@ class SignaturePage(QWidget):
                 self.pad.set_strokes(strokes_from_json(strokes_data))
             else:
                 self.pad.set_image(QImage.fromData(png))
-            self._apply_mode(self.SAVED)
-            self.status_label.setText(self.tr("Chữ ký đã lưu trong hồ sơ."))
+            if self._stale and not self._reviewed:
+                self._apply_mode(self.NEEDS_REVIEW)
+            else:
+                self._apply_mode(self.SAVED)
+            if self._stale:
+                self.status_label.setText(
+                    self.tr(
+                        "Thông tin đã sửa sau khi ký: chữ ký này không còn xác nhận hồ sơ. "
+                        "Công dân kiểm tra lại rồi ký lại."
+                    )
+                )
+            else:
+                self.status_label.setText(self.tr("Chữ ký đã lưu trong hồ sơ."))
         elif isinstance(exception, dict):
             self._show_exception(exception)
         elif required is not None and not required.signature:
             self._apply_mode(self.NOT_REQUIRED)
             self.status_label.setText(self.tr("Hồ sơ này không cần chữ ký."))
+        elif not self._reviewed:
+            self._apply_mode(self.NEEDS_REVIEW)
         else:
             self._apply_mode(self.DRAWING)
 
@@ -256,6 +303,8 @@ class SignaturePage(QWidget):
         """Wipe the pad and take new ink (Del); a saved signature stays until replaced."""
         if self.mode in (self.EMPTY, self.DEVICE, self.SAVING, self.NOT_REQUIRED):
             return
+        if not self._reviewed:
+            return  # the citizen reviews the data first
         self.pad.clear()
         self._show_error("")
         self._apply_mode(self.DRAWING)
@@ -272,7 +321,7 @@ class SignaturePage(QWidget):
         devices = self._ctx.devices
         if devices is None or self._dossier_id is None:
             return
-        if self.mode in (self.DEVICE, self.SAVING, self.EMPTY):
+        if self.mode in (self.DEVICE, self.SAVING, self.EMPTY) or not self._reviewed:
             return
         self._show_error("")
         self.pad.clear()
@@ -339,6 +388,7 @@ class SignaturePage(QWidget):
 
     def _saved(self) -> None:
         self._has_saved = True
+        self._stale = False
         self._show_error("")
         self._apply_mode(self.SAVED)
         self.status_label.setText(self.tr("Đã lưu chữ ký vào hồ sơ."))
@@ -391,6 +441,7 @@ class SignaturePage(QWidget):
             return
         exception = capture.get("exceptions", {}).get(EXCEPTION_KEY)
         self._has_saved = False  # recording the exception removed a saved signature image
+        self._stale = False
         self.pad.clear()
         self._show_exception(exception if isinstance(exception, dict) else {})
         self.changed.emit()

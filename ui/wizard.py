@@ -1,8 +1,10 @@
 """The new-dossier wizard: a step list beside the pages, Back/Next, and resume where it stopped.
 
 Steps follow the paper flow: case and prefill, the form, the photo, the ten fingers, the
-signature, the supporting papers, and the review the citizen confirms (which prints the
-appointment slip). Each page saves as it goes (see the page contract in ``docs/ui.md``), so the
+supporting papers, the citizen's review of the intake record, and then the citizen's signature
+on what they reviewed (the core refuses a signature before the review of the current data, see
+``station/citizen_review.py``); confirming prints the appointment slip. Each page saves as it
+goes (see the page contract in ``docs/ui.md``), so the
 wizard itself keeps no dossier data: its step marks come from the service (``form_problems``,
 ``missing_captures``), and reopening a dossier lands on the first step that still lacks
 something. The open dossier is recorded in :class:`ui.state.UiState`, so after a crash or power
@@ -60,7 +62,7 @@ START, FORM, PHOTO, FINGERS, SIGNATURE, DOCUMENTS, REVIEW = (
     "review",
 )
 #: Steps that show a dossier (the start step comes before there is one).
-DOSSIER_STEPS = (FORM, PHOTO, FINGERS, SIGNATURE, DOCUMENTS, REVIEW)
+DOSSIER_STEPS = (FORM, PHOTO, FINGERS, DOCUMENTS, REVIEW, SIGNATURE)
 #: Which missing-capture kinds each step is responsible for.
 STEP_KINDS = {
     PHOTO: {PartKind.FACE.value},
@@ -70,7 +72,7 @@ STEP_KINDS = {
 }
 
 #: Steps that capture something from the citizen: the privacy notice comes before them.
-CAPTURE_STEPS = (PHOTO, FINGERS, SIGNATURE, DOCUMENTS)
+CAPTURE_STEPS = (PHOTO, FINGERS, DOCUMENTS, SIGNATURE)
 
 PENDING, DONE, PROBLEM = "todo", "done", "problem"
 MARKS = {PENDING: "○", DONE: "✓", PROBLEM: "!"}
@@ -89,9 +91,9 @@ def step_titles() -> dict[str, str]:
         FORM: translate("Wizard", "2. Thông tin công dân"),
         PHOTO: translate("Wizard", "3. Ảnh chân dung"),
         FINGERS: translate("Wizard", "4. Vân tay"),
-        SIGNATURE: translate("Wizard", "5. Chữ ký"),
-        DOCUMENTS: translate("Wizard", "6. Giấy tờ kèm theo"),
-        REVIEW: translate("Wizard", "7. Công dân xác nhận"),
+        DOCUMENTS: translate("Wizard", "5. Giấy tờ kèm theo"),
+        REVIEW: translate("Wizard", "6. Công dân kiểm tra"),
+        SIGNATURE: translate("Wizard", "7. Công dân ký xác nhận"),
     }
 
 
@@ -218,6 +220,7 @@ class Wizard(QWidget):
             page.changed.connect(self.refresh_steps)  # type: ignore[attr-defined]
         self.confirm_page.go_to_step.connect(self.go_to)
         self.confirm_page.finished.connect(self._finished)
+        self.signature_page.confirm_requested.connect(self._confirm_after_signing)
         self._show(START)
 
     # --- state --------------------------------------------------------------------------------
@@ -262,8 +265,9 @@ class Wizard(QWidget):
         if step is None:
             step = REVIEW
             if view.state == State.DRAFT:
+                # The first step not done, in order: the review comes before the signature.
                 for st in statuses:
-                    if st.step != REVIEW and st.status != DONE:
+                    if st.status != DONE:
                         step = st.step
                         break
         self._show(step)
@@ -293,6 +297,12 @@ class Wizard(QWidget):
         self.leave()
         self._set_open(None)
         self.closed.emit()
+
+    def _confirm_after_signing(self) -> None:
+        """The citizen signed what they reviewed: confirm on the review page (prints the slip)."""
+        self.go_to(REVIEW)
+        if self.current_step() == REVIEW:
+            self.confirm_page.confirm()
 
     def _finished(self) -> None:
         self._set_open(None)
@@ -330,7 +340,7 @@ class Wizard(QWidget):
             done = not n and (not undecided or bool(stored & STEP_KINDS[key]))
             out.append(StepStatus(key, DONE if done else PENDING, n))
         out.append(StepStatus(REVIEW, PENDING))
-        return out
+        return sorted(out, key=lambda st: DOSSIER_STEPS.index(st.step))
 
     def refresh_steps(self) -> list[StepStatus]:
         try:

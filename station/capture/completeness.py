@@ -126,10 +126,13 @@ def missing(
     capture: dict[str, Any],
     for_approval: bool = False,
     face_checks: dict[str, Any] | None = None,
+    signature_stale: bool = False,
 ) -> list[Missing]:
     """Everything still to capture (or to confirm, with ``for_approval``).
 
     ``face_checks``: the check results stored with the portrait (``checks`` of its metadata).
+    ``signature_stale``: a signature is stored but does not confirm the form as it is now (see
+    ``station.citizen_review``): the citizen reviews the changed data and signs again.
     """
     have = set(parts)
     exceptions: dict[str, Any] = capture.get("exceptions", {})
@@ -138,6 +141,18 @@ def missing(
         out = _supplement_missing([str(p) for p in scope.get("parts", [])], form, have, exceptions)
     else:
         out = _dossier_missing(case, form, captures, have, exceptions)
+    if signature_stale and (PartKind.SIGNATURE, "") in have:
+        out.append(
+            Missing(
+                PartKind.SIGNATURE,
+                "",
+                "Chữ ký không xác nhận thông tin hiện tại (thông tin đã sửa sau khi ký, hoặc ký "
+                "trước khi kiểm tra): mời công dân kiểm tra lại phiếu thu nhận rồi ký lại.",
+                "The signature does not confirm the data as it is now (changed after signing, "
+                "or signed before the review): have the citizen review the intake record again "
+                "and sign again.",
+            )
+        )
     if for_approval:
         out += _approval_missing(capture, exceptions, have, face_checks)
     return out

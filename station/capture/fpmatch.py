@@ -51,8 +51,11 @@ a dossier. These are simulated prints: the threshold must be checked on real cap
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -109,6 +112,12 @@ class Template:
     def count(self) -> int:
         return int(self.x.size)
 
+    @cached_property
+    def vote_map(self) -> npt.NDArray[np.uint8]:
+        """The print's voting map (:func:`_vote_map`), made once per template: a dossier's
+        comparisons look each print up nine times."""
+        return _vote_map(self)
+
 
 def _pixel_orientation(feats: fpquality.BlockFeatures, shape: tuple[int, int]) -> FloatArray:
     """Block orientations smoothed (doubled angles, weighted by coherence) and interpolated."""
@@ -162,35 +171,50 @@ _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, 
 
 
 def _crossing_number(skel: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
-    p = np.pad(skel, 1).astype(np.int32)
+    """Half the number of 0/1 changes around each skeleton pixel's 8-ring (0 off the skeleton);
+    computed at the skeleton's pixels only."""
     h, w = skel.shape
-    ring = [p[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] for dy, dx in _NEIGHBOURS]
-    cn = np.zeros((h, w), np.int32)
+    p = np.pad(skel, 1).astype(np.int8)
+    ys, xs = np.nonzero(skel)
+    ring = [p[ys + 1 + dy, xs + 1 + dx] for dy, dx in _NEIGHBOURS]
+    changes = np.zeros(ys.size, np.int32)
     for i in range(8):
-        cn += np.abs(ring[i] - ring[(i + 1) % 8])
-    return np.asarray((cn // 2) * skel, dtype=np.int32)
+        changes += np.abs(ring[i] - ring[(i + 1) % 8])
+    cn = np.zeros((h, w), np.int32)
+    cn[ys, xs] = (changes // 2) * skel[ys, xs]
+    return cn
 
 
-def _trace(
-    skel: npt.NDArray[np.uint8], y: int, x: int, first: tuple[int, int], steps: int
-) -> tuple[int, int]:
-    """Follow the skeleton from (y, x) through neighbour ``first`` for up to ``steps`` pixels."""
-    h, w = skel.shape
-    prev = (y, x)
-    cur = first
-    for _ in range(steps):
-        nxt = None
-        for dy, dx in _NEIGHBOURS:
-            ny, nx = cur[0] + dy, cur[1] + dx
-            if (ny, nx) == prev or (ny, nx) == (y, x):
-                continue
-            # Prefer 4-neighbours (the skeleton is 8-connected; avoid corner shortcuts).
-            if 0 <= ny < h and 0 <= nx < w and skel[ny, nx] and (nxt is None or 0 in (dy, dx)):
-                nxt = (ny, nx)
-        if nxt is None:
-            break
-        prev, cur = cur, nxt
-    return cur
+class _Skeleton:
+    """The skeleton's pixels as a set of flat indices into the image padded by one pixel, for
+    the step-by-step walks along its branches (a set lookup instead of an array index)."""
+
+    def __init__(self, skel: npt.NDArray[np.uint8]) -> None:
+        self.width = skel.shape[1] + 2
+        self.on = set(np.flatnonzero(np.pad(skel, 1)).tolist())
+        w = self.width
+        # In _NEIGHBOURS order, with whether each is a 4-neighbour.
+        self.steps = [(dy * w + dx, 0 in (dy, dx)) for dy, dx in _NEIGHBOURS]
+
+    def trace(self, y: int, x: int, first: tuple[int, int], steps: int) -> tuple[int, int]:
+        """Follow the skeleton from (y, x) through neighbour ``first`` for up to ``steps``
+        pixels, preferring 4-neighbours (the skeleton is 8-connected; avoid corner shortcuts)."""
+        w, on = self.width, self.on
+        origin = (y + 1) * w + x + 1
+        prev = origin
+        cur = (first[0] + 1) * w + first[1] + 1
+        for _ in range(steps):
+            nxt = -1
+            for offset, four in self.steps:
+                cand = cur + offset
+                if cand in (prev, origin):
+                    continue
+                if cand in on and (nxt < 0 or four):
+                    nxt = cand
+            if nxt < 0:
+                break
+            prev, cur = cur, nxt
+        return cur // w - 1, cur % w - 1
 
 
 def _branches(skel: npt.NDArray[np.uint8], y: int, x: int) -> list[tuple[int, int]]:
@@ -249,8 +273,7 @@ def extract(
     local_mean = cv2.GaussianBlur(img, (0, 0), period)
     local_std = np.sqrt(cv2.GaussianBlur((img - local_mean) ** 2, (0, 0), period)) + 1.0
     norm = np.asarray(-(img - local_mean) / local_std, dtype=np.float32)  # ridges positive
-    enhanced = fpsynth.oriented_filter(norm, theta, bank)
-    ridges = (enhanced > 0) & foreground
+    ridges = _enhance(norm, theta, bank, foreground) > 0
     skel = np.asarray(skeletonize(ridges), dtype=np.uint8)  # type: ignore[no-untyped-call]
     # Where the ridges themselves are flat (a wet blob, a dry gap), the Gabor filter invents
     # ridges: minutiae there are not trusted, and those areas do not count as overlap.
@@ -274,9 +297,10 @@ def extract(
     steps = max(6, round(period))
     dirs = np.zeros(ys.size, np.float32)
     valid = np.ones(ys.size, bool)
+    walker = _Skeleton(skel)
     for i, (y, x) in enumerate(zip(ys.tolist(), xs.tolist(), strict=True)):
         branches = _branches(skel, y, x)
-        ends = [_trace(skel, y, x, b, steps) for b in branches]
+        ends = [walker.trace(y, x, b, steps) for b in branches]
         angles = [math.atan2(e[0] - y, e[1] - x) for e in ends]
         if kinds[i] == 1 and len(angles) == 1:
             dirs[i] = angles[0]  # towards the ridge that ends here
@@ -304,6 +328,76 @@ def extract(
         reliable,
         period,
     )
+
+
+def _enhance(
+    image: FloatArray,
+    theta: FloatArray,
+    bank: fpsynth._GaborBank,
+    foreground: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """:func:`fpsynth.oriented_filter` of ``image`` at the pixels of ``foreground`` (0 elsewhere).
+
+    The same values, computed faster for the matcher: every orientation's filter runs once over
+    the foreground's bounding box (plus the kernel's reach, so the values inside are those of the
+    whole image), and each pixel blends its two nearest orientations by a gather, instead of a
+    weight map per orientation over the whole image.
+    """
+    out = np.zeros_like(image)
+    rows = np.flatnonzero(foreground.any(axis=1))
+    if rows.size == 0:
+        return out
+    cols = np.flatnonzero(foreground.any(axis=0))
+    h, w = image.shape
+    r = bank.radius
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    sy0, sy1, sx0, sx1 = max(0, y0 - r), min(h, y1 + r), max(0, x0 - r), min(w, x1 + r)
+    sub = image[sy0:sy1, sx0:sx1]
+    inner = (slice(y0 - sy0, y1 - sy0), slice(x0 - sx0, x1 - sx0))
+    blurred = np.asarray(
+        cv2.sepFilter2D(image, cv2.CV_32F, bank.gauss, bank.gauss), dtype=np.float32
+    )[y0:y1, x0:x1]
+    n = len(bank.kernels)
+    u = theta[y0:y1, x0:x1] * (n / math.pi)
+    i0 = np.floor(u).astype(np.int32) % n
+    frac = (u - np.floor(u)).astype(np.float32)
+    i1 = (i0 + 1) % n
+    used = np.bincount(i0.ravel(), minlength=n) > 0
+    used |= np.roll(used, 1)  # i1 = i0 + 1
+    # Orientations θ and π-θ share their filters' even part and negate the odd one (the bank's
+    # kernels are symmetric so): each mirror pair is filtered once, at slot ``pair[index]``.
+    pair = np.zeros(n, np.int32)
+    sign = np.ones(n, np.float32)
+    dcs = np.array([k[4] for k in bank.kernels], np.float32)
+    slots: dict[int, int] = {}
+    for index in np.flatnonzero(used).tolist():
+        mirror = (n - index) % n
+        if mirror in slots:
+            pair[index], sign[index] = slots[mirror], -1.0
+        else:
+            slots[index] = pair[index] = len(slots)
+    even = np.empty((len(slots), y1 - y0, x1 - x0), np.float32)
+    odd = np.empty_like(even)
+    for index, slot in slots.items():
+        cx, cy, sx, sy, _dc = bank.kernels[index]
+        even[slot] = cv2.sepFilter2D(sub, cv2.CV_32F, cx, cy, borderType=cv2.BORDER_REFLECT)[inner]
+        odd[slot] = cv2.sepFilter2D(sub, cv2.CV_32F, sx, sy, borderType=cv2.BORDER_REFLECT)[inner]
+
+    def response(index: npt.NDArray[np.int32]) -> FloatArray:
+        """Each pixel's filter response at orientation ``index`` (even - odd - dc·blurred)."""
+        slot = pair[index][None]
+        e = np.take_along_axis(even, slot, axis=0)[0]
+        o = np.take_along_axis(odd, slot, axis=0)[0] * sign[index]
+        return np.asarray(e - o - dcs[index] * blurred, dtype=np.float32)
+
+    first = response(i0) * (1.0 - frac)
+    second = response(i1) * frac
+    # Summed in the orientations' index order, as the per-orientation accumulation does.
+    low_first = i0 < i1
+    out[y0:y1, x0:x1] = np.where(low_first, first, second) + np.where(low_first, second, first)
+    out[~foreground] = 0.0
+    return out
 
 
 def _drop_close_pairs(
@@ -352,14 +446,18 @@ def _pair(
     dist = np.sqrt(dx * dx + dy * dy)
     from_anchor = np.sqrt((ax - anchor[0]) ** 2 + (ay - anchor[1]) ** 2)
     tol = (TOL_DIST + TOL_GROWTH * from_anchor)[:, None]
-    dang = _angle_diff(ad[:, None], b.direction[None, :])
-    ok = (dist <= tol) & (dang <= math.radians(TOL_ANGLE_DEG))
-    cand = np.argwhere(ok)
-    if cand.size == 0:
+    # Directions are compared only where the distance admits a pair (the same pairs as
+    # comparing every direction, at a fraction of the work).
+    ci, cj = np.nonzero(dist <= tol)
+    if ci.size == 0:
         return []
-    ci, cj = cand[:, 0], cand[:, 1]
+    dang = _angle_diff(ad[ci], b.direction[cj])
+    ok = dang <= math.radians(TOL_ANGLE_DEG)
+    ci, cj, dang = ci[ok], cj[ok], dang[ok]
+    if ci.size == 0:
+        return []
     weight = np.exp(-0.5 * (dist[ci, cj] / (0.55 * tol[ci, 0])) ** 2) * np.exp(
-        -0.5 * (dang[ci, cj] / math.radians(0.6 * TOL_ANGLE_DEG)) ** 2
+        -0.5 * (dang / math.radians(0.6 * TOL_ANGLE_DEG)) ** 2
     )
     order = np.argsort(-weight)
     used_a: set[int] = set()
@@ -403,6 +501,44 @@ def _fit(
     return rot, float(tx), float(ty)
 
 
+#: Format of a stored template (:func:`template_bytes`); bump it when extraction changes, so
+#: stored templates of the old extractor are extracted again.
+TEMPLATE_FORMAT = "fpt1"
+
+
+def template_bytes(t: Template) -> bytes:
+    """A template as stored (numpy's npz, compressed; the pixel mask packed to bits)."""
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        x=t.x,
+        y=t.y,
+        direction=t.direction,
+        kind=t.kind,
+        mask=np.packbits(t.foreground),
+        shape=np.array(t.foreground.shape, np.int64),
+        period=np.array([t.period], np.float64),
+    )
+    return out.getvalue()
+
+
+def template_from_bytes(data: bytes) -> Template | None:
+    """A stored template, or None when the bytes do not hold one (then extract again)."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            h, w = (int(v) for v in z["shape"])
+            mask = np.unpackbits(z["mask"], count=h * w).reshape(h, w).astype(bool)
+            x, y = z["x"].astype(np.float32), z["y"].astype(np.float32)
+            direction = z["direction"].astype(np.float32)
+            kind = z["kind"].astype(np.int8)
+            period = float(z["period"][0])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if not (x.shape == y.shape == direction.shape == kind.shape) or x.ndim != 1:
+        return None
+    return Template(x, y, direction, kind, mask, period)
+
+
 def _vote_map(t: Template) -> npt.NDArray[np.uint8]:
     """For each of :data:`VOTE_BINS` directions, the cells (of :data:`VOTE_CELL` px) within
     :data:`TOL_DIST` of a minutia of ``t`` whose direction is compatible: voting for a motion
@@ -435,18 +571,21 @@ def similarity(a: object, b: object) -> float:
     # Translation mapping a_i onto b_j after rotating about the origin.
     tx = tb.x[jj] - (c * ta.x[ii] - s * ta.y[ii])
     ty = tb.y[jj] - (s * ta.x[ii] + c * ta.y[ii])
-    # Transform all of A under every anchor, (anchors, nA), and look the results up in B's map.
-    x = c[:, None] * ta.x[None, :] - s[:, None] * ta.y[None, :] + tx[:, None]
-    y = s[:, None] * ta.x[None, :] + c[:, None] * ta.y[None, :] + ty[:, None]
+    # Transform all of A under every anchor, (anchors, nA), and look the results up in B's map
+    # (in map cells: the halving is exact, so the cells are those of x / VOTE_CELL).
+    cell = 1.0 / VOTE_CELL
+    c2, s2, tx2, ty2 = c * cell, s * cell, tx * cell, ty * cell
+    cx = np.rint(c2[:, None] * ta.x[None, :] - s2[:, None] * ta.y[None, :] + tx2[:, None])
+    cy = np.rint(s2[:, None] * ta.x[None, :] + c2[:, None] * ta.y[None, :] + ty2[:, None])
     d = np.mod(ta.direction[None, :] + r[:, None] + np.pi, 2 * np.pi)
-    maps = _vote_map(tb)
+    maps = tb.vote_map
     nb, mh, mw = maps.shape
-    bins = np.minimum((d * (nb / (2 * math.pi))).astype(np.int64), nb - 1)
-    cx = np.rint(x / VOTE_CELL).astype(np.int64)
-    cy = np.rint(y / VOTE_CELL).astype(np.int64)
+    bins = np.minimum((d * (nb / (2 * math.pi))).astype(np.int32), nb - 1)
     inside = (cx >= 0) & (cx < mw) & (cy >= 0) & (cy < mh)
-    hits = np.zeros(x.shape, np.uint8)
-    hits[inside] = maps[bins[inside], cy[inside], cx[inside]]
+    # One flat lookup; a cell outside the map reads the zero appended after it.
+    flat = (bins * mh + cy.astype(np.int32)) * mw + cx.astype(np.int32)
+    flat[~inside] = maps.size
+    hits = np.append(maps.ravel(), np.uint8(0))[flat]
     votes = hits.sum(axis=1, dtype=np.int64)
     best_score = 0.0
     tried: list[tuple[float, float, float]] = []

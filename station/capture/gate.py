@@ -26,18 +26,21 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
 import cv2
 import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from station.capture import face, fingerprint, fpmatch, fpquality
 from station.capture.fingerprint import EXPECTED_AREA_MM2
 from station.devices import FINGER_LABELS, Finger
 from station.dossier import PartKind
 from station.errors import ValidationError
+from station.models import DossierPart, PrintFeatures
 from station.packet import MAX_PACKET_BYTES
 
 #: The key of the gate settings inside the station's settings.
@@ -335,6 +338,45 @@ def template(sha256: str, data: bytes) -> fpmatch.Template | None:
         measure_print(sha256, "", fingerprint.WSQ_MEDIA_TYPE, data)
         cached = _TEMPLATES.get((sha256,))
     return cached  # type: ignore[no-any-return]
+
+
+def stored_template(s: Session, sha256: str, data: Callable[[], bytes]) -> fpmatch.Template | None:
+    """A print's template without extracting it again: remembered in the process, else read from
+    the store's ``print_features`` (kept when the print was saved), else extracted from
+    ``data()`` once and kept there. None if the print does not decode."""
+    cached: fpmatch.Template | None = _TEMPLATES.get((sha256,))
+    if cached is not None:
+        return cached
+    row = s.get(PrintFeatures, sha256)
+    if row is not None and row.format == fpmatch.TEMPLATE_FORMAT:
+        cached = fpmatch.template_from_bytes(bytes(row.data))
+        if cached is not None:
+            _TEMPLATES.put((sha256,), cached)
+            return cached
+    cached = template(sha256, data())
+    if cached is not None:
+        keep_template(s, sha256, cached)
+    return cached
+
+
+def keep_template(s: Session, sha256: str, t: fpmatch.Template) -> None:
+    """Store a print's template under its hash (in the caller's write transaction)."""
+    row = s.get(PrintFeatures, sha256)
+    if row is None:
+        s.add(
+            PrintFeatures(
+                sha256=sha256, format=fpmatch.TEMPLATE_FORMAT, data=fpmatch.template_bytes(t)
+            )
+        )
+    elif row.format != fpmatch.TEMPLATE_FORMAT:
+        row.format, row.data = fpmatch.TEMPLATE_FORMAT, fpmatch.template_bytes(t)
+
+
+def drop_unused_features(s: Session) -> None:
+    """Delete the templates of prints no part holds any more (biometric data: they go with the
+    part, in the transaction that deletes or replaces it, or seals the dossier)."""
+    s.flush()
+    s.execute(delete(PrintFeatures).where(PrintFeatures.sha256.not_in(select(DossierPart.sha256))))
 
 
 def judge_print(finger: str, media_type: str, data: bytes) -> dict[str, Any]:

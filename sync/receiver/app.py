@@ -8,6 +8,7 @@ pool, so a slow or dead connection only ever holds its own coroutine.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -17,15 +18,15 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from station import packet
-from station.clock import iso, parse_iso
+from station.clock import iso
 from sync import protocol
 from sync.frames import STREAM_PATH
 from sync.receiver.core import Accepted, Receiver, UploadState, check_packet_id
@@ -35,6 +36,7 @@ from sync.receiver.errors import (
     malformed,
     unknown_station,
 )
+from sync.receiver.limits import StationBodies, body_deadline
 from sync.receiver.stream import StreamEndpoint
 
 log = logging.getLogger("sync.receiver.http")
@@ -59,9 +61,7 @@ def _station_time(text: str) -> datetime | None:
     if not _TIME_RE.fullmatch(text):
         return None
     try:
-        if "." in text:
-            return parse_iso(text[:-1].ljust(26, "0") + "Z")
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)  # checked by _TIME_RE
     except ValueError:
         return None
 
@@ -112,9 +112,15 @@ class ReceiverApp:
     def __init__(self, receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> None:
         self.receiver = receiver
         self.body_timeout = body_timeout
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._bodies = StationBodies()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        return await run_in_threadpool(func, *args)
+        """Run blocking work (database, cryptography) on a worker thread: at most as many at
+        once as the store keeps connections, so no thread ever waits for a connection."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.receiver.store.pool_size)
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
 
     # --- request plumbing -------------------------------------------------------------------
 
@@ -126,8 +132,9 @@ class ReceiverApp:
             if int(declared) > limit:
                 raise self._body_too_large(limit)
         buf = bytearray()
+        length = int(declared) if declared is not None else limit
         try:
-            with anyio.fail_after(self.body_timeout):
+            with anyio.fail_after(body_deadline(length, self.body_timeout)):
                 async for piece in request.stream():
                     buf += piece
                     if len(buf) > limit:
@@ -151,8 +158,11 @@ class ReceiverApp:
         station_id = request.headers.get(protocol.H_STATION, "")
         if not station_id:
             raise unknown_station("")
-        public = await self._run(self.receiver.station_key, station_id)
-        body = await self._read_body(request, limit)
+        public = self.receiver.cached_station_key(station_id)
+        if public is None:  # at most every STATION_CACHE_S per station: a thread hop
+            public = await self._run(self.receiver.station_key, station_id)
+        with self._bodies.slot(station_id) if limit else contextlib.nullcontext():
+            body = await self._read_body(request, limit)
         stamp = request.headers.get(protocol.H_TIMESTAMP, "")
         signature = request.headers.get(protocol.H_SIGNATURE, "")
         if not stamp or not signature:
@@ -167,7 +177,11 @@ class ReceiverApp:
                 f"{protocol.H_TIMESTAMP} is not an ISO 8601 UTC time",
             )
         offset = request.headers.get(protocol.H_OFFSET) if request.method == "PATCH" else None
-        doc = protocol.request_doc(request.method, request.url.path, stamp, body, offset)
+        digest = hashlib.sha256(body).digest()
+        request.state.body_sha256 = digest  # the chunk checksum compares with it
+        doc = protocol.request_doc(
+            request.method, request.url.path, stamp, body, offset, body_sha256=digest.hex()
+        )
         if not protocol.verify(public, protocol.REQUEST_PREFIX, doc, signature):
             raise bad_request_signature(
                 "chữ ký không khớp với khóa đã đăng ký của trạm",
@@ -271,7 +285,7 @@ class ReceiverApp:
                 f"{protocol.H_OFFSET} phải là số nguyên không âm",
                 f"{protocol.H_OFFSET} must be a non-negative integer",
             )
-        self._check_checksum(request.headers.get(protocol.H_CHECKSUM, ""), chunk)
+        self._check_digest(request.headers.get(protocol.H_CHECKSUM, ""), request.state.body_sha256)
         result = await self._run(
             self.receiver.write_chunk,
             station_id,
@@ -285,8 +299,13 @@ class ReceiverApp:
             status_code=204, headers={**TUS_HEADERS, protocol.H_OFFSET: str(result.offset)}
         )
 
+    @classmethod
+    def _check_checksum(cls, header: str, chunk: bytes) -> None:
+        cls._check_digest(header, hashlib.sha256(chunk).digest())
+
     @staticmethod
-    def _check_checksum(header: str, chunk: bytes) -> None:
+    def _check_digest(header: str, digest: bytes) -> None:
+        """``Upload-Checksum`` against the chunk's SHA-256 ``digest``."""
         algorithm, _, value = header.strip().partition(" ")
         if algorithm.lower() != "sha256" or not value:
             raise malformed(
@@ -300,7 +319,7 @@ class ReceiverApp:
                 f"{protocol.H_CHECKSUM}: base64 không hợp lệ",
                 f"{protocol.H_CHECKSUM}: invalid base64",
             ) from exc
-        if hashlib.sha256(chunk).digest() != expected:
+        if digest != expected:
             raise ReceiverError(
                 "checksum_mismatch",
                 "Mã kiểm tra của đoạn dữ liệu không khớp; đoạn này không được ghi, hãy gửi lại.",

@@ -4,10 +4,12 @@ Subcommands (``docs/sync.md``, "Command line")::
 
     serve --keys receiver-keys.json [--keys older.json ...] --data DIR [--database-url URL]
           [--host 127.0.0.1] [--port 8443] [--tls-cert PEM --tls-key PEM] [--allow-plain-http]
+          [--header-timeout S]
     register-station FILE --data DIR [--replace]
     deactivate-station STATION_ID --data DIR
     import-usb EXPORT_DIR --receipts-out DIR --keys ... --data DIR
     expire-uploads --days N --data DIR
+    migrate --data DIR [--database-url URL]
     mark PACKET_ID (--rejected REASON [--parts face,fingerprint/left_index] | --card-printed)
         [--station STATION_ID]
          --data DIR
@@ -26,10 +28,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from station.errors import StationError
 from sync.receiver.core import Receiver
 from sync.receiver.errors import ReceiverError
 from sync.receiver.keys import ReceiverKeys, load_keys
+from sync.receiver.limits import HEADER_TIMEOUT_S
 from sync.receiver.store import ReceiverStore
 
 EXIT_OK = 0
@@ -41,9 +46,51 @@ MAX_REGISTRATION_BYTES = 64 * 1024
 
 
 def _open(args: argparse.Namespace, *, with_keys: bool) -> Receiver:
+    """The receiver on its store. SQLite (one machine) is migrated on opening; a shared
+    database must be migrated first (``migrate``), so that receivers of an older version never
+    see a schema changed under them."""
     keys = load_keys(args.keys) if with_keys else _no_keys()
-    store = ReceiverStore(args.data, args.database_url)
+    store = ReceiverStore(args.data, args.database_url, migrate=False)
+    try:
+        if store.dialect == "sqlite":
+            store.migrate()
+        else:
+            _check_schema(store)
+    except BaseException:
+        store.close()
+        raise
     return Receiver(store, keys)
+
+
+def _check_schema(store: ReceiverStore) -> None:
+    from sync.receiver.migrations import head_revision
+
+    current, head = store.revision(), head_revision()
+    if current != head:
+        raise ReceiverError(
+            "schema_outdated",
+            f"Lược đồ cơ sở dữ liệu của máy nhận ở phiên bản «{current or 'trống'}», cần "
+            f"«{head}»; hãy chạy «intake-station-receiver migrate» trước.",
+            f"The receiver's database schema is at '{current or 'empty'}', '{head}' is needed; "
+            "run 'intake-station-receiver migrate' first.",
+        )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from sync.receiver.migrations import head_revision
+
+    store = ReceiverStore(args.data, args.database_url, migrate=False)
+    try:
+        before = store.revision()
+        store.migrate()
+        after = store.revision()
+    finally:
+        store.close()
+    if before == after:
+        print(f"Lược đồ đã mới nhất / schema up to date: {after}")
+    else:
+        print(f"Lược đồ / schema: {before or '-'} -> {after} (head {head_revision()})")
+    return EXIT_OK
 
 
 def _no_keys() -> ReceiverKeys:
@@ -90,6 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             args.port,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
+            header_timeout=args.header_timeout,
             log_level="debug" if args.verbose else "info",
         )
     finally:
@@ -220,6 +268,12 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sp.add_argument("--tls-cert", type=Path, default=None, help="certificate chain, PEM")
     sp.add_argument("--tls-key", type=Path, default=None, help="private key, PEM")
     sp.add_argument("--allow-plain-http", action="store_true")
+    sp.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT_S,
+        help=f"seconds to send a request's headers (default {HEADER_TIMEOUT_S:g})",
+    )
     sp.set_defaults(func=cmd_serve)
 
     sp = with_store(sub.add_parser("register-station", help="register a station"))
@@ -239,6 +293,9 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sp = with_store(sub.add_parser("expire-uploads", help="drop long-abandoned uploads"))
     sp.add_argument("--days", type=float, required=True, help="untouched for this many days")
     sp.set_defaults(func=cmd_expire_uploads)
+
+    sp = with_store(sub.add_parser("migrate", help="bring the database schema up to date"))
+    sp.set_defaults(func=cmd_migrate)
 
     sp = with_store(sub.add_parser("mark", help="set a packet's processing status"))
     sp.add_argument("packet_id")
@@ -265,6 +322,13 @@ def _execute(args: argparse.Namespace) -> int:
         return func(args)
     except StationError as err:
         print(f"Lỗi [{err.code}]: {err.vi}\nError [{err.code}]: {err.en}", file=sys.stderr)
+        return EXIT_ERROR
+    except SQLAlchemyError as exc:
+        detail = str(exc).splitlines()[0][:300]
+        print(
+            f"Lỗi cơ sở dữ liệu / database error: {detail}",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

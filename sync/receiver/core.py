@@ -3,10 +3,10 @@
 * Stations are registered from the file they export (``register_station``); unknown or
   deactivated stations are refused.
 * Uploads are resumable (tus 1.0 semantics, ``docs/sync.md``): ``begin_upload`` creates or finds
-  the upload, ``write_chunk`` writes a chunk at its offset, fsyncs it and moves the offset by a
-  compare-and-set in the database, so that two requests for the same upload (a retry racing a
-  request still in flight on a dead connection, two receivers behind a load balancer) never both
-  win, and nobody ever waits on a lock.
+  the upload, ``write_chunk`` stores a chunk and moves the offset by a compare-and-set, in one
+  statement, so that two requests for the same upload (a retry racing a request still in flight
+  on a dead connection, two receivers behind a load balancer) never both win, and nobody ever
+  waits on a lock. Everything is in the database: any receiver process continues any upload.
 * ``accept`` verifies a whole packet (announced hash, header, outer signature with the
   registered station key, decryption with the receiver key named by the header, manifest, part
   hashes), deduplicates by packet id, content hash and dossier id, and stores the blob, the
@@ -19,11 +19,13 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from station import crypto, packet
@@ -40,6 +42,7 @@ from sync.receiver.errors import (
 )
 from sync.receiver.keys import ReceiverKeys
 from sync.receiver.store import (
+    Base,
     PacketRow,
     ReceiptRow,
     ReceiverStore,
@@ -62,6 +65,10 @@ MAX_STATUS_IDS = 1000
 MAX_STATUS_PAGE = 500
 MAX_REASON_CHARS = 2000
 MAX_NAME_CHARS = 200
+#: How long a process trusts what it read of a station (its key, whether it is active): a
+#: deactivation or a new key reaches every receiver process within this time.
+STATION_CACHE_S = 10.0
+_STATION_CACHE_MAX = 100_000
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -143,7 +150,25 @@ class _Held:
     received_at: str
 
 
-def _held(row: PacketRow) -> _Held:
+#: The completion path's statements, built once (SQLAlchemy caches their compiled form).
+_HELD_QUERY = select(
+    PacketRow.packet_id,
+    PacketRow.station_id,
+    PacketRow.sha256,
+    PacketRow.size,
+    PacketRow.dossier_id,
+    PacketRow.number,
+    PacketRow.received_at,
+).where(
+    PacketRow.station_id == bindparam("sid"),
+    PacketRow.packet_id == bindparam("pid"),
+)
+_INSERT_PACKET = insert(Base.metadata.tables[PacketRow.__tablename__])
+_INSERT_RECEIPT = insert(Base.metadata.tables[ReceiptRow.__tablename__])
+
+
+def _held(row: Any) -> _Held:
+    """A packet row (ORM or Core) as a ``_Held``."""
     return _Held(
         row.packet_id,
         row.station_id,
@@ -241,6 +266,9 @@ class Receiver:
         self.store = store
         self.keys = keys
         self.clock: Clock = clock or SystemClock()
+        #: station id -> (monotonic time read, public key or None when unknown or inactive).
+        self._stations: dict[str, tuple[float, bytes | None]] = {}
+        self._stations_lock = threading.Lock()
 
     def now(self) -> str:
         return iso(self.clock.now())
@@ -300,6 +328,7 @@ class Receiver:
                     True,
                 )
                 result = "unchanged" if unchanged else "updated"
+        self._forget_station(info.station_id)
         log.info("station %s %s", info.station_id, result)
         return result
 
@@ -309,21 +338,48 @@ class Receiver:
             if row is None:
                 raise unknown_station(station_id)
             row.active = active
+        self._forget_station(station_id)
+
+    def _forget_station(self, station_id: str) -> None:
+        with self._stations_lock:
+            self._stations.pop(station_id, None)
 
     def stations(self) -> list[StationInfo]:
         with self.store.read() as s:
             rows = s.scalars(select(StationRow).order_by(StationRow.station_id)).all()
             return [StationInfo(r.station_id, r.code, r.name, r.public_key, r.active) for r in rows]
 
+    def cached_station_key(self, station_id: str) -> bytes | None:
+        """The station's key from this process's cache when it is fresh, without any I/O (an
+        event loop may call it); ``None`` when it must be read (``station_key``)."""
+        hit = self._stations.get(station_id)
+        if hit is None or time.monotonic() - hit[0] > STATION_CACHE_S:
+            return None
+        if hit[1] is None:
+            raise unknown_station(station_id)
+        return hit[1]
+
     def station_key(self, station_id: str) -> bytes:
-        """The registered public key of an active station; ``unknown_station`` otherwise."""
+        """The registered public key of an active station; ``unknown_station`` otherwise.
+
+        Read from the database at most every ``STATION_CACHE_S`` per station and process.
+        """
         if not IDENT_RE.fullmatch(station_id):
             raise unknown_station(station_id)
-        with self.store.read() as s:
-            row = s.get(StationRow, station_id)
-            if row is None or not row.active:
-                raise unknown_station(station_id)
-            return crypto.b64d(row.public_key)
+        now = time.monotonic()
+        hit = self._stations.get(station_id)
+        if hit is None or now - hit[0] > STATION_CACHE_S:
+            with self.store.read() as s:
+                row = s.get(StationRow, station_id)
+                key = crypto.b64d(row.public_key) if row is not None and row.active else None
+            with self._stations_lock:
+                if len(self._stations) >= _STATION_CACHE_MAX:
+                    self._stations.clear()
+                self._stations[station_id] = (now, key)
+            hit = (now, key)
+        if hit[1] is None:
+            raise unknown_station(station_id)
+        return hit[1]
 
     # --- uploads ----------------------------------------------------------------------------
 
@@ -362,13 +418,23 @@ class Receiver:
             except IntegrityError:
                 continue  # a concurrent POST created the row first (PostgreSQL): read it back
         raise ReceiverError(
-            "busy", "Máy nhận đang bận, hãy thử lại.", "The receiver is busy; retry.", status=503
+            "busy",
+            "Máy nhận đang bận, hãy thử lại.",
+            "The receiver is busy; retry.",
+            status=protocol.ERRORS["busy"],
         )
 
     def _open_upload(
         self, station_id: str, packet_id: str, length: int, sha256: str, judge_again: bool
     ) -> UploadState | Accepted:
         now = self.now()
+        fast = self.store.open_upload(station_id, packet_id, length, sha256, now, judge_again)
+        if fast is not None and not fast.held:
+            if fast.created:
+                return UploadState(packet_id, length, 0)
+            if fast.length is not None and (fast.sha256, fast.length) == (sha256, length):
+                return UploadState(packet_id, length, fast.offset or 0)
+        # Held, refused, announced with other bytes, or SQLite: read and decide.
         with self.store.write() as s:
             held_row = s.get(PacketRow, (station_id, packet_id))
             if held_row is not None:
@@ -391,15 +457,7 @@ class Receiver:
                             "another upload uses this packet id",
                             authentic=True,
                         )
-                    size = self.store.partial_size(up.temp_path)
-                    if size is None or size < up.offset:
-                        # Data lost under the receiver (restored backup, wiped folder): restart.
-                        log.warning("upload %s: partial file lost, restarting at 0", packet_id)
-                        self.store.create_partial(up.temp_path)
-                        self.store.reset_offset(s, station_id, packet_id, up.offset, now)
-                        return UploadState(packet_id, up.length, 0)
                     return UploadState(packet_id, up.length, up.offset)
-                temp = self.store.partial_name(station_id, packet_id)
                 s.add(
                     UploadRow(
                         packet_id=packet_id,
@@ -409,11 +467,9 @@ class Receiver:
                         sha256=sha256,
                         created_at=now,
                         updated_at=now,
-                        temp_path=temp,
                     )
                 )
                 s.flush()  # takes the primary key: a concurrent creator waits or fails here
-                self.store.create_partial(temp)
                 return UploadState(packet_id, length, 0)
         return self._answer_held(held, station_id, sha256)
 
@@ -468,66 +524,75 @@ class Receiver:
     def write_chunk(
         self, station_id: str, packet_id: str, offset: int, chunk: bytes
     ) -> UploadState | Accepted:
-        """``PATCH``: write ``chunk`` at ``offset``; the receipt when it completes the packet."""
+        """``PATCH``: store ``chunk`` at ``offset``; the receipt when it completes the packet.
+
+        One statement (``ReceiverStore.append_chunk``) stores a chunk that does not complete
+        the upload and tells where the upload stands otherwise: no ORM session, no read before.
+        """
         check_packet_id(packet_id)
-        with self.store.read() as s:
-            up = s.get(UploadRow, (station_id, packet_id))
-        if up is None:
+        wrote = self.store.append_chunk(station_id, packet_id, offset, chunk, self.now())
+        if wrote is None:
             self._raise_gone(station_id, packet_id, offset)
-        if offset != up.offset:
-            raise offset_mismatch(up.offset, offset)
+        if wrote.moved:
+            return UploadState(packet_id, wrote.length, offset + len(chunk))
+        if offset != wrote.offset:
+            raise offset_mismatch(wrote.offset, offset)
         end = offset + len(chunk)
-        if end > up.length:
+        if end > wrote.length:
             raise ReceiverError(
                 "too_large",
-                f"Đoạn dữ liệu vượt quá độ dài đã khai báo ({up.length:,} byte).",
-                f"The chunk goes past the announced length ({up.length:,} bytes).",
+                f"Đoạn dữ liệu vượt quá độ dài đã khai báo ({wrote.length:,} byte).",
+                f"The chunk goes past the announced length ({wrote.length:,} bytes).",
             )
         if not chunk:
-            return UploadState(packet_id, up.length, offset)
-        size = self.store.partial_size(up.temp_path)
-        if size is None or size < offset:  # finished or refused meanwhile, or bytes lost
-            self._recover_lost_partial(station_id, packet_id, offset)
-        try:
-            self.store.write_at(up.temp_path, offset, chunk)
-        except FileNotFoundError:  # finished or refused meanwhile
-            self._recover_lost_partial(station_id, packet_id, offset)
-        if end < up.length:
-            with self.store.write() as s:
-                moved = self.store.advance_offset(s, station_id, packet_id, offset, end, self.now())
-            if not moved:
-                self._raise_gone(station_id, packet_id, offset)
-            return UploadState(packet_id, up.length, end)
-        return self._complete(station_id, up, offset)
+            return UploadState(packet_id, wrote.length, offset)
+        if end < wrote.length:  # pragma: no cover - append_chunk moves such a chunk
+            raise offset_mismatch(wrote.offset, offset)
+        up = UploadRow(
+            station_id=station_id,
+            packet_id=packet_id,
+            length=wrote.length,
+            offset=wrote.offset,
+            sha256=wrote.sha256,
+        )
+        return self._complete(station_id, up, offset, chunk)
 
-    def _complete(self, station_id: str, up: UploadRow, offset: int) -> Accepted:
-        """The last chunk is on disk: verify and store the whole packet."""
+    def _assemble(self, station_id: str, packet_id: str, offset: int) -> bytes | None:
+        """The bytes of the upload's stored chunks, when they are exactly [0, offset)."""
+        rows = self.store.read_chunks(station_id, packet_id)
+        parts: list[bytes] = []
+        at = 0
+        for chunk_offset, data in rows:
+            if chunk_offset != at:
+                return None
+            parts.append(bytes(data))
+            at += len(data)
+        return b"".join(parts) if at == offset else None
+
+    def _complete(self, station_id: str, up: UploadRow, offset: int, last: bytes) -> Accepted:
+        """The last chunk arrived: verify and store the whole packet (the stored chunks and
+        this one), dropping the upload in the same transaction."""
         packet_id = up.packet_id
-        try:
-            data = self.store.read_partial(up.temp_path, up.length)
-        except FileNotFoundError:  # a concurrent request completed (or refused) it meanwhile
-            return self._held_or_gone(station_id, packet_id, up.sha256, offset)
+        head = self._assemble(station_id, packet_id, offset)
+        if head is None:
+            # Finished (or refused) by a concurrent request meanwhile, or chunks lost.
+            return self._recover_lost_chunks(station_id, up, offset)
         try:
             accepted = self.accept(
-                data,
+                head + last,
                 station_id=station_id,
                 expect=Expect(packet_id, up.sha256, authentic=True),
                 via="http",
                 cas=_Cas(station_id, packet_id, offset),
             )
-        except PacketRefusedError:
-            self.store.remove(up.temp_path)
-            raise
         except PacketHeldError as held:
             if held.code == "hash_mismatch":
-                # The bytes on disk are not the announced ones: the upload starts again at 0.
+                # The bytes received are not the announced ones: the upload starts again at 0.
                 self._drop_upload(_Cas(station_id, packet_id, offset), only_at_offset=True)
-                self.store.remove(up.temp_path)
             # Otherwise the upload stays, short of its last chunk: the next try resends that.
             raise
         except _CasLostError:
             return self._held_or_gone(station_id, packet_id, up.sha256, offset)
-        self.store.remove(up.temp_path)
         return accepted
 
     def _held_or_gone(self, station_id: str, packet_id: str, sha256: str, offset: int) -> Accepted:
@@ -539,31 +604,24 @@ class Receiver:
             return self._answer_held(held, station_id, sha256)
         self._raise_gone(station_id, packet_id, offset)
 
-    def _recover_lost_partial(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
-        """The partial file is gone or short. If the upload row is gone too, the upload ended;
-        otherwise bytes were lost under the receiver (wiped or restored data folder): the file
-        is shorter than the offset committed after its fsync. Start again at 0."""
+    def _recover_lost_chunks(self, station_id: str, up: UploadRow, offset: int) -> Accepted:
+        """The stored chunks are not [0, offset). If the upload moved on or ended, say so (the
+        receipt if a concurrent request finished it); otherwise its bytes were lost under the
+        receiver (a restored database): it starts again at 0."""
         with self.store.write() as s:
-            up = s.get(UploadRow, (station_id, packet_id))
-            size = self.store.partial_size(up.temp_path) if up is not None else None
-            lost = up is not None
-            if up is not None and (size is None or size < up.offset):
-                log.warning("upload %s: partial file lost, restarting at 0", packet_id)
-                self.store.create_partial(up.temp_path)
-                self.store.reset_offset(s, station_id, packet_id, up.offset, self.now())
-            else:
-                lost = False
+            lost = self.store.advance_offset(s, station_id, up.packet_id, offset, 0, self.now())
+            if lost:
+                self.store.drop_chunks(s, station_id, up.packet_id)
         if lost:
+            log.warning("upload %s: stored chunks lost, restarting at 0", up.packet_id)
             raise offset_mismatch(0, offset)
-        self._raise_gone(station_id, packet_id, offset)
+        return self._held_or_gone(station_id, up.packet_id, up.sha256, offset)
 
-    def clean_strays(self) -> list[str]:
-        """Remove temporary files a killed receiver left (called when it starts serving)."""
-        with self.store.read() as s:
-            live = set(s.scalars(select(UploadRow.temp_path)).all())
-        removed = self.store.clean_strays(live)
+    def clean_strays(self) -> int:
+        """Remove chunks no upload refers to (called when the receiver starts serving)."""
+        removed = self.store.clean_strays()
         if removed:
-            log.info("removed %d stray temporary files: %s", len(removed), ", ".join(removed))
+            log.info("removed %d stray chunks", removed)
         return removed
 
     def expire_uploads(self, older_than: str) -> int:
@@ -573,8 +631,8 @@ class Receiver:
         """
         with self.store.write() as s:
             rows = s.scalars(select(UploadRow).where(UploadRow.updated_at < older_than)).all()
-            stale = [(r.station_id, r.packet_id, r.updated_at, r.temp_path) for r in rows]
-            for station_id, packet_id, updated_at, _ in stale:
+            stale = [(r.station_id, r.packet_id, r.updated_at) for r in rows]
+            for station_id, packet_id, updated_at in stale:
                 s.execute(
                     delete(UploadRow)
                     .where(
@@ -584,8 +642,6 @@ class Receiver:
                     )
                     .execution_options(synchronize_session=False)
                 )
-        for _, _, _, temp in stale:
-            self.store.remove(temp)
         return len(stale)
 
     def _raise_gone(self, station_id: str, packet_id: str, offset: int) -> NoReturn:
@@ -669,9 +725,7 @@ class Receiver:
         except ReceiverError as exc:
             _refuse(exc.code, exc.vi, exc.en, ctx, remember=False)
 
-        with self.store.read() as s:
-            row = s.get(PacketRow, (header.station_id, header.packet_id))
-            held = _held(row) if row is not None else None
+        held = self._find_held(header.station_id, header.packet_id)
         if held is not None:
             if held.sha256 == sha:
                 self._drop_finished_upload(cas)
@@ -714,11 +768,17 @@ class Receiver:
         self._check_dossier_free(dossier_id, header.packet_id)
         return self._store(data, sha, header, dossier_id, number, via, cas, ctx)
 
+    def _find_held(self, station_id: str, packet_id: str) -> _Held | None:
+        """The held packet (station, packet), read without an ORM session."""
+        with self.store.read_conn() as c:
+            row = c.execute(_HELD_QUERY, {"sid": station_id, "pid": packet_id}).first()
+        return _held(row) if row is not None else None
+
     def _check_dossier_free(self, dossier_id: str, packet_id: str) -> None:
-        with self.store.read() as s:
-            live = s.scalars(
+        with self.store.read_conn() as c:
+            live = c.execute(
                 select(PacketRow.packet_id).where(PacketRow.live_dossier_id == dossier_id)
-            ).first()
+            ).scalar()
         if live is not None and live != packet_id:
             # Held: the central office decides on the live packet (it may reject it for
             # recapture, which frees the dossier for this one).
@@ -752,16 +812,7 @@ class Receiver:
             received_at=now,
             status=ACCEPTED,
         )
-        try:
-            blob = self.store.write_blob(sha, data)  # content-addressed: a retry rewrites it
-        except OSError as exc:
-            log.error("cannot store packet %s: %s", header.packet_id, exc)
-            raise PacketHeldError(
-                "storage_unavailable",
-                "Máy nhận không lưu được gói lúc này; gói được giữ lại, hãy gửi lại sau.",
-                "The receiver cannot store the packet now; it is held, send it again later.",
-            ) from exc
-        ctx.blob = blob
+        ctx.blob = blob = self.store.blob_name(sha)
         try:
             with self.store.write() as s:
                 if cas is not None:
@@ -776,8 +827,12 @@ class Receiver:
                     )
                     if getattr(gone, "rowcount", 0) != 1:
                         raise _CasLostError
-                s.add(
-                    PacketRow(
+                # Core statements on the session's connection (no unit of work): the packet
+                # row first (the receipt's foreign key points at it), its bytes, the receipt.
+                c = s.connection()
+                c.execute(
+                    _INSERT_PACKET,
+                    dict(
                         packet_id=header.packet_id,
                         station_id=header.station_id,
                         dossier_id=dossier_id,
@@ -794,18 +849,26 @@ class Receiver:
                         reason=None,
                         parts_to_recapture=None,
                         status_at=now,
-                    )
+                    ),
                 )
-                s.flush()  # the packet row first: the receipt's foreign key points at it
-                s.add(
-                    ReceiptRow(
+                self.store.put_blob(c, sha, data)
+                c.execute(
+                    _INSERT_RECEIPT,
+                    dict(
                         station_id=header.station_id,
                         packet_id=header.packet_id,
                         receipt=json.dumps(receipt.to_json(), ensure_ascii=False),
-                    )
+                    ),
                 )
         except IntegrityError:
             return self._after_conflict(sha, header, dossier_id, cas)
+        except (DBAPIError, OSError) as exc:
+            log.error("cannot store packet %s: %s", header.packet_id, exc)
+            raise PacketHeldError(
+                "storage_unavailable",
+                "Máy nhận không lưu được gói lúc này; gói được giữ lại, hãy gửi lại sau.",
+                "The receiver cannot store the packet now; it is held, send it again later.",
+            ) from exc
         log.info(
             "accepted packet %s of station %s (dossier %s, %d bytes, via %s)",
             header.packet_id,
@@ -882,12 +945,6 @@ class Receiver:
                     )
                     .execution_options(synchronize_session=False)
                 )
-            orphan = ctx.blob is not None and (
-                s.scalars(select(PacketRow.packet_id).where(PacketRow.sha256 == sha)).first()
-                is None
-            )
-        if orphan and ctx.blob is not None:
-            self.store.remove(ctx.blob)
 
     def _duplicate_receipt(self, held: _Held) -> protocol.Receipt:
         return protocol.make_receipt(

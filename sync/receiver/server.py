@@ -13,12 +13,11 @@ from starlette.applications import Starlette
 
 from sync.receiver.app import DEFAULT_BODY_TIMEOUT_S, create_app
 from sync.receiver.core import Receiver
+from sync.receiver.limits import HEADER_TIMEOUT_S, with_header_timeout
 
 #: Idle keep-alive: long enough for a station's next chunk on a slow link.
 KEEP_ALIVE_S = 15
 GRACEFUL_SHUTDOWN_S = 30
-#: Requests served at once per process; beyond, uvicorn answers 503 at once.
-LIMIT_CONCURRENCY = 512
 
 
 def make_config(
@@ -30,7 +29,10 @@ def make_config(
     tls_key: Path | None = None,
     log_level: str = "info",
     graceful_shutdown: int = GRACEFUL_SHUTDOWN_S,
+    header_timeout: float = HEADER_TIMEOUT_S,
 ) -> uvicorn.Config:
+    """uvicorn's settings for the receiver (``limits.py``: header, idle and body bounds; no
+    connection cap, which is the proxy's job)."""
     return uvicorn.Config(
         app,
         host=host,
@@ -40,9 +42,10 @@ def make_config(
         lifespan="off",
         proxy_headers=False,
         server_header=False,
+        http=with_header_timeout(header_timeout),
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=graceful_shutdown,
-        limit_concurrency=LIMIT_CONCURRENCY,
+        limit_concurrency=None,
         log_level=log_level,
         access_log=log_level == "debug",
     )
@@ -56,11 +59,20 @@ def serve(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
+    header_timeout: float = HEADER_TIMEOUT_S,
     log_level: str = "info",
 ) -> None:
     """Serve until interrupted (SIGINT/SIGTERM: finish the requests in flight, then stop)."""
     app = create_app(receiver, body_timeout=body_timeout)
-    config = make_config(app, host, port, tls_cert=tls_cert, tls_key=tls_key, log_level=log_level)
+    config = make_config(
+        app,
+        host,
+        port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        log_level=log_level,
+        header_timeout=header_timeout,
+    )
     uvicorn.Server(config).run()
 
 
@@ -76,6 +88,7 @@ class BackgroundServer:
         tls_cert: Path | None = None,
         tls_key: Path | None = None,
         graceful_shutdown: int = 2,
+        header_timeout: float = HEADER_TIMEOUT_S,
     ) -> None:
         self.config = make_config(
             app,
@@ -85,6 +98,7 @@ class BackgroundServer:
             tls_key=tls_key,
             log_level="warning",
             graceful_shutdown=graceful_shutdown,
+            header_timeout=header_timeout,
         )
         self.server = uvicorn.Server(self.config)
         self.scheme = "https" if tls_cert else "http"

@@ -1,54 +1,55 @@
-"""The receiver's state: a database (SQLAlchemy 2) and a data folder.
+"""The receiver's state: one database (SQLAlchemy 2), nothing else.
 
-All state lives here, none in the process, so several receivers may run side by side behind a
-load balancer on one database and one shared data folder:
+All state lives in the database, none in the process or on its disk, so any number of receiver
+processes on any number of machines may serve any request of any upload, a resume included:
 
-* the database: SQLite in ``<data>/receiver.sqlite3`` by default (WAL, ``synchronous=FULL``,
-  write transactions ``BEGIN IMMEDIATE``), or any URL SQLAlchemy accepts, e.g.
-  ``postgresql+psycopg://user@host/db``. Only portable SQL is used (plain tables, unique
-  constraints, ``UPDATE ... WHERE`` compare-and-set); the SQLite pragmas are applied only to
-  SQLite. Several hosts need PostgreSQL (SQLite on a network folder is not safe);
-* ``<data>/partial/<station tag>-<packet_id>.part``: uploads in progress, each chunk written at
-  its offset and fsynced before the new offset is committed;
-* ``<data>/blobs/<sha256[:2]>/<sha256>.ipkt``: the accepted packets, exactly as received,
-  written through a temporary file, fsync and rename.
+* SQLite in ``<data>/receiver.sqlite3`` by default, the embedded store of a single machine (WAL,
+  ``synchronous=FULL``, write transactions ``BEGIN IMMEDIATE``); or PostgreSQL
+  (``postgresql+psycopg://user@host/db``, the ``receiver-pg`` extra) for several machines;
+* an upload in progress: its row in ``station_uploads`` (the offset) and its chunks in
+  ``upload_chunks``, one row per acknowledged chunk, written in the same statement or
+  transaction that moves the offset (``append_chunk``), so bytes and offset never disagree;
+* an accepted packet: its bytes in ``packet_blobs`` (keyed by SHA-256), written in the
+  transaction that inserts its index row and its receipt.
 
-No transaction is ever open while a request body is being read, so a connection that dies or
-hangs mid-request holds no database lock: the next request of the same upload never waits on it.
+The schema is managed by Alembic (``sync/receiver/migrations``, ``intake-station-receiver
+migrate``). No transaction is ever open while a request body is being read, so a connection that
+dies or hangs mid-request holds no database lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     CursorResult,
     Engine,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     create_engine,
     event,
-    inspect,
     text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from station.fsutil import atomic_write, fsync_dir
-
 SQLITE_FILE = "receiver.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
+#: Threads doing database work per process (``app.py`` runs requests' work on at most this many
+#: threads), and so the connections each process keeps: a request never waits for a connection.
+DB_WORKERS = 8
 
 
 class Base(DeclarativeBase):
@@ -71,7 +72,8 @@ class StationRow(Base):
 
 class UploadRow(Base):
     """An upload in progress, keyed by (station, packet): one station's packet ids cannot be
-    taken by another. ``offset`` only moves by compare-and-set (``advance_offset``)."""
+    taken by another. ``offset`` only moves by compare-and-set (``append_chunk``); the bytes
+    below it are the upload's ``upload_chunks`` rows."""
 
     __tablename__ = "station_uploads"
 
@@ -82,12 +84,30 @@ class UploadRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
-    #: Relative to the data folder.
-    temp_path: Mapped[str] = mapped_column(String(200))
+
+
+class UploadChunkRow(Base):
+    """One acknowledged chunk of an upload in progress, at its offset. Deleted with the upload
+    (explicitly, and by the foreign key's cascade)."""
+
+    __tablename__ = "upload_chunks"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["station_id", "packet_id"],
+            ["station_uploads.station_id", "station_uploads.packet_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class PacketRow(Base):
-    """A packet held by the receiver: one row per (station, packet), one blob per row."""
+    """A packet held by the receiver: one row per (station, packet), its bytes in
+    ``packet_blobs``."""
 
     __tablename__ = "station_packets"
 
@@ -101,7 +121,7 @@ class PacketRow(Base):
     number: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    #: Relative to the data folder.
+    #: The key of the bytes in ``packet_blobs`` (the SHA-256; ``ReceiverStore.read_blob``).
     blob_path: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(16))
     sealed_at: Mapped[str] = mapped_column(String(32))
@@ -114,6 +134,15 @@ class PacketRow(Base):
     #: JSON list of "kind" or "kind/slot".
     parts_to_recapture: Mapped[str | None] = mapped_column(Text, nullable=True)
     status_at: Mapped[str] = mapped_column(String(32))
+
+
+class PacketBlobRow(Base):
+    """The bytes of an accepted packet, exactly as received, under their SHA-256."""
+
+    __tablename__ = "packet_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ReceiptRow(Base):
@@ -165,30 +194,90 @@ class RefusalRow(Base):
     at: Mapped[str] = mapped_column(String(32))
 
 
-#: Tables of the first schema (keyed by packet id alone), moved into the ``station_*`` tables
-#: when a store is opened (``ReceiverStore.migrate``), then dropped.
-_OLD_TABLES = ("receipts", "packets", "uploads")
-_PACKET_COLS = (
-    "station_id, packet_id, dossier_id, live_dossier_id, number, sha256, size, blob_path, "
-    "key_id, sealed_at, received_at, via, status, reason, parts_to_recapture, status_at"
+_INSERT_BLOB = Base.metadata.tables[PacketBlobRow.__tablename__].insert()
+
+# --- the chunk hot path: one statement on PostgreSQL, one short transaction on SQLite ------------
+
+#: Moves the offset by compare-and-set and stores the chunk, in one statement (one round trip,
+#: autocommit); returns the upload's length when this request moved the offset, no row
+#: otherwise. Only for a chunk that does not complete the upload (``length > end``).
+#: Its commit does not wait for the WAL flush (``synchronous_commit`` off for this transaction
+#: only): a crash may lose the last chunks and their offsets together, never one without the
+#: other, and the station sends them again (docs/sync.md, "Concurrency and crash safety").
+#: The statement's one row also gives the upload as it stood before (every part of the statement
+#: sees the same snapshot): whether it moved, and the upload's length, offset and hash; no row
+#: when there is no such upload.
+_PG_APPEND = (
+    "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), "
+    'moved AS (UPDATE station_uploads SET "offset" = %(end)s, updated_at = %(now)s '
+    'WHERE station_id = %(sid)s AND packet_id = %(pid)s AND "offset" = %(off)s '
+    "AND length > %(end)s AND %(end)s > %(off)s RETURNING length), "
+    'put AS (INSERT INTO upload_chunks (station_id, packet_id, "offset", data) '
+    "SELECT %(sid)s, %(pid)s, %(off)s, %(data)b FROM moved "
+    'ON CONFLICT (station_id, packet_id, "offset") DO UPDATE SET data = excluded.data) '
+    '(SELECT (SELECT count(*) FROM moved), u.length, u."offset", u.sha256, relaxed.v '
+    "FROM station_uploads u, relaxed WHERE u.station_id = %(sid)s AND u.packet_id = %(pid)s)"
 )
-_UPLOAD_COLS = 'station_id, packet_id, length, "offset", sha256, created_at, updated_at, temp_path'
-_MOVE_PACKETS = (
-    "INSERT INTO station_packets (" + _PACKET_COLS + ") SELECT " + _PACKET_COLS + " FROM packets"  # noqa: S608
+#: ``POST``: creates the upload unless the packet is held, a remembered refusal answers (unless
+#: judged again) or the upload exists, in one statement; and tells what stood before.
+_PG_OPEN = (
+    "WITH held AS (SELECT 1 FROM station_packets WHERE station_id = %(sid)s "
+    "AND packet_id = %(pid)s), "
+    "refused AS (SELECT 1 FROM refusals WHERE packet_id = %(pid)s AND station_id = %(sid)s "
+    "AND sha256 = %(sha)s AND remember AND NOT %(again)s LIMIT 1), "
+    "ins AS (INSERT INTO station_uploads "
+    '(station_id, packet_id, length, "offset", sha256, created_at, updated_at) '
+    "SELECT %(sid)s, %(pid)s, %(len)s, 0, %(sha)s, %(now)s, %(now)s "
+    "WHERE NOT EXISTS (SELECT 1 FROM held) AND NOT EXISTS (SELECT 1 FROM refused) "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM held), "
+    'u.length, u."offset", u.sha256 FROM (SELECT 1) AS one LEFT JOIN station_uploads u '
+    "ON u.station_id = %(sid)s AND u.packet_id = %(pid)s"
 )
-_LOG_STATUSES = (
-    "INSERT INTO status_log (station_id, packet_id, status, reason, parts, at) "
-    "SELECT station_id, packet_id, status, reason, parts_to_recapture, status_at FROM packets "
-    "WHERE status <> 'accepted' ORDER BY status_at"
+_PG_CHUNKS = (
+    'SELECT "offset", data FROM upload_chunks WHERE station_id = %(sid)s AND packet_id = %(pid)s '
+    'ORDER BY "offset"'
 )
-_MOVE_RECEIPTS = (
-    "INSERT INTO station_receipts (station_id, packet_id, receipt) "
-    "SELECT p.station_id, r.packet_id, r.receipt FROM receipts r "
-    "JOIN packets p ON p.packet_id = r.packet_id"
+_SQLITE_CHUNKS = (
+    'SELECT "offset", data FROM upload_chunks WHERE station_id = :sid AND packet_id = :pid '
+    'ORDER BY "offset"'
 )
-_MOVE_UPLOADS = (
-    "INSERT INTO station_uploads (" + _UPLOAD_COLS + ") SELECT " + _UPLOAD_COLS + " FROM uploads"  # noqa: S608
+_SQLITE_READ = (
+    'SELECT length, "offset", sha256 FROM station_uploads WHERE station_id = :sid '
+    "AND packet_id = :pid"
 )
+_SQLITE_MOVE = (
+    'UPDATE station_uploads SET "offset" = :end, updated_at = :now '
+    'WHERE station_id = :sid AND packet_id = :pid AND "offset" = :off'
+)
+_SQLITE_PUT = (
+    'INSERT INTO upload_chunks (station_id, packet_id, "offset", data) '
+    "VALUES (:sid, :pid, :off, :data) "
+    'ON CONFLICT (station_id, packet_id, "offset") DO UPDATE SET data = excluded.data'
+)
+
+
+@dataclass(frozen=True)
+class UploadOpen:
+    """What ``open_upload`` did: ``created`` a new upload at 0, or found the upload as it stood
+    (``length`` None: none), and whether the packet is ``held``."""
+
+    created: bool
+    held: bool
+    length: int | None
+    offset: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ChunkWrite:
+    """What ``append_chunk`` did: ``moved`` when it stored the chunk and moved the offset; the
+    upload as it stood before the statement."""
+
+    moved: bool
+    length: int
+    offset: int
+    sha256: str
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -215,32 +304,55 @@ def _sqlite_setup(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = DB_WORKERS) -> Engine:
+    """SQLite with its pragmas; otherwise a pool of ``pool_size`` connections (no overflow: the
+    worker threads are as many) without a pre-ping on checkout (a connection found dead fails
+    its request, which the station retries, and SQLAlchemy then replaces the pool's
+    connections)."""
     if url.startswith("sqlite"):
         engine = create_engine(url)
         _sqlite_setup(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=30,
+            pool_pre_ping=False,
+            pool_recycle=3600,
+        )
     return engine
 
 
 class ReceiverStore:
-    """The database and the data folder."""
+    """The database (``data_dir`` holds only the SQLite file, when SQLite is used)."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        *,
+        migrate: bool = True,
+        pool_size: int = DB_WORKERS,
+    ) -> None:
         self.data_dir = data_dir
-        self.blobs_dir = data_dir / "blobs"
-        self.partial_dir = data_dir / "partial"
-        for folder in (data_dir, self.blobs_dir, self.partial_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.url = database_url or f"sqlite:///{data_dir / SQLITE_FILE}"
-        self.engine = make_engine(self.url)
-        Base.metadata.create_all(self.engine)
+        #: Connections kept (PostgreSQL), and so the threads that should do database work.
+        self.pool_size = pool_size
+        self.engine = make_engine(self.url, pool_size)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(
-            self.engine.execution_options(immediate=False), expire_on_commit=False
+        # Reads need no transaction of their own: on PostgreSQL (READ COMMITTED) each statement
+        # sees its own snapshot either way, and autocommit saves the BEGIN and COMMIT round trips.
+        reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine.execution_options(immediate=False)
         )
-        self.migrate()
+        self._read_engine = reader
+        self._reader = sessionmaker(reader, expire_on_commit=False)
+        if migrate:
+            self.migrate()
 
     @property
     def dialect(self) -> str:
@@ -257,60 +369,153 @@ class ReceiverStore:
         with self._reader() as session, session.begin():
             yield session
 
+    @contextlib.contextmanager
+    def read_conn(self) -> Iterator[Connection]:
+        """A Core connection for reads (no ORM session; autocommit on PostgreSQL)."""
+        with self._read_engine.connect() as conn:
+            yield conn
+
     def close(self) -> None:
         self.engine.dispose()
 
-    def migrate(self) -> None:
-        """Move a store of the first schema (uploads, packets and receipts keyed by packet id
-        alone) into the tables keyed by (station, packet), in one transaction, in place.
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` (Alembic; ``sync/receiver/migrations``).
 
-        Statuses other than ``accepted`` enter the status log, so that stations pulling by
-        cursor learn them once.
+        An empty database gets every table; a database of an earlier version (the in-code
+        schema of receivers before migrations, or the first schema keyed by packet id alone)
+        is adopted and moved in place.
         """
-        names = set(inspect(self.engine).get_table_names())
-        if not names.intersection(_OLD_TABLES):
-            return
-        with self.write() as s:
-            if "packets" in names:
-                s.execute(text(_MOVE_PACKETS))
-                s.execute(text(_LOG_STATUSES))
-            if "receipts" in names:
-                s.execute(text(_MOVE_RECEIPTS))
-            if "uploads" in names:
-                s.execute(text(_MOVE_UPLOADS))
-            for name in _OLD_TABLES:
-                if name in names:
-                    s.execute(text("DROP TABLE " + name))
+        from sync.receiver.migrations import upgrade
 
-    def clean_strays(self, live_partials: set[str]) -> list[str]:
-        """Remove what a killed process may have left: temporary files of atomic writes in the
-        blob folders, and partial files no upload refers to. The removed paths (relative)."""
-        removed: list[str] = []
-        for path in self.blobs_dir.glob("*/.*.tmp"):
-            removed.append(str(path.relative_to(self.data_dir)))
-            path.unlink(missing_ok=True)
-        for path in self.partial_dir.rglob("*"):
-            if not path.is_file():
-                continue
-            relative = str(path.relative_to(self.data_dir))
-            if relative not in live_partials:
-                removed.append(relative)
-                path.unlink(missing_ok=True)
-        return removed
+        upgrade(self.engine, self.data_dir, revision)
+
+    def revision(self) -> str | None:
+        from sync.receiver.migrations import current_revision
+
+        return current_revision(self.engine)
+
+    def clean_strays(self) -> int:
+        """Chunks no upload refers to (a database without enforced foreign keys); how many."""
+        with self.write() as s:
+            result = s.execute(
+                text(
+                    "DELETE FROM upload_chunks WHERE NOT EXISTS (SELECT 1 FROM station_uploads u "
+                    "WHERE u.station_id = upload_chunks.station_id "
+                    "AND u.packet_id = upload_chunks.packet_id)"
+                )
+            )
+            return int(cast("CursorResult[Any]", result).rowcount or 0)
 
     # --- compare-and-set --------------------------------------------------------------------
+
+    def append_chunk(
+        self, station_id: str, packet_id: str, offset: int, chunk: bytes, now: str
+    ) -> ChunkWrite | None:
+        """Store ``chunk`` at ``offset`` and move the offset past it, atomically, when the
+        upload stands at ``offset`` and the chunk is not empty and does not complete it.
+        Returns the upload as it stood (and whether this call moved it); ``None`` when there is
+        no such upload.
+
+        No ORM session, one pooled connection: on PostgreSQL one statement in autocommit (one
+        round trip); on SQLite one ``BEGIN IMMEDIATE`` transaction.
+        """
+        end = offset + len(chunk)
+        params = {"sid": station_id, "pid": packet_id, "off": offset, "end": end, "now": now}
+        raw = self.engine.raw_connection()
+        try:
+            if self.dialect == "postgresql":
+                return self._pg_append(raw, params, chunk)
+            return self._sqlite_append(raw, params, chunk)
+        finally:
+            raw.close()
+
+    def open_upload(
+        self,
+        station_id: str,
+        packet_id: str,
+        length: int,
+        sha256: str,
+        now: str,
+        judge_again: bool,
+    ) -> UploadOpen | None:
+        """PostgreSQL: ``POST``'s common cases in one statement (autocommit; see ``_PG_OPEN``).
+        ``None`` on SQLite: the caller takes its general path."""
+        if self.dialect != "postgresql":
+            return None
+        params = {
+            "sid": station_id,
+            "pid": packet_id,
+            "len": length,
+            "sha": sha256,
+            "now": now,
+            "again": judge_again,
+        }
+        raw = self.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            driver.autocommit = True
+            try:
+                with driver.cursor() as cur:
+                    cur.execute(_PG_OPEN, params)
+                    row = cur.fetchone()
+            finally:
+                driver.autocommit = False
+        finally:
+            raw.close()
+        assert row is not None
+        return UploadOpen(
+            bool(row[0]),
+            bool(row[1]),
+            int(row[2]) if row[2] is not None else None,
+            int(row[3]) if row[3] is not None else None,
+            row[4],
+        )
+
+    @staticmethod
+    def _pg_append(raw: Any, params: dict[str, Any], chunk: bytes) -> ChunkWrite | None:
+        driver: Any = raw.driver_connection
+        driver.autocommit = True
+        try:
+            with driver.cursor() as cur:
+                cur.execute(_PG_APPEND, {**params, "data": chunk})
+                row = cur.fetchone()
+        finally:
+            driver.autocommit = False
+        if row is None:
+            return None
+        return ChunkWrite(bool(row[0]), int(row[1]), int(row[2]), str(row[3]))
+
+    @staticmethod
+    def _sqlite_append(raw: Any, params: dict[str, Any], chunk: bytes) -> ChunkWrite | None:
+        cur = raw.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                row = cur.execute(_SQLITE_READ, params).fetchone()
+                moved = (
+                    row is not None
+                    and row[1] == params["off"]
+                    and params["off"] < params["end"] < row[0]
+                )
+                if moved:
+                    cur.execute(_SQLITE_MOVE, params)
+                    cur.execute(_SQLITE_PUT, {**params, "data": chunk})
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        finally:
+            cur.close()
+        if row is None:
+            return None
+        return ChunkWrite(moved, int(row[0]), int(row[1]), str(row[2]))
 
     @staticmethod
     def advance_offset(
         s: Session, station_id: str, packet_id: str, expected: int, new: int, now: str
     ) -> bool:
         """``UPDATE station_uploads SET offset = new WHERE (station_id, packet_id) = :key AND
-        offset = :expected``.
-
-        True when this request moved the offset; False when another one did first (or the
-        upload is gone). The row is locked only for the duration of this short statement's
-        transaction, never across network I/O.
-        """
+        offset = :expected``: True when this request moved the offset."""
         result = s.execute(
             update(UploadRow)
             .where(
@@ -323,80 +528,54 @@ class ReceiverStore:
         )
         return cast("CursorResult[Any]", result).rowcount == 1
 
-    @staticmethod
-    def reset_offset(s: Session, station_id: str, packet_id: str, expected: int, now: str) -> bool:
-        return ReceiverStore.advance_offset(s, station_id, packet_id, expected, 0, now)
+    # --- chunks and blobs -------------------------------------------------------------------
 
-    # --- partial uploads --------------------------------------------------------------------
-
-    @staticmethod
-    def partial_name(station_id: str, packet_id: str) -> str:
-        """One file per (station, packet); the station id is hashed into the name (it may hold
-        characters a file name should not)."""
-        tag = hashlib.sha256(station_id.encode()).hexdigest()[:16]
-        return f"partial/{tag}-{packet_id}.part"
-
-    def path(self, relative: str) -> Path:
-        return self.data_dir / relative
-
-    def create_partial(self, relative: str) -> None:
-        """Create the file empty (truncating any leftover), durable before the row commits."""
-        path = self.path(relative)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def read_chunks(self, station_id: str, packet_id: str) -> list[tuple[int, bytes]]:
+        """The upload's chunks as (offset, data), in order (one query; on PostgreSQL in binary
+        format, so the bytes arrive as they are)."""
+        params = {"sid": station_id, "pid": packet_id}
+        raw = self.engine.raw_connection()
         try:
-            os.fsync(fd)
+            if self.dialect == "postgresql":
+                driver: Any = raw.driver_connection
+                driver.autocommit = True
+                try:
+                    with driver.cursor(binary=True) as cur:
+                        cur.execute(_PG_CHUNKS, params)
+                        rows = cur.fetchall()
+                finally:
+                    driver.autocommit = False
+            else:
+                cur = raw.cursor()
+                try:
+                    rows = cur.execute(_SQLITE_CHUNKS, params).fetchall()
+                finally:
+                    cur.close()
         finally:
-            os.close(fd)
-        fsync_dir(path.parent)
+            raw.close()
+        return [(int(offset), bytes(data)) for offset, data in rows]
 
-    def partial_size(self, relative: str) -> int | None:
-        try:
-            return self.path(relative).stat().st_size
-        except FileNotFoundError:
-            return None
-
-    def write_at(self, relative: str, offset: int, chunk: bytes) -> None:
-        """Write ``chunk`` at ``offset`` and fsync. ``FileNotFoundError`` if the upload is gone.
-
-        Written at the offset rather than appended: a late duplicate of a request writes the
-        same bytes at the same place (the bytes of one packet never change), instead of
-        appending them a second time.
-        """
-        fd = os.open(self.path(relative), os.O_WRONLY)  # never re-creates a finished upload
-        try:
-            view = memoryview(chunk)
-            pos = offset
-            while view:
-                written = os.pwrite(fd, view, pos)
-                view = view[written:]
-                pos += written
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def read_partial(self, relative: str, length: int) -> bytes:
-        with self.path(relative).open("rb") as fh:
-            return fh.read(length)
-
-    def remove(self, relative: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path(relative).unlink()
-
-    # --- blobs ------------------------------------------------------------------------------
+    @staticmethod
+    def drop_chunks(s: Session, station_id: str, packet_id: str) -> None:
+        s.execute(
+            text("DELETE FROM upload_chunks WHERE station_id = :sid AND packet_id = :pid"),
+            {"sid": station_id, "pid": packet_id},
+        )
 
     @staticmethod
     def blob_name(sha256: str) -> str:
-        return f"blobs/{sha256[:2]}/{sha256}.ipkt"
+        """The key of a packet's bytes in ``packet_blobs`` (``PacketRow.blob_path``)."""
+        return sha256
 
-    def write_blob(self, sha256: str, data: bytes) -> str:
-        """Store the packet bytes under their hash (idempotent); returns the relative path."""
-        relative = self.blob_name(sha256)
-        path = self.path(relative)
-        if not path.parent.exists():
-            path.parent.mkdir(exist_ok=True)
-            fsync_dir(self.blobs_dir)
-        atomic_write(path, data, 0o640)
-        return relative
+    @staticmethod
+    def put_blob(c: Connection, sha256: str, data: bytes) -> str:
+        """Store the packet bytes under their hash in the caller's transaction."""
+        c.execute(_INSERT_BLOB, {"sha256": sha256, "data": data})
+        return ReceiverStore.blob_name(sha256)
 
-    def read_blob(self, relative: str) -> bytes:
-        return self.path(relative).read_bytes()
+    def read_blob(self, name: str) -> bytes:
+        with self.read() as s:
+            row = s.get(PacketBlobRow, name)
+            if row is None:
+                raise FileNotFoundError(name)
+            return row.data

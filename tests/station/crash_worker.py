@@ -53,6 +53,7 @@ def main(root: str, op_pw: str, sup_pw: str, seed: int) -> None:
         d = op.create_dossier("first_issue", form)
         page = rng.randbytes(rng.randint(1000, 60_000))
         op.put_part(d.id, "document", "other_1", "image/jpeg", _jpeg(page))
+        op.record_citizen_review(d.id)
         op.save_signature(d.id, strokes)
         op.mark_captured(d.id)
         if first:

@@ -22,6 +22,7 @@ def main(root: str, op_pw: str, seed: int) -> None:
     op.login("op1", op_pw)
     serial = sum(op.counts_by_state().values()) + 1
     d = op.create_dossier("first_issue", valid_form(id_number=f"019301{serial:06d}"))
+    op.record_citizen_review(d.id)
     prompter = SilentPrompter()
     first = True
     n = 0

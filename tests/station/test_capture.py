@@ -212,6 +212,7 @@ def test_young_children_give_no_biometrics(op: StationService, clock: FakeClock)
     assert [(g.kind, g.en) for g in gaps] == [
         ("signature", "No signature of the legal representative yet.")
     ]
+    op.record_citizen_review(d.id)
     op.save_signature(d.id, SimulatedSignaturePad(2).capture(SilentPrompter()))
     op.mark_captured(d.id)
 

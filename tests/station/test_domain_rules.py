@@ -108,7 +108,7 @@ def test_year_only_qr_birth_dates_are_partial(field: str, expected: str) -> None
     card = qr.parse(text, date(2026, 11, 23))
     assert card.date_of_birth.iso() == expected
     assert qr.to_prefill(card, MD).values["date_of_birth"] == expected
-    assert card.date_of_birth.is_full is (len(expected) == 10)
+    assert (card.date_of_birth.day is not None) is (len(expected) == 10)
 
 
 @pytest.mark.parametrize(

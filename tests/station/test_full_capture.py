@@ -50,6 +50,7 @@ def test_full_capture_seal_and_open(
         op.save_fingerprint(d.id, finger.value, result.encoded, result.media_type, result.meta())
 
     # Signature and a supporting paper.
+    op.record_citizen_review(d.id)  # the citizen reviews the record, then signs
     op.save_signature(d.id, devices.open(DeviceKind.SIGNATURE).capture(prompter))
     scan = devices.open(DeviceKind.DOCUMENT).acquire(prompter)
     op.add_document(d.id, "birth_certificate", scan.data)

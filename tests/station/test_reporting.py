@@ -301,7 +301,7 @@ def test_upgrade_from_0005_keeps_data_and_adds_quotas(
 
     svc = StationService(admin.paths, clock)
     svc.login("admin", ADMIN_PW)  # opening the store applies 0006 and 0007
-    assert svc.store.revision() == head_revision() == "0008"
+    assert svc.store.revision() == head_revision() == "0009"
     with svc.store.read() as s:
         d = s.get(Dossier, "d1")
         assert d is not None and d.state == "sealed"

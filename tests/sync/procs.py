@@ -26,9 +26,18 @@ def free_port() -> int:
 class ReceiverProcess:
     """``serve`` on loopback (plain HTTP), started, killed and started again on one port."""
 
-    def __init__(self, data_dir: Path, keys: list[Path], port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        keys: list[Path],
+        port: int | None = None,
+        database_url: str | None = None,
+        extra: list[str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.keys = keys
+        self.database_url = database_url
+        self.extra = extra or []
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"receiver-{self.port}.log"
@@ -52,6 +61,9 @@ class ReceiverProcess:
         ]
         for k in self.keys:
             args += ["--keys", str(k)]
+        if self.database_url is not None:
+            args += ["--database-url", self.database_url]
+        args += self.extra
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(args, cwd=ROOT, env=ENV, stdout=log, stderr=log)
         if wait:

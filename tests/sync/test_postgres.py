@@ -1,18 +1,9 @@
-"""The same receiver on PostgreSQL (optional: needs psycopg and a local PostgreSQL installation).
-
-A throw-away cluster is started on loopback in a temporary folder for the session (as the
-``postgres`` user when the tests run as root, since PostgreSQL refuses to run as root).
-"""
+"""The same receiver on PostgreSQL (a throw-away cluster: ``postgres_server`` in conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
+import hashlib
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,70 +21,9 @@ from .conftest import StationClient, make_station, seal_packet, verified_receipt
 psycopg = pytest.importorskip("psycopg")
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for version in ("17", "16", "15", "14"):
-        candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
-        if candidate.exists():
-            return str(candidate)
-    return None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL is not installed")
-    if os.geteuid() == 0 and not shutil.which("runuser"):
-        pytest.skip("running as root without runuser")
-    root = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    try:
-        subprocess.run(
-            _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "receiver", "-E", "UTF8"]),
-            check=True,
-            capture_output=True,
-        )
-        opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off"
-        subprocess.run(
-            _as_postgres(
-                [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-    except (subprocess.CalledProcessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot start PostgreSQL: {exc}")
-    try:
-        yield f"receiver@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture
-def pg_receiver(postgres_server: str, tmp_path: Path, keys) -> Iterator[Receiver]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"postgresql://{postgres_server}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    store = ReceiverStore(tmp_path / "data", f"postgresql+psycopg://{postgres_server}/{name}")
+def pg_receiver(pg_url: str, tmp_path: Path, keys) -> Iterator[Receiver]:
+    store = ReceiverStore(tmp_path / "data", pg_url)
     assert store.dialect == "postgresql"
     r = Receiver(store, keys)
     yield r
@@ -174,3 +104,44 @@ def test_concurrent_requests_on_postgresql(pg_receiver, keys, receiver_public, t
     export = tmp_path / "usb"
     write_export(export, station, [sealed])
     assert import_usb(receiver, export, tmp_path / "out").counts() == {"duplicate": 1}
+
+
+def test_announcements_on_postgresql(pg_receiver, receiver_public):
+    """``POST``'s cases on PostgreSQL's one-statement path: new, resumed, other bytes under the
+    id, a remembered refusal (and an admin's judge_again), a held packet."""
+    from sync.receiver.core import Accepted, UploadState
+    from sync.receiver.errors import PacketRefusedError
+
+    receiver = pg_receiver
+    station = make_station("PG-003")
+    sid = station.station_id
+    receiver.register_station(station.registration())
+    sealed = seal_packet(station, receiver_public, size=30_000)
+    pid = sealed.packet_id
+    assert receiver.begin_upload(sid, pid, sealed.size, sealed.sha256) == UploadState(
+        pid, sealed.size, 0
+    )
+    assert receiver.write_chunk(sid, pid, 0, sealed.data[:10_000]) == UploadState(
+        pid, sealed.size, 10_000
+    )
+    assert receiver.begin_upload(sid, pid, sealed.size, sealed.sha256).offset == 10_000
+    with pytest.raises(PacketRefusedError) as err:
+        receiver.begin_upload(sid, pid, sealed.size, "0" * 64)
+    assert err.value.code == "replayed"
+    done = receiver.write_chunk(sid, pid, 10_000, sealed.data[10_000:])
+    assert isinstance(done, Accepted) and not done.duplicate
+    again = receiver.begin_upload(sid, pid, sealed.size, sealed.sha256)
+    assert isinstance(again, Accepted) and again.duplicate
+
+    bad = seal_packet(station, receiver_public, size=20_000)
+    forged = bytearray(bad.data)
+    forged[len(forged) // 2] ^= 1
+    forged_sha = hashlib.sha256(forged).hexdigest()
+    receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha)
+    with pytest.raises(PacketRefusedError):
+        receiver.write_chunk(sid, bad.packet_id, 0, bytes(forged))
+    with pytest.raises(PacketRefusedError) as err:
+        receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha)
+    assert err.value.code == "hash_mismatch"
+    judged = receiver.begin_upload(sid, bad.packet_id, len(forged), forged_sha, judge_again=True)
+    assert judged == UploadState(bad.packet_id, len(forged), 0)

@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from station.provisioning import generate_receiver_keyset
 from sync import protocol
@@ -18,7 +19,7 @@ from sync.receiver.app import create_app
 from sync.receiver.core import Accepted, Receiver
 from sync.receiver.keys import load_keys
 from sync.receiver.server import BackgroundServer
-from sync.receiver.store import PacketRow, ReceiverStore, RefusalRow, UploadRow
+from sync.receiver.store import PacketBlobRow, PacketRow, ReceiverStore, RefusalRow, UploadRow
 
 from .conftest import (
     StationClient,
@@ -29,9 +30,14 @@ from .conftest import (
 )
 
 
-def part_of(data_dir, station, sealed):
-    """The receiver's partial file of an upload."""
-    return data_dir / ReceiverStore.partial_name(station.station_id, sealed.packet_id)
+def chunks_of(receiver: Receiver, station, sealed) -> list:
+    """The stored chunks of an upload in progress, as (offset, size)."""
+    rows = receiver.store.read_chunks(station.station_id, sealed.packet_id)
+    return [(offset, len(data)) for offset, data in rows]
+
+
+def blobs(receiver: Receiver) -> int:
+    return count(receiver, PacketBlobRow)
 
 
 def count(receiver: Receiver, model) -> int:
@@ -59,7 +65,7 @@ def test_upload_in_chunks_gives_a_receipt_that_verifies(
     }
     assert r.headers["Location"] == f"/v1/uploads/{sealed.packet_id}"
     assert r.headers["Tus-Resumable"] == "1.0.0"
-    assert (part_of(data_dir, station_a, sealed)).exists()
+    assert count(receiver, UploadRow) == 1 and chunks_of(receiver, station_a, sealed) == []
 
     final = client_a.upload(sealed)
     assert final.status_code == 200, final.text
@@ -69,9 +75,8 @@ def test_upload_in_chunks_gives_a_receipt_that_verifies(
     assert receipt.doc["number"].startswith("TN-001-")
     assert final.headers[protocol.H_OFFSET] == str(sealed.size)
 
-    blob = data_dir / "blobs" / sealed.sha256[:2] / f"{sealed.sha256}.ipkt"
-    assert blob.read_bytes() == sealed.data
-    assert not (part_of(data_dir, station_a, sealed)).exists()
+    assert receiver.store.read_blob(sealed.sha256) == sealed.data
+    assert chunks_of(receiver, station_a, sealed) == []
     assert count(receiver, UploadRow) == 0
     assert count(receiver, PacketRow) == 1
     opened = receiver.open_stored(sealed.packet_id)
@@ -98,7 +103,7 @@ def test_duplicate_upload_gets_a_receipt_again_and_is_stored_once(
     assert receipt.doc["status"] == "duplicate"
     assert receipt.doc["received_at"] == first.json()["receipt"]["received_at"]
     assert count(receiver, PacketRow) == 1
-    assert len(list((data_dir / "blobs").rglob("*.ipkt"))) == 1
+    assert blobs(receiver) == 1
     # A PATCH on the finished upload says it is complete (offset == length).
     late = client_a.patch(sealed.packet_id, 0, sealed.data[:100])
     assert late.status_code == 409
@@ -261,10 +266,10 @@ def test_tampered_packets_are_refused_for_good(
     assert r.json()["error"] == "hash_mismatch"
     assert r.json()["refused"] is True
     assert r.json()["vi"] and r.json()["en"]
-    assert not (part_of(data_dir, station_a, sealed)).exists()
+    assert chunks_of(receiver, station_a, sealed) == []
     assert count(receiver, UploadRow) == 0
     assert count(receiver, PacketRow) == 0
-    assert list((data_dir / "blobs").rglob("*.ipkt")) == []
+    assert blobs(receiver) == 0
     # Announced again: refused at once, nothing re-sent.
     again = client_a.create(sealed, sha256=hashlib.sha256(bytes(data)).hexdigest())
     assert again.status_code == 422
@@ -445,13 +450,13 @@ def test_sizes_over_the_limits(receiver_public, station_a, client_a):
     assert (r.status_code, error_of(r)) == (400, "malformed")
 
 
-def test_checksum_mismatch_writes_nothing(receiver_public, station_a, client_a, data_dir):
+def test_checksum_mismatch_writes_nothing(receiver, receiver_public, station_a, client_a):
     sealed = seal_packet(station_a, receiver_public, size=30_000)
     assert client_a.create(sealed).status_code == 201
     r = client_a.patch(sealed.packet_id, 0, sealed.data[:10_000], checksum=b"\0" * 32)
     assert (r.status_code, error_of(r)) == (460, "checksum_mismatch")
     assert client_a.head(sealed.packet_id).headers[protocol.H_OFFSET] == "0"
-    assert (part_of(data_dir, station_a, sealed)).stat().st_size == 0
+    assert chunks_of(receiver, station_a, sealed) == []
     for bad in ("md5 AAAA", "sha256", "sha256 ***"):
         r = client_a.request(
             "PATCH",
@@ -628,28 +633,23 @@ def test_json_bodies_have_a_size_limit(client_a, path):
     assert (r.status_code, error_of(r)) == (413, "too_large")
 
 
-def test_lost_partial_file_restarts_the_upload(
-    receiver, keys, receiver_public, station_a, client_a, data_dir
-):
+def _lose_chunks(receiver: Receiver, station, sealed) -> None:
+    """The database lost the upload's bytes but not its offset (a restore gone wrong)."""
+    with receiver.store.write() as s:
+        ReceiverStore.drop_chunks(s, station.station_id, sealed.packet_id)
+
+
+def test_lost_chunks_restart_the_upload(receiver, keys, receiver_public, station_a, client_a):
     sealed = seal_packet(station_a, receiver_public, size=40_000)
-    r = client_a.upload(sealed, stop_after_chunks=1)
+    r = client_a.upload(sealed, stop_after_chunks=2)
     assert r.status_code == 204
-    part = part_of(data_dir, station_a, sealed)
-    part.unlink()  # the data folder lost it (restored backup, wiped disk)
-    r = client_a.patch(
-        sealed.packet_id, client_a.chunk, sealed.data[client_a.chunk : 2 * client_a.chunk]
-    )
+    _lose_chunks(receiver, station_a, sealed)
+    offset = int(r.headers[protocol.H_OFFSET])
+    r = client_a.patch(sealed.packet_id, offset, sealed.data[offset:])  # the last chunk
     assert (r.status_code, error_of(r), r.json()["offset"]) == (409, "offset_mismatch", 0)
     final = client_a.upload(sealed)
     assert final.status_code == 200
     verified_receipt(final, keys, sealed, station_a)
-    # Lost before a POST: the POST restarts it too.
-    other = seal_packet(station_a, receiver_public, size=40_000)
-    client_a.upload(other, stop_after_chunks=1)
-    (part_of(data_dir, station_a, other)).unlink()
-    r = client_a.create(other)
-    assert (r.status_code, r.json()["offset"]) == (201, 0)
-    assert client_a.upload(other).status_code == 200
 
 
 def test_expire_abandoned_uploads(receiver, receiver_public, station_a, client_a, data_dir):
@@ -661,24 +661,9 @@ def test_expire_abandoned_uploads(receiver, receiver_public, station_a, client_a
     assert count(receiver, UploadRow) == 1
     assert main(["expire-uploads", "--days", "-1", "--data", str(data_dir)]) == 0
     assert count(receiver, UploadRow) == 0
-    assert not (part_of(data_dir, station_a, sealed)).exists()
+    assert chunks_of(receiver, station_a, sealed) == []
     r = client_a.create(sealed)
     assert (r.status_code, r.json()["offset"]) == (201, 0)
-
-
-def test_short_partial_file_restarts_the_upload(receiver_public, station_a, client_a, data_dir):
-    sealed = seal_packet(station_a, receiver_public, size=40_000)
-    r = client_a.upload(sealed, stop_after_chunks=2)
-    offset = int(r.headers[protocol.H_OFFSET])
-    part = part_of(data_dir, station_a, sealed)
-    with part.open("r+b") as fh:
-        fh.truncate(100)  # fewer bytes than acknowledged
-    r = client_a.patch(sealed.packet_id, offset, sealed.data[offset : offset + 1000])
-    assert (r.status_code, r.json()["offset"]) == (409, 0)
-    part.unlink()  # and gone entirely while at offset 0
-    r = client_a.patch(sealed.packet_id, 0, sealed.data[:1000])
-    assert (r.status_code, r.json()["offset"]) == (409, 0)
-    assert client_a.upload(sealed).status_code == 200
 
 
 def test_accept_refuses_every_mutation_cleanly(receiver, receiver_public, station_a):
@@ -763,23 +748,23 @@ def test_last_chunk_finding_the_upload_finished_by_another_request_gets_the_rece
     receiver, receiver_public, station_a, monkeypatch
 ):
     """Two requests carry the last chunk; the other one completes the packet and removes the
-    partial file before this one reads it back: this one answers with the receipt, not a 500."""
+    chunks before this one reads them: this one answers with the receipt, not a 500."""
     sealed = seal_packet(station_a, receiver_public, size=30_000)
     sid, pid = station_a.station_id, sealed.packet_id
     receiver.begin_upload(sid, pid, sealed.size, sealed.sha256)
     last = sealed.size - 5_000
     receiver.write_chunk(sid, pid, 0, sealed.data[:last])
-    real_read = receiver.store.read_partial
+    real_read = receiver.store.read_chunks
     raced: list[object] = []
     started: list[bool] = []
 
-    def read_after_the_other_request(relative, length):
+    def read_after_the_other_request(station_id, packet_id):
         if not started:  # the outer request: the other one runs to completion first
             started.append(True)
             raced.append(receiver.write_chunk(sid, pid, last, sealed.data[last:]))
-        return real_read(relative, length)
+        return real_read(station_id, packet_id)
 
-    monkeypatch.setattr(receiver.store, "read_partial", read_after_the_other_request)
+    monkeypatch.setattr(receiver.store, "read_chunks", read_after_the_other_request)
     answer = receiver.write_chunk(sid, pid, last, sealed.data[last:])
     assert isinstance(raced[0], Accepted) and not raced[0].duplicate
     assert isinstance(answer, Accepted) and answer.duplicate
@@ -792,10 +777,10 @@ def test_a_storage_failure_is_held_then_taken(
 ):
     sealed = seal_packet(station_a, receiver_public, size=20_000)
 
-    def disk_full(sha256: str, data: bytes) -> str:
-        raise OSError(28, "No space left on device")
+    def disk_full(s, sha256: str, data: bytes) -> str:
+        raise OperationalError("INSERT INTO packet_blobs", {}, OSError(28, "No space left"))
 
-    monkeypatch.setattr(receiver.store, "write_blob", disk_full)
+    monkeypatch.setattr(receiver.store, "put_blob", disk_full)
     r = client_a.upload(sealed)
     assert (r.status_code, error_of(r), r.json()["held"]) == (503, "storage_unavailable", True)
     assert "refused" not in r.json() and r.headers["Retry-After"]

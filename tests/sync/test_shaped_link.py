@@ -154,19 +154,20 @@ def test_upload_completes_over_shaped_link(shaped_run: Any) -> None:
 
 
 def _committed(run: Run) -> int:
-    """The most bytes the receiver holds of an upload in progress (its partial files)."""
-    partial = run.receiver_data / "partial"
-    sizes = [p.stat().st_size for p in partial.glob("*.part")] if partial.is_dir() else []
-    return max(sizes, default=0)
+    """The most bytes the receiver holds of an upload in progress (its committed offsets)."""
+    store = ReceiverStore(run.receiver_data, migrate=False)
+    try:
+        with store.read() as s:
+            return int(s.scalar(select(func.max(UploadRow.offset))) or 0)
+    finally:
+        store.close()
 
 
 def _wait_for_committed(run: Run, proc: subprocess.Popen[str], at_least: int) -> None:
-    """Wait until the receiver holds ``at_least`` bytes of some upload (its partial file)."""
-    partial = run.receiver_data / "partial"
+    """Wait until the receiver holds ``at_least`` bytes of some upload (its committed offset)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        sizes = [p.stat().st_size for p in partial.glob("*.part")] if partial.is_dir() else []
-        if any(size >= at_least for size in sizes):
+        if _committed(run) >= at_least:
             return
         if proc.poll() is not None:
             pytest.fail("the upload ended before the cut")

@@ -130,12 +130,29 @@ def test_good_scenario_captures_by_itself_and_saves_at_once(
     # (it measures the portrait itself: the frame's face size is the portrait's head height).
     for name, row in page.check_rows.items():
         assert row.passed is True, name
-        assert row.message.text()  # the live analysis' message for the frame taken
+        assert row.message.text()  # the core's message on the stored portrait
         assert saved_check(part.meta["checks"], name)["passed"] is True, name
         assert row.mark.text() == "✔"
     assert page.camera_worker is None  # the camera is closed after the capture
     assert "face" not in {m.kind for m in operator.missing_captures(dossier)}
     assert page.retake_button.isVisible() and not page.capture_button.isVisible()
+
+
+def test_after_a_live_capture_the_rows_show_the_core_verdict_on_the_saved_bytes(
+    qtbot: Any, pages: Pages, operator: StationService, dossier: str
+) -> None:
+    page = pages.make(dossier)
+    wait_saved(qtbot, page)
+    part = face_part(operator, dossier)
+    assert part is not None
+    for name, row in page.check_rows.items():
+        stored = saved_check(part.meta["checks"], name)
+        assert row.message.text() == stored["vi"], name  # not the live frame's message
+        assert row.passed is stored["passed"], name
+    # The same rows as when the dossier is opened again.
+    shown = {name: row.message.text() for name, row in page.check_rows.items()}
+    again = pages.make(dossier)
+    assert {name: row.message.text() for name, row in again.check_rows.items()} == shown
 
 
 @pytest.mark.parametrize(

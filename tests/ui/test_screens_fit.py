@@ -101,7 +101,7 @@ def test_every_screen_fits_and_has_unique_mnemonics(
     with qtbot.waitSignal(wizard.dossier_opened, timeout=TIMEOUT_MS):
         wizard.start_page.start()
     wizard.form_page.reveal_all()
-    for step in ("form", "photo", "fingers", "signature", "documents", "review"):
+    for step in ("form", "photo", "fingers", "documents", "review", "signature"):
         wizard.go_to(step)
         if wizard.stack.currentWidget() is wizard.notice_panel:
             c.check("privacy notice", wizard)

@@ -31,7 +31,10 @@ def operator(staffed: StationService, clock: Any) -> Iterator[StationService]:
 
 @pytest.fixture
 def dossier(operator: StationService) -> str:
-    return operator.create_dossier("first_issue", valid_form()).id
+    """A draft whose citizen has reviewed the intake record (the step before signing)."""
+    dossier_id = operator.create_dossier("first_issue", valid_form()).id
+    operator.record_citizen_review(dossier_id)
+    return dossier_id
 
 
 class Pages:
@@ -311,3 +314,31 @@ def test_who_signs_follows_the_age_rules(
     assert page.signer_label.text() == (
         "Người ký: người đại diện hợp pháp của công dân — Hoàng Văn Bố"
     )
+
+
+def test_no_ink_before_the_citizen_reviewed_the_current_data(
+    qtbot: Any, pages: Pages, operator: StationService
+) -> None:
+    form = valid_form()
+    dossier_id = operator.create_dossier("first_issue", form).id
+    page = pages.make(dossier_id)
+    assert page.mode == SignaturePage.NEEDS_REVIEW
+    assert page.pad.is_read_only()
+    assert "kiểm tra phiếu thu nhận" in page.instruction_label.text()
+    assert not page.device_button.isEnabled() and not page.clear_button.isEnabled()
+    assert not page.confirm_button.isVisibleTo(page)
+    draw(page, cursive())
+    assert page.pad.strokes() == []  # the pad takes no ink
+    operator.record_citizen_review(dossier_id)
+    page.load(dossier_id)
+    assert page.mode == SignaturePage.DRAWING
+    draw(page, cursive())
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.confirm_button.isVisibleTo(page)
+    # The form changes after signing: the signature no longer confirms it.
+    operator.update_form(dossier_id, {**form, "occupation": "Thợ may"})
+    page.load(dossier_id)
+    assert page.mode == SignaturePage.NEEDS_REVIEW
+    assert "sửa sau khi ký" in page.status_label.text()
+    assert not page.confirm_button.isVisibleTo(page)

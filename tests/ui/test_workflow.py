@@ -124,28 +124,32 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
     qtbot.waitUntil(lambda: not fingers.busy, timeout=TIMEOUT_MS)
 
     wizard.go_next()
-    assert wizard.current_step() == SIGNATURE
-    sign = wizard.signature_page
-    sign.sign_on_device()
-    qtbot.waitUntil(lambda: sign.mode == SignaturePage.SAVED, timeout=TIMEOUT_MS)
-
-    wizard.go_next()
     assert wizard.current_step() == DOCUMENTS
     wizard.go_next()
     assert wizard.current_step() == REVIEW
+    # The citizen reviews the intake record first, then signs what they reviewed.
     statuses = {s.step: s.status for s in wizard.refresh_steps()}
     assert statuses == {
         FORM: "done",
         PHOTO: "done",
         FINGERS: "done",
-        SIGNATURE: "done",
         DOCUMENTS: "done",
         REVIEW: "todo",
+        SIGNATURE: "todo",
     }
     confirm = wizard.confirm_page
     assert confirm.confirm_button.isEnabled()
+    assert not window.service.citizen_reviewed(dossier_id)
+    qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)  # "the data is right"
+    assert window.service.citizen_reviewed(dossier_id)
+    assert wizard.current_step() == SIGNATURE
+    sign = wizard.signature_page
+    sign.sign_on_device()
+    qtbot.waitUntil(lambda: sign.mode == SignaturePage.SAVED, timeout=TIMEOUT_MS)
+    assert sign.confirm_button.isVisibleTo(sign)
     with qtbot.waitSignal(confirm.slip_written, timeout=TIMEOUT_MS) as written:
-        qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(sign.confirm_button, Qt.MouseButton.LeftButton)
+    assert wizard.current_step() == REVIEW
     slip = Path(str(written.args[0]))
     doc = pypdfium2.PdfDocument(str(slip))
     try:

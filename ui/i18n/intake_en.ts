@@ -141,6 +141,10 @@ Rời hồ sơ bây giờ?</source>
 
 Leave the dossier now?</translation>
     </message>
+    <message>
+        <source>Thông tin đúng — mời công dân &amp;ký</source>
+        <translation>The data is right — citizen si&amp;gns</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsPage</name>
@@ -1239,6 +1243,10 @@ not taken</translation>
         <location filename="../photo_page.py" line="740"/>
         <source>Thu nhận tại nhà: phông nền chưa đạt. Có thể bấm «Chụp ảnh»; cán bộ phê duyệt có thể chấp nhận phông nền này khi duyệt hồ sơ.</source>
         <translation>Home-visit intake: the background fails the check. You can click “Take photo”; the approving officer can accept this background when reviewing the dossier.</translation>
+    </message>
+    <message>
+        <source>Đã lưu ảnh, nhưng trạm kiểm tra ảnh đã lưu thấy chưa đạt: chụp lại.</source>
+        <translation>Saved, but the station's check of the saved picture fails: take it again.</translation>
     </message>
 </context>
 <context>
@@ -2650,6 +2658,18 @@ not taken</translation>
         <source>Nếu người ký ký được, bấm «Xóa, ký lại» rồi ký: chữ ký thay cho ngoại lệ.</source>
         <translation>If the signer can sign, click “Clear and sign again” and sign: the signature replaces the exception.</translation>
     </message>
+    <message>
+        <source>Xác nhận — in giấy &amp;hẹn</source>
+        <translation>Confirm — print the appoint&amp;ment slip</translation>
+    </message>
+    <message>
+        <source>Công dân ký sau khi đã kiểm tra phiếu thu nhận: quay lại bước «Công dân kiểm tra», rồi ký.</source>
+        <translation>The citizen signs after reviewing the intake record: go back to the step 'Citizen reviews the record', then sign.</translation>
+    </message>
+    <message>
+        <source>Thông tin đã sửa sau khi ký: chữ ký này không còn xác nhận hồ sơ. Công dân kiểm tra lại rồi ký lại.</source>
+        <translation>The data changed after signing: this signature no longer confirms the dossier. The citizen reviews it again, then signs again.</translation>
+    </message>
 </context>
 <context>
     <name>StartPage</name>
@@ -2832,18 +2852,18 @@ not taken</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="85"/>
-        <source>5. Chữ ký</source>
-        <translation>5. Signature</translation>
+        <source>5. Giấy tờ kèm theo</source>
+        <translation>5. Supporting papers</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="86"/>
-        <source>6. Giấy tờ kèm theo</source>
-        <translation>6. Supporting papers</translation>
+        <source>6. Công dân kiểm tra</source>
+        <translation>6. Citizen reviews the record</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="87"/>
-        <source>7. Công dân xác nhận</source>
-        <translation>7. Citizen confirms</translation>
+        <source>7. Công dân ký xác nhận</source>
+        <translation>7. Citizen signs</translation>
     </message>
     <message>
         <location filename="../wizard.py" line="113"/>
