@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,29 @@ from sync import diagnose, protocol
 
 #: The slowest link a chunk's timeout allows for (8 kbit/s, a poor 2G connection).
 MIN_LINK_BYTES_PER_S = 1000.0
+
+
+#: Socket options: keep-alive probes on an idle connection (10 s, then every 5 s, 3 tries), and
+#: the kernel gives a connection up when sent data stays unacknowledged for 25 s.
+KEEPIDLE_S, KEEPINTVL_S, KEEPCNT = 10, 5, 3
+USER_TIMEOUT_MS = 25_000
+
+
+def socket_options() -> list[tuple[int, int, int]]:
+    """The station's TCP options for connections to the receiver (Linux names where present)."""
+    opts = [
+        (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+        (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+    ]
+    for name, value in (
+        ("TCP_KEEPIDLE", KEEPIDLE_S),
+        ("TCP_KEEPINTVL", KEEPINTVL_S),
+        ("TCP_KEEPCNT", KEEPCNT),
+        ("TCP_USER_TIMEOUT", USER_TIMEOUT_MS),
+    ):
+        if hasattr(socket, name):
+            opts.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return opts
 
 
 class ReceiverError(Exception):
@@ -106,13 +130,29 @@ class ReceiverClient:
         self.station_id = station_id
         self.timeout_s = timeout_s
         self._key = signing_key
+        self.base_url = base_url.rstrip("/")
+        #: The pinned TLS context (None for a plain-HTTP receiver on loopback).
+        self.ssl_context = verify if isinstance(verify, ssl.SSLContext) else None
+        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+        #: Protocol version 2 opens its own connections (sync/streaming.py); a client given
+        #: a transport of its own (a test double, a proxy) sends everything through it: v1.
+        self.can_stream = transport is None
+        if transport is None:
+            # Keep-alive probes and a user timeout: a dead link is noticed (sync/streaming.py).
+            transport = httpx.HTTPTransport(
+                verify=verify, limits=limits, socket_options=socket_options()
+            )
         self.http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+            base_url=self.base_url,
             verify=verify,
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-            limits=httpx.Limits(max_connections=2, max_keepalive_connections=2),
+            limits=limits,
             transport=transport,
         )
+
+    @property
+    def signing_key(self) -> bytes:
+        return self._key
 
     def close(self) -> None:
         self.http.close()

@@ -102,6 +102,50 @@ class MinimalClient:
                 },
             )
 
+    def stream_upload(
+        self, packets: list[tuple[str, bytes]], frame: int = 16 * 1024
+    ) -> list[dict[str, Any]]:
+        """ "Protocol version 2": every packet from offset 0 in one ``POST /v2/stream`` of signed
+        frames (sent whole here: a real station reads the answer while it sends); the answer's
+        lines."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        doc = {
+            "method": "POST",
+            "path": "/v2/stream",
+            "time": now,
+            "stream": "intake-station/frames/v2",
+        }
+        body = bytearray()
+        for packet_id, data in packets:
+            sha = hashlib.sha256(data).digest()
+            for offset in range(0, len(data), frame):
+                payload = data[offset : offset + frame]
+                header = (
+                    b"F2"
+                    + b"\x00"
+                    + bytes.fromhex(packet_id)
+                    + len(data).to_bytes(8, "big")
+                    + sha
+                    + offset.to_bytes(8, "big")
+                    + len(payload).to_bytes(4, "big")
+                )
+                signed = b"intake-station/frame/v2\x00" + self.station_id.encode() + b"\x00"
+                body += header + payload + self.key.sign(signed + header + payload)
+        r = self.http.post(
+            "/v2/stream",
+            content=bytes(body),
+            headers={
+                "X-Station-Id": self.station_id,
+                "X-Station-Time": now,
+                "X-Station-Signature": base64.b64encode(
+                    self.key.sign(REQUEST_PREFIX + canonical_json(doc))
+                ).decode(),
+                "Content-Type": "application/x-intake-frames",
+            },
+        )
+        r.raise_for_status()
+        return [json.loads(line) for line in r.text.splitlines() if line.strip()]
+
     def status_since(self, after: int, limit: int = 500) -> dict[str, Any]:
         """``POST /v2/status``."""
         r = self.post_json("/v2/status", {"after": after, "limit": limit})

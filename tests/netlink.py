@@ -608,7 +608,12 @@ def start_receiver(
 
 
 def start_uploader(
-    net: ShapedNet, root: Path, chunk: int, deadline_s: float, pause_s: float = 1.0
+    net: ShapedNet,
+    root: Path,
+    chunk: int,
+    deadline_s: float,
+    pause_s: float = 1.0,
+    protocol: int = 2,
 ) -> subprocess.Popen[str]:
     """``python -m tests.netlink upload`` in the station namespace (stdout: JSON lines)."""
     from tests.conftest import SUP_PW
@@ -631,6 +636,8 @@ def start_uploader(
             str(deadline_s),
             "--pause",
             str(pause_s),
+            "--protocol",
+            str(protocol),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -713,8 +720,50 @@ def _emit(out: IO[str], doc: dict[str, Any]) -> None:
     out.flush()
 
 
+def _time_receipts(receipts: list[float]) -> None:
+    """Note when each receipt is taken (monotonic), to time "first request to last receipt"."""
+    from station.service import StationService
+
+    original = StationService.accept_receipt
+
+    def accept_receipt(
+        self: StationService, packet_id: str, receipt: dict[str, Any], via: str = "http"
+    ) -> bool:
+        ok = original(self, packet_id, receipt, via)
+        receipts.append(time.monotonic())
+        return ok
+
+    StationService.accept_receipt = accept_receipt  # type: ignore[method-assign]
+
+
+def _time_first_request(first: list[float]) -> None:
+    """Note when the first connection to the receiver is opened (either protocol version)."""
+    from sync.client import ReceiverClient
+    from sync.streaming import StreamSession
+
+    connect = StreamSession._connect
+    send = ReceiverClient._send
+
+    async def _connect(self: StreamSession) -> Any:
+        first.append(time.monotonic())
+        return await connect(self)
+
+    def _send(self: ReceiverClient, *args: Any, **kwargs: Any) -> Any:
+        first.append(time.monotonic())
+        return send(self, *args, **kwargs)
+
+    StreamSession._connect = _connect  # type: ignore[method-assign]
+    ReceiverClient._send = _send  # type: ignore[method-assign]
+
+
 def run_uploads(
-    data_dir: Path, operator: str, password: str, chunk: int, deadline_s: float, pause_s: float
+    data_dir: Path,
+    operator: str,
+    password: str,
+    chunk: int,
+    deadline_s: float,
+    pause_s: float,
+    protocol: int = 2,
 ) -> int:
     """Run the station's sync until no packet is pending (exit 0) or the deadline (exit 3)."""
     from station.paths import StationPaths
@@ -724,6 +773,10 @@ def run_uploads(
 
     attempts = _Attempts()
     _count_patches(attempts)
+    receipts: list[float] = []
+    _time_receipts(receipts)
+    first: list[float] = []
+    _time_first_request(first)
     svc = StationService(StationPaths(data_dir))
     svc.login(operator, password)
     try:
@@ -733,11 +786,12 @@ def run_uploads(
         pending = len(packets)
         while pending and time.monotonic() - start < deadline_s:
             t0 = time.monotonic()
-            if chunk == DEFAULT_CHUNK:
+            if chunk == DEFAULT_CHUNK and protocol == 2:
                 report = api.sync_now(svc)
-            else:  # sync_now with another chunk size
+            else:  # sync_now with another chunk size, or in version 1
                 uploader = api.uploader_for(svc)
                 uploader.chunk_size = chunk
+                uploader.stream = protocol == 2
                 try:
                     report = uploader.run_once()
                     if report.reachable:
@@ -751,6 +805,9 @@ def run_uploads(
                 "duration_s": round(time.monotonic() - t0, 3),
                 "reachable": report.reachable,
                 "bytes_sent": report.bytes_sent,
+                "bytes_attempted": report.bytes_attempted,
+                "protocol": report.protocol_version,
+                "retries": report.retries,
                 "receipted": report.receipted,
                 "failed": report.failed,
                 "refused": report.refused,
@@ -777,6 +834,11 @@ def run_uploads(
             "runs": len(runs),
             "unreachable_runs": sum(1 for r in runs if not r["reachable"]),
             "bytes_sent": sum(int(r["bytes_sent"]) for r in runs),
+            "bytes_attempted": sum(int(r["bytes_attempted"]) for r in runs),
+            "protocols": sorted({int(r["protocol"]) for r in runs}),
+            "retries": sum(int(r["retries"]) for r in runs),
+            # From the first request to the last receipt taken (None: no receipt).
+            "to_last_receipt_s": round(receipts[-1] - first[0], 3) if receipts else None,
             "patches": attempts.patches,
             "patch_bytes": attempts.patch_bytes,
             "patch_failures": attempts.patch_failures,
@@ -816,6 +878,7 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--chunk", type=int, default=64 * 1024)
     u.add_argument("--deadline", type=float, default=150.0, help="seconds")
     u.add_argument("--pause", type=float, default=1.0, help="seconds between failed runs")
+    u.add_argument("--protocol", type=int, choices=(1, 2), default=2, help="upload version")
     args = p.parse_args(argv)
     if args.cmd == "delay-line":
         return run_delay_line(args.dev, args.delay_ms / 1000)
@@ -826,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
         args.chunk,
         args.deadline,
         args.pause,
+        args.protocol,
     )
 
 

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from station import packet
 from station.clock import iso
 from sync import protocol
+from sync.frames import STREAM_PATH
 from sync.receiver.core import Accepted, Receiver, UploadState, check_packet_id
 from sync.receiver.errors import (
     ReceiverError,
@@ -36,6 +37,7 @@ from sync.receiver.errors import (
     unknown_station,
 )
 from sync.receiver.limits import StationBodies, body_deadline
+from sync.receiver.stream import StreamEndpoint
 
 log = logging.getLogger("sync.receiver.http")
 
@@ -397,6 +399,8 @@ def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT
         Route(f"{v1}/receipts/{{packet_id}}", api.get_receipt, methods=["GET"]),
         Route(f"{v1}/status", api.status, methods=["POST"]),
         Route(f"{protocol.API_V2}/status", api.status_v2, methods=["POST"]),
+        # Protocol version 2 of the upload (sync/receiver/stream.py).
+        Route(STREAM_PATH, StreamEndpoint(receiver), methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

@@ -50,3 +50,33 @@ def test_a_client_written_from_the_document_uploads_end_to_end(
         assert client.status_since(page["cursor"])["changes"] == []
     finally:
         client.close()
+
+
+def test_a_client_written_from_the_document_streams_with_version_2(
+    keys, receiver_public, station_a, server
+) -> None:
+    one = seal_packet(station_a, receiver_public, size=60_000)
+    two = seal_packet(station_a, receiver_public, size=30_000)
+    client = MinimalClient(server.url, station_a.station_id, station_a.signing_key)
+    try:
+        lines = client.stream_upload([(one.packet_id, one.data), (two.packet_id, two.data)])
+    finally:
+        client.close()
+    answers = {line["packet_id"]: line for line in lines if "receipt" in line}
+    for sealed in (one, two):
+        assert verify_receipt(
+            answers[sealed.packet_id],
+            keys.signing_public,
+            sealed.packet_id,
+            sealed.sha256,
+            station_a.station_id,
+        ), lines
+    offsets = [
+        line["offset"]
+        for line in lines
+        if line.get("packet_id") == one.packet_id and "offset" in line
+    ]
+    # Where the receiver stood, then each acknowledgement at the end of a stored frame.
+    assert offsets[0] == 0 and offsets == sorted(set(offsets)), lines
+    assert all(o % 16384 == 0 and o < one.size for o in offsets), lines
+    assert lines[-1]["end"] is True

@@ -82,14 +82,18 @@ def test_receiver_killed_mid_run_gives_a_summary_and_an_exit_code(
         out, err = run.communicate(timeout=60)
         assert run.returncode == EXIT_FAILED, (out, err)
         assert "Traceback" not in out + err
-        assert "receipted 1" in out and "failed 1" in out, out
+        # The first packet is stored; its receipt may die with the connection (the kill
+        # resets it, and a reset drops what the station had not read yet): then the next run
+        # takes it again, as a duplicate receipt.
+        got = 1 if "receipted 1" in out else 0
+        assert f"receipted {got}" in out and "failed 1" in out, out
         assert "refused the connection" in out or "reset" in out, out  # the cause, named
         # The receiver back: the next run finishes, exit 0.
         receiver.start()
         run = station_command(staffed.paths.root, "admin", ADMIN_PW, "sync", "now")
         out, err = run.communicate(timeout=120)
         assert run.returncode == EXIT_OK, (out, err)
-        assert "receipted 2" in out and "failed 0" in out, out
+        assert f"receipted {3 - got}" in out and "failed 0" in out, out
         assert _held_count(receiver.data_dir) == 3
     finally:
         receiver.stop()
