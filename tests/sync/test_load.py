@@ -49,7 +49,7 @@ def test_the_shipped_haproxy_configuration_is_valid_and_complete(tmp_path: Path)
         "timeout http-request",
         "timeout http-keep-alive",
         "timeout client ",
-        "option http-buffer-request",
+        "http-request wait-for-body time 60s if { path_beg /v1/ }",
         "stick-table",
         "sc0_conn_cur",
         "http-check send meth GET uri /v1/health",
@@ -132,3 +132,46 @@ def test_slow_client_flood_through_haproxy_does_not_block_signed_stations() -> N
     # The per-source limit turned away what one address held beyond 30.
     # (The rig waited for 250 flood connections before the stations started.)
     assert result.flood["refused"] > 0 and result.flood["max_open"] <= 300, result.flood
+
+
+def test_a_version_2_stream_passes_through_haproxy_as_it_comes(
+    tmp_path: Path, receiver_public, station_a, server
+) -> None:
+    """The station sends a stream's frames only as the receiver acknowledges them (a 64 KiB
+    window): a proxy that buffered the body before forwarding would wait for bytes the station
+    holds back, and the stream would stall. Through the shipped configuration it completes."""
+    from sync.streaming import Outgoing, StreamSession
+
+    from .conftest import seal_packet
+    from .loadrig import Haproxy
+
+    sealed = seal_packet(station_a, receiver_public, size=300_000)  # past the window and buffer
+    proxy = Haproxy(tmp_path, [server.url.removeprefix("http://")])
+    proxy.start()
+    receipts: list[str] = []
+
+    class Events:
+        def on_offset(self, packet_id: str, offset: int) -> None:
+            pass
+
+        def on_receipt(self, packet_id: str, receipt: dict[str, object]) -> None:
+            receipts.append(packet_id)
+
+        def on_error(self, packet_id: str, err: Exception) -> None:
+            raise AssertionError(err)
+
+    try:
+        out = Outgoing(sealed.packet_id, sealed.data, sealed.sha256, 0)
+        stats = StreamSession(
+            proxy.url,
+            station_a.station_id,
+            station_a.signing_key,
+            proxy.context(),
+            [out],
+            Events(),
+            progress_s=10.0,
+        ).run()
+    finally:
+        proxy.stop()
+    assert receipts == [sealed.packet_id]
+    assert stats.acked == sealed.size
