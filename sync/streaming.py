@@ -398,9 +398,9 @@ class StreamSession:
         if "receipt" in doc:
             p.done = True
             self._moved(p, p.length)
-            self.events.on_receipt(
-                p.packet_id, {"receipt": doc["receipt"], "signature": doc.get("signature")}
-            )
+            # The receipt as version 1 answers it: with the receiver's key updates, if any
+            # (a rotated receipt key is learned from them).
+            self.events.on_receipt(p.packet_id, {k: v for k, v in doc.items() if k != "packet_id"})
         elif "error" in doc:
             offset = doc.get("offset")
             if doc["error"] == "offset_mismatch" and type(offset) is int:
