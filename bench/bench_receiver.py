@@ -54,8 +54,10 @@ from sync.receiver.store import ReceiverStore
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pgcluster  # noqa: E402
+sys.path.insert(0, str(ROOT))
 from bench_store import machine  # noqa: E402  (one machine description for every bench)
+
+from tests import pgcluster  # noqa: E402
 
 STATION_ID = "0b6a4f4e-2c1d-4e8a-9b7f-5d3c2a1e0f9b"
 

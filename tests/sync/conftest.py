@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from sync.receiver.keys import ReceiverKeys, load_keys
 from sync.receiver.server import BackgroundServer
 from sync.receiver.store import ReceiverStore
 from sync.receiver.usb import EXPORT_FORMAT, MANIFEST, MANIFEST_SIG
+from tests import pgcluster
 
 SEALED_AT = datetime(2026, 11, 23, 3, 15, tzinfo=UTC)
 
@@ -311,69 +311,22 @@ def client_b(server: BackgroundServer, station_b: TestStation) -> Iterator[Stati
 # user when the tests run as root, since PostgreSQL refuses to run as root).
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for version in ("17", "16", "15", "14"):
-        candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
-        if candidate.exists():
-            return str(candidate)
-    return None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
+    if not pgcluster.pg_bin("initdb") or not pgcluster.pg_bin("pg_ctl"):
         pytest.skip("PostgreSQL is not installed")
     if os.geteuid() == 0 and not shutil.which("runuser"):
         pytest.skip("running as root without runuser")
-    root = Path(tempfile.mkdtemp(prefix="receiver-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    try:
-        subprocess.run(
-            _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "receiver", "-E", "UTF8"]),
-            check=True,
-            capture_output=True,
-        )
-        opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off"
-        subprocess.run(
-            _as_postgres(
-                [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-    except (subprocess.CalledProcessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot start PostgreSQL: {exc}")
-    try:
-        yield f"receiver@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(pgcluster.cluster(fsync=False))
+        except (subprocess.CalledProcessError, OSError, RuntimeError) as exc:
+            pytest.skip(f"cannot start PostgreSQL: {exc}")
+        yield server
 
 
 @pytest.fixture
 def pg_url(postgres_server: str) -> str:
     """A new empty database on the session's cluster (SQLAlchemy URL)."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"postgresql://{postgres_server}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql+psycopg://{postgres_server}/{name}"
+    pytest.importorskip("psycopg")
+    return pgcluster.new_database(postgres_server, "t")

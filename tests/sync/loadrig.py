@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,12 +52,12 @@ from station import crypto, packet
 from station.clock import iso
 from station.provisioning import generate_receiver_keyset, make_tls_certificate
 from sync import protocol
+from tests import pgcluster
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 HAPROXY_CFG = ROOT / "installer" / "receiver" / "haproxy.cfg"
-PG_VERSIONS = ("17", "16", "15", "14")
 
 
 def free_port() -> int:
@@ -77,71 +77,17 @@ def flood_address(i: int) -> str:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for version in PG_VERSIONS:
-        candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
-        if candidate.exists():
-            return str(candidate)
-    return None
-
-
 def postgres_available() -> bool:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return False
-    return bool(_pg_bin("initdb") and _pg_bin("pg_ctl")) and (
-        os.geteuid() != 0 or shutil.which("runuser") is not None
-    )
+    return pgcluster.available()
 
 
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-@contextlib.contextmanager
-def postgres_cluster(max_connections: int = 200) -> Iterator[str]:
+def postgres_cluster(max_connections: int = 200) -> AbstractContextManager[str]:
     """A throw-away cluster on loopback; yields ``user@host:port`` (trust authentication)."""
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        raise RuntimeError("PostgreSQL is not installed")
-    root = Path(tempfile.mkdtemp(prefix="load-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", free_port()
-    try:
-        subprocess.run(
-            _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "receiver", "-E", "UTF8"]),
-            check=True,
-            capture_output=True,
-        )
-        opts = f"-h 127.0.0.1 -p {port} -k {root} -c max_connections={max_connections}"
-        subprocess.run(
-            _as_postgres(
-                [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"receiver@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    return pgcluster.cluster(max_connections=max_connections, stop_mode="immediate")
 
 
 def create_database(server: str) -> str:
-    import psycopg
-
-    name = f"load_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql+psycopg://{server}/{name}"
+    return pgcluster.new_database(server, "load")
 
 
 # --- receivers and HAProxy --------------------------------------------------------------------
