@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/bench_gate.py [--runs N]``. Prints figures; asserts nothing.
 
 The parts are one dossier's captures from the simulated devices (``station.capture.simulated``:
-a portrait, ten distinct WSQ prints, a signature). Figures:
+a portrait, ten distinct WSQ prints, a signature; through the service also the ten rolled prints
+and both irises, whose own stages ``bench/bench_biogate.py`` prints). Figures:
 
 - **cold**: every part measured from its bytes as when it is first saved (portrait checks; per
   print one pass: decode, block features, quality, minutiae; the 45 pairwise comparisons), with the
@@ -87,6 +88,10 @@ def measure_service(
             op.save_face(d.id, parts.face, parts.face_meta)
             for finger, (data, media_type, meta) in parts.prints.items():
                 op.save_fingerprint(d.id, finger, data, media_type, meta)
+            for finger, (data, media_type, meta) in parts.rolled.items():
+                op.save_rolled_print(d.id, finger, data, media_type, meta)
+            for eye, (data, media_type, meta) in parts.irises.items():
+                op.save_iris(d.id, eye, data, media_type, meta)
             op.record_citizen_review(d.id)
             op.save_signature(d.id, parts.strokes)
             figures["save_warm" if warm else "save_cold"].append(time.perf_counter() - t0)
