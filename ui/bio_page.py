@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,34 +81,36 @@ class BioSnapshot:
     device_error: StationError | None = None
 
 
-class BioSpec:
+class BioSpec(ABC):
     """What differs between the rolled-print page and the iris page (subclassed there)."""
 
     part_kind: str = ""
     device_kind: DeviceKind = DeviceKind.ROLLED
     exception_kinds: Sequence[ExceptionKind] = ()
 
+    @abstractmethod
     def items(self) -> list[tuple[str, tuple[str, str]]]:
         """(slot, (vi, en) label) in capture order."""
-        raise NotImplementedError
+        ...
 
-    def required(self, service: StationService, captures: Captures | None) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def required(self, service: StationService, captures: Captures | None) -> bool: ...
 
-    def new_session(self, device: Any, skip: set[str], service: StationService) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def new_session(self, device: Any, skip: set[str], service: StationService) -> Any: ...
 
-    def capture(self, session: Any, slot: str, prompter: Any) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def capture(self, session: Any, slot: str, prompter: Any) -> None: ...
 
+    @abstractmethod
     def save(
         self, service: StationService, dossier_id: str, session: Any, slot: str
     ) -> Image | None:
         """Save the session's kept image of ``slot`` (returned; None when it has none)."""
-        raise NotImplementedError
+        ...
 
-    def decode(self, data: bytes) -> Image | None:
-        raise NotImplementedError
+    @abstractmethod
+    def decode(self, data: bytes) -> Image | None: ...
 
     def skipped(self, info: dict[str, Any], slot: str) -> bool:
         """The item has an exception (its own, or one that covers it)."""
