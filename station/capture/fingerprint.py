@@ -30,7 +30,6 @@ through the ``wsq`` package) or, where that package is missing, as lossless PNG.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 from collections.abc import Sequence
@@ -49,6 +48,7 @@ from station.devices import (
     FingerprintScanner,
     Prompter,
     Slap,
+    sbitrust,
 )
 from station.devices.sbi import decode_finger_image
 from station.errors import PermissionDeniedError, ValidationError
@@ -162,9 +162,7 @@ class FingerResult:
             "ppi": 500,
             "impression": "flat",
         }
-        if self.device_data is not None:
-            digest = hashlib.sha256(self.device_data.encode("utf-8")).hexdigest()
-            meta["device_data_sha256"] = digest
+        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
         return meta
 
 

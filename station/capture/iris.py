@@ -13,7 +13,6 @@ registration cameras). The core judges the stored bytes again (:mod:`station.cap
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from station.capture import irisquality
-from station.devices import Prompter
+from station.devices import Prompter, sbitrust
 from station.devices.iris import EYE_LABELS, Eye, IrisCamera
 from station.errors import ValidationError
 
@@ -65,8 +64,7 @@ class IrisResult:
             "attempts": self.attempts,
             "below_threshold": self.below_threshold,
         }
-        if self.device_data is not None:
-            meta["device_data_sha256"] = hashlib.sha256(self.device_data.encode()).hexdigest()
+        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
         return meta
 
 

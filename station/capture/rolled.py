@@ -15,7 +15,6 @@ its flat print.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -32,7 +31,7 @@ from station.capture.fingerprint import (
     encode_wsq,
     wsq_available,
 )
-from station.devices import FINGER_LABELS, Finger, Prompter
+from station.devices import FINGER_LABELS, Finger, Prompter, sbitrust
 from station.devices.rolled import ROLL_ORDER, RolledScanner
 from station.errors import ValidationError
 
@@ -79,8 +78,7 @@ class RolledResult:
             "ppi": 500,
             "impression": "rolled",
         }
-        if self.device_data is not None:
-            meta["device_data_sha256"] = hashlib.sha256(self.device_data.encode()).hexdigest()
+        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
         return meta
 
 
