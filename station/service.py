@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from station.db import Store
     from station.deployment import Deployment
     from station.devices import StrokePoint
+    from station.devicetrust import DeviceTrustSettings
     from station.dossier import PartKind
     from station.intake_record import IntakeRecord
     from station.masterdata import MasterData
@@ -313,6 +314,13 @@ class StationService:
         """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
         _load_heavy()
         return Deployment(self)
+
+    @property
+    def device_trust(self) -> DeviceTrustSettings:
+        """The SBI device trust store and policy (``station/devicetrust.py``)."""
+        from station.devicetrust import DeviceTrustSettings
+
+        return DeviceTrustSettings(self)
 
     # --- store --------------------------------------------------------------------------------
 
