@@ -288,6 +288,8 @@ class DeviceTrust:
         """The header and payload of ``token`` if its signature and certificate path hold."""
         if not isinstance(token, str) or token.count(".") != 2 or not token.split(".")[2]:
             raise TrustError("unsigned")
+        if not token.isascii():
+            raise TrustError("malformed")
         head_b64, body_b64, sig_b64 = token.split(".")
         try:
             header = json.loads(_b64url(head_b64))
@@ -309,8 +311,12 @@ class DeviceTrust:
             certs = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in x5c]
         except (ValueError, TypeError, binascii.Error) as exc:
             raise TrustError("bad_certificate") from exc
-        _verify_signature(certs[0], str(alg), f"{head_b64}.{body_b64}".encode("ascii"), signature)
-        chain = self.path(certs[0], certs[1:])
+        signed = f"{head_b64}.{body_b64}".encode("ascii")
+        try:
+            _verify_signature(certs[0], str(alg), signed, signature)
+            chain = self.path(certs[0], certs[1:])
+        except (ValueError, TypeError) as exc:  # a certificate cryptography cannot use
+            raise TrustError("bad_certificate", type(exc).__name__) from exc
         return VerifiedJws(header, payload, chain)
 
     def path(
