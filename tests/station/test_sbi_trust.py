@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from station.capture import gate
 from station.devices import DeviceError, SilentPrompter, Slap
 from station.devices.sbi import SbiClient, SbiScanner
 from station.devices.sbi_bio import SbiIrisCamera
@@ -72,6 +73,7 @@ def test_a_signed_capture_is_accepted_and_its_device_recorded(
         "fingerprint", "right_thumb", result.media_type, result.encoded, meta
     )
     assert stored["device"]["signature"] == "verified"
+    assert gate.for_manifest(stored)["device"] == meta["device"]  # sealed with the part
     # A caller cannot claim a device for bytes the core never checked: the claim stays a hint.
     forged = {**meta, "device_data_sha256": "0" * 64}
     stored = admin.capturing.judge(
