@@ -8,9 +8,10 @@ Chip reads are device I/O: callers run them off the window's thread.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,20 +143,30 @@ class ChipIntake:
         with self._svc.store.write() as s:
             return self._face_match(s, dossier_id)
 
-    def accept_face(self, sess: OperatorSession, dossier_id: str, reason: str) -> None:
-        """See :meth:`StationService.accept_chip_face` (``sess``: a supervisor's, checked)."""
+    @contextlib.contextmanager
+    def _decision(
+        self, dossier_id: str, reason: str
+    ) -> Iterator[tuple[Session, Dossier, dict[str, Any], str, datetime]]:
+        """A supervisor's decision on a dossier before approval, in one write transaction:
+        yields the session, the dossier, its capture meta (written back afterwards), the
+        checked reason and the time."""
         svc = self._svc
         why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
         now = svc.clock.now()
         with svc.store.write() as s:
             d = svc._get(s, dossier_id)
             svc._check_not_past_review(d)
-            match = self._face_match(s, d.id)
             meta = svc._capture_meta(d)
-            chip_record.accept_face(meta, match, why, sess.operator_id, iso(now))
+            yield s, d, meta, why, now
             d.capture_json = dossier.form_json(meta)
             d.version += 1
             d.updated_at = iso(now)
+
+    def accept_face(self, sess: OperatorSession, dossier_id: str, reason: str) -> None:
+        """See :meth:`StationService.accept_chip_face` (``sess``: a supervisor's, checked)."""
+        with self._decision(dossier_id, reason) as (s, d, meta, why, now):
+            match = self._face_match(s, d.id)
+            chip_record.accept_face(meta, match, why, sess.operator_id, iso(now))
             audit.append(s, now, sess.operator_id, "dossier.chip_face_accepted", d.id,
                          {"reason": why, "status": (match or {}).get("status")})  # fmt: skip
 
@@ -168,23 +179,14 @@ class ChipIntake:
 
     def accept_verdict(self, sess: OperatorSession, dossier_id: str, reason: str) -> None:
         """See :meth:`StationService.accept_chip_verdict` (``sess``: a supervisor's, checked)."""
-        svc = self._svc
-        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
-        now = svc.clock.now()
-        with svc.store.write() as s:
-            d = svc._get(s, dossier_id)
-            svc._check_not_past_review(d)
-            part = svc._part(s, d.id, chip_record.KIND_DATA, "")
+        with self._decision(dossier_id, reason) as (s, d, meta, why, now):
+            part = self._svc._part(s, d.id, chip_record.KIND_DATA, "")
             if part is None:
                 raise NotFoundError(
                     "Hồ sơ không có dữ liệu chip.", "The dossier has no chip read.", field="chip"
                 )
-            meta = svc._capture_meta(d)
             status = json.loads(part.meta_json).get("status", "")
             chip_record.accept(meta, status, why, sess.operator_id, iso(now))
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            d.updated_at = iso(now)
             audit.append(s, now, sess.operator_id, "dossier.chip_accepted", d.id, {"reason": why})
 
     def csca_certificates(self) -> list[Any]:
