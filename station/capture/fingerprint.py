@@ -147,8 +147,8 @@ class FingerResult:
     media_type: str
     device_quality: int | None
     below_threshold: bool  # kept after the last attempt although under the threshold
-    #: The device's signed payload for this image as received (SBI ``data`` JWT, signature not
-    #: verified by the station), when the scanner provides one.
+    #: The device's signed payload for this image as received (SBI ``data`` JWT, its signature
+    #: checked by the driver: ``station/devices/sbitrust.py``), when the scanner provides one.
     device_data: str | None = field(default=None, repr=False)
 
     def meta(self) -> dict[str, object]:

@@ -286,7 +286,7 @@ class SbiDeviceInfo:
     spec_versions: tuple[str, ...]
     digital_id: dict[str, Any]
     payload: dict[str, Any] = field(repr=False)
-    signed: bool  # whether the deviceInfo came as a 3-part JWS (not verified!)
+    signed: bool  # whether deviceInfo came as a 3-part JWS (not relied on: captures are checked)
 
 
 @dataclass(frozen=True)
