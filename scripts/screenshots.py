@@ -165,12 +165,12 @@ def _logout(app: QApplication, window: MainWindow) -> None:
     settle(app, lambda: window.service.session is None)
 
 
-def _slip_png(pdf: Path, path: Path) -> None:
+def _slip_png(pdf: Path, path: Path, scale: float = 1.6) -> None:
     import pypdfium2
 
     doc = pypdfium2.PdfDocument(str(pdf))
     try:
-        doc[0].render(scale=1.6).to_pil().save(str(path))
+        doc[0].render(scale=scale).to_pil().save(str(path))
     finally:
         doc.close()
     print(path)
@@ -305,6 +305,12 @@ def shoot(
         count += 1
         _slip_png(Path(slips[0]), slip)
         saved.append(slip)
+        record = wizard.confirm_page.record_path
+        if record is not None:  # the intake record (CC01), at its size on a 96-dpi screen
+            page = out / f"{lang}-{count + 1:02d}-intake-record.png"
+            count += 1
+            _slip_png(record, page, scale=96 / 72)
+            saved.append(page)
         wizard.confirm_page.done_button.click()
         settle(app, window.on_home)
 

@@ -52,7 +52,7 @@ def write_pdf(record: IntakeRecord, path: Path, lang: str = "vi") -> Path:
         body.setPointSizeF(10)
         bold = QFont(body)
         bold.setBold(True)
-        line_h = painter.fontMetrics().height() * 1.6 + 4
+        line_h = painter.fontMetrics().height() * 1.3 + 2  # a full dossier fits one A4 page
         y = 0.0
 
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)

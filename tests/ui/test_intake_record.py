@@ -57,6 +57,7 @@ def test_the_record_lists_what_was_received(
     path = write_pdf(record, tmp_path / "record.pdf")
     doc = pypdfium2.PdfDocument(str(path))
     try:
+        assert len(doc) == 1  # a whole dossier (22 biometric lines, two overrides) on one page
         text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     finally:
         doc.close()
