@@ -423,6 +423,14 @@ class PhotoPage(QWidget):
     def load(self, dossier_id: str) -> None:
         """Show the dossier's portrait as saved, or open the camera when there is none yet."""
         self._halt()
+        unsaved = self._unsaved
+        if self._saving is not None and dossier_id == self._dossier_id and unsaved is not None:
+            # Back on the page while the save handed to the worker on leaving still runs: show
+            # that picture being saved; its result lands here (no second camera capture).
+            self._show_portrait(unsaved.jpeg, unsaved.meta)
+            self._apply_mode(self.SAVING)
+            self.status_label.setText(self.tr("Đang lưu ảnh vào hồ sơ…"))
+            return
         self._dossier_id = dossier_id
         self._unsaved = None
         self._saving = None

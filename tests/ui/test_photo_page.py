@@ -296,6 +296,8 @@ def test_leaving_mid_save_does_not_wait_and_the_save_completes(
     qtbot.waitUntil(lambda: page.mode == PhotoPage.SAVING, timeout=CAPTURE_TIMEOUT_MS)
     page.leave()  # had it waited for the worker, the held save would be done by now
     assert face_part(operator, dossier) is None
+    page.load(dossier)  # back on the page before the save landed: no new camera capture
+    assert page.mode == PhotoPage.SAVING and page.camera_worker is None
     release.set()
     wait_saved(qtbot, page)
     assert off_the_main_thread(saves) and len(saves) == 1
