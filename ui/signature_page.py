@@ -202,6 +202,11 @@ class SignaturePage(QWidget):
     def load(self, dossier_id: str) -> None:
         """Show who signs and what the dossier holds: the signature, or the exception."""
         self.stop()
+        if self._saving and dossier_id == self._dossier_id:
+            # Back on the page while the ink handed to the worker on leaving is being saved:
+            # it stays on the pad, and the save's result lands here.
+            self._apply_mode(self.SAVING)
+            return
         self._dossier_id = dossier_id
         self._has_saved = False
         self._saving = False

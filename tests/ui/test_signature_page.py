@@ -250,6 +250,8 @@ def test_leaving_saves_a_signature_not_yet_saved(
     saves = record_threads(operator, "save_signature")
     with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
         page.leave()  # the save runs on the worker, never on the window's thread
+        page.load(dossier)  # back on the page before it landed: the ink stays, being saved
+        assert page.mode == SignaturePage.SAVING and page.pad.strokes()
     assert off_the_main_thread(saves)
     assert signature_parts(operator, dossier) == {"", "strokes"}
     assert page.mode == SignaturePage.SAVED
