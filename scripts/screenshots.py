@@ -289,6 +289,7 @@ def shoot(
         wizard.go_to(DOCUMENTS)
         snap("wizard-documents")
         wizard.go_to(REVIEW)
+        settle(app, lambda: not wizard.confirm_page.loading)
         snap("wizard-review")
         wizard.confirm_page.review_then_sign()  # the citizen reviewed: now they sign
         settle(app, lambda: wizard.current_step() == SIGNATURE)
@@ -299,7 +300,7 @@ def shoot(
         slips: list[str] = []
         wizard.confirm_page.slip_written.connect(slips.append)
         sign.confirm_button.click()
-        settle(app, lambda: bool(slips))
+        settle(app, lambda: bool(slips) and not wizard.confirm_page.loading)
         snap("wizard-confirmed")
         slip = out / f"{lang}-{count + 1:02d}-appointment-slip.png"
         count += 1

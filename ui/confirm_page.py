@@ -19,7 +19,7 @@ from typing import Any
 from station import form_view, scratch
 from station.appointment import AppointmentSlip
 from station.capture.completeness import Missing
-from station.dossier import PartKind
+from station.dossier import DossierView, PartKind
 from station.errors import StationError
 from station.lifecycle import STATE_LABELS, State
 from ui import intake_record_pdf, receipt
@@ -143,6 +143,7 @@ class ConfirmPage(QWidget):
         layout.addLayout(actions)
         self._needs_signature = False  # the main button leads to signing, not to confirming
         self._reviewing = False  # the citizen's review is being recorded on the worker
+        self._loading: object | None = None  # the current read of the dossier on the worker
         self.confirm_button.clicked.connect(self._main_action)
         self.open_button.clicked.connect(self._open_slip)
         self.print_button.clicked.connect(self._print_again)
@@ -155,6 +156,7 @@ class ConfirmPage(QWidget):
         self.dossier_id = dossier_id
         self.slip_path = None
         self._slip = None
+        self._loading = None
         self.status_label.clear()
 
     def leave(self) -> None:
@@ -165,44 +167,77 @@ class ConfirmPage(QWidget):
 
     # --- content ------------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """The dossier is being read on the worker (the page shows it when it arrives)."""
+        return self._loading is not None
+
     def refresh(self) -> None:
+        """Read the dossier on the worker (store reads, the portrait and signature decoded
+        there), then show it; the main button waits for it."""
         if self.dossier_id is None:
             return
+        dossier_id = self.dossier_id
         svc = self.ctx.service
-        try:
-            view = svc.get_dossier(self.dossier_id)
+        lang = self.ctx.lang
+        self._loading = request = object()
+        self.confirm_button.setEnabled(False)
+
+        def gather() -> ReviewData:
+            view = svc.get_dossier(dossier_id)
             draft = view.state == State.DRAFT
-            missing = svc.missing_captures(self.dossier_id) if draft else []
-            problems = svc.dossier_form_problems(self.dossier_id) if draft else []
-            info = svc.capture_info(self.dossier_id)
-            face = (
-                svc.part_data(self.dossier_id, PartKind.FACE.value)
-                if any(p.kind == PartKind.FACE for p in view.parts)
-                else None
-            )
+            missing = svc.missing_captures(dossier_id) if draft else []
+            problems = svc.dossier_form_problems(dossier_id) if draft else []
+            info = svc.capture_info(dossier_id)
+            kinds = {p.kind for p in view.parts}
+            face = svc.part_data(dossier_id, PartKind.FACE.value) if PartKind.FACE in kinds else b""
             sig = (
-                svc.part_data(self.dossier_id, PartKind.SIGNATURE.value)
-                if any(p.kind == PartKind.SIGNATURE for p in view.parts)
-                else None
+                svc.part_data(dossier_id, PartKind.SIGNATURE.value)
+                if PartKind.SIGNATURE in kinds
+                else b""
             )
-        except StationError as exc:
-            self.status_label.setText(self.ctx.error_text(exc))
-            return
+            return ReviewData(
+                view,
+                missing,
+                len(problems),
+                info,
+                form_view.rows(view.form, svc.masterdata, lang),
+                QImage.fromData(face) if face else None,
+                QImage.fromData(sig) if sig else None,
+            )
+
+        def shown(data: ReviewData) -> None:
+            if self._loading is request:
+                self._loading = None
+                self._show_data(data)
+
+        def failed(exc: BaseException) -> None:
+            if self._loading is request:
+                self._loading = None
+                self.status_label.setText(self.ctx.error_text(exc))
+
+        self.ctx.worker.submit(gather, while_alive(self, shown), while_alive(self, failed))
+
+    def _show_data(self, data: ReviewData) -> None:
+        view, missing = data.view, data.missing
+        draft = view.state == State.DRAFT
         # The signature comes after this review: it is not listed as missing here, the main
         # button leads to it once nothing else is missing.
         unsigned = any(m.kind == PartKind.SIGNATURE for m in missing)
         missing = [m for m in missing if m.kind != PartKind.SIGNATURE]
-        self._show_missing(missing, len(problems))
-        self._show_form(form_view.rows(view.form, svc.masterdata, self.ctx.lang))
-        self._show_image(self.photo_label, face, self.tr("Chưa có ảnh"))
-        self._show_image(self.signature_label, sig, self.tr("Chưa có chữ ký"))
-        self._show_fingers(view.parts, info)
+        self._show_missing(missing, data.form_problems)
+        self._show_form(data.rows)
+        self._show_image(self.photo_label, data.face, self.tr("Chưa có ảnh"))
+        self._show_image(self.signature_label, data.signature, self.tr("Chưa có chữ ký"))
+        self._show_fingers(view.parts, data.info)
         docs = [p for p in view.parts if p.kind == PartKind.DOCUMENT]
         self.documents_label.setText(
             self.tr("Giấy tờ kèm theo: {n} trang").format(n=len(docs)) if docs else ""
         )
         confirmed = view.state not in (State.DRAFT, State.CAPTURED)
-        can_confirm = (draft and not missing and not problems) or view.state == State.CAPTURED
+        can_confirm = (draft and not missing and not data.form_problems) or (
+            view.state == State.CAPTURED
+        )
         self._needs_signature = draft and unsigned
         if self._needs_signature:
             self.confirm_button.setText(self.tr("Thông tin đúng — mời công dân &ký"))
@@ -260,12 +295,11 @@ class ConfirmPage(QWidget):
             text.setFont(font)
             self.form_layout.addRow(name, text)
 
-    def _show_image(self, target: QLabel, data: bytes | None, empty: str) -> None:
-        if not data:
+    def _show_image(self, target: QLabel, image: QImage | None, empty: str) -> None:
+        if image is None or image.isNull():
             target.setPixmap(QPixmap())
             target.setText(empty)
             return
-        image = QImage.fromData(data)
         target.setPixmap(
             QPixmap.fromImage(image).scaled(
                 target.size(),
@@ -500,3 +534,16 @@ class SlipOutcome:
 
 def _open_file(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """What the review shows, read (and its images decoded) on the worker."""
+
+    view: DossierView
+    missing: list[Missing]
+    form_problems: int
+    info: dict[str, Any]
+    rows: list[tuple[str, str]]
+    face: QImage | None
+    signature: QImage | None

@@ -138,6 +138,7 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
 
     wizard.go_next()
     assert wizard.current_step() == DOCUMENTS
+    images = record_threads(window.service, "part_data")
     wizard.go_next()
     assert wizard.current_step() == REVIEW
     # The citizen reviews the intake record first, then signs what they reviewed.
@@ -153,6 +154,8 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
         SIGNATURE: "todo",
     }
     confirm = wizard.confirm_page
+    qtbot.waitUntil(lambda: not confirm.loading, timeout=TIMEOUT_MS)
+    assert off_the_main_thread(images)  # the portrait and signature read on the worker
     assert confirm.confirm_button.isEnabled()
     assert not window.service.citizen_reviewed(dossier_id)
     review_threads = record_threads(window.service, "record_citizen_review")
@@ -270,6 +273,7 @@ def test_supervisor_rejection_and_recapture(make_window, driver, staff, qtbot) -
     assert sum(p.kind == "face" for p in after.parts) == 1
     wizard.go_to(REVIEW)
     confirm = wizard.confirm_page
+    qtbot.waitUntil(lambda: confirm.confirm_button.isEnabled(), timeout=TIMEOUT_MS)
     with qtbot.waitSignal(confirm.slip_written, timeout=TIMEOUT_MS):
         qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)
     assert window.service.get_dossier(dossier_id).state == State.CONFIRMED
