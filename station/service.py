@@ -935,6 +935,8 @@ class StationService:
                 capture=self._capture_meta(d),
                 md=self.masterdata,
                 lang=lang,
+                captures=self.captures_required(json.loads(d.form_json)),
+                settings=self.capturing.settings(),
             )
 
     def list_dossiers(

@@ -902,6 +902,7 @@ class MainWindow(QMainWindow):
             self._show_login()
             return
         self._save_open_work()
+        self.worker.wait()  # a page's save still on the worker finishes while the session works
         try:
             self.service.lock()
         except StationError as exc:
