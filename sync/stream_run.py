@@ -172,7 +172,9 @@ class StreamRun:
         if error is None:  # packets the receiver failed on: try them again after a pause
             return self.up._wait(attempt, self.deadline)
         if isinstance(error, ReceiverError):
+            # ``superseded``: a newer stream of this station ended this one (docs/sync.md).
             transient = error.status >= 500 or error.status in (408, 429)
+            transient = transient or error.code == "superseded"
             if transient and self.up._wait(attempt, self.deadline):
                 self.report.retries += 1
                 return True

@@ -393,7 +393,7 @@ class StreamSession:
         p = self.by_id.get(pid) if isinstance(pid, str) else None
         if p is None:
             if "error" in doc:  # about the whole stream: it ends here
-                self._stream_error = _error(200, doc)
+                self._stream_error = _error(_status_of(doc), doc)
             return
         if "receipt" in doc:
             p.done = True
