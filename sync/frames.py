@@ -47,6 +47,8 @@ DEFAULT_FRAME = 16 * 1024
 #: Payload bytes the station keeps sent but not yet acknowledged: what a cut can cost at most
 #: (one version-1 chunk); it keeps 16-64 kbit/s links with 600 ms round trips full.
 DEFAULT_WINDOW = 64 * 1024
+#: The most the station's window grows to on a fast link (``sync.upload_window``).
+MAX_WINDOW = 256 * 1024
 
 
 class FrameError(ValueError):

@@ -806,6 +806,7 @@ def run_uploads(
                 "reachable": report.reachable,
                 "bytes_sent": report.bytes_sent,
                 "bytes_attempted": report.bytes_attempted,
+                "max_window": report.max_window,
                 "protocol": report.protocol_version,
                 "retries": report.retries,
                 "receipted": report.receipted,
@@ -835,6 +836,8 @@ def run_uploads(
             "unreachable_runs": sum(1 for r in runs if not r["reachable"]),
             "bytes_sent": sum(int(r["bytes_sent"]) for r in runs),
             "bytes_attempted": sum(int(r["bytes_attempted"]) for r in runs),
+            # The largest version-2 window: what one lost stream can cost at most.
+            "max_window": max((int(r["max_window"]) for r in runs), default=0),
             "protocols": sorted({int(r["protocol"]) for r in runs}),
             "retries": sum(int(r["retries"]) for r in runs),
             # From the first request to the last receipt taken (None: no receipt).
