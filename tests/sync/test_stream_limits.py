@@ -1,15 +1,18 @@
 """Bounds on version-2 streams: one open stream per station and process (a newer one ends the
-older), counted among the station's bodies; a stream without frames ends; a stream cut at a
-frame not signed by the station stores nothing after it."""
+older, and a station's uploader whose stream was ended streams again), counted among the
+station's bodies; a stream without frames ends; a stream cut at a frame not signed by the
+station stores nothing after it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +20,20 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from station.clock import iso
+from station.service import StationService
 from sync import frames, protocol
+from sync.api import uploader_for
 from sync.receiver.app import create_app
 from sync.receiver.core import Receiver
+from sync.receiver.errors import ReceiverError
+from sync.receiver.keys import load_keys
 from sync.receiver.limits import MAX_BODIES_PER_STATION
 from sync.receiver.server import BackgroundServer
+from sync.receiver.store import ReceiverStore
 from sync.receiver.stream import StreamEndpoint
 from sync.streaming import Outgoing, StreamSession
+from sync.uploader import RunReport, Throttle
+from tests.conftest import OP_PW, SUP_PW, FakeClock, capture_all, login, valid_form
 
 from .conftest import StationClient, TestStation, seal_packet, verified_receipt
 
@@ -225,3 +235,46 @@ def test_after_a_frame_not_signed_by_the_station_nothing_more_is_stored(
         assert endpoint.streams.count(station_a.station_id) == 0  # its slot is free at once
     finally:
         sock.close()
+
+
+def test_a_stations_stream_ended_by_a_newer_one_is_streamed_again_within_the_run(
+    staffed: StationService, clock: FakeClock, keyset: dict[str, Path], tmp_path: Path
+) -> None:
+    receiver = Receiver(ReceiverStore(tmp_path / "rx"), load_keys([keyset["receiver_keys"]]))
+    receiver.register_station(staffed.registration())
+    op = login(staffed.paths, clock, "op1", OP_PW)
+    sup = login(staffed.paths, clock, "sup1", SUP_PW)
+    ids = []
+    for _ in range(2):
+        d = op.create_dossier("first_issue", valid_form())
+        capture_all(op, d.id)
+        op.mark_captured(d.id)
+        op.confirm(d.id)
+        sup.approve(d.id)
+        ids.append(sup.seal(d.id))
+    total = sum(sup.packet_info(pid).size for pid in ids)
+    with BackgroundServer(create_app(receiver)) as server:
+        staffed.set_receiver_url(server.url)
+        uploader = uploader_for(sup)
+        uploader.throttle = Throttle(total / 6)  # the run takes about 6 s
+        station = TestStation(uploader.client.station_id, "", "", uploader.client.signing_key)
+        reports: list[RunReport] = []
+        worker = threading.Thread(target=lambda: reports.append(uploader.run_once(60)))
+        worker.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # until the first frames are stored
+                with contextlib.suppress(ReceiverError):
+                    if receiver.upload_state(station.station_id, ids[0]).offset > 0:
+                        break
+                time.sleep(0.05)
+            # Another stream of the station (the one it would open after a silent cut): the
+            # uploader's stream is ended, and the uploader's next stream ends this one.
+            status, docs = _answer(_open(server, _head(station)), timeout=30)
+            assert status in (200, 409) and docs[-1]["error"] == "superseded", docs
+        finally:
+            worker.join(60)
+            uploader.client.close()
+    report = reports[0]
+    assert sorted(report.receipted) == sorted(ids), report.summary_lines()
+    assert report.retries >= 1 and report.failed == []
