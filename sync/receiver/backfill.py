@@ -125,8 +125,11 @@ def _one(
         return
     try:
         opened = receiver.open_stored(packet_id, station_id)
-    except (packet.PacketError, ReceiverError, FileNotFoundError) as exc:
-        detail = f"{getattr(exc, 'code', 'not_found')}: {getattr(exc, 'en', str(exc))}"
+    except Exception as exc:  # one packet's bytes must not stop the others
+        if isinstance(exc, packet.PacketError | ReceiverError):
+            detail = f"{exc.code}: {exc.en}"
+        else:
+            detail = f"{type(exc).__name__}: {exc}"
         log.error("packet %s of station %s does not open: %s", packet_id, station_id, detail)
         report.unopenable.append((station_id, packet_id, detail))
         return

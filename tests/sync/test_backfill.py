@@ -22,7 +22,13 @@ from sync.receiver.core import Expect, Receiver
 from sync.receiver.errors import PacketHeldError
 from sync.receiver.keys import ReceiverKeys
 from sync.receiver.migrations import upgrade
-from sync.receiver.store import CitizenBackfillRow, CitizenRow, PacketRow, ReceiverStore
+from sync.receiver.store import (
+    CitizenBackfillRow,
+    CitizenRow,
+    PacketBlobRow,
+    PacketRow,
+    ReceiverStore,
+)
 
 from .conftest import TestStation, current_public, make_station, seal_packet
 
@@ -180,4 +186,34 @@ def test_a_backfill_killed_mid_run_goes_on_where_it_stopped(
         numbers = sorted(s.scalars(select(CitizenRow.live_id_number)))
     assert numbers == sorted(f"0193010{i:05d}" for i in range(60))
     assert pending(store) == 0
+    store.close()
+
+
+def test_a_packet_whose_stored_bytes_do_not_open_is_listed_and_stays(
+    tmp_path: Path,
+    keys: ReceiverKeys,
+    receiver_keyset: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = tmp_path / "data"
+    receiver = _old_receiver(data, None, keys)
+    st = make_station("TN-001")
+    receiver.register_station(st.registration())
+    broken, fine = _accept(receiver, st, X), _accept(receiver, st, Y)
+    _forget_citizens(receiver, st.station_id, [broken, fine])
+    with receiver.store.write() as s:
+        blob = s.get_one(PacketRow, (st.station_id, broken)).blob_path
+        row = s.get_one(PacketBlobRow, blob)
+        row.data = row.data[:-100] + bytes(100)  # damaged at rest
+    receiver.store.close()
+    assert cli.main(["backfill-citizens", *_args(data, None, receiver_keyset)]) == (
+        cli.EXIT_INCOMPLETE
+    )
+    out = capsys.readouterr().out
+    assert f"{st.station_id} {broken}  unopenable" in out and "remaining: 1" in out
+    store = ReceiverStore(data)
+    with store.read() as s:
+        assert s.get(CitizenRow, (st.station_id, fine)) is not None
+        assert s.get(CitizenRow, (st.station_id, broken)) is None
+    assert pending(store) == 1
     store.close()
