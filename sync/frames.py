@@ -44,8 +44,9 @@ MAX_FRAME = 256 * 1024
 #: Payload of the station's frames: a cut costs at most the frames in flight; each frame costs
 #: 135 bytes (0.8 %) of header and signature.
 DEFAULT_FRAME = 16 * 1024
-#: Payload bytes the station keeps sent but not yet acknowledged: what a cut can cost at most
-#: (one version-1 chunk); it keeps 16-64 kbit/s links with 600 ms round trips full.
+#: Payload bytes the station keeps sent but not yet acknowledged at the start of a stream and
+#: at least (one version-1 chunk: what a cut costs a slow link at most); it keeps 16-64 kbit/s
+#: links with 600 ms round trips full. It grows with the link (``sync.upload_window``).
 DEFAULT_WINDOW = 64 * 1024
 #: The most the station's window grows to on a fast link (``sync.upload_window``).
 MAX_WINDOW = 256 * 1024
