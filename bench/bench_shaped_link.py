@@ -140,6 +140,7 @@ class Upload:
     resent: int
     retries: int  # lost streams and failed reconnects
     back_s: float | None = None
+    max_window: int = 0  # the largest version-2 window (it follows the link)
 
 
 def _run_child(net: Any, ns: str, argv: list[str], timeout: float) -> dict[str, Any]:
@@ -238,6 +239,7 @@ def measure_upload(
         int(summary["bytes_attempted"]) - payload,
         int(summary["retries"]),
         back,
+        int(summary.get("max_window", 0)),
     )
 
 
@@ -323,7 +325,7 @@ def run_bench(args: argparse.Namespace) -> int:
         for kbit, loss, payload in shapes:
             template, size = _prepare(work, keyset, payload, cache)
             rate = kbit * 1000 / 8
-            raw, post, up, ratio, resent = [], [], [], [], []
+            raw, post, up, ratio, resent, windows = [], [], [], [], [], []
             for _ in range(args.repeat):
                 n += 1
                 run_dir = work / f"m{n}"
@@ -338,10 +340,12 @@ def run_bench(args: argparse.Namespace) -> int:
                 up.append(size / (u.seconds * rate))
                 ratio.append(up[-1] / r)
                 resent.append(u.resent)
+                windows.append(u.max_window)
             label = f"{kbit} kbit/s {loss:g}% loss"
             print(
                 f"{label:<18} {size:>9,}  {_stat(raw):<17} {_stat(post):<17} {_stat(up):<17} "
-                f"{_stat(ratio):<17} {max(resent):>9,}",
+                f"{_stat(ratio):<17} {max(resent):>9,}  window up to {min(windows) // 1024}-"
+                f"{max(windows) // 1024} KiB",
                 flush=True,
             )
         if args.no_cut:
