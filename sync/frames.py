@@ -46,9 +46,10 @@ MAX_FRAME = 256 * 1024
 DEFAULT_FRAME = 16 * 1024
 #: Payload bytes the station keeps sent but not yet acknowledged at the start of a stream and
 #: at least (one version-1 chunk: what a cut costs a slow link at most); it keeps 16-64 kbit/s
-#: links with 600 ms round trips full. It grows with the link (``sync.upload_window``).
+#: links with 600 ms round trips full. A station may let it grow (``sync.upload_window``).
 DEFAULT_WINDOW = 64 * 1024
-#: The most the station's window grows to on a fast link (``sync.upload_window``).
+#: The most a station's window may grow to on a fast link (``sync.upload_window``); a receiver
+#: must take this much outstanding (plus one frame).
 MAX_WINDOW = 256 * 1024
 
 

@@ -7,9 +7,9 @@ HTTP/1.1 client of its own: ``h11`` (httpx's own HTTP/1.1 engine) over an asynci
 connection, with a writer and a reader running together.
 
 * **Window.** At most ``window`` payload bytes are sent and not yet acknowledged; a cut costs
-  at most those. The receiver acknowledges each frame once it is stored. The window follows
-  the measured acknowledgement rate, from ``window`` up to ``max_window``
-  (``sync.upload_window``).
+  at most those. The receiver acknowledges each frame once it is stored. With ``max_window``
+  above ``window`` the window follows the measured acknowledgement rate between the two
+  (``sync.upload_window``; off by default: it showed no gain on the shaped link).
 * **Dead link.** No acknowledgement for ``progress_s`` while bytes are outstanding ends the
   stream (``httpx.ReadTimeout``); the socket has TCP keep-alive and ``TCP_USER_TIMEOUT`` too, so
   a connection the kernel gives up on ends it as well. The caller reconnects and resumes at the
@@ -148,7 +148,7 @@ class StreamSession:
         *,
         frame_size: int = frames.DEFAULT_FRAME,
         window: int = frames.DEFAULT_WINDOW,
-        max_window: int = frames.MAX_WINDOW,
+        max_window: int = frames.DEFAULT_WINDOW,
         progress_s: float = PROGRESS_TIMEOUT_S,
         pace: Callable[[int], float] | None = None,
         stop: Callable[[], bool] | None = None,

@@ -1,13 +1,16 @@
 """The station's window in protocol version 2 (``docs/sync.md``, "Protocol version 2", "The
 window"): how many payload bytes it keeps sent and not yet acknowledged.
 
-It follows the link: ``WINDOW_SECONDS`` of the acknowledgement rate measured over the last
-``RATE_SPAN_S``, at least ``low`` (64 KiB) and at most ``high`` (256 KiB). That is twice the
-bandwidth-delay product for a delay of 3 s: a 2G round trip with the serialisation of a frame
-(about 1.1 s at 256 kbit/s and 600 ms round trips) plus one TCP retransmission timeout, during
-which the receiver can acknowledge nothing (a lost TCP segment holds up every byte behind it).
-With the measured minimum round trip instead, twice the product stays under 64 KiB on every 2G
-link served, so the window would never grow where it was found short (256 kbit/s, 5 % loss).
+Off by default (``Uploader(max_window=...)``, ``StreamSession(max_window=...)``): on the shaped
+256 kbit/s, 5 % loss link it did not beat the fixed 64 KiB window (``docs/sync.md``,
+"Performance"). When allowed to grow, it follows the link: ``WINDOW_SECONDS`` of the
+acknowledgement rate measured over the last ``RATE_SPAN_S``, at least ``low`` (64 KiB) and at
+most ``high`` (256 KiB). That is twice the bandwidth-delay product for a delay of 3 s: a 2G
+round trip with the serialisation of a frame (about 1.1 s at 256 kbit/s and 600 ms round trips)
+plus one TCP retransmission timeout, during which the receiver can acknowledge nothing (a lost
+TCP segment holds up every byte behind it). With the measured minimum round trip instead, twice
+the product stays under 64 KiB on every 2G link served, so the window would never grow where it
+was found short (256 kbit/s, 5 % loss).
 
 Only bytes sent *in this stream* and then acknowledged count (an offset line that says the
 receiver holds more than was sent is a resume, not a rate). Slow links keep 64 KiB (6 s of

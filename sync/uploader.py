@@ -201,7 +201,7 @@ class Uploader:
         stream: bool = True,
         frame_size: int = frames.DEFAULT_FRAME,
         window: int = frames.DEFAULT_WINDOW,
-        max_window: int = frames.MAX_WINDOW,
+        max_window: int = frames.DEFAULT_WINDOW,
     ) -> None:
         self.service = service
         self.client = client

@@ -1,4 +1,5 @@
-"""The station's version-2 window follows the acknowledgement rate: 6 s of it, 64-256 KiB."""
+"""The station's version-2 window, when allowed to grow, follows the acknowledgement rate: 6 s
+of it, 64-256 KiB."""
 
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ def test_on_loopback_the_window_grows_and_the_receiver_takes_it(
         None,
         [out],
         Events(),
+        max_window=frames.MAX_WINDOW,
         pace=lambda n: n / rate,
     )
     stats = session.run()
