@@ -400,7 +400,7 @@ def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT
         Route(f"{v1}/status", api.status, methods=["POST"]),
         Route(f"{protocol.API_V2}/status", api.status_v2, methods=["POST"]),
         # Protocol version 2 of the upload (sync/receiver/stream.py).
-        Route(STREAM_PATH, StreamEndpoint(receiver), methods=["POST"]),
+        Route(STREAM_PATH, StreamEndpoint(receiver, bodies=api._bodies), methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

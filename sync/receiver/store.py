@@ -205,6 +205,22 @@ class CitizenRow(Base):
     held_by_received_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
+class CitizenBackfillRow(Base):
+    """An accepted packet stored before ``citizen_packets`` existed, whose citizen is not known
+    yet (``intake-station-receiver backfill-citizens`` opens it and removes it from here)."""
+
+    __tablename__ = "citizen_backfill"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["station_id", "packet_id"],
+            ["station_packets.station_id", "station_packets.packet_id"],
+        ),
+    )
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class RefusalRow(Base):
     """Every packet refused, for the record; ``remember`` ones are answered again at once."""
 
