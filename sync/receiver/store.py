@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -44,6 +44,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+if TYPE_CHECKING:
+    from sync.receiver.loopdb import LoopStatements
 
 SQLITE_FILE = "receiver.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
@@ -395,6 +398,7 @@ class ReceiverStore:
         )
         self._read_engine = reader
         self._reader = sessionmaker(reader, expire_on_commit=False)
+        self._loop_writers: list[LoopStatements] = []
         if migrate:
             self.migrate()
 
@@ -420,7 +424,22 @@ class ReceiverStore:
             yield conn
 
     def close(self) -> None:
+        for writer in self._loop_writers:
+            writer.close()
         self.engine.dispose()
+
+    def loop_statements(self) -> LoopStatements | None:
+        """PostgreSQL: ``append_chunk`` and ``open_upload`` for an event loop, on up to
+        ``pool_size`` connections of its own (``loopdb.py``), closed with the store. ``None``
+        on SQLite."""
+        if self.dialect != "postgresql":
+            return None
+        from sync.receiver.loopdb import LoopStatements
+
+        conninfo = self.engine.url.set(drivername="postgresql")
+        writer = LoopStatements(conninfo.render_as_string(hide_password=False), self.pool_size)
+        self._loop_writers.append(writer)
+        return writer
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (Alembic; ``sync/receiver/migrations``).
