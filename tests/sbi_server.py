@@ -162,7 +162,7 @@ def encode_image(image: np.ndarray, kind: str) -> bytes:
         ok, buf = cv2.imencode(".png", image)
     elif kind in ("jpeg2000", "wsq"):
         if kind == "wsq":
-            import wsq  # noqa: F401  (registers the Pillow plugin)
+            import wsq  # type: ignore[import-untyped]  # noqa: F401  (registers the plugin)
         from PIL import Image
 
         out = io.BytesIO()
