@@ -62,7 +62,7 @@ import numpy as np
 import numpy.typing as npt
 from skimage.morphology import skeletonize
 
-from station.capture import fpquality, fpsynth
+from station.capture import fpquality, fpsynth, parallel
 
 #: Same finger when similarity ≥ THRESHOLD (chosen on simulated prints, see the bench).
 THRESHOLD = 0.05
@@ -267,26 +267,39 @@ def extract(
         empty = np.zeros(0, np.float32)
         return Template(empty, empty, empty, np.zeros(0, np.int8), foreground, period)
 
-    theta = _pixel_orientation(feats, shape)
     bank = fpsynth.gabor_bank(round(period * 4) / 4)
     img = gray.astype(np.float32)
-    local_mean = cv2.GaussianBlur(img, (0, 0), period)
-    local_std = np.sqrt(cv2.GaussianBlur((img - local_mean) ** 2, (0, 0), period)) + 1.0
+
+    def local_stats() -> tuple[FloatArray, FloatArray]:
+        mean = np.asarray(cv2.GaussianBlur(img, (0, 0), period), dtype=np.float32)
+        std = np.sqrt(cv2.GaussianBlur((img - mean) ** 2, (0, 0), period)) + 1.0
+        return mean, np.asarray(std, dtype=np.float32)
+
+    # Independent steps run two at a time (station.capture.parallel); the values are the same.
+    theta, (local_mean, local_std) = parallel.both(
+        lambda: _pixel_orientation(feats, shape), local_stats
+    )
     norm = np.asarray(-(img - local_mean) / local_std, dtype=np.float32)  # ridges positive
     ridges = _enhance(norm, theta, bank, foreground) > 0
-    skel = np.asarray(skeletonize(ridges), dtype=np.uint8)  # type: ignore[no-untyped-call]
-    # Where the ridges themselves are flat (a wet blob, a dry gap), the Gabor filter invents
-    # ridges: minutiae there are not trusted, and those areas do not count as overlap.
-    typical = float(np.median(local_std[foreground]))
-    flat = (local_std < FLAT_FRACTION * typical).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
-    flat = np.asarray(cv2.dilate(flat, kernel), dtype=np.uint8)
-    reliable = foreground & (flat == 0)
 
-    cn = _crossing_number(skel)
+    def minutiae_points() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
+        skel = np.asarray(skeletonize(ridges), dtype=np.uint8)  # type: ignore[no-untyped-call]
+        return skel, _crossing_number(skel)
+
+    def reliability() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
+        # Where the ridges themselves are flat (a wet blob, a dry gap), the Gabor filter invents
+        # ridges: minutiae there are not trusted, and those areas do not count as overlap.
+        typical = float(np.median(local_std[foreground]))
+        flat = (local_std < FLAT_FRACTION * typical).astype(np.uint8)
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+        flat = np.asarray(cv2.dilate(flat, kernel), dtype=np.uint8)
+        # Distance from the foreground's edge.
+        inner = cv2.distanceTransform(foreground.astype(np.uint8), cv2.DIST_L2, 3)
+        return foreground & (flat == 0), np.asarray(inner, dtype=np.float32)
+
+    (skel, cn), (reliable, inner) = parallel.both(minutiae_points, reliability)
     ys, xs = np.nonzero((cn == 1) | (cn == 3))
     # Away from the foreground's edge (where every ridge "ends") and from unreliable areas.
-    inner = cv2.distanceTransform(foreground.astype(np.uint8), cv2.DIST_L2, 3)
     keep = (inner[ys, xs] > BORDER_PX) & reliable[ys, xs]
     ys, xs = ys[keep], xs[keep]
     if ys.size > 4 * MAX_MINUTIAE:
@@ -341,20 +354,17 @@ def _enhance(
     The same values, computed faster for the matcher: every orientation's filter runs once over
     the foreground's bounding box (plus the kernel's reach, so the values inside are those of the
     whole image), and each pixel blends its two nearest orientations by a gather, instead of a
-    weight map per orientation over the whole image.
+    weight map per orientation over the whole image. The box's two halves (top and bottom rows)
+    are filtered at once (:func:`station.capture.parallel.both`), each over its own rows plus
+    the kernel's reach, with the same filters: the values do not depend on the split.
     """
     out = np.zeros_like(image)
     rows = np.flatnonzero(foreground.any(axis=1))
     if rows.size == 0:
         return out
     cols = np.flatnonzero(foreground.any(axis=0))
-    h, w = image.shape
-    r = bank.radius
     y0, y1 = int(rows[0]), int(rows[-1]) + 1
     x0, x1 = int(cols[0]), int(cols[-1]) + 1
-    sy0, sy1, sx0, sx1 = max(0, y0 - r), min(h, y1 + r), max(0, x0 - r), min(w, x1 + r)
-    sub = image[sy0:sy1, sx0:sx1]
-    inner = (slice(y0 - sy0, y1 - sy0), slice(x0 - sx0, x1 - sx0))
     blurred = np.asarray(
         cv2.sepFilter2D(image, cv2.CV_32F, bank.gauss, bank.gauss), dtype=np.float32
     )[y0:y1, x0:x1]
@@ -363,41 +373,86 @@ def _enhance(
     i0 = np.floor(u).astype(np.int32) % n
     frac = (u - np.floor(u)).astype(np.float32)
     i1 = (i0 + 1) % n
+    # Orientations θ and π-θ share their filters' even part and negate the odd one (the bank's
+    # kernels are symmetric so): each mirror pair used in the box is filtered with the kernel
+    # of the first of the two, ``source[index]``, the other taking ``sign[index]`` = -1.
     used = np.bincount(i0.ravel(), minlength=n) > 0
     used |= np.roll(used, 1)  # i1 = i0 + 1
-    # Orientations θ and π-θ share their filters' even part and negate the odd one (the bank's
-    # kernels are symmetric so): each mirror pair is filtered once, at slot ``pair[index]``.
-    pair = np.zeros(n, np.int32)
+    source = np.arange(n, dtype=np.int32)
     sign = np.ones(n, np.float32)
-    dcs = np.array([k[4] for k in bank.kernels], np.float32)
-    slots: dict[int, int] = {}
     for index in np.flatnonzero(used).tolist():
         mirror = (n - index) % n
-        if mirror in slots:
-            pair[index], sign[index] = slots[mirror], -1.0
-        else:
-            slots[index] = pair[index] = len(slots)
-    even = np.empty((len(slots), y1 - y0, x1 - x0), np.float32)
+        if mirror < index and used[mirror]:
+            source[index], sign[index] = mirror, -1.0
+    mid = y0 + (y1 - y0) // 2
+    box = (y0, x0, x1)
+    top, bottom = parallel.both(
+        lambda: _enhance_rows(image, bank, blurred, (i0, i1, frac), source, sign, box, y0, mid),
+        lambda: _enhance_rows(image, bank, blurred, (i0, i1, frac), source, sign, box, mid, y1),
+    )
+    out[y0:mid, x0:x1] = top
+    out[mid:y1, x0:x1] = bottom
+    out[~foreground] = 0.0
+    return out
+
+
+def _enhance_rows(
+    image: FloatArray,
+    bank: fpsynth._GaborBank,
+    blurred: FloatArray,
+    blend: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
+    source: npt.NDArray[np.int32],
+    sign: FloatArray,
+    box: tuple[int, int, int],
+    ya: int,
+    yb: int,
+) -> FloatArray:
+    """:func:`_enhance`'s values on the image rows ``ya:yb`` of the foreground's bounding box
+    (``box``: its top row, first and last column; ``blurred`` and ``blend``, the two nearest
+    orientations and the weight of the second, are over the whole box)."""
+    by0, x0, x1 = box
+    if yb <= ya:
+        return np.zeros((0, x1 - x0), np.float32)
+    h, w = image.shape
+    r = bank.radius
+    sy0, sy1, sx0, sx1 = max(0, ya - r), min(h, yb + r), max(0, x0 - r), min(w, x1 + r)
+    sub = image[sy0:sy1, sx0:sx1]
+    inner = (slice(ya - sy0, yb - sy0), slice(x0 - sx0, x1 - sx0))
+    rows = slice(ya - by0, yb - by0)
+    i0, i1, frac = blend[0][rows], blend[1][rows], blend[2][rows]
+    n = len(bank.kernels)
+    used = np.bincount(i0.ravel(), minlength=n) > 0
+    used |= np.roll(used, 1)
+    sources = sorted({int(source[i]) for i in np.flatnonzero(used).tolist()})
+    slot = np.zeros(n, np.int32)
+    for k, index in enumerate(sources):
+        slot[index] = k
+    slot = slot[source]
+    height, width = yb - ya, x1 - x0
+    even = np.empty((len(sources), height, width), np.float32)
     odd = np.empty_like(even)
-    for index, slot in slots.items():
+    for k, index in enumerate(sources):
         cx, cy, sx, sy, _dc = bank.kernels[index]
-        even[slot] = cv2.sepFilter2D(sub, cv2.CV_32F, cx, cy, borderType=cv2.BORDER_REFLECT)[inner]
-        odd[slot] = cv2.sepFilter2D(sub, cv2.CV_32F, sx, sy, borderType=cv2.BORDER_REFLECT)[inner]
+        even[k] = cv2.sepFilter2D(sub, cv2.CV_32F, cx, cy, borderType=cv2.BORDER_REFLECT)[inner]
+        odd[k] = cv2.sepFilter2D(sub, cv2.CV_32F, sx, sy, borderType=cv2.BORDER_REFLECT)[inner]
+    dcs = np.array([k[4] for k in bank.kernels], np.float32)
+    plane = np.arange(height * width, dtype=np.intp).reshape(height, width)
+    blur = blurred[rows]
 
     def response(index: npt.NDArray[np.int32]) -> FloatArray:
         """Each pixel's filter response at orientation ``index`` (even - odd - dc·blurred)."""
-        slot = pair[index][None]
-        e = np.take_along_axis(even, slot, axis=0)[0]
-        o = np.take_along_axis(odd, slot, axis=0)[0] * sign[index]
-        return np.asarray(e - o - dcs[index] * blurred, dtype=np.float32)
+        at = slot[index].astype(np.intp) * (height * width) + plane
+        e = np.take(even, at)
+        o = np.take(odd, at) * sign[index]
+        return np.asarray(e - o - dcs[index] * blur, dtype=np.float32)
 
     first = response(i0) * (1.0 - frac)
     second = response(i1) * frac
     # Summed in the orientations' index order, as the per-orientation accumulation does.
     low_first = i0 < i1
-    out[y0:y1, x0:x1] = np.where(low_first, first, second) + np.where(low_first, second, first)
-    out[~foreground] = 0.0
-    return out
+    return np.asarray(
+        np.where(low_first, first, second) + np.where(low_first, second, first), dtype=np.float32
+    )
 
 
 def _drop_close_pairs(

@@ -1,0 +1,58 @@
+"""The gate's two-at-once helper (``station.capture.parallel``) and the exactness of its splits."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from station.capture import fpmatch, fpquality, fpsynth, parallel
+
+
+def test_both_returns_in_order_and_runs_the_second_on_the_helper() -> None:
+    caller = threading.get_ident()
+    first, second = parallel.both(threading.get_ident, threading.get_ident)
+    assert first == caller
+    assert second != caller or parallel._helper() is None
+
+
+def test_both_raises_after_both_halves_ended() -> None:
+    done = threading.Event()
+
+    def slow() -> int:
+        done.wait(0.05)
+        done.set()
+        return 1
+
+    def fail() -> int:
+        raise ValueError("half")
+
+    with pytest.raises(ValueError, match="half"):
+        parallel.both(fail, slow)
+    assert done.is_set()
+    with pytest.raises(ValueError, match="half"):
+        parallel.both(slow, fail)
+
+
+def test_a_nested_call_runs_inline_on_the_helper() -> None:
+    def nested() -> tuple[int, int]:
+        return parallel.both(threading.get_ident, threading.get_ident)
+
+    _, (a, b) = parallel.both(lambda: None, nested)
+    assert a == b  # both halves on the helper thread itself: it never waits on itself
+
+
+def test_split_features_and_minutiae_equal_the_serial_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = fpsynth.impression(fpsynth.person_finger_seed(3, 2), condition="dry", level=0.4)
+    split = fpquality.block_features(image)
+    t_split = fpmatch.extract(image, features=split)
+    monkeypatch.setattr(parallel, "_helper", lambda: None)
+    serial = fpquality.block_features(image)
+    t_serial = fpmatch.extract(image, features=serial)
+    for name in serial.__dataclass_fields__:
+        assert np.array_equal(getattr(split, name), getattr(serial, name)), name
+    for name in ("x", "y", "direction", "kind", "foreground"):
+        assert np.array_equal(getattr(t_split, name), getattr(t_serial, name)), name
