@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from station import audit, biocapturing, citizen_review, dossier, imagecheck, lifecycle, validate
 from station import form as form_mod
-from station.capture import biogate, completeness, documents, gate, signature
+from station.capture import biogate, completeness, documents, gate, parallel, signature
 from station.clock import iso, local_date
 from station.devices import Finger, StrokePoint
 from station.dossier import PartKind
@@ -156,11 +156,14 @@ class Capturing:
                 DossierPart.slot != slot,
             )
         ).all()
-        for other_slot, other_sha in others:
-            theirs = self._template(s, d.id, other_slot, other_sha)
-            if theirs is None:
-                continue
-            sim = gate.similarity(digest, mine, other_sha, theirs)
+        known = [
+            (other_slot, other_sha, theirs)
+            for other_slot, other_sha in others
+            if (theirs := self._template(s, d.id, other_slot, other_sha)) is not None
+        ]
+        # The comparisons run two at a time (each one's value is the same either way).
+        sims = parallel.halves(lambda o: gate.similarity(digest, mine, o[1], o[2]), known)
+        for (other_slot, other_sha, _), sim in zip(known, sims, strict=True):
             if sim < threshold:
                 continue
             key = gate.pair_key(slot, other_slot)

@@ -62,3 +62,12 @@ def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
         future.exception()  # let the other half finish before the error leaves
         raise
     return a, future.result()
+
+
+def halves(fn: Callable[[A], B], items: list[A]) -> list[B]:
+    """``[fn(x) for x in items]``, the second half of the list on the helper thread."""
+    mid = (len(items) + 1) // 2
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    first, second = both(lambda: [fn(x) for x in items[:mid]], lambda: [fn(x) for x in items[mid:]])
+    return first + second
