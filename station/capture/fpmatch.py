@@ -185,46 +185,11 @@ def _crossing_number(skel: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
     return cn
 
 
-class _Skeleton:
-    """The skeleton's pixels as a set of flat indices into the image padded by one pixel, for
-    the step-by-step walks along its branches (a set lookup instead of an array index)."""
-
-    def __init__(self, skel: npt.NDArray[np.uint8]) -> None:
-        self.width = skel.shape[1] + 2
-        self.on = set(np.flatnonzero(np.pad(skel, 1)).tolist())
-        w = self.width
-        # In _NEIGHBOURS order, with whether each is a 4-neighbour.
-        self.steps = [(dy * w + dx, 0 in (dy, dx)) for dy, dx in _NEIGHBOURS]
-
-    def trace(self, y: int, x: int, first: tuple[int, int], steps: int) -> tuple[int, int]:
-        """Follow the skeleton from (y, x) through neighbour ``first`` for up to ``steps``
-        pixels, preferring 4-neighbours (the skeleton is 8-connected; avoid corner shortcuts)."""
-        w, on = self.width, self.on
-        origin = (y + 1) * w + x + 1
-        prev = origin
-        cur = (first[0] + 1) * w + first[1] + 1
-        for _ in range(steps):
-            nxt = -1
-            for offset, four in self.steps:
-                cand = cur + offset
-                if cand in (prev, origin):
-                    continue
-                if cand in on and (nxt < 0 or four):
-                    nxt = cand
-            if nxt < 0:
-                break
-            prev, cur = cur, nxt
-        return cur // w - 1, cur % w - 1
-
-
-def _branches(skel: npt.NDArray[np.uint8], y: int, x: int) -> list[tuple[int, int]]:
-    """The neighbours of (y, x) that start distinct branches."""
-    h, w = skel.shape
-    ring = [
-        0 <= y + dy < h and 0 <= x + dx < w and bool(skel[y + dy, x + dx]) for dy, dx in _NEIGHBOURS
-    ]
+def _ring_branches(ring: list[bool]) -> tuple[int, ...]:
+    """The ring positions (indices into :data:`_NEIGHBOURS`) where the distinct branches around
+    a skeleton pixel start, given which of its 8 neighbours are set."""
     if all(ring):
-        return []
+        return ()
     # Runs of set pixels around the 8-ring are branches (as the crossing number counts them);
     # start the run at a cleared pixel so that no run wraps around.
     start = ring.index(False)
@@ -236,13 +201,68 @@ def _branches(skel: npt.NDArray[np.uint8], y: int, x: int) -> list[tuple[int, in
                 runs.append([i])
             else:
                 runs[-1].append(i)
-    result = []
-    for run in runs:
-        # Prefer a 4-neighbour (odd indices in _NEIGHBOURS) as the branch's first pixel.
-        pick = next((i for i in run if i % 2 == 1), run[0])
-        dy, dx = _NEIGHBOURS[pick]
-        result.append((y + dy, x + dx))
-    return result
+    # Prefer a 4-neighbour (odd indices in _NEIGHBOURS) as the branch's first pixel.
+    return tuple(next((i for i in run if i % 2 == 1), run[0]) for run in runs)
+
+
+#: :func:`_ring_branches` of every ring (bit k set: neighbour k is on the skeleton).
+_BRANCHES: tuple[tuple[int, ...], ...] = tuple(
+    _ring_branches([bool(code >> k & 1) for k in range(8)]) for code in range(256)
+)
+
+
+def _trace_branches(
+    skel: npt.NDArray[np.uint8], ys: npt.NDArray[np.intp], xs: npt.NDArray[np.intp], steps: int
+) -> list[list[tuple[int, int]]]:
+    """For each skeleton pixel (ys, xs), where each of its branches leads: the pixel reached by
+    following the skeleton from it along the branch for up to ``steps`` pixels, preferring
+    4-neighbours (the skeleton is 8-connected; avoid corner shortcuts).
+
+    All the walks advance together, one pixel a step, on the skeleton padded by one pixel
+    (flat indices): a walk moves to the last free 4-neighbour of its pixel in
+    :data:`_NEIGHBOURS` order if there is one, else to the first free neighbour, never back to
+    the previous pixel or the start, and stops for good where no neighbour is free.
+    """
+    padded = np.pad(skel, 1)
+    width = padded.shape[1]
+    on = padded.ravel().astype(bool)
+    offsets = np.array([dy * width + dx for dy, dx in _NEIGHBOURS], np.intp)
+    four = np.array([0 in (dy, dx) for dy, dx in _NEIGHBOURS])
+    origins = (np.asarray(ys, np.intp) + 1) * width + np.asarray(xs, np.intp) + 1
+    codes = (on[origins[:, None] + offsets[None, :]] << np.arange(8)).sum(axis=1)
+    owner: list[int] = []
+    first: list[int] = []
+    for i, code in enumerate(codes.tolist()):
+        for k in _BRANCHES[code]:
+            owner.append(i)
+            first.append(int(offsets[k]))
+    out: list[list[tuple[int, int]]] = [[] for _ in range(origins.size)]
+    if not owner:
+        return out
+    start = origins[np.array(owner, np.intp)]
+    prev = start.copy()
+    cur = start + np.array(first, np.intp)
+    moving = np.ones(cur.size, bool)
+    rows = np.arange(cur.size)
+    for _ in range(steps):
+        cand = cur[:, None] + offsets[None, :]
+        free = on[cand] & (cand != prev[:, None]) & (cand != start[:, None])
+        free_four = free & four[None, :]
+        last_four = 7 - np.argmax(free_four[:, ::-1], axis=1)
+        pick = np.where(free_four.any(axis=1), last_four, np.argmax(free, axis=1))
+        moving &= free.any(axis=1)
+        prev = np.where(moving, cur, prev)
+        cur = np.where(moving, cand[rows, pick], cur)
+        if not moving.any():
+            break
+    for i, end in zip(owner, cur.tolist(), strict=True):
+        out[i].append((end // width - 1, end % width - 1))
+    return out
+
+
+def _angle_between(a: float, b: float) -> float:
+    """:func:`_angle_diff` of two angles, in plain floats (the same arithmetic as NumPy's)."""
+    return abs((a - b + math.pi) % (2 * math.pi) - math.pi)
 
 
 def _angle_diff(
@@ -310,17 +330,16 @@ def extract(
     steps = max(6, round(period))
     dirs = np.zeros(ys.size, np.float32)
     valid = np.ones(ys.size, bool)
-    walker = _Skeleton(skel)
-    for i, (y, x) in enumerate(zip(ys.tolist(), xs.tolist(), strict=True)):
-        branches = _branches(skel, y, x)
-        ends = [walker.trace(y, x, b, steps) for b in branches]
+    for i, (y, x, ends) in enumerate(
+        zip(ys.tolist(), xs.tolist(), _trace_branches(skel, ys, xs, steps), strict=True)
+    ):
         angles = [math.atan2(e[0] - y, e[1] - x) for e in ends]
         if kinds[i] == 1 and len(angles) == 1:
             dirs[i] = angles[0]  # towards the ridge that ends here
         elif kinds[i] == 3 and len(angles) == 3:
             # The stem is the branch farthest in angle from the other two; the fork is opposite.
             spread = [
-                sum(float(_angle_diff(angles[j], angles[k])) for k in range(3) if k != j)
+                sum(_angle_between(angles[j], angles[k]) for k in range(3) if k != j)
                 for j in range(3)
             ]
             stem = int(np.argmax(spread))
