@@ -56,6 +56,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import cv2
 import numpy as np
@@ -633,7 +634,7 @@ def _vote_map(t: Template) -> npt.NDArray[np.uint8]:
 _TWO_PI = np.float32(2 * np.pi)
 
 
-def _wrap(v: FloatArray) -> FloatArray:
+def _wrap(v: npt.NDArray[np.floating[Any]]) -> FloatArray:
     """``np.mod(v, 2π)`` in single precision for ``v`` in [-2π, 4π) (direction sums and
     differences plus π), with the same values at a third of the cost: NumPy's float modulo is
     ``fmod`` (here ``v``, or ``v - 2π``, exact) plus 2π where the sign differs."""
