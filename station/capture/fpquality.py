@@ -318,10 +318,13 @@ def _window_stats(
     sin_n = np.sin(block_normal).astype(np.float32)
     d = cos_n[:, None] * _UV[1].ravel()[None, :] + sin_n[:, None] * _UV[0].ravel()[None, :]
     # |d| ≤ √2·WINDOW/2 < _SIG_BINS/2: every distance falls in a bin.
-    offsets = _SIG_BINS // 2 + np.arange(n, dtype=np.int32) * _SIG_BINS
-    flat = np.rint(d).astype(np.int32) + offsets[:, None]
-    sums = np.bincount(flat.ravel(), weights=centred.ravel(), minlength=n * _SIG_BINS)
-    counts = np.bincount(flat.ravel(), minlength=n * _SIG_BINS).astype(np.float64)
+    offsets = _SIG_BINS // 2 + np.arange(n, dtype=np.intp) * _SIG_BINS
+    flat = (np.rint(d).astype(np.intp) + offsets[:, None]).ravel()
+    # bincount sums in double precision: handing it the weights as doubles (the same values)
+    # and the bins as native integers spares it a slow conversion of each.
+    weights = centred.astype(np.float64).ravel()
+    sums = np.bincount(flat, weights=weights, minlength=n * _SIG_BINS)
+    counts = np.bincount(flat, minlength=n * _SIG_BINS).astype(np.float64)
     signature = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0).reshape(n, _SIG_BINS)
     counts = counts.reshape(n, _SIG_BINS)
     size = float(WINDOW * WINDOW)
