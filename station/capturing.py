@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -77,10 +78,14 @@ class Capturing:
 
     def __init__(self, service: StationService) -> None:
         self._svc = service
+        self._pinned = threading.local()
 
     # --- settings -----------------------------------------------------------------------------
 
     def settings(self) -> gate.GateSettings:
+        pinned: gate.GateSettings | None = getattr(self._pinned, "settings", None)
+        if pinned is not None:
+            return pinned  # read once for the save in progress on this thread
         return gate.GateSettings.from_settings(self._svc._settings())
 
     def set_settings(self, values: dict[str, Any]) -> gate.GateSettings:
@@ -248,6 +253,14 @@ class Capturing:
         items: list[tuple[str, str, str, bytes, dict[str, Any]]],
     ) -> None:
         """Store parts in one write transaction (a signature's image and strokes together)."""
+        if getattr(self._pinned, "settings", None) is None:
+            # One save reads the gate settings once (its checks asked for them dozens of times).
+            self._pinned.settings = self.settings()
+            try:
+                self._put_parts(sess, dossier_id, items)
+            finally:
+                self._pinned.settings = None
+            return
         svc = self._svc
         judged = []
         for kind, slot, media_type, data, meta in items:
