@@ -47,6 +47,17 @@ def _mark_inside() -> None:
     _inside.flag = True
 
 
+def _forget_after_fork() -> None:
+    """A forked child has no helper thread: it makes its own when it needs one (submitting to
+    the parent's executor there would wait for ever)."""
+    global _pool, _lock
+    _pool = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     """``(first(), second())``, the second on the helper thread while the caller runs the first.
 

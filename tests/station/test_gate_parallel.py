@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -56,3 +58,25 @@ def test_split_features_and_minutiae_equal_the_serial_ones(
         assert np.array_equal(getattr(split, name), getattr(serial, name)), name
     for name in ("x", "y", "direction", "kind", "foreground"):
         assert np.array_equal(getattr(t_split, name), getattr(t_serial, name)), name
+
+
+def test_a_forked_child_makes_its_own_helper() -> None:
+    parallel.both(lambda: None, lambda: None)  # the parent's helper exists
+    pid = os.fork()
+    if pid == 0:  # the child: must not wait on the parent's (absent) helper thread
+        code = 0
+        try:
+            a, b = parallel.both(lambda: 1, lambda: 2)
+            code = 0 if (a, b) == (1, 2) else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.02)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    raise AssertionError("the forked child waited on the parent's helper thread")
