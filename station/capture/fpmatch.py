@@ -135,8 +135,9 @@ def _pixel_orientation(feats: fpquality.BlockFeatures, shape: tuple[int, int]) -
     s_full = cv2.resize(s, (cw, ch), interpolation=cv2.INTER_LINEAR)
     c_full = cv2.copyMakeBorder(c_full, 0, h - ch, 0, w - cw, cv2.BORDER_REPLICATE)
     s_full = cv2.copyMakeBorder(s_full, 0, h - ch, 0, w - cw, cv2.BORDER_REPLICATE)
-    theta = np.mod(0.5 * np.arctan2(s_full, c_full), np.pi)
-    return np.asarray(theta, dtype=np.float32)
+    half = np.asarray(0.5 * np.arctan2(s_full, c_full), dtype=np.float32)  # in [-π/2, π/2]
+    # np.mod(half, π) without NumPy's slow float modulo: π added where negative (the same sum).
+    return np.asarray(np.where(half < 0, half + np.float32(np.pi), half), dtype=np.float32)
 
 
 def _pixel_foreground(
