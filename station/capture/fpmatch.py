@@ -305,7 +305,16 @@ def extract(
     ridges = _enhance(norm, theta, bank, foreground) > 0
 
     def minutiae_points() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
-        skel = np.asarray(skeletonize(ridges), dtype=np.uint8)  # type: ignore[no-untyped-call]
+        # Thinned over the ridges' box plus one empty pixel a side: thinning only clears
+        # pixels, so the empty frame stays empty and the skeleton is that of the whole image.
+        skel = np.zeros(ridges.shape, np.uint8)
+        rows = np.flatnonzero(ridges.any(axis=1))
+        if rows.size:
+            cols = np.flatnonzero(ridges.any(axis=0))
+            y0, x0 = max(0, int(rows[0]) - 1), max(0, int(cols[0]) - 1)
+            y1, x1 = int(rows[-1]) + 2, int(cols[-1]) + 2
+            box = skeletonize(ridges[y0:y1, x0:x1])  # type: ignore[no-untyped-call]
+            skel[y0:y1, x0:x1] = np.asarray(box, dtype=np.uint8)
         return skel, _crossing_number(skel)
 
     def reliability() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
