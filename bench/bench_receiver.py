@@ -1,16 +1,19 @@
 """Receiver throughput: packets per second per core, over HTTP, on PostgreSQL (or SQLite).
 
-Run: ``.venv/bin/python bench/bench_receiver.py [--packets N] [--db pg|sqlite]``. Prints figures;
-asserts nothing. Packets are about 200 KB (a face, ten prints, a signature, two document pages,
-all random bytes), each for its own dossier, sealed beforehand with ``station.packet.seal``.
+Run: ``.venv/bin/python bench/bench_receiver.py [--packets N] [--db pg|sqlite] [--requests-only]``.
+Prints figures; asserts nothing. Packets are about 200 KB (a face, ten prints, a signature, two
+document pages, all random bytes), each for its own dossier, sealed beforehand with
+``station.packet.seal``.
 PostgreSQL is a throw-away cluster on loopback with durable settings (``fsync`` on).
 
 1. ``Receiver.accept`` called directly (the code path HTTP and USB share), pinned to one core.
 2. Per request, over HTTP on loopback, 64 KiB chunks: the receiver (``serve``) pinned to one
-   core, beside a trivial ASGI app (``bench/trivial_asgi.py``) under the same uvicorn settings,
-   in the same run. One signed client sends the requests one after another; the server's CPU
-   time per request (all its threads, ``/proc/<pid>/task/*/schedstat``) is printed by kind
-   (``POST``, non-final ``PATCH``, final ``PATCH``) with the ratio to the trivial app.
+   core, beside two trivial ASGI apps (``bench/trivial_asgi.py``: Starlette, and plain ASGI)
+   under the same uvicorn settings, reading the same bodies, in the same run. One signed client
+   sends the requests one after another; the server's CPU time per request (all its threads,
+   ``/proc/<pid>/task/*/schedstat``) is printed by kind (``POST``, non-final ``PATCH``, final
+   ``PATCH``) with the ratios to the trivial apps, and the load average around it
+   (``--requests-only``: this part alone).
 3. Packets per second with the receiver pinned to one core and client processes on the other
    (the clients and PostgreSQL share that core), and what the receiver's CPU per packet allows.
 4. Scale-out: 1, 2 and 4 receiver processes on one database, unpinned, clients spreading their
@@ -257,6 +260,10 @@ class Client:
             offset = int(r.headers[protocol.H_OFFSET])  # the trivial app ends here
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds used so far by every thread of ``pid`` (nanosecond resolution)."""
     total = 0
@@ -303,10 +310,10 @@ def start_receiver(
     return _start([sys.executable, "-c", code, *args], port, core)
 
 
-def start_trivial(core: int | None) -> tuple[subprocess.Popen[bytes], str]:
+def start_trivial(core: int | None, plain: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     script = str(Path(__file__).resolve().parent / "trivial_asgi.py")
-    return _start([sys.executable, script, str(port)], port, core)
+    return _start([sys.executable, script, str(port), *(["--plain"] if plain else [])], port, core)
 
 
 def _start(cmd: list[str], port: int, core: int | None) -> tuple[subprocess.Popen[bytes], str]:
@@ -347,9 +354,14 @@ def _admin_keys() -> ReceiverKeys:
 
 
 def per_request(
-    label: str, client: Client, pid: int, floor: dict[str, float] | None
+    label: str,
+    client: Client,
+    pid: int,
+    floor: dict[str, float] | None,
+    bare: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """Print latency and server CPU per request by kind; the CPU medians."""
+    """Print latency and server CPU per request by kind, and the ratios to the trivial apps'
+    (``floor``: Starlette; ``bare``: plain ASGI); the CPU medians."""
     out: dict[str, float] = {}
     for kind in ("post", "chunk", "final"):
         cpu, lat = client.cpu[kind], client.lat[kind]
@@ -357,6 +369,8 @@ def per_request(
             continue
         out[kind] = statistics.median(cpu)
         ratio = f"  {out[kind] / floor[kind]:5.1f}x the trivial app" if floor else ""
+        if bare:
+            ratio += f" ({out[kind] / bare[kind]:.1f}x the plain one)"
         median_lat, mean_cpu = statistics.median(lat) * 1e3, statistics.fmean(cpu) * 1e3
         print(
             f"  {label:<10} {kind:<6} n={len(cpu):<5} latency median {median_lat:6.2f} ms"
@@ -412,20 +426,26 @@ def bench_http(
     n: int,
     receiver_key: crypto.HpkePublicKey,
     url_factory: Callable[[], str | None],
+    *,
+    requests_only: bool = False,
 ) -> None:
     size = seal_many(1, signing, receiver_key)[0].size
     chunks = -(-size // protocol.DEFAULT_CHUNK)
     print(f"\n2. Per request, 64 KiB chunks ({1 + chunks} requests per packet), server on core 0:")
-    trivial, trivial_url = start_trivial(0)
-    pin(1)
-    try:
-        client = Client(trivial_url, signing, protocol.DEFAULT_CHUNK, trivial.pid)
-        for p in seal_many(min(n, 100), signing, receiver_key):
-            client.upload(p)
-        floor = per_request("trivial", client, trivial.pid, None)
-        client.http.close()
-    finally:
-        stop(trivial)
+    print(f"  load average before: {load_average()}")
+    floors = []
+    for plain in (False, True):
+        trivial, trivial_url = start_trivial(0, plain)
+        pin(1)
+        try:
+            client = Client(trivial_url, signing, protocol.DEFAULT_CHUNK, trivial.pid)
+            for p in seal_many(min(n, 100), signing, receiver_key):
+                client.upload(p)
+            floors.append(per_request("plain" if plain else "trivial", client, trivial.pid, None))
+            client.http.close()
+        finally:
+            stop(trivial)
+    floor, bare = floors
     url = fresh_store(work / "seq", url_factory, signing)
     proc, base = start_receiver(work / "seq", keys_path, url, 0)
     try:
@@ -435,7 +455,7 @@ def bench_http(
         for p in batch:
             client.upload(p)
         seconds = time.perf_counter() - start
-        cpu = per_request("receiver", client, proc.pid, floor)
+        cpu = per_request("receiver", client, proc.pid, floor, bare)
         client.http.close()
         per_packet = cpu["post"] + (chunks - 1) * cpu["chunk"] + cpu["final"]
         print(
@@ -443,9 +463,12 @@ def bench_http(
             f"per packet {per_packet * 1e3:.2f} ms (medians): {1 / per_packet:.0f} packets/s "
             "per core"
         )
+        print(f"  load average after: {load_average()}")
     finally:
         stop(proc)
         pin_all()
+    if requests_only:
+        return
 
     print("\n3. Receiver pinned to core 0, client processes and the database on core 1:")
     for clients in (2, 4):
@@ -481,6 +504,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=200)
     parser.add_argument("--db", choices=("pg", "sqlite"), default="pg")
+    parser.add_argument(
+        "--requests-only", action="store_true", help="only part 2 (CPU per request and ratios)"
+    )
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     print(f"Python {platform.python_version()}, {args.packets} packets per run, database {args.db}")
@@ -503,9 +529,18 @@ def main() -> None:
                 def url_factory() -> str | None:
                     return None
 
-            print("\n1. Internal accept, one core:")
-            bench_internal(work, keys_path, signing, sealed, url_factory())
-            bench_http(work / "http", keys_path, signing, args.packets, receiver_key, url_factory)
+            if not args.requests_only:
+                print("\n1. Internal accept, one core:")
+                bench_internal(work, keys_path, signing, sealed, url_factory())
+            bench_http(
+                work / "http",
+                keys_path,
+                signing,
+                args.packets,
+                receiver_key,
+                url_factory,
+                requests_only=args.requests_only,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -140,6 +140,7 @@ class Upload:
     resent: int
     retries: int  # lost streams and failed reconnects
     back_s: float | None = None
+    max_window: int = 0  # the largest version-2 window (it follows the link)
 
 
 def _run_child(net: Any, ns: str, argv: list[str], timeout: float) -> dict[str, Any]:
@@ -216,6 +217,7 @@ def measure_upload(
     *,
     protocol: int,
     cut_s: float = 0.0,
+    max_window: int | None = None,
 ) -> Upload:
     from tests import netlink
 
@@ -224,7 +226,9 @@ def measure_upload(
     data = work / "receiver"
     data.mkdir()
     netlink.start_receiver(net, keyset, data, netlink.station_registration(station))
-    proc = netlink.start_uploader(net, station, 64 * 1024, 900.0, protocol=protocol)
+    proc = netlink.start_uploader(
+        net, station, 64 * 1024, 900.0, protocol=protocol, max_window=max_window
+    )
     back = None
     if cut_s:
         back = _cut_once(net, data, proc, cut_s)
@@ -238,6 +242,7 @@ def measure_upload(
         int(summary["bytes_attempted"]) - payload,
         int(summary["retries"]),
         back,
+        int(summary.get("max_window", 0)),
     )
 
 
@@ -303,12 +308,16 @@ def run_bench(args: argparse.Namespace) -> int:
     for spec in args.shapes.split(","):
         kbit, loss, payload = spec.split(":")
         shapes.append((int(kbit), float(loss), int(payload)))
+    from sync import frames
+
     protocol = 1 if args.v1 else 2
+    fixed = frames.DEFAULT_WINDOW if args.fixed_window else None
     print(f"# {platform.python_implementation()} {platform.python_version()}, {platform.node()}")
     print(f"# {os.cpu_count()} cores; {platform.processor() or platform.machine()}")
     print(
         f"# 300 ms one way; goodput = payload / (first request to answer x link rate); "
         f"median (min-max) of {args.repeat} run(s); uploader: protocol version {protocol}"
+        + ("; window fixed at 64 KiB" if fixed else "")
     )
     with tempfile.TemporaryDirectory(prefix="bench-shaped-") as tmp:
         work = Path(tmp)
@@ -323,7 +332,7 @@ def run_bench(args: argparse.Namespace) -> int:
         for kbit, loss, payload in shapes:
             template, size = _prepare(work, keyset, payload, cache)
             rate = kbit * 1000 / 8
-            raw, post, up, ratio, resent = [], [], [], [], []
+            raw, post, up, ratio, resent, windows = [], [], [], [], [], []
             for _ in range(args.repeat):
                 n += 1
                 run_dir = work / f"m{n}"
@@ -332,16 +341,20 @@ def run_bench(args: argparse.Namespace) -> int:
                     _start_sinks(net, keyset, run_dir)
                     r = size / (measure_raw(net, size) * rate)
                     p = size / (measure_post(net, keyset, size) * rate)
-                    u = measure_upload(net, keyset, template, run_dir, size, protocol=protocol)
+                    u = measure_upload(
+                        net, keyset, template, run_dir, size, protocol=protocol, max_window=fixed
+                    )
                 raw.append(r)
                 post.append(p)
                 up.append(size / (u.seconds * rate))
                 ratio.append(up[-1] / r)
                 resent.append(u.resent)
+                windows.append(u.max_window)
             label = f"{kbit} kbit/s {loss:g}% loss"
             print(
                 f"{label:<18} {size:>9,}  {_stat(raw):<17} {_stat(post):<17} {_stat(up):<17} "
-                f"{_stat(ratio):<17} {max(resent):>9,}",
+                f"{_stat(ratio):<17} {max(resent):>9,}  window up to {min(windows) // 1024}-"
+                f"{max(windows) // 1024} KiB",
                 flush=True,
             )
         if args.no_cut:
@@ -398,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="runs per configuration")
     p.add_argument("--cut-payload", type=int, default=300_000, help="bytes for the cut runs")
     p.add_argument("--no-cut", action="store_true", help="skip the link-cut measurements")
+    p.add_argument(
+        "--fixed-window", action="store_true", help="the uploader's window kept at 64 KiB"
+    )
     p.add_argument("--v1", action="store_true", help="the uploader in protocol version 1")
     args = p.parse_args(argv)
     if args.cmd == "raw-sink":

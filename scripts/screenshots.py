@@ -165,12 +165,12 @@ def _logout(app: QApplication, window: MainWindow) -> None:
     settle(app, lambda: window.service.session is None)
 
 
-def _slip_png(pdf: Path, path: Path) -> None:
+def _slip_png(pdf: Path, path: Path, scale: float = 1.6) -> None:
     import pypdfium2
 
     doc = pypdfium2.PdfDocument(str(pdf))
     try:
-        doc[0].render(scale=1.6).to_pil().save(str(path))
+        doc[0].render(scale=scale).to_pil().save(str(path))
     finally:
         doc.close()
     print(path)
@@ -289,6 +289,7 @@ def shoot(
         wizard.go_to(DOCUMENTS)
         snap("wizard-documents")
         wizard.go_to(REVIEW)
+        settle(app, lambda: not wizard.confirm_page.loading)
         snap("wizard-review")
         wizard.confirm_page.review_then_sign()  # the citizen reviewed: now they sign
         settle(app, lambda: wizard.current_step() == SIGNATURE)
@@ -299,12 +300,18 @@ def shoot(
         slips: list[str] = []
         wizard.confirm_page.slip_written.connect(slips.append)
         sign.confirm_button.click()
-        settle(app, lambda: bool(slips))
+        settle(app, lambda: bool(slips) and not wizard.confirm_page.loading)
         snap("wizard-confirmed")
         slip = out / f"{lang}-{count + 1:02d}-appointment-slip.png"
         count += 1
         _slip_png(Path(slips[0]), slip)
         saved.append(slip)
+        record = wizard.confirm_page.record_path
+        if record is not None:  # the intake record (CC01), at its size on a 96-dpi screen
+            page = out / f"{lang}-{count + 1:02d}-intake-record.png"
+            count += 1
+            _slip_png(record, page, scale=96 / 72)
+            saved.append(page)
         wizard.confirm_page.done_button.click()
         settle(app, window.on_home)
 

@@ -24,7 +24,7 @@ from station import audit, biocapturing, citizen_review, dossier, imagecheck, li
 from station import form as form_mod
 from station.capture import biogate, completeness, documents, gate, parallel, signature
 from station.clock import iso, local_date
-from station.devices import Finger, StrokePoint
+from station.devices import Finger, StrokePoint, sbitrust
 from station.dossier import PartKind
 from station.errors import NotFoundError, PermissionDeniedError, ValidationError
 from station.lifecycle import Role, State
@@ -118,7 +118,7 @@ class Capturing:
         minutiae are extracted here too, so the pairwise comparison in the transaction is fast).
         """
         verdict = gate.judge_part(kind, slot, media_type, data, self.settings())
-        return gate.merge_meta(meta, verdict, kind)
+        return sbitrust.confirm_device(gate.merge_meta(meta, verdict, kind))
 
     def part_stored(
         self,

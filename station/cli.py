@@ -355,6 +355,26 @@ def cmd_sync_age(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_device_trust(args: argparse.Namespace) -> int:
+    with closing(_service(args)) as svc:
+        trust = svc.device_trust
+        if args.import_file is not None:
+            for added in trust.import_anchors(args.import_file.read_bytes()):
+                print(f"+ {added.sha256} {added.subject}")
+        if args.remove is not None:
+            trust.remove_anchor(args.remove)
+        if args.allow_untrusted is not None:
+            trust.set_allow_untrusted(args.allow_untrusted == "yes", args.reason or "")
+        for anchor in trust.anchors():
+            print(f"{anchor.sha256} {anchor.subject} (đến / until {anchor.not_after})")
+        allowed = trust.allow_untrusted()
+        print(
+            "Thiết bị chưa xác thực / untrusted devices: "
+            + ("CHO PHÉP / ALLOWED" if allowed else "từ chối / refused")
+        )
+    return EXIT_OK
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from station.deployment import SelfTestReport, self_test
 
@@ -495,6 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_login(sub.add_parser("sync-age", help="days since the last verified sync"))
     sp.add_argument("--set-warn-days", type=int, default=None, help="(admin) 0 = never warn")
     sp.set_defaults(func=cmd_sync_age)
+
+    sp = with_login(sub.add_parser("device-trust", help="SBI device trust store and policy"))
+    sp.add_argument("--import", dest="import_file", type=Path, default=None, help="(admin) CA file")
+    sp.add_argument("--remove", default=None, help="(admin) SHA-256 of an anchor to remove")
+    sp.add_argument("--allow-untrusted", choices=("yes", "no"), default=None, help="(admin)")
+    sp.add_argument("--reason", default=None, help="why the policy changes (required with it)")
+    sp.set_defaults(func=cmd_device_trust)
 
     sp = sub.add_parser("self-test", help="check the installed program (store, resources)")
     sp.add_argument("--as", dest="as_operator", default=None, help="also open the store")

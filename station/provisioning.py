@@ -67,6 +67,8 @@ class Bundle:
     #: The receiver's TLS certificate (PEM), pinned by the station: it trusts no other.
     receiver_tls_cert: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: CA certificates (PEM) that SBI devices' signing certificates must chain to.
+    device_trust_anchors: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         doc = {
@@ -87,6 +89,8 @@ class Bundle:
             },
             "recovery": {"algorithm": crypto.HPKE_SUITE_ID, "public_key": self.recovery_public_key},
         }
+        if self.device_trust_anchors:
+            doc["devices"] = {"sbi_trust_anchors": self.device_trust_anchors}
         return json.dumps(doc, indent=2).encode("utf-8")
 
     @classmethod
@@ -110,7 +114,12 @@ class Bundle:
             cert = doc["receiver"].get("tls_cert")
             if cert is not None:
                 x509.load_pem_x509_certificate(cert.encode("ascii"))
-            return cls(keys, recovery, doc["receiver"].get("url"), cert)
+            anchors = (doc.get("devices") or {}).get("sbi_trust_anchors") or []
+            for pem in anchors:
+                x509.load_pem_x509_certificate(pem.encode("ascii"))
+            return cls(
+                keys, recovery, doc["receiver"].get("url"), cert, device_trust_anchors=anchors
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValidationError(
                 f"Gói khởi tạo {path}: không đọc được hoặc sai định dạng ({exc}).",
@@ -290,6 +299,10 @@ def init_station(paths: StationPaths, req: InitRequest, clock: Clock | None = No
                         {
                             "receiver_url": req.bundle.receiver_url,
                             "receiver_tls_cert": req.bundle.receiver_tls_cert,
+                            "device_trust": {
+                                "anchors": req.bundle.device_trust_anchors,
+                                "allow_untrusted": False,
+                            },
                             **req.settings,
                         }
                     ),

@@ -6,7 +6,6 @@ Every change is one write transaction together with its audit entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -34,7 +33,7 @@ from station.paths import StationPaths
 
 if TYPE_CHECKING:
     from sqlalchemy import func, select
-    from sqlalchemy.orm import Session, undefer
+    from sqlalchemy.orm import Session
 
     from station import (
         appointment,
@@ -53,11 +52,11 @@ if TYPE_CHECKING:
     from station.db import Store
     from station.deployment import Deployment
     from station.devices import StrokePoint
+    from station.devicetrust import DeviceTrustSettings
     from station.dossier import PartKind
     from station.intake_record import IntakeRecord
     from station.masterdata import MasterData
     from station.models import (
-        AuditEntry,
         Counter,
         Dossier,
         DossierPart,
@@ -68,7 +67,7 @@ if TYPE_CHECKING:
         Station,
     )
     from station.prefill import Prefill
-    from station.reporting import Reporting, commune_of
+    from station.reporting import Reporting
 
 
 def _load_heavy() -> None:
@@ -102,13 +101,12 @@ def _load_heavy() -> None:
     from station.deployment import Deployment
     from station.devices import Finger, StrokePoint
     from station.prefill import Prefill
-    from station.reporting import Reporting, commune_of
+    from station.reporting import Reporting
 
     names: dict[str, Any] = {
         "intake_record": intake_record,
         "IntakeRecord": intake_record.IntakeRecord,
         "Session": sqlalchemy.orm.Session,
-        "undefer": sqlalchemy.orm.undefer,
         "func": sqlalchemy.func,
         "appointment": appointment,
         "audit": audit,
@@ -130,10 +128,8 @@ def _load_heavy() -> None:
         "MasterData": masterdata.MasterData,
         "Prefill": Prefill,
         "Reporting": Reporting,
-        "commune_of": commune_of,
     }
     for name in (
-        "AuditEntry",
         "Counter",
         "Dossier",
         "DossierPart",
@@ -150,7 +146,9 @@ def _load_heavy() -> None:
 
 if TYPE_CHECKING:
     from station.chip.record import ChipRead
+    from station.chipintake import ChipIntake
     from station.outbox import Outbox
+    from station.sealing import Sealing
 
 
 def chip_parts_untouchable(kind: object) -> None:
@@ -309,10 +307,33 @@ class StationService:
         return Outbox(self)
 
     @property
+    def _chip(self) -> ChipIntake:
+        """The old card's chip: reads, verdicts, the CSCA store (``station/chipintake.py``)."""
+        _load_heavy()
+        from station.chipintake import ChipIntake
+
+        return ChipIntake(self)
+
+    @property
+    def _sealing(self) -> Sealing:
+        """Approved dossiers into packets (``station/sealing.py``)."""
+        _load_heavy()
+        from station.sealing import Sealing
+
+        return Sealing(self)
+
+    @property
     def deployment(self) -> Deployment:
         """Backup, restore, sync-age lock and diagnostics (``station/deployment.py``)."""
         _load_heavy()
         return Deployment(self)
+
+    @property
+    def device_trust(self) -> DeviceTrustSettings:
+        """The SBI device trust store and policy (``station/devicetrust.py``)."""
+        from station.devicetrust import DeviceTrustSettings
+
+        return DeviceTrustSettings(self)
 
     # --- store --------------------------------------------------------------------------------
 
@@ -914,6 +935,8 @@ class StationService:
                 capture=self._capture_meta(d),
                 md=self.masterdata,
                 lang=lang,
+                captures=self.captures_required(json.loads(d.form_json)),
+                settings=self.capturing.settings(),
             )
 
     def list_dossiers(
@@ -1006,7 +1029,7 @@ class StationService:
                 )
             if target == State.APPROVED:
                 # The packet's size limit is the receiver's: refuse now, not at sealing.
-                inp, station, key = self._seal_input(s, d)
+                inp, station, key = self._sealing.seal_input(s, d)
                 self.capturing.check_size(
                     packet.sealed_size(
                         inp,
@@ -1295,154 +1318,11 @@ class StationService:
         (``secure_delete`` zeroes their pages), leaving a summary for the queue and receipts.
         """
         sess = self._require(Role.SUPERVISOR)
-        return self._seal(dossier_id, sess.operator_id, sess.role.value)
+        return self._sealing.seal(dossier_id, sess.operator_id, sess.role.value)
 
     def system_seal(self, dossier_id: str) -> str:
         """Seal as the background sealing worker."""
-        return self._seal(dossier_id, SYSTEM, SYSTEM)
-
-    def _seal(self, dossier_id: str, actor_id: str, role: str) -> str:
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._get(s, dossier_id)
-            lifecycle.check(
-                State(d.state),
-                State.SEALED,
-                actor_id=actor_id,
-                actor_role=role,
-                capturer_id=d.operator_id,
-                reason=None,
-            )
-            gaps = self._missing(s, d, for_approval=True)
-            if gaps:
-                raise ValidationError(
-                    f"Hồ sơ {d.number} chưa đủ để niêm phong: {gaps[0].vi}",
-                    f"Dossier {d.number} is not complete enough to seal: {gaps[0].en}",
-                    field=gaps[0].kind,
-                )
-            inp, station, key = self._seal_input(s, d)
-            parts = [p for p in d.parts]
-            sealed = packet.seal(
-                inp,
-                station_id=station.id,
-                station_code=station.code,
-                signing_key=station.signing_key,
-                receiver_key=crypto.HpkePublicKey.decode(key.public_key),
-                receiver_key_id=key.key_id,
-                now=now,
-            )
-            s.add(
-                Packet(
-                    packet_id=sealed.packet_id,
-                    dossier_id=d.id,
-                    data=sealed.data,
-                    sha256=sealed.sha256,
-                    size=sealed.size,
-                    created_at=iso(now),
-                    status="queued",
-                    attempts=0,
-                    acked_offset=0,
-                )
-            )
-            form = inp.form
-            before = json.loads(d.summary_json or "{}")
-            number = str(form.get("id_number") or "")
-            d.summary_json = dossier.form_json(
-                {
-                    "full_name": form.get("full_name") or before.get("full_name", ""),
-                    "id_tail": number[-4:] or before.get("id_tail", ""),
-                    # For reports after sealing (counts per commune): no personal data.
-                    "commune": commune_of(form, self.masterdata) or before.get("commune", ""),
-                    "packet_id": sealed.packet_id,
-                    "size": sealed.size,
-                    # Keyed hash of the ID number: one citizen, one open dossier, after sealing.
-                    "citizen_key": (
-                        self.capturing.citizen_key(s, number)
-                        if number
-                        else before.get("citizen_key", "")
-                    ),
-                }
-            )
-            d.form_json = "{}"
-            d.capture_json = "{}"
-            for p in parts:
-                s.delete(p)
-            self.capturing.drop_unused_features(s)  # the prints' templates go with them
-            self._record_move(
-                s,
-                d,
-                State.APPROVED,
-                State.SEALED,
-                now,
-                actor_id,
-                details={"packet": sealed.packet_id, "sha256": sealed.sha256, "size": sealed.size},
-            )
-            return sealed.packet_id
-
-    def _seal_input(self, s: Session, d: Dossier) -> tuple[packet.SealInput, Station, ReceiverKey]:
-        """What sealing ``d`` would put in its packet, and with which station and receiver key."""
-        from station.capture.gate import for_manifest  # parts' meta as sealed: no caller hints
-
-        station = s.execute(select(Station)).scalar_one()
-        key = (
-            s.execute(
-                select(ReceiverKey)
-                .where(ReceiverKey.purpose == "encryption", ReceiverKey.active.is_(True))
-                .order_by(ReceiverKey.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-        if key is None:
-            raise StoreError(
-                "Trạm chưa có khóa mã hóa của máy chủ nhận.",
-                "The station has no pinned receiver encryption key.",
-            )
-        parts = (
-            s.execute(
-                select(DossierPart)
-                .options(undefer(DossierPart.data))  # sealing reads every part's bytes
-                .where(DossierPart.dossier_id == d.id)
-                .order_by(DossierPart.kind, DossierPart.slot)
-            )
-            .scalars()
-            .all()
-        )
-        approved_at = (
-            s.execute(
-                select(AuditEntry.ts)
-                .where(
-                    AuditEntry.subject == d.id,
-                    AuditEntry.action == "dossier.transition",
-                    AuditEntry.details_json.like('%"to":"approved"%'),
-                )
-                .order_by(AuditEntry.seq.desc())
-            )
-            .scalars()
-            .first()
-        )
-        inp = packet.SealInput(
-            dossier_id=d.id,
-            number=d.number,
-            case_type=d.case_type,
-            form=json.loads(d.form_json),
-            capture=self._capture_meta(d),
-            operator_id=d.operator_id,
-            supervisor_id=d.supervisor_id,
-            created_at=d.created_at,
-            approved_at=approved_at,
-            parts=[
-                packet.PartInput(
-                    p.kind,
-                    p.slot,
-                    p.media_type,
-                    bytes(p.data),
-                    for_manifest(json.loads(p.meta_json)),
-                )
-                for p in parts
-            ],
-        )
-        return inp, station, key
+        return self._sealing.seal(dossier_id, SYSTEM, SYSTEM)
 
     def outbox(self) -> list[Packet]:
         """Packets not yet receipted, oldest first (the upload order)."""
@@ -1709,43 +1589,8 @@ class StationService:
         announces extended lengths be read in fewer commands. ``can`` (the 6 digits printed on
         the card) opens a PACE card when the number and dates are not given.
         """
-        from station import dates
-        from station.chip import prefill as chip_prefill
-        from station.chip import record as chip_record
-        from station.chip.mrz import AccessKey
-        from station.chip.reader import read_chip
-
         self._require(Role.OPERATOR, Role.SUPERVISOR)
-        today = self.today()
-        if can is not None:
-            can = can.strip()
-            if not (len(can) == 6 and can.isdigit()):
-                raise ValidationError(
-                    "Số CAN gồm 6 chữ số in trên thẻ.",
-                    "The CAN is the 6 digits printed on the card.",
-                    field="can",
-                )
-        key = None
-        if not can or (card_number.strip() and date_of_birth.strip() and date_of_expiry.strip()):
-            born = dates.parse(
-                date_of_birth, "date_of_birth", form_mod.LABELS["date_of_birth"], today=today
-            )
-            expires = dates.parse(
-                date_of_expiry,
-                "date_of_expiry",
-                ("Có giá trị đến", "Date of expiry"),
-                today=today,
-                allow_future=True,
-            )
-            key = AccessKey.make(card_number, born.earliest(), expires.earliest())
-        chip = read_chip(transmit, key, self.csca_certificates(), atr=atr, can=can)
-        return chip_record.ChipRead(
-            prefill=chip_prefill.to_prefill(chip, self.masterdata, today),
-            status=chip.status,
-            verdict=chip.summary(),
-            record=chip_record.raw_record(chip),
-            doc=chip_record.verdict_doc(chip),
-        )
+        return self._chip.read(transmit, card_number, date_of_birth, date_of_expiry, atr, can)
 
     def import_masterdata(self, bundle_dir: Path) -> str:
         admin = self._require(Role.ADMIN)
@@ -1896,149 +1741,46 @@ class StationService:
     # --- the old card's chip: stored read, verdict, CSCA store, reader ----------------------
 
     def _store_chip_read(self, s: Session, d: Dossier, chip: ChipRead, now: datetime) -> str:
-        """The read's parts, judged again from their bytes with the CSCA store; its status."""
-        from station.chip import csca
-        from station.chip import record as chip_record
-
-        judged = chip_record.rejudge(chip.record, csca.certificates(s))
-        s.flush()
-        for kind, media_type, data, meta in chip_record.parts(judged):
-            s.add(
-                DossierPart(
-                    dossier_id=d.id,
-                    kind=kind,
-                    slot="",
-                    media_type=media_type,
-                    meta_json=dossier.form_json(meta),
-                    data=data,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    size=len(data),
-                    created_at=iso(now),
-                )
-            )
-        return judged.status
+        return self._chip.store_read(s, d, chip, now)
 
     def _check_chip_verdict(self, s: Session, d: Dossier) -> None:
-        from station.chip import record as chip_record
-
-        part = self._part(s, d.id, chip_record.KIND_DATA, "")
-        meta = json.loads(part.meta_json) if part is not None else None
-        capture = self._capture_meta(d)
-        problem = chip_record.approval_problem(meta, capture)
-        if problem is None:
-            match = self._chip_face_match(s, d.id)
-            problem = chip_record.face_problem(match, capture)
-        if problem is not None:
-            raise problem
-
-    def _chip_face_match(self, s: Session, dossier_id: str) -> dict[str, Any] | None:
-        """The chip portrait against the live one, from the stored bytes; kept in the
-        chip_face part's meta for the live portrait it was computed on (None: no pair)."""
-        from station.chip import face as chip_face
-        from station.chip import record as chip_record
-
-        chip = self._part(s, dossier_id, chip_record.KIND_FACE, "")
-        live = self._part(s, dossier_id, PartKind.FACE.value, "")
-        if chip is None or live is None:
-            return None
-        meta = json.loads(chip.meta_json)
-        match = meta.get("match")
-        if isinstance(match, dict) and match.get("live_sha256") == live.sha256:
-            return match
-        result = chip_face.compare(bytes(chip.data), bytes(live.data))
-        match = {**result.to_doc(), "live_sha256": live.sha256}
-        meta["match"] = match
-        chip.meta_json = dossier.form_json(meta)
-        return match
+        self._chip.check_verdict(s, d)
 
     def chip_face_match(self, dossier_id: str) -> dict[str, Any] | None:
         """Compare (once per live portrait) and return the chip-vs-live face result: status,
         distance, threshold, model; None when the dossier lacks one of the two portraits."""
         self._require()
-        with self.store.write() as s:
-            return self._chip_face_match(s, dossier_id)
+        return self._chip.face_match(dossier_id)
 
     def accept_chip_face(self, dossier_id: str, reason: str) -> None:
         """A supervisor decides that a chip portrait that does not match (or could not be
         compared) is the same person, with a reason; audited, sealed in the manifest."""
-        from station.chip import record as chip_record
-
-        sess = self._require(Role.SUPERVISOR)
-        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._get(s, dossier_id)
-            self._check_not_past_review(d)
-            match = self._chip_face_match(s, d.id)
-            meta = self._capture_meta(d)
-            chip_record.accept_face(meta, match, why, sess.operator_id, iso(now))
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            d.updated_at = iso(now)
-            audit.append(s, now, sess.operator_id, "dossier.chip_face_accepted", d.id,
-                         {"reason": why, "status": (match or {}).get("status")})  # fmt: skip
+        self._chip.accept_face(self._require(Role.SUPERVISOR), dossier_id, reason)
 
     def chip_verdict(self, dossier_id: str) -> dict[str, Any] | None:
         """The stored verdict of the dossier's chip read (None: no chip read)."""
-        from station.chip import record as chip_record
-
         self._require()
-        with self.store.read() as s:
-            part = self._part(s, dossier_id, chip_record.KIND_DATA, "")
-            return json.loads(part.meta_json) if part is not None else None
+        return self._chip.verdict(dossier_id)
 
     def accept_chip_verdict(self, dossier_id: str, reason: str) -> None:
         """A supervisor accepts an old card whose chip failed its checks, with a reason."""
-        from station.chip import record as chip_record
-
-        sess = self._require(Role.SUPERVISOR)
-        why = validate.short_text(reason, "reason", "Lý do", "Reason", 300)
-        now = self.clock.now()
-        with self.store.write() as s:
-            d = self._get(s, dossier_id)
-            self._check_not_past_review(d)
-            part = self._part(s, d.id, chip_record.KIND_DATA, "")
-            if part is None:
-                raise NotFoundError(
-                    "Hồ sơ không có dữ liệu chip.", "The dossier has no chip read.", field="chip"
-                )
-            meta = self._capture_meta(d)
-            status = json.loads(part.meta_json).get("status", "")
-            chip_record.accept(meta, status, why, sess.operator_id, iso(now))
-            d.capture_json = dossier.form_json(meta)
-            d.version += 1
-            d.updated_at = iso(now)
-            audit.append(s, now, sess.operator_id, "dossier.chip_accepted", d.id, {"reason": why})
+        self._chip.accept_verdict(self._require(Role.SUPERVISOR), dossier_id, reason)
 
     def csca_certificates(self) -> list[Any]:
         """The trusted CSCA certificates (``cryptography`` objects) for chip reads."""
-        from station.chip import csca
-
-        with self.store.read() as s:
-            return list(csca.certificates(s))
+        return self._chip.csca_certificates()
 
     def csca_list(self) -> list[Any]:
         """``csca.CscaInfo`` of every trusted CSCA certificate."""
-        from station.chip import csca
-
         self._require()
-        with self.store.read() as s:
-            return list(csca.list_all(s))
+        return self._chip.csca_list()
 
     def csca_import(self, path: Path) -> Any:
         """Import certificates or ICAO master lists (admin; audited; one transaction)."""
-        from station.chip import csca
-
-        sess = self._require(Role.ADMIN)
-        with self.store.write() as s:
-            return csca.import_path(s, path, sess.operator_id, self.clock.now())
+        return self._chip.csca_import(self._require(Role.ADMIN), path)
 
     def csca_remove(self, fingerprint: str) -> Any:
-        from station.chip import csca
-
-        sess = self._require(Role.ADMIN)
-        with self.store.write() as s:
-            return csca.remove(s, fingerprint, sess.operator_id, self.clock.now())
+        return self._chip.csca_remove(self._require(Role.ADMIN), fingerprint)
 
     def card_reader_setting(self) -> str | None:
         """The PC/SC reader pinned in the settings (None: the one holding a card)."""

@@ -44,9 +44,13 @@ MAX_FRAME = 256 * 1024
 #: Payload of the station's frames: a cut costs at most the frames in flight; each frame costs
 #: 135 bytes (0.8 %) of header and signature.
 DEFAULT_FRAME = 16 * 1024
-#: Payload bytes the station keeps sent but not yet acknowledged: what a cut can cost at most
-#: (one version-1 chunk); it keeps 16-64 kbit/s links with 600 ms round trips full.
+#: Payload bytes the station keeps sent but not yet acknowledged at the start of a stream and
+#: at least (one version-1 chunk: what a cut costs a slow link at most); it keeps 16-64 kbit/s
+#: links with 600 ms round trips full. A station may let it grow (``sync.upload_window``).
 DEFAULT_WINDOW = 64 * 1024
+#: The most a station's window may grow to on a fast link (``sync.upload_window``); a receiver
+#: must take this much outstanding (plus one frame).
+MAX_WINDOW = 256 * 1024
 
 
 class FrameError(ValueError):

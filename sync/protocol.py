@@ -63,6 +63,8 @@ ERRORS = {
     "truncated": 422,
     "request_timeout": 408,
     "busy": 429,
+    # Protocol version 2: a newer stream of the same station ended this one.
+    "superseded": 409,
     "internal_error": 500,
     # Held: "not now", never final (503 with "held": true).
     "key_not_loaded": 503,

@@ -142,6 +142,7 @@ class StreamRun:
             self,
             frame_size=self.up.frame_size,
             window=self.up.window,
+            max_window=self.up.max_window,
             pace=self.up.throttle.reserve,
             stop=self.up.stop_event.is_set,
             stats=stats,
@@ -150,6 +151,7 @@ class StreamRun:
     def _account(self, stats: StreamStats) -> None:
         self.report.bytes_attempted += stats.written
         self.report.bytes_sent += stats.acked
+        self.report.max_window = max(self.report.max_window, stats.max_window)
         if stats.connected:
             self.report.reachable = True
         if stats.server_time is not None and not self._clock_checked:
@@ -172,7 +174,9 @@ class StreamRun:
         if error is None:  # packets the receiver failed on: try them again after a pause
             return self.up._wait(attempt, self.deadline)
         if isinstance(error, ReceiverError):
+            # ``superseded``: a newer stream of this station ended this one (docs/sync.md).
             transient = error.status >= 500 or error.status in (408, 429)
+            transient = transient or error.code == "superseded"
             if transient and self.up._wait(attempt, self.deadline):
                 self.report.retries += 1
                 return True

@@ -7,7 +7,9 @@ HTTP/1.1 client of its own: ``h11`` (httpx's own HTTP/1.1 engine) over an asynci
 connection, with a writer and a reader running together.
 
 * **Window.** At most ``window`` payload bytes are sent and not yet acknowledged; a cut costs
-  at most those. The receiver acknowledges each frame once it is stored.
+  at most those. The receiver acknowledges each frame once it is stored. With ``max_window``
+  above ``window`` the window follows the measured acknowledgement rate between the two
+  (``sync.upload_window``; off by default: it showed no gain on the shaped link).
 * **Dead link.** No acknowledgement for ``progress_s`` while bytes are outstanding ends the
   stream (``httpx.ReadTimeout``); the socket has TCP keep-alive and ``TCP_USER_TIMEOUT`` too, so
   a connection the kernel gives up on ends it as well. The caller reconnects and resumes at the
@@ -38,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sync import frames, protocol
 from sync.client import ReceiverError, socket_options
+from sync.upload_window import AdaptiveWindow
 
 CONNECT_TIMEOUT_S = 10.0
 #: No acknowledgement for this long while bytes are outstanding: the link is dead. A 16 KiB
@@ -114,6 +117,8 @@ class StreamStats:
     server_time: datetime | None = None
     #: monotonic time of the first acknowledgement that moved an offset.
     first_ack_at: float | None = None
+    #: The largest window used (payload bytes).
+    max_window: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -143,6 +148,7 @@ class StreamSession:
         *,
         frame_size: int = frames.DEFAULT_FRAME,
         window: int = frames.DEFAULT_WINDOW,
+        max_window: int = frames.DEFAULT_WINDOW,
         progress_s: float = PROGRESS_TIMEOUT_S,
         pace: Callable[[int], float] | None = None,
         stop: Callable[[], bool] | None = None,
@@ -160,11 +166,12 @@ class StreamSession:
         self.by_id = {p.packet_id: p for p in packets}
         self.events = events
         self.frame_size = frame_size
-        self.window = max(window, frame_size)
+        self.window = AdaptiveWindow(max(window, frame_size), max_window)
         self.progress_s = progress_s
         self.pace = pace
         self.stop = stop or (lambda: False)
         self.stats = stats if stats is not None else StreamStats()
+        self.stats.max_window = max(self.stats.max_window, self.window.value)
         self._changed: asyncio.Event | None = None
         self._last_progress = 0.0
         self._stream_error: ReceiverError | None = None
@@ -304,7 +311,7 @@ class StreamSession:
                     return
                 await self._wait_change()  # a receipt, an error or a rewind comes
                 continue
-            if self._outstanding() + min(self.frame_size, p.length - p.next) > self.window:
+            if self._outstanding() + min(self.frame_size, p.length - p.next) > self.window.value:
                 await self._wait_change()
                 continue
             payload = p.data[p.next : p.next + self.frame_size]
@@ -393,7 +400,7 @@ class StreamSession:
         p = self.by_id.get(pid) if isinstance(pid, str) else None
         if p is None:
             if "error" in doc:  # about the whole stream: it ends here
-                self._stream_error = _error(200, doc)
+                self._stream_error = _error(_status_of(doc), doc)
             return
         if "receipt" in doc:
             p.done = True
@@ -417,6 +424,11 @@ class StreamSession:
             self.events.on_offset(p.packet_id, offset)
 
     def _moved(self, p: Outgoing, offset: int) -> None:
+        # Bytes this stream sent that are now acknowledged make the rate the window follows.
+        sent_acked = min(offset, p.next) - p.acked
+        if sent_acked > 0:
+            self.window.acked(sent_acked, time.monotonic())
+            self.stats.max_window = self.window.largest
         if offset > p.acked:
             self.stats.acked += offset - p.acked
             if self.stats.first_ack_at is None:

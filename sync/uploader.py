@@ -75,6 +75,8 @@ class RunReport:
     #: Payload bytes handed to the connection, acknowledged or not (``bytes_sent`` counts the
     #: acknowledged ones): what a cut cost is the difference.
     bytes_attempted: int = 0
+    #: The largest version-2 window used (payload bytes; it follows the link, 64-256 KiB).
+    max_window: int = 0
     #: The transport used: 2 (``POST /v2/stream``) or 1 (``PATCH`` chunks).
     protocol_version: int = 0
 
@@ -199,6 +201,7 @@ class Uploader:
         stream: bool = True,
         frame_size: int = frames.DEFAULT_FRAME,
         window: int = frames.DEFAULT_WINDOW,
+        max_window: int = frames.DEFAULT_WINDOW,
     ) -> None:
         self.service = service
         self.client = client
@@ -208,6 +211,7 @@ class Uploader:
         self.stream = stream
         self.frame_size = frame_size
         self.window = window
+        self.max_window = max_window
         self.throttle = Throttle(bandwidth_bps)
         self.stop_event = threading.Event()
         self.budget_s = budget_s

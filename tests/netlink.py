@@ -614,6 +614,7 @@ def start_uploader(
     deadline_s: float,
     pause_s: float = 1.0,
     protocol: int = 2,
+    max_window: int | None = None,
 ) -> subprocess.Popen[str]:
     """``python -m tests.netlink upload`` in the station namespace (stdout: JSON lines)."""
     from tests.conftest import SUP_PW
@@ -638,6 +639,7 @@ def start_uploader(
             str(pause_s),
             "--protocol",
             str(protocol),
+            *(["--max-window", str(max_window)] if max_window else []),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -764,6 +766,7 @@ def run_uploads(
     deadline_s: float,
     pause_s: float,
     protocol: int = 2,
+    max_window: int | None = None,
 ) -> int:
     """Run the station's sync until no packet is pending (exit 0) or the deadline (exit 3)."""
     from station.paths import StationPaths
@@ -786,12 +789,14 @@ def run_uploads(
         pending = len(packets)
         while pending and time.monotonic() - start < deadline_s:
             t0 = time.monotonic()
-            if chunk == DEFAULT_CHUNK and protocol == 2:
+            if chunk == DEFAULT_CHUNK and protocol == 2 and max_window is None:
                 report = api.sync_now(svc)
             else:  # sync_now with another chunk size, or in version 1
                 uploader = api.uploader_for(svc)
                 uploader.chunk_size = chunk
                 uploader.stream = protocol == 2
+                if max_window is not None:
+                    uploader.max_window = max_window
                 try:
                     report = uploader.run_once()
                     if report.reachable:
@@ -806,6 +811,7 @@ def run_uploads(
                 "reachable": report.reachable,
                 "bytes_sent": report.bytes_sent,
                 "bytes_attempted": report.bytes_attempted,
+                "max_window": report.max_window,
                 "protocol": report.protocol_version,
                 "retries": report.retries,
                 "receipted": report.receipted,
@@ -835,6 +841,8 @@ def run_uploads(
             "unreachable_runs": sum(1 for r in runs if not r["reachable"]),
             "bytes_sent": sum(int(r["bytes_sent"]) for r in runs),
             "bytes_attempted": sum(int(r["bytes_attempted"]) for r in runs),
+            # The largest version-2 window: what one lost stream can cost at most.
+            "max_window": max((int(r["max_window"]) for r in runs), default=0),
             "protocols": sorted({int(r["protocol"]) for r in runs}),
             "retries": sum(int(r["retries"]) for r in runs),
             # From the first request to the last receipt taken (None: no receipt).
@@ -879,6 +887,7 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--deadline", type=float, default=150.0, help="seconds")
     u.add_argument("--pause", type=float, default=1.0, help="seconds between failed runs")
     u.add_argument("--protocol", type=int, choices=(1, 2), default=2, help="upload version")
+    u.add_argument("--max-window", type=int, default=None, help="bound of the v2 window")
     args = p.parse_args(argv)
     if args.cmd == "delay-line":
         return run_delay_line(args.dev, args.delay_ms / 1000)
@@ -890,6 +899,7 @@ def main(argv: list[str] | None = None) -> int:
         args.deadline,
         args.pause,
         args.protocol,
+        args.max_window,
     )
 
 

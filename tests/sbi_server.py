@@ -4,8 +4,14 @@ It answers the SBI methods the station uses (``MOSIPDISC`` / ``SBIDISC`` on ``/d
 ``MOSIPDINFO`` / ``SBIINFO`` on ``/info``, ``RCAPTURE`` on ``/capture``) as a registration slap
 scanner would, with the prints of a :class:`SimulatedScanner` person wrapped in ISO/IEC
 19794-4:2011 records (WSQ, PNG, JPEG 2000 or raw inside; or a bare PNG), in RS256 JWTs signed by
-a throw-away test key with a self-signed certificate in ``x5c`` (the station does not verify
-them). Tests can inject an SBI error for the next capture and read the requests received.
+a throw-away device key whose certificate (in ``x5c``, with the provider's) chains to a test
+adopter CA: :func:`station_trust` is the trust store of a test station. ``sign_mode`` makes the
+service misbehave (unsigned, tampered, another key, expired, untrusted). Tests can inject an SBI
+error for the next capture and read the requests received.
+
+The kinds share everything here (:class:`Handler`, :class:`SbiTestServer`); a kind supplies its
+:class:`ServerState` (identity, discovery types) and what one capture returns
+(:meth:`ServerState.capture`). Iris and single-finger devices: ``tests/sbi_bio_server.py``.
 
 Built on ``http.server``: ``BaseHTTPRequestHandler`` dispatches any method name to ``do_<NAME>``,
 so the custom SBI methods need nothing special.
@@ -36,7 +42,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from station.devices import SLAP_FINGERS, SilentPrompter
-from station.devices.sbi import BIO_SUBTYPES, DEVICE_SUB_IDS, FINGER_BY_SUBTYPE
+from station.devices.sbi import BIO_SUBTYPES, DEVICE_SUB_IDS, FINGER_BY_SUBTYPE, b64url_decode
+from station.devices.sbitrust import DeviceTrust
 from station.devices.simfinger import SimulatedScanner
 
 SLAP_BY_SUB_ID = {v: k for k, v in DEVICE_SUB_IDS.items()}
@@ -48,30 +55,103 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-@lru_cache(maxsize=1)
-def test_key() -> tuple[rsa.RSAPrivateKey, bytes]:
-    """A throw-away RSA key and its self-signed certificate (DER), made once per process."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test SBI device key")])
+@dataclass(frozen=True)
+class DevicePki:
+    """The adopter's root CA, a device provider CA, the device key and its certificate, plus
+    the keys and certificates tests use to misbehave."""
+
+    root: x509.Certificate
+    provider: x509.Certificate
+    device_key: rsa.RSAPrivateKey
+    device: x509.Certificate
+    expired: x509.Certificate  # the device key, a certificate that ended yesterday
+    stranger_key: rsa.RSAPrivateKey  # a key with a self-signed certificate nobody trusts
+    stranger: x509.Certificate
+
+
+def _cert(
+    subject: str,
+    key: rsa.RSAPrivateKey,
+    issuer: tuple[str, rsa.RSAPrivateKey] | None = None,
+    *,
+    ca: bool,
+    days: tuple[int, int] = (-1, 365),
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_name, issuer_key = issuer if issuer is not None else (subject, key)
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
-        .issuer_name(name)
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
+        .not_valid_before(now + dt.timedelta(days=days[0]))
+        .not_valid_after(now + dt.timedelta(days=days[1]))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
     )
-    return key, cert.public_bytes(serialization.Encoding.DER)
 
 
-def sign_jwt(payload: dict[str, Any]) -> str:
-    key, cert = test_key()
-    header = {"alg": "RS256", "typ": "JWT", "x5c": [base64.b64encode(cert).decode("ascii")]}
+@lru_cache(maxsize=1)
+def device_pki() -> DevicePki:
+    """Made once per process (RSA key generation takes a moment)."""
+    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(4)]
+    root_key, provider_key, device_key, stranger_key = keys
+    root_name, provider_name = "Test adopter device CA", "Test provider CA"
+    return DevicePki(
+        root=_cert(root_name, root_key, ca=True, days=(-2, 3650)),
+        provider=_cert(provider_name, provider_key, (root_name, root_key), ca=True),
+        device_key=device_key,
+        device=_cert("Test SBI device key", device_key, (provider_name, provider_key), ca=False),
+        expired=_cert(
+            "Test SBI device key",
+            device_key,
+            (provider_name, provider_key),
+            ca=False,
+            days=(-30, -1),
+        ),
+        stranger_key=stranger_key,
+        stranger=_cert("Someone else's device", stranger_key, ca=True),
+    )
+
+
+def station_trust(*, allow_untrusted: bool = False) -> DeviceTrust:
+    """The device trust store of a test station: the test adopter CA."""
+    return DeviceTrust(anchors=(device_pki().root,), allow_untrusted=allow_untrusted)
+
+
+#: How :func:`sign_jwt` signs: ``ok``; ``unsigned`` (no signature); ``wrong_key`` (another key
+#: than the certificate's); ``expired`` (an expired device certificate); ``untrusted`` (a
+#: certificate of a CA the station does not know); ``tampered`` (``bioValue`` changed after
+#: signing).
+SIGN_MODES = ("ok", "unsigned", "wrong_key", "expired", "untrusted", "tampered")
+
+
+def _der(cert: x509.Certificate) -> str:
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
+def sign_jwt(payload: dict[str, Any], mode: str = "ok") -> str:
+    """``payload`` as a compact RS256 JWS with ``x5c`` [device, provider], signed as ``mode``."""
+    pki = device_pki()
+    key, chain = pki.device_key, [pki.device, pki.provider]
+    if mode == "wrong_key":
+        key = pki.stranger_key
+    elif mode == "expired":
+        chain = [pki.expired, pki.provider]
+    elif mode == "untrusted":
+        key, chain = pki.stranger_key, [pki.stranger]
+    header = {"alg": "RS256", "typ": "JWT", "x5c": [_der(c) for c in chain]}
     signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(payload).encode())
+    if mode == "unsigned":
+        return signing_input + "."
     signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    if mode == "tampered" and "bioValue" in payload:
+        value = bytearray(b64url_decode(str(payload["bioValue"])))
+        value[-1] ^= 0x01
+        changed = {**payload, "bioValue": b64url(bytes(value))}
+        signing_input = signing_input.split(".")[0] + "." + b64url(json.dumps(changed).encode())
     return signing_input + "." + b64url(signature)
 
 
@@ -82,7 +162,7 @@ def encode_image(image: np.ndarray, kind: str) -> bytes:
         ok, buf = cv2.imencode(".png", image)
     elif kind in ("jpeg2000", "wsq"):
         if kind == "wsq":
-            import wsq  # noqa: F401  (registers the Pillow plugin)
+            import wsq  # type: ignore[import-untyped]  # noqa: F401  (registers the plugin)
         from PIL import Image
 
         out = io.BytesIO()
@@ -133,31 +213,105 @@ def iso_record(image: np.ndarray, position: int, kind: str = "wsq", quality: int
     return header + representation
 
 
+#: One biometric a capture returns: (bioType, bioSubType, bioValue bytes, device quality).
+Captured = tuple[str, str, bytes, int]
+
+
+class CaptureError(Exception):
+    """What a capture answers instead of biometrics: an SBI error code and text."""
+
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(info)
+        self.code, self.info = code, info
+
+
 @dataclass
 class ServerState:
+    """A slap scanner; subclasses are other kinds (``tests/sbi_bio_server.py``)."""
+
     person_seed: int = 5
     image_format: str = "wsq"  # wsq | png | jpeg2000 | raw (inside ISO) | plain_png
     serial: str = "SIM0000000001"
     status: str = "Ready"
     sbi10_only: bool = False  # answer only SBI 1.0's SBIDISC / SBIINFO, not MDS 0.9.5's
+    sign_mode: str = "ok"  # one of SIGN_MODES, for every capture until changed
     next_error: tuple[str, str] | None = None
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     scanner: SimulatedScanner = field(init=False)
+
+    #: (discovery ``type`` answered, ``deviceSubType``, model, ``deviceSubId`` list)
+    identity = ("Finger", "Slap", "Slap-4", ("1", "2", "3"))
 
     def __post_init__(self) -> None:
         self.scanner = SimulatedScanner(self.person_seed)
 
     def digital_id(self) -> dict[str, Any]:
+        kind, sub_type, model, _ = self.identity
         return {
             "serialNo": self.serial,
             "make": "Test",
-            "model": "Slap-4",
-            "type": "Finger",
-            "deviceSubType": "Slap",
+            "model": model,
+            "type": kind,
+            "deviceSubType": sub_type,
             "deviceProvider": "Test provider",
             "deviceProviderId": "test.provider",
             "dateTime": dt.datetime.now(dt.UTC).isoformat(),
         }
+
+    def capture(self, bio: dict[str, Any]) -> list[Captured]:
+        """The biometrics of one ``RCAPTURE`` ``bio`` entry; CaptureError for an SBI error."""
+        try:
+            slap = SLAP_BY_SUB_ID[int(bio["deviceSubId"])]
+            wanted = [FINGER_BY_SUBTYPE[s.lower()] for s in bio.get("bioSubType", [])]
+            skipped = [FINGER_BY_SUBTYPE[s.lower()] for s in bio.get("exception", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CaptureError("101", "Invalid JSON value") from exc
+        if any(f not in SLAP_FINGERS[slap] for f in wanted + skipped):
+            raise CaptureError("109", "Requested fingers do not match the deviceSubId")
+        skip = [f for f in SLAP_FINGERS[slap] if f in skipped or (wanted and f not in wanted)]
+        conditions = {f: self.scanner.attempt_for(f).condition for f in SLAP_FINGERS[slap]}
+        out = []
+        for item in self.scanner.capture(slap, skip, SilentPrompter()):
+            if self.image_format == "plain_png":
+                value = encode_image(item.image, "png")
+            else:
+                value = iso_record(item.image, item.finger.iso_position, self.image_format)
+            quality = DEVICE_QUALITY.get(conditions[item.finger], 60)
+            out.append(("Finger", BIO_SUBTYPES[item.finger], value, quality))
+        return out
+
+
+def signed_items(
+    state: ServerState, captured: list[Captured], transaction: str, previous: str, score: Any
+) -> list[dict[str, Any]]:
+    """The ``biometrics`` of an answer: each ``data`` signed (as ``state.sign_mode`` says) and
+    ``hash``-chained from ``previous``."""
+    items = []
+    for bio_type, sub_type, value, quality in captured:
+        payload = {
+            "digitalId": sign_jwt(state.digital_id()),
+            "bioType": bio_type,
+            "deviceServiceVersion": "1.0",
+            "bioSubType": sub_type,
+            "purpose": "Registration",
+            "env": "Developer",
+            "bioValue": b64url(value),
+            "transactionId": transaction,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "requestedScore": str(score),
+            "qualityScore": str(quality),
+        }
+        digest = hashlib.sha256(value).hexdigest().upper()
+        previous = hashlib.sha256((previous + digest).encode()).hexdigest().upper()
+        items.append(
+            {
+                "specVersion": "0.9.5",
+                "data": sign_jwt(payload, state.sign_mode),
+                "hash": previous,
+                "error": {"errorCode": "0", "errorInfo": "Success"},
+            }
+        )
+    return items
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -193,67 +347,60 @@ class Handler(BaseHTTPRequestHandler):
         self.state.requests.append((self.command, self.path, body))
         return body
 
+    def _entry(self) -> dict[str, Any]:
+        port = self.server.server_address[1]
+        return {
+            "deviceId": "1",
+            "serialNo": self.state.serial,
+            "deviceStatus": self.state.status,
+            "certification": "SBI 1.0",
+            "serviceVersion": "1.0",
+            "deviceSubId": list(self.state.identity[3]),
+            "callbackId": f"http://127.0.0.1:{port}/",
+            "specVersion": ["0.9.5"],
+            "purpose": "Registration",
+        }
+
     def _discovery(self) -> None:
         body = self._record()
         kind = body.get("type") if isinstance(body, dict) else None
-        if kind not in ("Finger", "Biometric Device"):
+        if kind not in (self.state.identity[0], "Biometric Device"):
             self._send([])
             return
-        port = self.server.server_address[1]
-        self._send(
-            [
-                {
-                    "deviceId": "1",
-                    "serialNo": self.state.serial,
-                    "deviceStatus": self.state.status,
-                    "certification": "SBI 1.0",
-                    "serviceVersion": "1.0",
-                    "deviceSubId": ["1", "2", "3"],
-                    "callbackId": f"http://127.0.0.1:{port}/",
-                    "digitalId": b64url(json.dumps(self.state.digital_id()).encode()),
-                    "deviceCode": "test-device-code",
-                    "specVersion": ["0.9.5"],
-                    "purpose": "Registration",
-                    "error": {"errorCode": "0", "errorInfo": "Success"},
-                }
-            ]
-        )
+        entry = {
+            **self._entry(),
+            "digitalId": b64url(json.dumps(self.state.digital_id()).encode()),
+            "deviceCode": "test-device-code",
+            "error": {"errorCode": "0", "errorInfo": "Success"},
+        }
+        self._send([entry])
 
-    def do_MOSIPDISC(self) -> None:
+    def _refuse_mds(self) -> bool:
         if self.state.sbi10_only:
             self._record()
             self.send_error(501)
-            return
-        self._discovery()
+        return self.state.sbi10_only
+
+    def do_MOSIPDISC(self) -> None:
+        if not self._refuse_mds():
+            self._discovery()
 
     def do_SBIDISC(self) -> None:
         self._discovery()
 
     def _info(self) -> None:
         self._record()
-        port = self.server.server_address[1]
         info = {
-            "deviceStatus": self.state.status,
-            "deviceId": "1",
-            "serialNo": self.state.serial,
+            **self._entry(),
             "firmware": "1.0",
-            "certification": "SBI 1.0",
-            "serviceVersion": "1.0",
-            "deviceSubId": ["1", "2", "3"],
-            "callbackId": f"http://127.0.0.1:{port}/",
             "digitalId": sign_jwt(self.state.digital_id()),
             "env": "Developer",
-            "purpose": "Registration",
-            "specVersion": ["0.9.5"],
         }
         self._send([{"deviceInfo": sign_jwt(info), "error": {"errorCode": "0"}}])
 
     def do_MOSIPDINFO(self) -> None:
-        if self.state.sbi10_only:
-            self._record()
-            self.send_error(501)
-            return
-        self._info()
+        if not self._refuse_mds():
+            self._info()
 
     def do_SBIINFO(self) -> None:
         self._info()
@@ -281,54 +428,20 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             bio = body["bio"][0]
-            slap = SLAP_BY_SUB_ID[int(bio["deviceSubId"])]
-            wanted = [FINGER_BY_SUBTYPE[s.lower()] for s in bio.get("bioSubType", [])]
-            skipped = [FINGER_BY_SUBTYPE[s.lower()] for s in bio.get("exception", [])]
             transaction = str(body["transactionId"])
             previous = str(bio.get("previousHash", ""))
-        except (KeyError, TypeError, ValueError, IndexError):
+            captured = self.state.capture(bio)
+        except (KeyError, TypeError, IndexError):
             self._error("101", "Invalid JSON value")
             return
-        if any(f not in SLAP_FINGERS[slap] for f in wanted + skipped):
-            self._error("109", "Requested fingers do not match the deviceSubId")
+        except CaptureError as refused:
+            self._error(refused.code, refused.info)
             return
-        skip = [f for f in SLAP_FINGERS[slap] if f in skipped or (wanted and f not in wanted)]
-        conditions = {f: self.state.scanner.attempt_for(f).condition for f in SLAP_FINGERS[slap]}
-        images = self.state.scanner.capture(slap, skip, SilentPrompter())
-        items = []
-        for item in images:
-            if self.state.image_format == "plain_png":
-                value = encode_image(item.image, "png")
-            else:
-                value = iso_record(item.image, item.finger.iso_position, self.state.image_format)
-            payload = {
-                "digitalId": sign_jwt(self.state.digital_id()),
-                "bioType": "Finger",
-                "deviceServiceVersion": "1.0",
-                "bioSubType": BIO_SUBTYPES[item.finger],
-                "purpose": "Registration",
-                "env": "Developer",
-                "bioValue": b64url(value),
-                "transactionId": transaction,
-                "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-                "requestedScore": str(bio.get("requestedScore", "")),
-                "qualityScore": str(DEVICE_QUALITY.get(conditions[item.finger], 60)),
-            }
-            digest = hashlib.sha256(value).hexdigest().upper()
-            chained = hashlib.sha256((previous + digest).encode()).hexdigest().upper()
-            previous = chained
-            items.append(
-                {
-                    "specVersion": "0.9.5",
-                    "data": sign_jwt(payload),
-                    "hash": chained,
-                    "error": {"errorCode": "0", "errorInfo": "Success"},
-                }
-            )
-        if not items:
+        if not captured:
             self._error("101", "Unable to detect a biometric object")
             return
-        self._send({"biometrics": items})
+        score = bio.get("requestedScore", "")
+        self._send({"biometrics": signed_items(self.state, captured, transaction, previous, score)})
 
     def do_GET(self) -> None:
         self._send({"error": {"errorCode": "500", "errorInfo": "Use the SBI methods"}}, 405)
@@ -357,10 +470,13 @@ class SbiHttpServer(ThreadingHTTPServer):
 
 
 class SbiTestServer:
-    """The service on a free port of 4501-4600 (``port``), in a background thread."""
+    """The service on a free port of 4501-4600 (``port``), in a background thread; a slap
+    scanner unless given another ``state``."""
 
-    def __init__(self, person_seed: int = 5, *, image_format: str = "wsq") -> None:
-        self.state = ServerState(person_seed=person_seed, image_format=image_format)
+    def __init__(
+        self, person_seed: int = 5, *, image_format: str = "wsq", state: ServerState | None = None
+    ) -> None:
+        self.state = state or ServerState(person_seed=person_seed, image_format=image_format)
         ports = list(range(4501, 4601))
         random.Random().shuffle(ports)
         last: OSError | None = None

@@ -806,7 +806,9 @@ class MainWindow(QMainWindow):
             value = self.service.settings().get("devices")
             if isinstance(value, dict):
                 config = value
-        return device_registry(config, extra=[sbi_driver(), sbi_iris_driver(), sbi_rolled_driver()])
+        trust = self.service.device_trust.trust  # read when a device is opened
+        sbi = [sbi_driver(trust), sbi_iris_driver(trust), sbi_rolled_driver(trust)]
+        return device_registry(config, extra=sbi)
 
     def _reopen_draft(self, session: OperatorSession) -> None:
         """After a crash or power cut: reopen the draft this operator had open."""
@@ -900,6 +902,7 @@ class MainWindow(QMainWindow):
             self._show_login()
             return
         self._save_open_work()
+        self.worker.wait()  # a page's save still on the worker finishes while the session works
         try:
             self.service.lock()
         except StationError as exc:

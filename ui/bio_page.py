@@ -11,57 +11,42 @@ page only shows them. :mod:`ui.rolled_page` and :mod:`ui.iris_page` give the spe
 
 from __future__ import annotations
 
-import math
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from station.capture.completeness import ExceptionKind
-from station.devices import DeviceError, DeviceKind, Image
+from station.devices import DeviceInfo, DeviceKind, Image
 from station.devices.registry import DeviceRegistry
+from station.dossier import DossierView
 from station.errors import StationError
 from station.form import Captures
 from station.service import StationService
+from ui.capture_page import CapturePage, DeviceCapture, gray_pixmap, thumbnail
 from ui.context import UiContext
 from ui.exception_dialog import ExceptionDialog
 from ui.qt import (
     QCoreApplication,
-    QFont,
     QFrame,
     QHBoxLayout,
     QIcon,
-    QImage,
-    QKeyEvent,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPixmap,
-    QPushButton,
     QSize,
-    QSizePolicy,
-    QStackedWidget,
     Qt,
-    QVBoxLayout,
     QWidget,
-    Signal,
 )
-from ui.workers import DevicePrompter
 
 translate = QCoreApplication.translate
 
-LEAVE_WAIT_S = 10.0
 THUMB_SIDE = 200
 
 PENDING, GOOD, LOW, EXCEPTION, ALARM, BAD = "pending", "good", "low", "exception", "alarm", "bad"
-
-
-def thumbnail(image: Image) -> Image:
-    step = max(1, math.ceil(max(image.shape[:2]) / THUMB_SIDE))
-    return np.ascontiguousarray(image[::step, ::step])
 
 
 @dataclass(frozen=True)
@@ -77,7 +62,7 @@ class ItemState:
 class BioSnapshot:
     states: dict[str, ItemState]
     thumbs: dict[str, Image] = field(default_factory=dict)
-    device: str | None = None
+    device: DeviceInfo | None = None
     device_error: StationError | None = None
 
 
@@ -147,7 +132,7 @@ def stored_states(
     return states, info
 
 
-class BioCapture:
+class BioCapture(DeviceCapture):
     """One dossier's capture of ``spec`` items with its device; every method runs on the
     worker, serialised by a lock; ``idle`` is clear while a capture is in flight."""
 
@@ -158,31 +143,19 @@ class BioCapture:
         devices: DeviceRegistry | None,
         dossier_id: str,
     ) -> None:
+        super().__init__(
+            service,
+            devices,
+            dossier_id,
+            spec.device_kind,
+            ("Trạm chưa cấu hình thiết bị này.", "This device is not configured on this station."),
+        )
         self.spec = spec
-        self.service = service
-        self.devices = devices
-        self.dossier_id = dossier_id
-        self.lock = threading.Lock()
-        self.idle = threading.Event()
-        self.idle.set()
-        self.device: Any = None
         self.session: Any = None
-
-    def _open(self) -> Any:
-        if self.device is None:
-            if self.devices is None:
-                raise DeviceError(
-                    "Trạm chưa cấu hình thiết bị này.",
-                    "This device is not configured on this station.",
-                    field=self.spec.device_kind.value,
-                )
-            self.device = self.devices.open(self.spec.device_kind)
-        return self.device
 
     def _snapshot(self, thumbs: dict[str, Image], error: StationError | None = None) -> BioSnapshot:
         states, _info = stored_states(self.spec, self.service, self.dossier_id)
-        name = self.device.info.name if self.device is not None else None
-        return BioSnapshot(states, thumbs, name, error)
+        return BioSnapshot(states, thumbs, self.device_info(), error)
 
     def prepare(self) -> BioSnapshot:
         """Thumbnails of what is stored, and the device opened (its error reported, not
@@ -197,10 +170,10 @@ class BioCapture:
                     self.service.part_data(self.dossier_id, part.kind, part.slot)
                 )
                 if image is not None:
-                    thumbs[part.slot] = thumbnail(image)
+                    thumbs[part.slot] = thumbnail(image, THUMB_SIDE)
             error: StationError | None = None
             try:
-                self._open()
+                self._open_device()
             except StationError as exc:
                 error = exc
             return self._snapshot(thumbs, error)
@@ -209,7 +182,7 @@ class BioCapture:
         """One attempt at ``slot``; the kept image is saved through the service."""
         try:
             with self.lock:
-                device = self._open()
+                device = self._open_device()
                 _states, info = stored_states(self.spec, self.service, self.dossier_id)
                 skip = {s for s, _ in self.spec.items() if self.spec.skipped(info, s)}
                 if self.session is None:
@@ -219,7 +192,7 @@ class BioCapture:
                 thumbs: dict[str, Image] = {}
                 image = self.spec.save(self.service, self.dossier_id, self.session, slot)
                 if image is not None:
-                    thumbs[slot] = thumbnail(image)
+                    thumbs[slot] = thumbnail(image, THUMB_SIDE)
                 return self._snapshot(thumbs)
         finally:
             self.idle.set()
@@ -229,32 +202,23 @@ class BioCapture:
             return self._snapshot({})
 
 
-class BioPage(QWidget):
+class BioPage(CapturePage):
     """Wizard page: capture the items of a :class:`BioSpec`, with exceptions."""
 
-    changed = Signal()
-
     def __init__(self, ctx: UiContext, spec: BioSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.spec = spec
-        self._dossier_id: str | None = None
         self._capture: BioCapture | None = None
         self._states: dict[str, ItemState] = {s: ItemState() for s, _ in spec.items()}
-        self._busy = False
-        self._required = True
-        self.exception_dialog: ExceptionDialog | None = None
-        self._prompter = DevicePrompter(self)
-        self._prompter.message.connect(self._device_message)
         self._build()
 
     # --- texts (subclasses) ---
 
-    def heading_text(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def heading_text(self) -> str: ...
 
-    def not_needed_text(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def not_needed_text(self) -> str: ...
 
     def capture_text(self) -> str:
         return translate("BioPage", "&Chụp  [Space]")
@@ -276,15 +240,8 @@ class BioPage(QWidget):
     # --- layout ---
 
     def _build(self) -> None:
-        self.heading = QLabel(self.heading_text(), self)
-        self.heading.setObjectName("subtitle")
-        self.heading.setWordWrap(True)
-        self.instruction_label = QLabel(self)
-        self.instruction_label.setWordWrap(True)
-        big = QFont(self.font())
-        big.setPointSizeF(max(12.0, self.font().pointSizeF() * 1.2))
-        big.setBold(True)
-        self.instruction_label.setFont(big)
+        self._build_common(self.heading_text())
+        self.capture_button.setText(self.capture_text())
 
         self.items = QListWidget(self)
         self.items.setViewMode(QListWidget.ViewMode.IconMode)
@@ -307,76 +264,15 @@ class BioPage(QWidget):
         self.item_image.setFixedSize(200, 160)
         self.item_image.setFrameShape(QFrame.Shape.Box)
         self.item_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.capture_button = QPushButton(self.capture_text(), self)
-        self.exception_button = QPushButton(translate("BioPage", "&Ngoại lệ…"), self)
-        self.cancel_button = QPushButton(translate("BioPage", "Hủy lần chụp  [Esc]"), self)
-        for button in (self.capture_button, self.exception_button, self.cancel_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumHeight(34)
-        self.capture_button.clicked.connect(self.capture)
-        self.exception_button.clicked.connect(self.show_exception_dialog)
-        self.cancel_button.clicked.connect(self.cancel)
-        side = QVBoxLayout()
-        side.addWidget(self.item_title)
-        side.addWidget(self.item_status)
-        side.addWidget(self.item_image, 0, Qt.AlignmentFlag.AlignHCenter)
-        side.addWidget(self.capture_button)
-        side.addWidget(self.exception_button)
-        side.addWidget(self.cancel_button)
-        side.addStretch(1)
-        panel = QFrame(self)
-        panel.setObjectName("card")
-        panel.setLayout(side)
-        panel.setMinimumWidth(300)
-        panel.setMaximumWidth(400)
         body = QHBoxLayout()
         body.addWidget(self.items, 1)
-        body.addWidget(panel)
-
-        self.message_label = QLabel(self)
-        self.message_label.setWordWrap(True)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.device_label = QLabel(self)
-        self.device_label.setWordWrap(True)
-
-        capture = QWidget(self)
-        column = QVBoxLayout(capture)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.heading)
-        column.addWidget(self.instruction_label)
-        column.addWidget(self.message_label)
-        column.addLayout(body, 1)
-        column.addWidget(self.error_label)
-        column.addWidget(self.device_label)
-
-        self.not_needed_label = QLabel(self)
-        self.not_needed_label.setObjectName("subtitle")
-        self.not_needed_label.setWordWrap(True)
-        self.not_needed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.not_needed_label.setSizePolicy(
-            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding
-        )
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(capture)
-        self.stack.addWidget(self.not_needed_label)
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.stack)
+        body.addWidget(self._side_panel([self.item_title, self.item_status], self.item_image))
+        self._assemble(body)
         self.setFocusProxy(self.items)
         self.items.setCurrentRow(0)
         self.items.currentRowChanged.connect(lambda _row: self._show_selected())
 
     # --- public state (the wizard, tests) ---
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    @property
-    def required(self) -> bool:
-        return self._required
 
     def states(self) -> dict[str, ItemState]:
         return dict(self._states)
@@ -392,150 +288,47 @@ class BioPage(QWidget):
 
     # --- wizard page contract ---
 
-    def load(self, dossier_id: str) -> None:
-        service = self.ctx.service
-        view = service.get_dossier(dossier_id)
-        captures = service.captures_required(view.form)
-        if self._dossier_id != dossier_id or self._capture is None:
-            self.stop()
-            self._capture = BioCapture(self.spec, service, self.ctx.devices, dossier_id)
-            self._dossier_id = dossier_id
-            for row in range(self.items.count()):
-                self.items.item(row).setIcon(_placeholder())
-                self.items.item(row).setData(Qt.ItemDataRole.UserRole + 1, None)
-            fresh = True
-        else:
-            fresh = False
-        self._set_error(None)
-        self._required = self.spec.required(service, captures)
-        if not self._required:
-            self.stack.setCurrentIndex(1)
-            self.not_needed_label.setText(self.not_needed_text())
-            self._update_buttons()
-            return
-        self.stack.setCurrentIndex(0)
-        states, _info = stored_states(self.spec, service, dossier_id)
+    def _new_capture(self, dossier_id: str) -> BioCapture:
+        return BioCapture(self.spec, self.ctx.service, self.ctx.devices, dossier_id)
+
+    def _forget(self) -> None:
+        for row in range(self.items.count()):
+            self.items.item(row).setIcon(_placeholder())
+            self.items.item(row).setData(Qt.ItemDataRole.UserRole + 1, None)
+
+    def _is_required(self, captures: Captures | None) -> bool:
+        return self.spec.required(self.ctx.service, captures)
+
+    def _not_needed_text(self, captures: Captures | None, dossier_id: str) -> str:
+        return self.not_needed_text()
+
+    def _show_stored(self, view: DossierView, fresh: bool) -> None:
+        states, _info = stored_states(self.spec, self.ctx.service, view.id)
         self._apply(BioSnapshot(states))
-        self._advance()
-        if fresh:
-            self._run(self._capture.prepare, self._prepared)
-
-    def leave(self) -> None:
-        self.stop()
-        if self._capture is not None:
-            self._capture.idle.wait(LEAVE_WAIT_S)
-
-    def stop(self) -> None:
-        self._prompter.cancel()
 
     # --- actions ---
 
     def capture(self) -> None:
         capture = self._capture
-        if capture is None or self._busy or not self._required:
+        if capture is None or not self._ready():
             return
         slot = self.selected()
-        self._set_error(None)
-        self._prompter.reset()
-        text = translate("BioPage", "Đang chụp: {0}…")
-        self.instruction_label.setText(text.format(self._label(slot)))
-        capture.idle.clear()
+        text = translate("BioPage", "Đang chụp: {0}…").format(self._label(slot))
         prompter = self._prompter
-        self._run(lambda: capture.capture(slot, prompter), self._captured)
-
-    def cancel(self) -> None:
-        if self._busy:
-            self._prompter.cancel()
+        self._start(capture, text, lambda: capture.capture(slot, prompter))
 
     def show_exception_dialog(self) -> ExceptionDialog | None:
         capture = self._capture
-        if capture is None or self._busy or not self._required:
+        if capture is None:
             return None
         slot = self.selected()
-        dossier_id = capture.dossier_id
-        recorded: list[str] = []
-
-        def submit(kind: str, reason: str) -> None:
-            self.ctx.service.record_capture_exception(
-                dossier_id, self.spec.part_kind, slot, kind, reason
-            )
-            recorded.append(kind)
-
-        dialog = ExceptionDialog(
-            self.ctx, self._label(slot), list(self.spec.exception_kinds), submit, self
+        return self._exception_dialog(
+            self._label(slot),
+            self.spec.exception_kinds,
+            self.spec.part_kind,
+            slot,
+            lambda _kind, _reason: capture.refresh,
         )
-
-        def finished(_result: int) -> None:
-            self.exception_dialog = None
-            dialog.deleteLater()
-            if recorded:
-                self._run(capture.refresh, self._recorded)
-
-        dialog.finished.connect(finished)
-        self.exception_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        if event.key() == Qt.Key.Key_Space and not event.modifiers():
-            self.capture()
-            return
-        if event.key() == Qt.Key.Key_Escape and self._busy:
-            self.cancel()
-            return
-        super().keyPressEvent(event)
-
-    # --- worker plumbing ---
-
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        capture = self._capture
-        self._busy = True
-        self._update_buttons()
-
-        def done(result: Any) -> None:
-            if capture is not self._capture:
-                return
-            self._busy = False
-            on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            if capture is not None:
-                capture.idle.set()
-            if capture is not self._capture:
-                return
-            self._busy = False
-            self._failed(exc)
-
-        self.ctx.worker.submit(fn, done, failed)
-
-    def _prepared(self, snapshot: BioSnapshot) -> None:
-        self._apply(snapshot)
-        if snapshot.device_error is not None:
-            self._set_error(self.ctx.error_text(snapshot.device_error))
-        self._advance()
-
-    def _captured(self, snapshot: BioSnapshot) -> None:
-        self._apply(snapshot)
-        self._advance()
-        self.changed.emit()
-
-    def _recorded(self, snapshot: BioSnapshot) -> None:
-        self._apply(snapshot)
-        self._advance()
-        self.changed.emit()
-
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, StationError):
-            if exc.code == "cancelled":
-                self.instruction_label.setText(translate("BioPage", "Đã hủy lần chụp."))
-            else:
-                self._set_error(self.ctx.error_text(exc))
-        else:
-            self._set_error(translate("BioPage", "Lỗi không mong đợi khi chụp; hãy thử lại."))
-        self._update_buttons()
-
-    def _device_message(self, vi: str, en: str) -> None:
-        self.message_label.setText(self.ctx.label((vi, en)))
 
     # --- showing ---
 
@@ -551,10 +344,9 @@ class BioPage(QWidget):
             item.setText(f"{self._label(slot)}\n{self.status_text(state)}")
             thumb = snapshot.thumbs.get(slot)
             if thumb is not None:
-                item.setIcon(QIcon(_pixmap(thumb)))
-                item.setData(Qt.ItemDataRole.UserRole + 1, _pixmap(thumb))
-        if snapshot.device is not None:
-            self.device_label.setText(translate("BioPage", "Thiết bị: {0}").format(snapshot.device))
+                item.setIcon(QIcon(gray_pixmap(thumb)))
+                item.setData(Qt.ItemDataRole.UserRole + 1, gray_pixmap(thumb))
+        self._show_device(snapshot.device)
         self._show_selected()
         self._update_buttons()
 
@@ -591,27 +383,10 @@ class BioPage(QWidget):
         else:
             self.item_image.clear()
 
-    def _set_error(self, text: str | None) -> None:
-        self.error_label.setText(text or "")
-        self.error_label.setVisible(bool(text))
-
-    def _update_buttons(self) -> None:
-        ready = self._capture is not None and self._required and not self._busy
-        self.capture_button.setEnabled(ready)
-        self.exception_button.setEnabled(ready)
-        self.cancel_button.setEnabled(self._busy)
-
-
-def _pixmap(image: Image) -> QPixmap:
-    gray = np.ascontiguousarray(image, dtype=np.uint8)
-    h, w = gray.shape[:2]
-    qimage = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(qimage)
-
 
 def _placeholder() -> QIcon:
     """A light empty frame for an item not captured yet."""
     blank = np.full((96, 96), 235, np.uint8)
     blank[[0, -1], :] = 170
     blank[:, [0, -1]] = 170
-    return QIcon(_pixmap(blank))
+    return QIcon(gray_pixmap(blank))

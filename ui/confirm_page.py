@@ -11,18 +11,20 @@ a PDF in the session's private folder, and the default printer when the machine 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from station import form_view, scratch
 from station.appointment import AppointmentSlip
 from station.capture.completeness import Missing
-from station.dossier import PartKind
+from station.dossier import DossierView, PartKind
 from station.errors import StationError
-from station.intake_record import IntakeRecord
 from station.lifecycle import STATE_LABELS, State
 from ui import intake_record_pdf, receipt
 from ui.context import UiContext
+from ui.dossier_view import while_alive
 from ui.qt import (
     QDesktopServices,
     QFileDialog,
@@ -140,6 +142,8 @@ class ConfirmPage(QWidget):
         actions.addStretch(1)
         layout.addLayout(actions)
         self._needs_signature = False  # the main button leads to signing, not to confirming
+        self._reviewing = False  # the citizen's review is being recorded on the worker
+        self._loading: object | None = None  # the current read of the dossier on the worker
         self.confirm_button.clicked.connect(self._main_action)
         self.open_button.clicked.connect(self._open_slip)
         self.print_button.clicked.connect(self._print_again)
@@ -152,6 +156,7 @@ class ConfirmPage(QWidget):
         self.dossier_id = dossier_id
         self.slip_path = None
         self._slip = None
+        self._loading = None
         self.status_label.clear()
 
     def leave(self) -> None:
@@ -162,44 +167,77 @@ class ConfirmPage(QWidget):
 
     # --- content ------------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """The dossier is being read on the worker (the page shows it when it arrives)."""
+        return self._loading is not None
+
     def refresh(self) -> None:
+        """Read the dossier on the worker (store reads, the portrait and signature decoded
+        there), then show it; the main button waits for it."""
         if self.dossier_id is None:
             return
+        dossier_id = self.dossier_id
         svc = self.ctx.service
-        try:
-            view = svc.get_dossier(self.dossier_id)
+        lang = self.ctx.lang
+        self._loading = request = object()
+        self.confirm_button.setEnabled(False)
+
+        def gather() -> ReviewData:
+            view = svc.get_dossier(dossier_id)
             draft = view.state == State.DRAFT
-            missing = svc.missing_captures(self.dossier_id) if draft else []
-            problems = svc.dossier_form_problems(self.dossier_id) if draft else []
-            info = svc.capture_info(self.dossier_id)
-            face = (
-                svc.part_data(self.dossier_id, PartKind.FACE.value)
-                if any(p.kind == PartKind.FACE for p in view.parts)
-                else None
-            )
+            missing = svc.missing_captures(dossier_id) if draft else []
+            problems = svc.dossier_form_problems(dossier_id) if draft else []
+            info = svc.capture_info(dossier_id)
+            kinds = {p.kind for p in view.parts}
+            face = svc.part_data(dossier_id, PartKind.FACE.value) if PartKind.FACE in kinds else b""
             sig = (
-                svc.part_data(self.dossier_id, PartKind.SIGNATURE.value)
-                if any(p.kind == PartKind.SIGNATURE for p in view.parts)
-                else None
+                svc.part_data(dossier_id, PartKind.SIGNATURE.value)
+                if PartKind.SIGNATURE in kinds
+                else b""
             )
-        except StationError as exc:
-            self.status_label.setText(self.ctx.error_text(exc))
-            return
+            return ReviewData(
+                view,
+                missing,
+                len(problems),
+                info,
+                form_view.rows(view.form, svc.masterdata, lang),
+                QImage.fromData(face) if face else None,
+                QImage.fromData(sig) if sig else None,
+            )
+
+        def shown(data: ReviewData) -> None:
+            if self._loading is request:
+                self._loading = None
+                self._show_data(data)
+
+        def failed(exc: BaseException) -> None:
+            if self._loading is request:
+                self._loading = None
+                self.status_label.setText(self.ctx.error_text(exc))
+
+        self.ctx.worker.submit(gather, while_alive(self, shown), while_alive(self, failed))
+
+    def _show_data(self, data: ReviewData) -> None:
+        view, missing = data.view, data.missing
+        draft = view.state == State.DRAFT
         # The signature comes after this review: it is not listed as missing here, the main
         # button leads to it once nothing else is missing.
         unsigned = any(m.kind == PartKind.SIGNATURE for m in missing)
         missing = [m for m in missing if m.kind != PartKind.SIGNATURE]
-        self._show_missing(missing, len(problems))
-        self._show_form(form_view.rows(view.form, svc.masterdata, self.ctx.lang))
-        self._show_image(self.photo_label, face, self.tr("Chưa có ảnh"))
-        self._show_image(self.signature_label, sig, self.tr("Chưa có chữ ký"))
-        self._show_fingers(view.parts, info)
+        self._show_missing(missing, data.form_problems)
+        self._show_form(data.rows)
+        self._show_image(self.photo_label, data.face, self.tr("Chưa có ảnh"))
+        self._show_image(self.signature_label, data.signature, self.tr("Chưa có chữ ký"))
+        self._show_fingers(view.parts, data.info)
         docs = [p for p in view.parts if p.kind == PartKind.DOCUMENT]
         self.documents_label.setText(
             self.tr("Giấy tờ kèm theo: {n} trang").format(n=len(docs)) if docs else ""
         )
         confirmed = view.state not in (State.DRAFT, State.CAPTURED)
-        can_confirm = (draft and not missing and not problems) or view.state == State.CAPTURED
+        can_confirm = (draft and not missing and not data.form_problems) or (
+            view.state == State.CAPTURED
+        )
         self._needs_signature = draft and unsigned
         if self._needs_signature:
             self.confirm_button.setText(self.tr("Thông tin đúng — mời công dân &ký"))
@@ -257,12 +295,11 @@ class ConfirmPage(QWidget):
             text.setFont(font)
             self.form_layout.addRow(name, text)
 
-    def _show_image(self, target: QLabel, data: bytes | None, empty: str) -> None:
-        if not data:
+    def _show_image(self, target: QLabel, image: QImage | None, empty: str) -> None:
+        if image is None or image.isNull():
             target.setPixmap(QPixmap())
             target.setText(empty)
             return
-        image = QImage.fromData(data)
         target.setPixmap(
             QPixmap.fromImage(image).scaled(
                 target.size(),
@@ -320,18 +357,36 @@ class ConfirmPage(QWidget):
 
     def review_then_sign(self) -> None:
         """The citizen checked the record as it is now: record it, and go to the signature."""
-        if self.dossier_id is None:
+        if self.dossier_id is None or self._reviewing:
             return
-        try:
-            self.ctx.service.record_citizen_review(self.dossier_id)
-        except StationError as exc:
-            self.status_label.setText(self.ctx.error_text(exc))
-            return
-        self.status_label.clear()
-        self.go_to_step.emit("signature")
+        dossier_id = self.dossier_id
+        svc = self.ctx.service
+        self._reviewing = True
+        self.confirm_button.setEnabled(False)
+
+        def reviewed(_result: object) -> None:
+            self._reviewing = False
+            if dossier_id != self.dossier_id:
+                return  # another dossier was opened meanwhile (its own refresh set the button)
+            self.confirm_button.setEnabled(True)
+            self.status_label.clear()
+            self.go_to_step.emit("signature")
+
+        def failed(exc: BaseException) -> None:
+            self._reviewing = False
+            if dossier_id == self.dossier_id:
+                self.refresh()
+                self.status_label.setText(self.ctx.error_text(exc))
+
+        # A store write: on the worker (the signature page comes once it is recorded).
+        self.ctx.worker.submit(
+            lambda: svc.record_citizen_review(dossier_id),
+            while_alive(self, reviewed),
+            while_alive(self, failed),
+        )
 
     def confirm(self) -> None:
-        """Mark captured and confirmed on the worker, then write (and print) the slip."""
+        """Mark captured and confirmed on the worker, then write (and print) the slip there."""
         if self.dossier_id is None:
             return
         dossier_id = self.dossier_id
@@ -340,31 +395,37 @@ class ConfirmPage(QWidget):
         self.status_label.setText(self.tr("Đang xác nhận…"))
 
         lang = self.ctx.lang
+        folder = receipt_dir(self.ctx)
 
-        def work() -> tuple[AppointmentSlip, IntakeRecord]:
+        def work() -> tuple[AppointmentSlip, Path | OSError]:
             if svc.get_dossier(dossier_id).state == State.DRAFT:
                 svc.mark_captured(dossier_id)
             svc.confirm(dossier_id)
-            return svc.appointment_slip(dossier_id), svc.intake_record(dossier_id, lang)
+            slip = svc.appointment_slip(dossier_id)
+            record = svc.intake_record(dossier_id, lang)
+            path = folder / f"phieu-thu-nhan-{record.dossier_number}.pdf"
+            try:
+                return slip, intake_record_pdf.write_pdf(record, path, lang)
+            except OSError as exc:
+                return slip, exc
 
-        self.ctx.worker.submit(work, self._confirmed_with_record, self._failed)
+        self.ctx.worker.submit(
+            work, while_alive(self, self._confirmed_with_record), while_alive(self, self._failed)
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.status_label.setText(self.ctx.error_text(exc))
         self.refresh()
 
-    def _confirmed_with_record(self, result: tuple[AppointmentSlip, IntakeRecord]) -> None:
+    def _confirmed_with_record(self, result: tuple[AppointmentSlip, Path | OSError]) -> None:
         slip, record = result
         self._confirmed(slip)
-        path = receipt_dir(self.ctx) / f"phieu-thu-nhan-{record.dossier_number}.pdf"
-        try:
-            intake_record_pdf.write_pdf(record, path, self.ctx.lang)
-        except OSError as exc:
+        if isinstance(record, OSError):
             self.status_label.setText(
-                self.tr("Không ghi được phiếu thu nhận: {error}").format(error=str(exc))
+                self.tr("Không ghi được phiếu thu nhận: {error}").format(error=str(record))
             )
             return
-        self.record_path = path
+        self.record_path = record
 
     def _confirmed(self, slip: AppointmentSlip) -> None:
         self._slip = slip
@@ -373,32 +434,52 @@ class ConfirmPage(QWidget):
         self.refresh()
         self._write_slip(slip)
 
-    def _write_slip(self, slip: AppointmentSlip) -> None:
+    def _write_slip(
+        self, slip: AppointmentSlip, then: Callable[[Path], None] | None = None
+    ) -> None:
+        """Write the slip's PDF and send it to the default printer, on the worker (a file, a
+        printer and a store write: never on the window's thread); ``then`` gets the PDF."""
         path = receipt_dir(self.ctx) / f"giay-hen-{slip.dossier_number}.pdf"
-        try:
-            receipt.write_pdf(slip, path, self.ctx.lang)
-        except OSError as exc:
+        lang = self.ctx.lang
+        svc = self.ctx.service
+        dossier_id = self.dossier_id or ""
+
+        def work() -> SlipOutcome:
+            try:
+                receipt.write_pdf(slip, path, lang)
+            except OSError as exc:
+                return SlipOutcome(path, None, False, str(exc))
+            printer = receipt.default_printer()
+            printed = printer is not None and receipt.print_slip(slip, printer, lang)
+            svc.record("slip.printed", dossier_id, {"printer": bool(printed)})
+            return SlipOutcome(path, printer, printed)
+
+        def done(outcome: SlipOutcome) -> None:
+            self._slip_written(outcome)
+            if then is not None and outcome.error is None:
+                then(outcome.path)
+
+        self.ctx.worker.submit(
+            work,
+            while_alive(self, done),
+            while_alive(self, lambda exc: self.status_label.setText(self.ctx.error_text(exc))),
+        )
+
+    def _slip_written(self, outcome: SlipOutcome) -> None:
+        if outcome.error is not None:
             self.status_label.setText(
-                self.tr("Không ghi được giấy hẹn: {error}").format(error=str(exc))
+                self.tr("Không ghi được giấy hẹn: {error}").format(error=outcome.error)
             )
             return
-        self.slip_path = path
-        self.slip_written.emit(str(path))
-        printer = receipt.default_printer()
-        printed = printer is not None and receipt.print_slip(slip, printer, self.ctx.lang)
-        if printed:
+        self.slip_path = outcome.path
+        self.slip_written.emit(str(outcome.path))
+        if outcome.printed:
             note = self.tr("Đã xác nhận. Giấy hẹn đã gửi tới máy in {printer}.").format(
-                printer=printer
+                printer=outcome.printer
             )
         else:
             note = self.tr("Đã xác nhận. Máy này không có máy in: giấy hẹn đã lưu thành PDF.")
         self.status_label.setText(note)
-        try:
-            self.ctx.service.record(
-                "slip.printed", self.dossier_id or "", {"printer": bool(printed)}
-            )
-        except StationError as exc:
-            self.status_label.setText(self.ctx.error_text(exc))
 
     def _ensure_slip(self) -> AppointmentSlip | None:
         if self._slip is None and self.dossier_id is not None:
@@ -413,9 +494,9 @@ class ConfirmPage(QWidget):
         if slip is None:
             return
         if self.slip_path is None or not self.slip_path.exists():
-            self._write_slip(slip)
-        if self.slip_path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.slip_path)))
+            self._write_slip(slip, _open_file)
+        else:
+            _open_file(self.slip_path)
 
     def _print_again(self) -> None:
         slip = self._ensure_slip()
@@ -433,4 +514,36 @@ class ConfirmPage(QWidget):
             self.tr("Tệp PDF (*.pdf)"),
         )
         if name:
-            receipt.write_pdf(slip, Path(name), self.ctx.lang)
+            lang = self.ctx.lang
+            self.ctx.worker.submit(
+                lambda: receipt.write_pdf(slip, Path(name), lang),
+                None,
+                while_alive(self, lambda exc: self.status_label.setText(str(exc))),
+            )
+
+
+@dataclass(frozen=True)
+class SlipOutcome:
+    """What writing (and printing) the slip on the worker gave."""
+
+    path: Path
+    printer: str | None
+    printed: bool
+    error: str | None = None  # the file could not be written
+
+
+def _open_file(path: Path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """What the review shows, read (and its images decoded) on the worker."""
+
+    view: DossierView
+    missing: list[Missing]
+    form_problems: int
+    info: dict[str, Any]
+    rows: list[tuple[str, str]]
+    face: QImage | None
+    signature: QImage | None

@@ -13,17 +13,15 @@ stored prints (best images, attempts used, exceptions), so the capture carries o
 
 Threads: the session, the scanner and the image work run on ``ctx.worker`` under one lock
 (:class:`FingerCapture`, which touches no widget); the page touches the session only through it.
+What the page shares with the rolled-print and iris pages (worker hand-off, keys, status lines,
+exception dialog) is :mod:`ui.capture_page`.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from station.capture import fpprogress
 from station.capture.completeness import EXCEPTION_LABELS, FINGER_EXCEPTIONS, ExceptionKind
@@ -41,6 +39,7 @@ from station.devices import (
     FINGER_LABELS,
     SLAP_FINGERS,
     DeviceError,
+    DeviceInfo,
     DeviceKind,
     Finger,
     FingerprintScanner,
@@ -48,34 +47,28 @@ from station.devices import (
     Slap,
 )
 from station.devices.registry import DeviceRegistry
-from station.dossier import PartKind
+from station.dossier import DossierView, PartKind
 from station.errors import StationError, ValidationError
+from station.form import Captures
 from station.service import StationService
+from ui.capture_page import CapturePage, DeviceCapture, gray_pixmap, thumbnail
 from ui.context import UiContext
 from ui.exception_dialog import ExceptionDialog
 from ui.hand_diagram import DRAWN_ORDER, HandDiagram, QualityBar
 from ui.qt import (
     QCoreApplication,
-    QFont,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QImage,
     QKeyEvent,
     QLabel,
     QPixmap,
     QPushButton,
-    QSizePolicy,
-    QStackedWidget,
     Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
-from ui.workers import DevicePrompter
 
-#: How long ``leave`` waits for a capture in flight to be saved (it is cancelled first).
-LEAVE_WAIT_S = 10.0
 THUMB_SIDE = 240  # pixels of the stored thumbnail's longer side
 SMALL_THUMB = (52, 64)
 LARGE_THUMB = (130, 156)  # fits beside the diagram in a 1280x700 window
@@ -83,12 +76,6 @@ LARGE_THUMB = (130, 156)  # fits beside the diagram in a 1280x700 window
 
 def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def thumbnail(image: Image) -> Image:
-    """A small copy of a grayscale print for the page (plain decimation: cheap, enough)."""
-    step = max(1, math.ceil(max(image.shape[:2]) / THUMB_SIDE))
-    return np.ascontiguousarray(image[::step, ::step])
 
 
 def slap_text(slap: Slap) -> str:
@@ -111,16 +98,18 @@ class Snapshot:
     attempts: dict[Slap, int]
     thumbs: dict[Finger, Image] = field(default_factory=dict)  # new or changed ones
     outcome: SlapOutcome | None = None
-    device: str | None = None  # the scanner's name, once open
+    device: DeviceInfo | None = None  # the scanner, once open
     device_error: StationError | None = None  # why the scanner could not be opened
 
 
-class FingerCapture:
+class FingerCapture(DeviceCapture):
     """One dossier's fingerprint session with its scanner; every method runs on the worker.
 
     A lock serialises the steps (a capture, the duplicate check, an exception); ``idle`` is
     clear while a capture is in flight, so that ``leave`` can wait for its save.
     """
+
+    device: FingerprintScanner | None
 
     def __init__(
         self,
@@ -129,16 +118,19 @@ class FingerCapture:
         dossier_id: str,
         officer_id: str | None,
     ) -> None:
-        self.service = service
-        self.devices = devices
-        self.dossier_id = dossier_id
-        self.lock = threading.Lock()
-        self.idle = threading.Event()
-        self.idle.set()
+        super().__init__(
+            service,
+            devices,
+            dossier_id,
+            DeviceKind.FINGERPRINT,
+            (
+                "Trạm chưa cấu hình máy quét vân tay.",
+                "No fingerprint scanner is configured on this station.",
+            ),
+        )
         self.session = FingerprintSession(
             fpprogress.ReplayScanner({}), officer_id=officer_id, max_attempts=MAX_ATTEMPTS
         )
-        self.device: FingerprintScanner | None = None
         self._best: dict[Finger, int] = {}  # quality of the image the session keeps
         # Fingers whose kept image is the stored one (replayed): saved again as stored.
         self._stored: dict[Finger, tuple[bytes, str]] = {}
@@ -161,20 +153,9 @@ class FingerCapture:
             {s: self.session.attempts(s) for s in SEQUENCE},
             thumbs,
             outcome,
-            self.device.info.name if self.device is not None else None,
+            self.device_info(),
             device_error,
         )
-
-    def _open_device(self) -> FingerprintScanner:
-        if self.device is None:
-            if self.devices is None:
-                raise DeviceError(
-                    "Trạm chưa cấu hình máy quét vân tay.",
-                    "No fingerprint scanner is configured on this station.",
-                    field="fingerprint",
-                )
-            self.device = self.devices.open(DeviceKind.FINGERPRINT)
-        return self.device
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -196,7 +177,7 @@ class FingerCapture:
                 except ValidationError:
                     continue  # shown as stored; the next capture of its slap replaces it
                 prints[finger] = image
-                thumbs[finger] = thumbnail(image)
+                thumbs[finger] = thumbnail(image, THUMB_SIDE)
                 self._stored[finger] = (data, media.get(finger.value, "image/x-wsq"))
             self._best = fpprogress.restore_session(self.session, prints, state)
             error: StationError | None = None
@@ -242,7 +223,7 @@ class FingerCapture:
                 # The session kept this attempt's image (it keeps the newer one on a tie).
                 self._best[finger] = score
                 self._stored.pop(finger, None)
-                thumbs[finger] = thumbnail(result.image)
+                thumbs[finger] = thumbnail(result.image, THUMB_SIDE)
             data, media_type = self._stored.get(finger, (result.encoded, result.media_type))
             self.service.save_fingerprint(
                 self.dossier_id, finger.value, data, media_type, result.meta()
@@ -265,15 +246,13 @@ class FingerCapture:
 # --- the page ---------------------------------------------------------------------------------
 
 
-class FingerPage(QWidget):
+class FingerPage(CapturePage):
     """Wizard page: the ten fingers as 4-4-2 flat slaps, with exceptions."""
 
-    changed = Signal()
+    INSTRUCTION_SCALE = 1.25
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self._dossier_id: str | None = None
+        super().__init__(ctx, parent)
         self._capture: FingerCapture | None = None
         self._state: dict[Finger, FingerProgress] = {
             f: FingerProgress(f, FingerStatus.PENDING) for f in Finger
@@ -281,30 +260,14 @@ class FingerPage(QWidget):
         self._attempts: dict[Slap, int] = dict.fromkeys(SEQUENCE, 0)
         self._thumbs: dict[Finger, QPixmap] = {}
         self._duplicates: list[DuplicatePair] = []
-        self._busy = False
-        self._required = True
-        self.exception_dialog: ExceptionDialog | None = None
         self.last_outcome: SlapOutcome | None = None  # what the last attempt gave
-        self._prompter = DevicePrompter(self)
-        self._prompter.message.connect(self._device_message)
         self._build()
         self._show_selected()
 
     # --- layout ---
 
     def _build(self) -> None:
-        self.heading = QLabel(self.tr("Vân tay: bốn ngón phải, bốn ngón trái, hai ngón cái"), self)
-        self.heading.setObjectName("subtitle")
-        self.instruction_label = QLabel(self)
-        self.instruction_label.setWordWrap(True)
-        big = QFont(self.font())
-        big.setPointSizeF(max(12.0, self.font().pointSizeF() * 1.25))
-        big.setBold(True)
-        self.instruction_label.setFont(big)
-        self.message_label = QLabel(self)
-        self.message_label.setWordWrap(True)
-        self.device_label = QLabel(self)
-        self.device_label.setWordWrap(True)
+        self._build_common(self.tr("Vân tay: bốn ngón phải, bốn ngón trái, hai ngón cái"))
 
         self.diagram = HandDiagram(self.ctx.lang, self)
         self.diagram.finger_selected.connect(lambda _value: self._show_selected())
@@ -344,47 +307,18 @@ class FingerPage(QWidget):
         self.finger_image.setFrameShape(QFrame.Shape.Box)
         self.finger_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.capture_button = QPushButton(self)
         self.retry_button = QPushButton(self.tr("Chụp &lại cả lượt"), self)
         self.retry_button.setToolTip(
             self.tr("Bỏ các ảnh của lượt này và chụp lại từ đầu (ba lần chụp mới).")
         )
-        self.exception_button = QPushButton(self.tr("&Ngoại lệ…"), self)
         self.exception_button.setToolTip(
             self.tr("Ngón tay không lấy được: bị cụt, đang băng bó, không có ngón…")
         )
-        self.cancel_button = QPushButton(self.tr("Hủy lần chụp  [Esc]"), self)
-        for button in (
-            self.capture_button,
-            self.retry_button,
-            self.exception_button,
-            self.cancel_button,
-        ):
-            # The keyboard stays on the diagram: Space there always means "capture".
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumHeight(34)
-        self.capture_button.clicked.connect(self.capture)
         self.retry_button.clicked.connect(self.retry)
-        self.exception_button.clicked.connect(self.show_exception_dialog)
-        self.cancel_button.clicked.connect(self.cancel)
-
-        right = QVBoxLayout()
-        right.addWidget(self.finger_title)
-        right.addWidget(self.status_label)
-        right.addWidget(self.quality_bar)
-        right.addWidget(self.attempts_label)
-        right.addWidget(self.finger_image, 0, Qt.AlignmentFlag.AlignHCenter)
-        right.addWidget(self.capture_button)
-        right.addWidget(self.retry_button)
-        right.addWidget(self.exception_button)
-        right.addWidget(self.cancel_button)
-        right.addStretch(1)
-        panel = QFrame(self)
-        panel.setObjectName("card")
-        panel.setLayout(right)
-        # At least 300 px; wider when a language's capture label needs it (never clipped).
-        panel.setMinimumWidth(300)
-        panel.setMaximumWidth(400)
+        panel = self._side_panel(
+            [self.finger_title, self.status_label, self.quality_bar, self.attempts_label],
+            self.finger_image,
+        )
 
         body = QHBoxLayout()
         body.addLayout(left, 1)
@@ -394,48 +328,13 @@ class FingerPage(QWidget):
         self.duplicates_label.setObjectName("notice")
         self.duplicates_label.setWordWrap(True)
         self.duplicates_label.hide()
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-
-        capture = QWidget(self)
-        column = QVBoxLayout(capture)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.heading)
-        column.addWidget(self.instruction_label)
-        column.addWidget(self.message_label)
-        column.addLayout(body, 1)
-        column.addWidget(self.duplicates_label)
-        column.addWidget(self.error_label)
-        column.addWidget(self.device_label)
-
-        self.not_needed_label = QLabel(self)
-        self.not_needed_label.setObjectName("subtitle")
-        self.not_needed_label.setWordWrap(True)
-        self.not_needed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.not_needed_label.setSizePolicy(
-            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding
-        )
-
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(capture)
-        self.stack.addWidget(self.not_needed_label)
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.stack)
+        self._assemble(body, [self.duplicates_label])
         self.setFocusProxy(self.diagram)
 
+    def _buttons(self) -> list[QPushButton]:
+        return [self.capture_button, self.retry_button, self.exception_button, self.cancel_button]
+
     # --- public state (the wizard, tests) ---
-
-    @property
-    def busy(self) -> bool:
-        """A step runs on the worker (preparing, capturing, recording an exception)."""
-        return self._busy
-
-    @property
-    def required(self) -> bool:
-        """Whether this dossier needs fingerprints (False for young children)."""
-        return self._required
 
     def state(self) -> dict[Finger, FingerProgress]:
         return dict(self._state)
@@ -451,66 +350,41 @@ class FingerPage(QWidget):
 
     # --- wizard page contract ---
 
-    def load(self, dossier_id: str) -> None:
-        """Show the dossier's fingerprints as stored; rebuild the session on the worker."""
-        service = self.ctx.service
-        view = service.get_dossier(dossier_id)
-        captures = service.captures_required(view.form)
-        if self._dossier_id != dossier_id or self._capture is None:
-            self.stop()
-            session = service.session
-            self._capture = FingerCapture(
-                service,
-                self.ctx.devices,
-                dossier_id,
-                session.operator_id if session is not None else None,
-            )
-            self._dossier_id = dossier_id
-            self._thumbs.clear()
-            self._duplicates = []
-            self._attempts = dict.fromkeys(SEQUENCE, 0)
-            fresh = True
-        else:
-            fresh = False
-        self._set_error(None)
-        self._required = captures is not None and captures.fingerprints
-        if not self._required:
-            self.stack.setCurrentIndex(1)
-            if captures is None:
-                missing = [m for m in service.missing_captures(dossier_id) if m.kind == "form"]
-                text = (
-                    self.ctx.label((missing[0].vi, missing[0].en))
-                    if missing
-                    else self.tr("Chưa có ngày sinh: chưa biết có cần lấy vân tay không.")
-                )
-            else:
-                text = self.tr(
-                    "Hồ sơ này không cần lấy vân tay: công dân chưa đến tuổi thu nhận vân tay."
-                )
-            self.not_needed_label.setText(text)
-            self._update_buttons()
-            return
-        self.stack.setCurrentIndex(0)
-        info = service.capture_info(dossier_id)
+    def _new_capture(self, dossier_id: str) -> FingerCapture:
+        session = self.ctx.service.session
+        return FingerCapture(
+            self.ctx.service,
+            self.ctx.devices,
+            dossier_id,
+            session.operator_id if session is not None else None,
+        )
+
+    def _forget(self) -> None:
+        self._thumbs.clear()
+        self._duplicates = []
+        self._attempts = dict.fromkeys(SEQUENCE, 0)
+
+    def _is_required(self, captures: Captures | None) -> bool:
+        return captures is not None and captures.fingerprints
+
+    def _not_needed_text(self, captures: Captures | None, dossier_id: str) -> str:
+        if captures is None:
+            service = self.ctx.service
+            missing = [m for m in service.missing_captures(dossier_id) if m.kind == "form"]
+            if missing:
+                return self.ctx.label((missing[0].vi, missing[0].en))
+            return self.tr("Chưa có ngày sinh: chưa biết có cần lấy vân tay không.")
+        return self.tr("Hồ sơ này không cần lấy vân tay: công dân chưa đến tuổi thu nhận vân tay.")
+
+    def _show_stored(self, view: DossierView, fresh: bool) -> None:
+        """The fingers as stored (a fresh dossier: its attempts counted from the store)."""
+        info = self.ctx.service.capture_info(view.id)
         state = fpprogress.progress(view.parts, info)
         if fresh:
-            stored = {s: fpprogress.stored_attempts(state, s) for s in SEQUENCE}
-            self._apply(Snapshot(state, stored))
-            self._advance()
-            capture = self._capture
-            self._run(capture.prepare, self._prepared)
+            attempts = {s: fpprogress.stored_attempts(state, s) for s in SEQUENCE}
         else:
-            self._apply(Snapshot(state, dict(self._attempts)))
-            self._advance()
-
-    def leave(self) -> None:
-        """Stop the scanner; a capture in flight is cancelled and its save awaited (bounded)."""
-        self.stop()
-        if self._capture is not None:
-            self._capture.idle.wait(LEAVE_WAIT_S)
-
-    def stop(self) -> None:
-        self._prompter.cancel()
+            attempts = dict(self._attempts)
+        self._apply(Snapshot(state, attempts))
 
     # --- actions ---
 
@@ -522,13 +396,9 @@ class FingerPage(QWidget):
         """Start the selected finger's slap over and capture it."""
         self._start_capture(restart=True)
 
-    def cancel(self) -> None:
-        if self._busy:
-            self._prompter.cancel()
-
     def _start_capture(self, restart: bool) -> None:
         capture = self._capture
-        if capture is None or self._busy or not self._required:
+        if capture is None or not self._ready():
             return
         slap = self.current_slap()
         if not restart and self._attempts[slap] >= MAX_ATTEMPTS:
@@ -540,97 +410,40 @@ class FingerPage(QWidget):
             return
         finger = self.diagram.selected()
         include = finger if self._state[finger].status == FingerStatus.EXCEPTION else None
-        self._set_error(None)
-        self._prompter.reset()
-        self.instruction_label.setText(
-            self.tr("Đang chụp {0}: giữ yên các ngón tay trên máy quét…").format(slap_text(slap))
-        )
-        capture.idle.clear()
         prompter = self._prompter
-        self._run(
+        self._start(
+            capture,
+            self.tr("Đang chụp {0}: giữ yên các ngón tay trên máy quét…").format(slap_text(slap)),
             lambda: capture.capture(slap, prompter, include=include, restart=restart),
-            self._captured,
         )
 
     def show_exception_dialog(self) -> ExceptionDialog | None:
         """Open the exception dialog for the selected finger (non-blocking; also returned)."""
         capture = self._capture
-        if capture is None or self._busy or not self._required:
+        if capture is None:
             return None
         finger = self.diagram.selected()
-        dossier_id = capture.dossier_id
-        recorded: list[tuple[str, str]] = []
-
-        def submit(kind: str, reason: str) -> None:
-            self.ctx.service.record_capture_exception(
-                dossier_id, PartKind.FINGERPRINT, finger.value, kind, reason
-            )
-            recorded.append((kind, reason))
-
-        kinds = [k for k in ExceptionKind if k in FINGER_EXCEPTIONS]
-        dialog = ExceptionDialog(
-            self.ctx, self.ctx.label(FINGER_LABELS[finger]), kinds, submit, self
-        )
         current = self._state[finger]
-        if current.exception:
-            dialog.set_kind(current.exception)
-            dialog.reason_edit.setPlainText(current.reason)
+        return self._exception_dialog(
+            self.ctx.label(FINGER_LABELS[finger]),
+            [k for k in ExceptionKind if k in FINGER_EXCEPTIONS],
+            PartKind.FINGERPRINT,
+            finger.value,
+            lambda kind, reason: lambda: capture.exception_recorded(finger, kind, reason),
+            (current.exception, current.reason) if current.exception else None,
+        )
 
-        def finished(_result: int) -> None:
-            self.exception_dialog = None
-            dialog.deleteLater()
-            self.diagram.setFocus()
-            if recorded:
-                kind, reason = recorded[-1]
-                self._run(lambda: capture.exception_recorded(finger, kind, reason), self._recorded)
-
-        dialog.finished.connect(finished)
-        self.exception_dialog = dialog
-        dialog.open()
-        return dialog
+    def _dialog_closed(self) -> None:
+        self.diagram.setFocus()
 
     # --- worker plumbing ---
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        capture = self._capture
-        self._busy = True
-        self._update_buttons()
-
-        def done(result: Any) -> None:
-            if capture is not self._capture:
-                return  # another dossier was loaded meanwhile
-            self._busy = False
-            on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            if capture is not None:
-                capture.idle.set()
-            if capture is not self._capture:
-                return
-            self._busy = False
-            self._failed(exc)
-
-        self.ctx.worker.submit(fn, done, failed)
-
-    def _prepared(self, snapshot: Snapshot) -> None:
-        self._apply(snapshot)
-        if snapshot.device_error is not None:
-            self._set_error(self._device_error_text(snapshot.device_error))
-        self._advance()
-
     def _captured(self, snapshot: Snapshot) -> None:
         self.last_outcome = snapshot.outcome
-        self._apply(snapshot)
-        self._advance()
-        self.changed.emit()
+        super()._captured(snapshot)
         capture = self._capture
         if capture is not None:
             self.ctx.worker.submit(capture.duplicates, self._checked(capture), self._check_failed)
-
-    def _recorded(self, snapshot: Snapshot) -> None:
-        self._apply(snapshot)
-        self._advance()
-        self.changed.emit()
 
     def _checked(self, capture: FingerCapture) -> Callable[[Any], None]:
         def show(pairs: list[DuplicatePair]) -> None:
@@ -649,15 +462,8 @@ class FingerPage(QWidget):
         )
         self.duplicates_label.show()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._update_buttons()
-        if isinstance(exc, DeviceError) and exc.code == "cancelled":
-            self.instruction_label.setText(self.tr("Đã hủy lần chụp. Nhấn Space để chụp lại."))
-            return
-        self._set_error(self._device_error_text(exc))
-        self.instruction_label.setText(
-            self.tr("Chưa chụp được. Kiểm tra máy quét rồi nhấn Space để thử lại.")
-        )
+    def _retry_text(self) -> str:
+        return self.tr("Chưa chụp được. Kiểm tra máy quét rồi nhấn Space để thử lại.")
 
     def _device_error_text(self, exc: BaseException) -> str:
         text = self.ctx.error_text(exc)
@@ -665,21 +471,17 @@ class FingerPage(QWidget):
             return self.tr("Máy quét vân tay: {0}").format(text)
         return text
 
-    def _device_message(self, vi: str, en: str) -> None:
-        self.message_label.setText(self.ctx.label((vi, en)))
-
     # --- showing the state ---
 
     def _apply(self, snapshot: Snapshot) -> None:
         self._state = dict(snapshot.state)
         self._attempts = dict(snapshot.attempts)
         for finger, image in snapshot.thumbs.items():
-            self._thumbs[finger] = _pixmap(image)
+            self._thumbs[finger] = gray_pixmap(image)
         for finger, item in self._state.items():
             if item.status not in (FingerStatus.GOOD, FingerStatus.LOW):
                 self._thumbs.pop(finger, None)
-        if snapshot.device is not None:
-            self.device_label.setText(self.tr("Máy quét: {0}").format(snapshot.device))
+        self._show_device(snapshot.device)
         self.diagram.set_statuses({f: item.status for f, item in self._state.items()})
         for finger in Finger:
             self._show_thumb(finger)
@@ -770,7 +572,7 @@ class FingerPage(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        ready = self._capture is not None and self._required and not self._busy
+        ready = self._ready()
         slap = self.current_slap()
         self.capture_button.setEnabled(ready and self._attempts[slap] < MAX_ATTEMPTS)
         stored = any(
@@ -781,19 +583,12 @@ class FingerPage(QWidget):
         self.exception_button.setEnabled(ready)
         self.cancel_button.setEnabled(self._busy)
 
-    def _set_error(self, text: str | None) -> None:
-        self.error_label.setText(text or "")
-        self.error_label.setVisible(bool(text))
-
     # --- keyboard ---
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        """Space, Esc (the base); digits and arrows choose a finger on the diagram."""
         key = event.key()
-        if key == Qt.Key.Key_Space:
-            self.capture()
-        elif key == Qt.Key.Key_Escape and self._busy:
-            self.cancel()
-        elif int(Qt.Key.Key_0.value) <= key <= int(Qt.Key.Key_9.value) or key in (
+        if int(Qt.Key.Key_0.value) <= key <= int(Qt.Key.Key_9.value) or key in (
             Qt.Key.Key_Left,
             Qt.Key.Key_Right,
             Qt.Key.Key_Up,
@@ -801,14 +596,4 @@ class FingerPage(QWidget):
         ):
             self.diagram.keyPressEvent(event)
             return
-        else:
-            super().keyPressEvent(event)
-            return
-        event.accept()
-
-
-def _pixmap(image: Image) -> QPixmap:
-    gray = np.ascontiguousarray(image, dtype=np.uint8)
-    h, w = gray.shape[:2]
-    qimage = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(qimage)
+        super().keyPressEvent(event)

@@ -52,21 +52,24 @@ def write_pdf(record: IntakeRecord, path: Path, lang: str = "vi") -> Path:
         body.setPointSizeF(10)
         bold = QFont(body)
         bold.setBold(True)
-        line_h = painter.fontMetrics().height() * 1.6 + 4
+        line_h = painter.fontMetrics().height() * 1.3 + 2  # a full dossier fits one A4 page
         y = 0.0
 
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+        pad = (line_h - painter.fontMetrics().height()) / 2
+
         def line(text: str, font: QFont, indent: float = 0.0) -> None:
+            """A paragraph, wrapped to the page width (a long reason or address is never cut)."""
             nonlocal y
-            if y + line_h > page.height():
+            painter.setFont(font)
+            width = page.width() - indent
+            needed = painter.boundingRect(QRectF(indent, 0, width, 1e6), flags, text).height()
+            height = max(line_h, needed + 2 * pad)
+            if y + height > page.height():
                 writer.newPage()
                 y = 0.0
-            painter.setFont(font)
-            painter.drawText(
-                QRectF(indent, y, page.width() - indent, line_h),
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                text,
-            )
-            y += line_h
+            painter.drawText(QRectF(indent, y + pad, width, height - 2 * pad), flags, text)
+            y += height
 
         line(f"{title} — {record.dossier_number}", bold)
         line(

@@ -59,8 +59,6 @@ log = logging.getLogger(__name__)
 
 #: ``ctx.options`` key: False turns the automatic capture off (benchmarks, demonstrations).
 AUTO_CAPTURE_OPTION: Final = "photo.auto_capture"
-#: How long leaving the page waits for a save already running on the background worker.
-SAVE_WAIT_MS: Final = 15_000
 
 GOOD_COLOUR: Final = "#1b5e20"
 BAD_COLOUR: Final = "#b00020"
@@ -425,6 +423,14 @@ class PhotoPage(QWidget):
     def load(self, dossier_id: str) -> None:
         """Show the dossier's portrait as saved, or open the camera when there is none yet."""
         self._halt()
+        unsaved = self._unsaved
+        if self._saving is not None and dossier_id == self._dossier_id and unsaved is not None:
+            # Back on the page while the save handed to the worker on leaving still runs: show
+            # that picture being saved; its result lands here (no second camera capture).
+            self._show_portrait(unsaved.jpeg, unsaved.meta)
+            self._apply_mode(self.SAVING)
+            self.status_label.setText(self.tr("Đang lưu ảnh vào hồ sơ…"))
+            return
         self._dossier_id = dossier_id
         self._unsaved = None
         self._saving = None
@@ -465,14 +471,16 @@ class PhotoPage(QWidget):
         self._go_live()
 
     def leave(self) -> None:
-        """Stop the camera and save a portrait not yet saved, before returning."""
+        """Stop the camera; a portrait not yet saved is saved on the worker, never on the
+        window's thread. The page may be left at once: a save in flight goes on, a picture taken
+        meanwhile (or one whose save failed) is handed to the worker, and ``changed`` tells the
+        wizard when it is stored. Logout and exit wait for the worker before closing the
+        session, so nothing is lost."""
         late = self._halt()
         if late is not None:
-            self._accept(late, background=False)
-        elif self._saving is not None:
-            self._ctx.worker.wait(SAVE_WAIT_MS)
-        elif self._unsaved is not None:
-            self._save_now(self._unsaved)
+            self._accept(late)
+        elif self._saving is None and self._unsaved is not None:
+            self._save(self._unsaved)
 
     def enter(self) -> None:
         """The wizard shows the page: open the camera again if it was stopped."""
@@ -483,7 +491,7 @@ class PhotoPage(QWidget):
         """Stop the camera stream (idempotent). A picture it took meanwhile is still saved."""
         late = self._halt()
         if late is not None:
-            self._accept(late, background=True)
+            self._accept(late)
 
     # -- actions
 
@@ -618,7 +626,7 @@ class PhotoPage(QWidget):
             return  # a stopped stream's picture is taken care of by _halt's caller
         self._finish_stream()
         if capture.serial not in self._handled:
-            self._accept(capture, background=True)
+            self._accept(capture)
 
     @Slot(int, object)
     def _on_capture_refused(self, stream: int, error: Any) -> None:
@@ -643,15 +651,12 @@ class PhotoPage(QWidget):
 
     # -- saving
 
-    def _accept(self, capture: PhotoCapture, *, background: bool) -> None:
-        """A picture was taken: show it and save it at once."""
+    def _accept(self, capture: PhotoCapture) -> None:
+        """A picture was taken: show it and save it at once (on the worker)."""
         self._handled.add(capture.serial)
         self._show_portrait(capture.jpeg, capture.meta)
         self._show_error("")
-        if background:
-            self._save(capture)
-        else:
-            self._save_now(capture)
+        self._save(capture)
 
     def _save(self, capture: PhotoCapture) -> None:
         dossier_id = self._dossier_id
@@ -673,21 +678,6 @@ class PhotoPage(QWidget):
             while_alive(self, lambda stored: self._saved(dossier_id, serial, stored)),
             while_alive(self, lambda error: self._save_failed(dossier_id, serial, error)),
         )
-
-    def _save_now(self, capture: PhotoCapture) -> None:
-        """Save on the calling thread (leaving the page must not return before it is saved)."""
-        dossier_id = self._dossier_id
-        if dossier_id is None:
-            return
-        self._unsaved = capture
-        try:
-            self._ctx.service.save_face(dossier_id, capture.jpeg, capture.meta)
-        except StationError as exc:
-            log.warning("saving the portrait on leaving failed: %s", exc)
-            self._save_failed(dossier_id, capture.serial, exc)
-            return
-        stored = stored_face_meta(self._ctx.service, dossier_id, capture.meta)
-        self._saved(dossier_id, capture.serial, stored)
 
     def _saved(self, dossier_id: str, serial: int, meta: dict[str, Any]) -> None:
         if self._saving == serial:

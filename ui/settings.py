@@ -23,6 +23,7 @@ from station.errors import StationError
 from station.lifecycle import ROLE_LABELS, Role
 from ui.chip_panels import CscaPanel
 from ui.context import UiContext
+from ui.device_names import device_text
 from ui.dossier_view import while_alive
 from ui.language_pref import LANGUAGE_KEY, UI_SETTINGS_FILE, save_language, saved_language
 from ui.qt import (
@@ -518,7 +519,7 @@ class SettingsScreen(QWidget):
         for row, info in enumerate(self.devices):
             texts = (
                 labels[info.kind],
-                info.name,
+                device_text(info),
                 info.driver,
                 self.tr("có") if info.simulated else self.tr("không"),
             )

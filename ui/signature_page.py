@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 PART: Final = "signature"
 STROKES_SLOT: Final = "strokes"
 EXCEPTION_KEY: Final = "signature/"
-#: How long leaving the page waits for a save already running on the background worker.
-SAVE_WAIT_MS: Final = 15_000
 
 
 def strokes_from_json(data: bytes) -> list[list[StrokePoint]]:
@@ -204,6 +202,11 @@ class SignaturePage(QWidget):
     def load(self, dossier_id: str) -> None:
         """Show who signs and what the dossier holds: the signature, or the exception."""
         self.stop()
+        if self._saving and dossier_id == self._dossier_id:
+            # Back on the page while the ink handed to the worker on leaving is being saved:
+            # it stays on the pad, and the save's result lands here.
+            self._apply_mode(self.SAVING)
+            return
         self._dossier_id = dossier_id
         self._has_saved = False
         self._saving = False
@@ -264,21 +267,16 @@ class SignaturePage(QWidget):
             self._apply_mode(self.DRAWING)
 
     def leave(self) -> None:
-        """Cancel a pad device and save ink not yet saved (when the core accepts it)."""
+        """Cancel a pad device and save ink not yet saved (when the core accepts it), on the
+        worker, never on the window's thread: a save in flight goes on, ``changed`` tells the
+        wizard when it is stored; a refusal leaves the ink on the pad, with the reason. Logout
+        and exit wait for the worker before closing the session."""
         self.stop()
         if self._saving:
-            self._ctx.worker.wait(SAVE_WAIT_MS)
             return
         if self.mode != self.DRAWING or not self.pad.strokes() or self._dossier_id is None:
             return
-        strokes = self.pad.strokes()
-        try:
-            self._ctx.service.save_signature(self._dossier_id, strokes)
-        except StationError as exc:
-            # Not a signature the core takes: it stays on the pad, with the reason.
-            self._show_error(self._ctx.error_text(exc))
-            return
-        self._saved()
+        self._submit_save(self.pad.strokes())
 
     def stop(self) -> None:
         """Cancel a signature pad device that is waiting (idempotent)."""

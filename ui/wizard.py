@@ -229,6 +229,7 @@ class Wizard(QWidget):
         for key in DOSSIER_STEPS:
             page = self.pages[key]
             page.changed.connect(self.refresh_steps)  # type: ignore[attr-defined]
+            page.changed.connect(lambda p=page: self._saved_after_leaving(p))  # type: ignore[attr-defined]
         self.confirm_page.go_to_step.connect(self.go_to)
         self.confirm_page.finished.connect(self._finished)
         self.signature_page.confirm_requested.connect(self._confirm_after_signing)
@@ -298,6 +299,12 @@ class Wizard(QWidget):
             except StationError as exc:
                 self.message_label.setText(self.ctx.error_text(exc))
         self.stop_devices()
+
+    def _saved_after_leaving(self, page: QWidget) -> None:
+        """A page left with a save in flight finished it on the worker: the review, if shown,
+        reads the dossier again (it shows what the other pages stored)."""
+        if page is not self.stack.currentWidget() and self.current_step() == REVIEW:
+            self.confirm_page.refresh()
 
     def stop_devices(self) -> None:
         """Stop every page's camera, scanner or pad (idempotent; saves nothing)."""

@@ -10,13 +10,14 @@ they keep and hand over is this module's.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from station.devices import sbitrust
 
 Image = npt.NDArray[np.uint8]
 
@@ -43,8 +44,8 @@ class CaptureResult(Generic[Q]):
     media_type: str
     device_quality: int | None
     below_threshold: bool  # kept after the last attempt although under the threshold
-    #: The device's signed payload for this image as received (SBI ``data`` JWT, signature not
-    #: verified by the station), when the device provides one.
+    #: The device's signed payload for this image as received (SBI ``data`` JWT, its signature
+    #: checked by the driver: ``station/devices/sbitrust.py``), when the device provides one.
     device_data: str | None = field(default=None, repr=False)
 
     def meta(self) -> dict[str, object]:
@@ -55,9 +56,7 @@ class CaptureResult(Generic[Q]):
         meta["attempts"] = self.attempts
         meta["below_threshold"] = self.below_threshold
         meta.update(self.capture_meta())
-        if self.device_data is not None:
-            digest = hashlib.sha256(self.device_data.encode("utf-8")).hexdigest()
-            meta["device_data_sha256"] = digest
+        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
         return meta
 
     def quality_meta(self) -> dict[str, object]:

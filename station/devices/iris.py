@@ -55,7 +55,7 @@ class IrisImage:
     eye: Eye
     image: Image  # grayscale uint8 (near infrared), H x W
     device_quality: int | None = None  # the device's own score 0-100, if it sent one
-    #: The device's signed payload as received (SBI ``data`` JWT, not verified), if any.
+    #: The device's signed payload as received (SBI ``data`` JWT, checked by the driver), if any.
     device_data: str | None = None
 
 

@@ -21,12 +21,16 @@ custom methods:
   ``bioSubType``, ``bioValue`` (base64url ISO 19794-4 record), ``qualityScore``,
   ``transactionId``, ``timestamp``...
 
-**Known gap — signatures are not verified.** The ``data`` and ``digitalId`` JWTs are signed by the
-device key (SBI 1.0) or the FTM key (SBI 2.0), whose certificates chain to the device provider
-and the MOSIP adopter's CA. The station does not hold that trust store yet, so it decodes the JWT
-payloads *without verifying them* and records the device's signed payload as received (see
-:attr:`SbiBiometric.data`), so that the back office can verify it later. Until then a local
-process that answers on the SBI port could inject images.
+**Signatures** (the ``data`` and ``digitalId`` JWTs, signed by the device key and the FTM or
+device key, their certificates chained to the device provider and the adopter's CA) are checked
+for every biometric by :class:`~station.devices.sbitrust.DeviceTrust`, the station's trust store
+and policy given to :class:`SbiClient`: a capture that does not verify is refused, naming the
+device and the reason, unless the station allows untrusted devices (development only).
+
+This module is the protocol every SBI driver shares (transport, discovery, device info,
+``RCAPTURE`` and its answer, error codes, the ``previousHash`` chain: :class:`SbiClient`,
+:class:`SbiDriver`) and the slap scanner; iris cameras and rolled-print devices add only what
+differs (:mod:`station.devices.sbi_bio`).
 
 The HTTP client is not here: ``station/`` speaks HTTP through :class:`SbiTransport`, whose real
 implementation (httpx) lives in ``sync/sbi_transport.py``.
@@ -61,6 +65,7 @@ from station.devices import (
     Prompter,
     Slap,
 )
+from station.devices.sbitrust import Attestation, DeviceTrust
 from station.errors import ValidationError
 
 Image = npt.NDArray[np.uint8]
@@ -281,7 +286,7 @@ class SbiDeviceInfo:
     spec_versions: tuple[str, ...]
     digital_id: dict[str, Any]
     payload: dict[str, Any] = field(repr=False)
-    signed: bool  # whether the deviceInfo came as a 3-part JWS (not verified!)
+    signed: bool  # whether deviceInfo came as a 3-part JWS (not relied on: captures are checked)
 
 
 @dataclass(frozen=True)
@@ -296,8 +301,21 @@ class SbiBiometric:
     transaction_id: str
     timestamp: str
     hash: str
-    data: str = field(repr=False)  # the device's JWT as received (signature NOT verified)
+    data: str = field(repr=False)  # the device's JWT as received
     payload: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: The station's verdict on ``data`` (signature, certificate path, device identity).
+    attestation: Attestation | None = None
+
+
+@dataclass(frozen=True)
+class SbiItem:
+    """One biometric of an ``RCAPTURE`` answer, any kind, its signature checked."""
+
+    payload: dict[str, Any] = field(repr=False)
+    token: str = field(repr=False)  # ``data`` as received
+    hash: str
+    value: bytes = field(repr=False)  # the decoded ``bioValue``
+    attestation: Attestation
 
 
 def _as_list_of_str(value: Any) -> tuple[str, ...]:
@@ -330,7 +348,8 @@ def _decode_digital_id(value: Any) -> dict[str, Any]:
 
 
 class SbiClient:
-    """Talks to SBI services on ``host`` over ``transport``."""
+    """Talks to SBI services on ``host`` over ``transport``; ``trust`` judges each capture's
+    signatures (the default trusts nothing: every capture is refused)."""
 
     def __init__(
         self,
@@ -340,8 +359,10 @@ class SbiClient:
         *,
         discovery_timeout: float = 0.5,
         info_timeout: float = 3.0,
+        trust: DeviceTrust | None = None,
     ) -> None:
         self.transport = transport
+        self.trust = trust if trust is not None else DeviceTrust()
         self.host = host
         self.ports = tuple(ports)
         self.discovery_timeout = discovery_timeout
@@ -473,6 +494,103 @@ class SbiClient:
             )
         raise _bad_answer("không có thông tin cho thiết bị này.", "no information for this device.")
 
+    def capture(
+        self,
+        device: SbiDevice,
+        bio: dict[str, Any],
+        *,
+        timeout_s: float,
+        transaction_id: str | None = None,
+        env: str = "Production",
+        custom_opts: dict[str, Any] | None = None,
+    ) -> list[SbiItem]:
+        """One ``RCAPTURE`` of any kind (``bio`` is the request's one ``bio`` entry, its
+        ``previousHash`` included); each biometric's signature checked under :attr:`trust`.
+        DeviceError on an SBI error, a malformed answer or a device the station does not trust.
+        """
+        transaction_id = transaction_id or str(uuid.uuid4())
+        previous = str(bio.get("previousHash") or EMPTY_HASH)
+        spec = device.spec_versions[0] if device.spec_versions else DEFAULT_SPEC_VERSION
+        body = {
+            "env": env,
+            "purpose": "Registration",
+            "specVersion": spec,
+            "timeout": str(int(timeout_s * 1000)),
+            "captureTime": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "transactionId": transaction_id,
+            "bio": [{**bio, "previousHash": previous}],
+            "customOpts": custom_opts or {},
+        }
+        url = self.base_url(device) + "/capture"
+        try:
+            status, raw = self.transport.request(
+                "RCAPTURE", url, json.dumps(body).encode("utf-8"), timeout_s + 5.0
+            )
+        except TimeoutError as exc:
+            raise DeviceError(
+                f"Thiết bị {device.make_model} không trả lời trong thời gian chờ.",
+                f"The device {device.make_model} did not answer in time.",
+                code="sbi_timeout",
+            ) from exc
+        except OSError as exc:
+            raise DeviceError(
+                "Mất kết nối với dịch vụ thiết bị (SBI).",
+                "Lost the connection to the device service (SBI).",
+                code="sbi_unreachable",
+            ) from exc
+        if status != 200:
+            raise _bad_answer(f"mã HTTP {status}.", f"HTTP status {status}.")
+        try:
+            answer = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise _bad_answer("không phải JSON.", "not JSON.") from exc
+        return self._items(device, answer, transaction_id, previous)
+
+    def _items(
+        self, device: SbiDevice, answer: Any, transaction_id: str, previous: str
+    ) -> list[SbiItem]:
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+            err = answer["error"]
+            if str(err.get("errorCode", "0")) not in ("0", ""):
+                raise sbi_error(str(err.get("errorCode")), str(err.get("errorInfo", "")))
+        items = answer.get("biometrics") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise _bad_answer("thiếu danh sách «biometrics».", "no 'biometrics' list.")
+        result: list[SbiItem] = []
+        errors: list[DeviceError] = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise _bad_answer("phần tử không hợp lệ.", "an invalid item.")
+            err = item.get("error")
+            code = str(err.get("errorCode", "0")) if isinstance(err, dict) else "0"
+            if code not in ("0", "") and not item.get("data"):
+                info = str(err.get("errorInfo", "")) if isinstance(err, dict) else ""
+                errors.append(sbi_error(code, info))
+                continue
+            payload, token = _payload_of(item.get("data"))
+            if str(payload.get("transactionId", transaction_id)) != transaction_id:
+                raise _bad_answer(
+                    "mã giao dịch không khớp với yêu cầu.",
+                    "the transaction id does not match the request.",
+                )
+            value = _bio_value(payload)
+            digest = str(item.get("hash", ""))
+            attestation = self.trust.attest(
+                item.get("data"),
+                device_name=device.make_model,
+                transaction_id=transaction_id,
+                serials=(device.serial, device.device_id),
+                previous_hash=previous,
+                hash_value=digest,
+                bio_value=value,
+            )
+            if digest:
+                previous = digest
+            result.append(SbiItem(payload, token, digest, value, attestation))
+        if not result and errors:
+            raise errors[0]
+        return result
+
     def rcapture(
         self,
         device: SbiDevice,
@@ -487,82 +605,57 @@ class SbiClient:
         transaction_id: str | None = None,
         custom_opts: dict[str, Any] | None = None,
     ) -> list[SbiBiometric]:
-        """One registration capture; DeviceError on an SBI error or a malformed answer."""
-        transaction_id = transaction_id or str(uuid.uuid4())
-        previous_hash = previous_hash or hashlib.sha256(b"").hexdigest().upper()
-        spec = device.spec_versions[0] if device.spec_versions else DEFAULT_SPEC_VERSION
-        body = {
-            "env": env,
-            "purpose": "Registration",
-            "specVersion": spec,
-            "timeout": str(int(timeout_s * 1000)),
-            "captureTime": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "transactionId": transaction_id,
-            "bio": [
-                {
-                    "type": "Finger",
-                    "count": len(fingers),
-                    "bioSubType": [BIO_SUBTYPES[f] for f in fingers],
-                    "exception": [BIO_SUBTYPES[f] for f in exceptions],
-                    "requestedScore": int(requested_score),
-                    "deviceId": device.device_id,
-                    "serialNo": device.serial,
-                    "deviceSubId": str(device_sub_id),
-                    "previousHash": previous_hash,
-                }
-            ],
-            "customOpts": custom_opts or {},
-        }
-        url = self.base_url(device) + "/capture"
-        try:
-            status, raw = self.transport.request(
-                "RCAPTURE", url, json.dumps(body).encode("utf-8"), timeout_s + 5.0
-            )
-        except TimeoutError as exc:
-            raise DeviceError(
-                "Máy quét không trả lời trong thời gian chờ.",
-                "The scanner did not answer in time.",
-                code="sbi_timeout",
-            ) from exc
-        except OSError as exc:
-            raise DeviceError(
-                "Mất kết nối với dịch vụ máy quét (SBI).",
-                "Lost the connection to the scanner service (SBI).",
-                code="sbi_unreachable",
-            ) from exc
-        if status != 200:
-            raise _bad_answer(f"mã HTTP {status}.", f"HTTP status {status}.")
-        try:
-            answer = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise _bad_answer("không phải JSON.", "not JSON.") from exc
-        return self._parse_capture(answer, transaction_id)
-
-    def _parse_capture(self, answer: Any, transaction_id: str) -> list[SbiBiometric]:
-        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
-            err = answer["error"]
-            if str(err.get("errorCode", "0")) not in ("0", ""):
-                raise sbi_error(str(err.get("errorCode")), str(err.get("errorInfo", "")))
-        items = answer.get("biometrics") if isinstance(answer, dict) else None
-        if not isinstance(items, list):
-            raise _bad_answer("thiếu danh sách «biometrics».", "no 'biometrics' list.")
-        result: list[SbiBiometric] = []
-        errors: list[DeviceError] = []
+        """One registration capture of fingers (slap or single); DeviceError on an SBI error,
+        a malformed answer or an untrusted device."""
+        bio = bio_request(
+            device,
+            "Finger",
+            [BIO_SUBTYPES[f] for f in fingers],
+            [BIO_SUBTYPES[f] for f in exceptions],
+            device_sub_id,
+            previous_hash,
+            requested_score,
+        )
+        items = self.capture(
+            device,
+            bio,
+            timeout_s=timeout_s,
+            transaction_id=transaction_id,
+            env=env,
+            custom_opts=custom_opts,
+        )
+        result = []
         for item in items:
-            if not isinstance(item, dict):
-                raise _bad_answer("phần tử không hợp lệ.", "an invalid item.")
-            err = item.get("error")
-            code = str(err.get("errorCode", "0")) if isinstance(err, dict) else "0"
-            if code not in ("0", "") and not item.get("data"):
-                info = str(err.get("errorInfo", "")) if isinstance(err, dict) else ""
-                errors.append(sbi_error(code, info))
-                continue
-            bio = _parse_biometric(item, transaction_id)
-            if bio is not None:
-                result.append(bio)
-        if not result and errors:
-            raise errors[0]
+            parsed = _parse_biometric(item)
+            if parsed is not None:
+                result.append(parsed)
         return result
+
+
+EMPTY_HASH = hashlib.sha256(b"").hexdigest().upper()
+
+
+def bio_request(
+    device: SbiDevice,
+    bio_type: str,
+    sub_types: Sequence[str],
+    exceptions: Sequence[str],
+    device_sub_id: int,
+    previous_hash: str | None,
+    requested_score: int = 40,
+) -> dict[str, Any]:
+    """The ``bio`` entry of an ``RCAPTURE`` request."""
+    return {
+        "type": bio_type,
+        "count": len(sub_types),
+        "bioSubType": list(sub_types),
+        "exception": list(exceptions),
+        "requestedScore": int(requested_score),
+        "deviceId": device.device_id,
+        "serialNo": device.serial,
+        "deviceSubId": str(device_sub_id),
+        "previousHash": previous_hash or EMPTY_HASH,
+    }
 
 
 def _payload_of(data: Any) -> tuple[dict[str, Any], str]:
@@ -577,59 +670,105 @@ def _payload_of(data: Any) -> tuple[dict[str, Any], str]:
     raise _bad_answer("thiếu khối «data».", "no 'data' block.")
 
 
-def _parse_biometric(item: dict[str, Any], transaction_id: str) -> SbiBiometric | None:
-    """One item of ``biometrics``; None for a biometric that is not a finger."""
-    payload, token = _payload_of(item.get("data"))
-    if str(payload.get("transactionId", transaction_id)) != transaction_id:
-        raise _bad_answer(
-            "mã giao dịch không khớp với yêu cầu.",
-            "the transaction id does not match the request.",
-        )
-    if str(payload.get("bioType", "Finger")).lower() != "finger":
-        return None
-    sub_type = str(payload.get("bioSubType", "UNKNOWN"))
+def _bio_value(payload: dict[str, Any]) -> bytes:
     value = payload.get("bioValue")
     if not isinstance(value, str) or not value:
         raise _bad_answer("thiếu «bioValue».", "no 'bioValue'.")
     try:
-        decoded = decode_finger_image(b64url_decode(value))
+        return b64url_decode(value)
     except ValueError as exc:
         raise _bad_answer("«bioValue» không phải base64url.", "bioValue is not base64url.") from exc
+
+
+def quality_of(payload: dict[str, Any]) -> float | None:
+    """The device's ``qualityScore``, or None when absent or not a number."""
+    score = payload.get("qualityScore")
+    try:
+        return float(score) if score not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_biometric(item: SbiItem) -> SbiBiometric | None:
+    """One finger of a capture; None for a biometric that is not a finger."""
+    payload = item.payload
+    if str(payload.get("bioType", "Finger")).lower() != "finger":
+        return None
+    sub_type = str(payload.get("bioSubType", "UNKNOWN"))
+    try:
+        decoded = decode_finger_image(item.value)
     except ValidationError as exc:
         raise DeviceError(
             f"Ảnh vân tay máy quét gửi về không dùng được ({sub_type}): {exc.vi}",
             f"The scanner sent an unusable fingerprint image ({sub_type}): {exc.en}",
             code="sbi_bad_image",
         ) from exc
-    score = payload.get("qualityScore")
-    try:
-        quality = float(score) if score not in (None, "") else None
-    except (TypeError, ValueError):
-        quality = None
     return SbiBiometric(
         bio_sub_type=sub_type,
         finger=FINGER_BY_SUBTYPE.get(sub_type.lower()),
         image=decoded.image,
         ppi=decoded.ppi,
-        quality_score=quality,
-        transaction_id=transaction_id,
+        quality_score=quality_of(payload),
+        transaction_id=str(payload.get("transactionId", "")),
         timestamp=str(payload.get("timestamp", "")),
-        hash=str(item.get("hash", "")),
-        data=token,
+        hash=item.hash,
+        data=item.token,
         payload={k: v for k, v in payload.items() if k != "bioValue"},
+        attestation=item.attestation,
     )
 
 
-# --- the scanner ------------------------------------------------------------------------------
+# --- the drivers ------------------------------------------------------------------------------
 
 
-class SbiScanner:
+class SbiDriver:
+    """What every SBI driver shares: its client and device, its :class:`DeviceInfo`, and the
+    ``previousHash`` chain (the first capture uses the SHA-256 of the empty string, each next
+    one the previous answer's ``hash``)."""
+
+    def __init__(
+        self, client: SbiClient, device: SbiDevice, kind: DeviceKind, **details: Any
+    ) -> None:
+        self.client = client
+        self.device = device
+        self.previous_hash: str | None = None
+        self.info = DeviceInfo(
+            kind=kind,
+            driver="sbi",
+            device_id=f"sbi:{device.port}:{device.device_id}",
+            name=device.make_model,
+            simulated=False,
+            details={
+                "port": device.port,
+                "serial": device.serial,
+                **details,
+                "signatures_verified": not client.trust.allow_untrusted,
+            },
+        )
+
+    def previous(self) -> str:
+        return self.previous_hash or EMPTY_HASH
+
+    def chained(self, hashes_seen: Iterable[str]) -> None:
+        for digest in hashes_seen:
+            if digest:
+                self.previous_hash = digest
+
+    @staticmethod
+    def check_cancel(prompter: Prompter) -> None:
+        if prompter.cancelled():
+            raise DeviceError("Đã hủy.", "Cancelled.", code="cancelled")
+
+
+def clamp_quality(score: float | None) -> int | None:
+    return None if score is None else max(0, min(100, round(score)))
+
+
+class SbiScanner(SbiDriver):
     """A :class:`~station.devices.FingerprintScanner` on one SBI slap device.
 
-    Captures are chained by ``previousHash`` as the specification asks (the first capture uses
-    the SHA-256 of the empty string, each next one the previous answer's ``hash``). Every
-    biometric received is kept in :attr:`received` with the device's signed ``data`` JWT as
-    received (signature NOT verified, see the module docstring).
+    Every biometric received is kept in :attr:`received`, with the device's signed ``data`` JWT
+    as received and the station's verdict on it (:attr:`SbiBiometric.attestation`).
     """
 
     def __init__(
@@ -640,30 +779,20 @@ class SbiScanner:
         requested_score: int = 40,
         env: str = "Production",
     ) -> None:
-        self.client = client
-        self.device = device
+        super().__init__(
+            client,
+            device,
+            DeviceKind.FINGERPRINT,
+            certification=device.certification,
+            purpose=device.purpose,
+            spec_versions=list(device.spec_versions),
+        )
         self.requested_score = requested_score
         self.env = env
-        self.previous_hash: str | None = None
         self.received: list[SbiBiometric] = []
         #: The signed ``data`` JWT of each finger of the last capture, as received: the capture
         #: session keeps it with the finger's result (``FingerResult.device_data``).
         self.last_signed: dict[Finger, str] = {}
-        self.info = DeviceInfo(
-            kind=DeviceKind.FINGERPRINT,
-            driver="sbi",
-            device_id=f"sbi:{device.port}:{device.device_id}",
-            name=device.make_model,
-            simulated=False,
-            details={
-                "port": device.port,
-                "serial": device.serial,
-                "certification": device.certification,
-                "purpose": device.purpose,
-                "spec_versions": list(device.spec_versions),
-                "signatures_verified": False,
-            },
-        )
 
     def capture(
         self,
@@ -676,8 +805,7 @@ class SbiScanner:
         exceptions = [f for f in SLAP_FINGERS[slap] if f in skip]
         if not expected:
             return []
-        if prompter.cancelled():
-            raise DeviceError("Đã hủy.", "Cancelled.", code="cancelled")
+        self.check_cancel(prompter)
         prompter.show(*slap_prompt(slap, skip))
         biometrics = self.client.rcapture(
             self.device,
@@ -689,17 +817,14 @@ class SbiScanner:
             env=self.env,
             previous_hash=self.previous_hash,
         )
+        self.chained(bio.hash for bio in biometrics)
         images: list[FingerImage] = []
         self.last_signed = {}
         for bio in biometrics:
             self.received.append(bio)
-            if bio.hash:
-                self.previous_hash = bio.hash
             if bio.finger is None or bio.finger not in expected:
                 continue  # UNKNOWN or a finger we did not ask for: not guessed at
-            quality = None if bio.quality_score is None else round(bio.quality_score)
-            if quality is not None:
-                quality = max(0, min(100, quality))
+            quality = clamp_quality(bio.quality_score)
             images.append(FingerImage(bio.finger, bio.image, bio.ppi, quality))
             self.last_signed[bio.finger] = bio.data
         return images

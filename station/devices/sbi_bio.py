@@ -2,7 +2,8 @@
 
 The same client, transport and rules as the slap scanners (discovery on 127.0.0.1:4501-4600,
 ``MOSIPDINFO``/``SBIINFO``, ``RCAPTURE`` with ``purpose: "Registration"``, ``previousHash``
-chaining, device JWTs kept as received and **not verified**):
+chaining, every capture's signatures checked against the station's device trust store); only
+what differs is here:
 
 * **Iris** (``type: "Iris"``, ``deviceSubType`` ``Single`` or ``Double``): ``deviceSubId`` 1 =
   left eye, 2 = right eye, 3 = both; ``bioSubType`` ``"Left"`` / ``"Right"``, an eye that cannot
@@ -19,33 +20,27 @@ chaining, device JWTs kept as received and **not verified**):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import struct
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from station.devices import DeviceError, DeviceInfo, DeviceKind, Finger, FingerImage, Prompter
+from station.devices import DeviceError, DeviceKind, Finger, FingerImage, Prompter
 from station.devices.iris import Eye, IrisImage, eye_prompt
 from station.devices.rolled import roll_prompt
 from station.devices.sbi import (
-    DEFAULT_SPEC_VERSION,
     MAX_BIO_BYTES,
     SbiClient,
     SbiDevice,
-    _bad_answer,
+    SbiDriver,
     _check_side,
     _decode_file,
     _image_error,
-    _payload_of,
     _sniff,
-    b64url_decode,
-    sbi_error,
+    bio_request,
+    clamp_quality,
+    quality_of,
 )
 from station.errors import ValidationError
 
@@ -143,132 +138,11 @@ def _decode_iso_iris(data: bytes) -> tuple[Image, Eye | None]:
     return image, ISO_EYE_LABELS.get(eye_label)
 
 
-def _request(
-    device: SbiDevice,
-    bio: dict[str, Any],
-    timeout_s: float,
-    transaction_id: str,
-    custom: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "env": "Production",
-        "purpose": "Registration",
-        "specVersion": device.spec_versions[0] if device.spec_versions else DEFAULT_SPEC_VERSION,
-        "timeout": str(int(timeout_s * 1000)),
-        "captureTime": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "transactionId": transaction_id,
-        "bio": [bio],
-        "customOpts": custom or {},
-    }
-
-
-def _exchange(client: SbiClient, device: SbiDevice, body: dict[str, Any], timeout_s: float) -> Any:
-    url = client.base_url(device) + "/capture"
-    try:
-        status, raw = client.transport.request(
-            "RCAPTURE", url, json.dumps(body).encode("utf-8"), timeout_s + 5.0
-        )
-    except TimeoutError as exc:
-        raise DeviceError(
-            "Thiết bị không trả lời trong thời gian chờ.",
-            "The device did not answer in time.",
-            code="sbi_timeout",
-        ) from exc
-    except OSError as exc:
-        raise DeviceError(
-            "Mất kết nối với dịch vụ thiết bị (SBI).",
-            "Lost the connection to the device service (SBI).",
-            code="sbi_unreachable",
-        ) from exc
-    if status != 200:
-        raise _bad_answer(f"mã HTTP {status}.", f"HTTP status {status}.")
-    try:
-        answer = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _bad_answer("không phải JSON.", "not JSON.") from exc
-    if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
-        err = answer["error"]
-        if str(err.get("errorCode", "0")) not in ("0", ""):
-            raise sbi_error(str(err.get("errorCode")), str(err.get("errorInfo", "")))
-    items = answer.get("biometrics") if isinstance(answer, dict) else None
-    if not isinstance(items, list):
-        raise _bad_answer("thiếu danh sách «biometrics».", "no 'biometrics' list.")
-    return items
-
-
-def _payloads(items: list[Any], transaction_id: str) -> list[tuple[dict[str, Any], str, str]]:
-    """(payload, token as received, hash) of each biometric; the first SBI error if none."""
-    out = []
-    errors: list[DeviceError] = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise _bad_answer("phần tử không hợp lệ.", "an invalid item.")
-        err = item.get("error")
-        code = str(err.get("errorCode", "0")) if isinstance(err, dict) else "0"
-        if code not in ("0", "") and not item.get("data"):
-            info = str(err.get("errorInfo", "")) if isinstance(err, dict) else ""
-            errors.append(sbi_error(code, info))
-            continue
-        payload, token = _payload_of(item.get("data"))
-        if str(payload.get("transactionId", transaction_id)) != transaction_id:
-            raise _bad_answer(
-                "mã giao dịch không khớp với yêu cầu.",
-                "the transaction id does not match the request.",
-            )
-        out.append((payload, token, str(item.get("hash", ""))))
-    if not out and errors:
-        raise errors[0]
-    return out
-
-
-def _value(payload: dict[str, Any]) -> bytes:
-    value = payload.get("bioValue")
-    if not isinstance(value, str) or not value:
-        raise _bad_answer("thiếu «bioValue».", "no 'bioValue'.")
-    try:
-        return b64url_decode(value)
-    except ValueError as exc:
-        raise _bad_answer("«bioValue» không phải base64url.", "bioValue is not base64url.") from exc
-
-
-def _score(payload: dict[str, Any]) -> int | None:
-    try:
-        score = payload.get("qualityScore")
-        return None if score in (None, "") else max(0, min(100, round(float(score))))
-    except (TypeError, ValueError):
-        return None
-
-
-class _Chained:
-    """``previousHash`` chaining across the captures of one device (as the slap scanner does)."""
-
-    def __init__(self) -> None:
-        self.previous_hash: str | None = None
-
-    def previous(self) -> str:
-        return self.previous_hash or hashlib.sha256(b"").hexdigest().upper()
-
-
-class SbiIrisCamera(_Chained):
+class SbiIrisCamera(SbiDriver):
     """An :class:`~station.devices.iris.IrisCamera` on one SBI iris device."""
 
     def __init__(self, client: SbiClient, device: SbiDevice) -> None:
-        super().__init__()
-        self.client = client
-        self.device = device
-        self.info = DeviceInfo(
-            kind=DeviceKind.IRIS,
-            driver="sbi",
-            device_id=f"sbi:{device.port}:{device.device_id}",
-            name=device.make_model,
-            simulated=False,
-            details={
-                "port": device.port,
-                "serial": device.serial,
-                "sub_type": device.device_sub_type,
-                "signatures_verified": False,
-            },
-        )
+        super().__init__(client, device, DeviceKind.IRIS, sub_type=device.device_sub_type)
 
     def capture(
         self, eyes: Sequence[Eye], prompter: Prompter, timeout_s: float = 30.0
@@ -276,36 +150,28 @@ class SbiIrisCamera(_Chained):
         wanted = [Eye(e) for e in eyes]
         if not wanted:
             return []
-        if prompter.cancelled():
-            raise DeviceError("Đã hủy.", "Cancelled.", code="cancelled")
+        self.check_cancel(prompter)
         prompter.show(*eye_prompt(wanted))
         # A double-eye device takes both with deviceSubId 3, the eye left out as an exception.
         double = len(wanted) == 2 or self.device.device_sub_type.lower() == "double"
         sub_id = BOTH_EYES_SUB_ID if double else IRIS_SUB_IDS[(wanted[0],)]
-        transaction = str(uuid.uuid4())
-        bio = {
-            "type": "Iris",
-            "count": len(wanted),
-            "bioSubType": [IRIS_SUBTYPES[e] for e in wanted],
-            "exception": [IRIS_SUBTYPES[e] for e in Eye if double and e not in wanted],
-            "requestedScore": 40,
-            "deviceId": self.device.device_id,
-            "serialNo": self.device.serial,
-            "deviceSubId": str(sub_id),
-            "previousHash": self.previous(),
-        }
-        items = _exchange(
-            self.client, self.device, _request(self.device, bio, timeout_s, transaction), timeout_s
+        bio = bio_request(
+            self.device,
+            "Iris",
+            [IRIS_SUBTYPES[e] for e in wanted],
+            [IRIS_SUBTYPES[e] for e in Eye if double and e not in wanted],
+            sub_id,
+            self.previous_hash,
         )
+        items = self.client.capture(self.device, bio, timeout_s=timeout_s)
+        self.chained(item.hash for item in items)
         out: list[IrisImage] = []
-        for payload, token, digest in _payloads(items, transaction):
-            if digest:
-                self.previous_hash = digest
-            if str(payload.get("bioType", "Iris")).lower() != "iris":
+        for item in items:
+            if str(item.payload.get("bioType", "Iris")).lower() != "iris":
                 continue
-            eye = EYE_BY_SUBTYPE.get(str(payload.get("bioSubType", "")).lower())
+            eye = EYE_BY_SUBTYPE.get(str(item.payload.get("bioSubType", "")).lower())
             try:
-                image, label = decode_iris_record(_value(payload))
+                image, label = decode_iris_record(item.value)
             except ValidationError as exc:
                 raise DeviceError(
                     f"Ảnh mống mắt thiết bị gửi về không dùng được: {exc.vi}",
@@ -315,33 +181,23 @@ class SbiIrisCamera(_Chained):
             eye = eye or label
             if eye is None or eye not in wanted or any(i.eye == eye for i in out):
                 continue  # an eye we did not ask for, or sent twice: not guessed at
-            out.append(IrisImage(eye, image, _score(payload), token))
+            quality = clamp_quality(quality_of(item.payload))
+            out.append(IrisImage(eye, image, quality, item.token))
         return out
 
 
-class SbiRolledScanner(_Chained):
+class SbiRolledScanner(SbiDriver):
     """A :class:`~station.devices.rolled.RolledScanner` on one SBI single-finger device."""
 
     def __init__(self, client: SbiClient, device: SbiDevice) -> None:
-        super().__init__()
-        self.client = client
-        self.device = device
-        #: The signed ``data`` JWT of the last roll, as received (not verified).
+        super().__init__(client, device, DeviceKind.ROLLED)
+        #: The signed ``data`` JWT of the last roll, as received.
         self.last_signed: str | None = None
-        self.info = DeviceInfo(
-            kind=DeviceKind.ROLLED,
-            driver="sbi",
-            device_id=f"sbi:{device.port}:{device.device_id}",
-            name=device.make_model,
-            simulated=False,
-            details={"port": device.port, "serial": device.serial, "signatures_verified": False},
-        )
 
     def capture_rolled(
         self, finger: Finger, prompter: Prompter, timeout_s: float = 30.0
     ) -> FingerImage | None:
-        if prompter.cancelled():
-            raise DeviceError("Đã hủy.", "Cancelled.", code="cancelled")
+        self.check_cancel(prompter)
         finger = Finger(finger)
         prompter.show(*roll_prompt(finger))
         biometrics = self.client.rcapture(
@@ -353,16 +209,12 @@ class SbiRolledScanner(_Chained):
             previous_hash=self.previous_hash,
             custom_opts={"impression": "rolled"},
         )
+        self.chained(bio.hash for bio in biometrics)
         self.last_signed = None
         for bio in biometrics:
-            if bio.hash:
-                self.previous_hash = bio.hash
             if bio.finger == finger:
                 self.last_signed = bio.data
-                quality = None if bio.quality_score is None else round(bio.quality_score)
-                if quality is not None:
-                    quality = max(0, min(100, quality))
-                return FingerImage(finger, bio.image, bio.ppi, quality)
+                return FingerImage(finger, bio.image, bio.ppi, clamp_quality(bio.quality_score))
         return None
 
 

@@ -2,18 +2,22 @@
 
 Every request but ``GET /v1/health`` and ``OPTIONS /v1/uploads`` is signed by a registered
 station. Bodies are read in full (bounded, with a time limit) before anything is written or any
-transaction begins; the database work, the file writes and the cryptography run in the thread
-pool, so a slow or dead connection only ever holds its own coroutine.
+transaction begins; the database work and the packet's cryptography run in the thread pool
+(except a non-final chunk's one statement on PostgreSQL, issued from the event loop on
+connections of its own: ``loopdb.py``), so a slow or dead connection only ever holds its own
+coroutine. ``PATCH /v1/uploads/{id}``, one request per chunk, is answered without Starlette's
+routing (``ReceiverStarlette``), with the same checks and answers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,12 +28,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from station import packet
 from station.clock import iso
 from sync import protocol
 from sync.frames import STREAM_PATH
-from sync.receiver.core import Accepted, Receiver, UploadState, check_packet_id
+from sync.receiver.core import PACKET_ID_RE, Accepted, Receiver, UploadState, check_packet_id
 from sync.receiver.errors import (
     ReceiverError,
     bad_request_signature,
@@ -114,6 +119,7 @@ class ReceiverApp:
         self.body_timeout = body_timeout
         self._limiter: anyio.CapacityLimiter | None = None
         self._bodies = StationBodies()
+        self._writer = receiver.store.loop_statements()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         """Run blocking work (database, cryptography) on a worker thread: at most as many at
@@ -124,8 +130,10 @@ class ReceiverApp:
 
     # --- request plumbing -------------------------------------------------------------------
 
-    async def _read_body(self, request: Request, limit: int) -> bytes:
-        declared = request.headers.get("content-length")
+    async def _read_body(
+        self, declared: str | None, pieces: AsyncIterator[bytes], limit: int
+    ) -> bytes:
+        """The body (``declared``: its Content-Length header), bounded and timed."""
         if declared is not None:
             if not _DIGITS_RE.fullmatch(declared.strip()):
                 raise malformed("Content-Length không hợp lệ", "invalid Content-Length")
@@ -134,8 +142,10 @@ class ReceiverApp:
         buf = bytearray()
         length = int(declared) if declared is not None else limit
         try:
-            with anyio.fail_after(body_deadline(length, self.body_timeout)):
-                async for piece in request.stream():
+            # asyncio's own timeout: a third of anyio.fail_after's cost, paid on every request
+            # (uvicorn runs the app on asyncio).
+            async with asyncio.timeout(body_deadline(length, self.body_timeout)):
+                async for piece in pieces:
                     buf += piece
                     if len(buf) > limit:
                         raise self._body_too_large(limit)
@@ -155,16 +165,32 @@ class ReceiverApp:
 
     async def _authenticate(self, request: Request, limit: int) -> tuple[str, bytes]:
         """(station id, body) of a request signed by an active registered station."""
-        station_id = request.headers.get(protocol.H_STATION, "")
+        station_id, body, digest = await self._signed_body(
+            request.method, request.url.path, request.headers.get, request.stream(), limit
+        )
+        request.state.body_sha256 = digest  # the chunk checksum compares with it
+        return station_id, body
+
+    async def _signed_body(
+        self,
+        method: str,
+        path: str,
+        header: Callable[[str], str | None],
+        pieces: AsyncIterator[bytes],
+        limit: int,
+    ) -> tuple[str, bytes, bytes]:
+        """(station id, body, the body's SHA-256) of a request signed by an active registered
+        station; ``header(name)`` reads a request header (case-insensitive; None when absent)."""
+        station_id = header(protocol.H_STATION) or ""
         if not station_id:
             raise unknown_station("")
         public = self.receiver.cached_station_key(station_id)
         if public is None:  # at most every STATION_CACHE_S per station: a thread hop
             public = await self._run(self.receiver.station_key, station_id)
         with self._bodies.slot(station_id) if limit else contextlib.nullcontext():
-            body = await self._read_body(request, limit)
-        stamp = request.headers.get(protocol.H_TIMESTAMP, "")
-        signature = request.headers.get(protocol.H_SIGNATURE, "")
+            body = await self._read_body(header("content-length"), pieces, limit)
+        stamp = header(protocol.H_TIMESTAMP) or ""
+        signature = header(protocol.H_SIGNATURE) or ""
         if not stamp or not signature:
             raise bad_request_signature(
                 f"thiếu {protocol.H_TIMESTAMP} hoặc {protocol.H_SIGNATURE}",
@@ -176,12 +202,9 @@ class ReceiverApp:
                 f"{protocol.H_TIMESTAMP} không đúng dạng thời gian UTC ISO 8601",
                 f"{protocol.H_TIMESTAMP} is not an ISO 8601 UTC time",
             )
-        offset = request.headers.get(protocol.H_OFFSET) if request.method == "PATCH" else None
+        offset = header(protocol.H_OFFSET) if method == "PATCH" else None
         digest = hashlib.sha256(body).digest()
-        request.state.body_sha256 = digest  # the chunk checksum compares with it
-        doc = protocol.request_doc(
-            request.method, request.url.path, stamp, body, offset, body_sha256=digest.hex()
-        )
+        doc = protocol.request_doc(method, path, stamp, body, offset, body_sha256=digest.hex())
         if not protocol.verify(public, protocol.REQUEST_PREFIX, doc, signature):
             raise bad_request_signature(
                 "chữ ký không khớp với khóa đã đăng ký của trạm",
@@ -191,11 +214,14 @@ class ReceiverApp:
         if abs(skew) > CLOCK_WARNING_S:
             # Not a refusal: stations run offline for weeks and their clocks drift or get reset.
             log.warning("station %s clock is off by %.0f h", station_id, skew / 3600)
-        return station_id, body
+        return station_id, body, digest
+
+    @classmethod
+    def _check_tus(cls, request: Request) -> None:
+        cls._check_tus_version(request.headers.get(protocol.H_TUS))
 
     @staticmethod
-    def _check_tus(request: Request) -> None:
-        version = request.headers.get(protocol.H_TUS)
+    def _check_tus_version(version: str | None) -> None:
         if version is not None and version != protocol.TUS_VERSION:
             raise ReceiverError(
                 "unsupported_version",
@@ -231,15 +257,25 @@ class ReceiverApp:
             if name not in doc:
                 raise malformed(f"thiếu «{name}»", f"'{name}' is missing")
         packet_id = check_packet_id(doc["packet_id"])
-        result = await self._run(
-            functools.partial(
-                self.receiver.begin_upload, judge_again=doc.get("judge_again") is True
-            ),
-            station_id,
-            packet_id,
-            doc["length"],
-            doc["sha256"],
-        )
+        judge_again = doc.get("judge_again") is True
+        result: UploadState | Accepted | None = None
+        if self._writer is not None:
+            # PostgreSQL: the common cases (a new upload, a resume) in one statement on the
+            # event loop (loopdb.py); a thread only when begin_upload must decide.
+            length = self.receiver.check_announcement(packet_id, doc["length"], doc["sha256"])
+            now = self.receiver.now()
+            fast = await self._writer.open_upload(
+                station_id, packet_id, length, doc["sha256"], now, judge_again
+            )
+            result = self.receiver.opened(packet_id, length, doc["sha256"], fast)
+        if result is None:
+            result = await self._run(
+                functools.partial(self.receiver.begin_upload, judge_again=judge_again),
+                station_id,
+                packet_id,
+                doc["length"],
+                doc["sha256"],
+            )
         if isinstance(result, Accepted):
             return receipt_response(result, doc["length"])
         url = f"{protocol.API}/uploads/{result.packet_id}"
@@ -273,28 +309,82 @@ class ReceiverApp:
     async def patch_upload(self, request: Request) -> Response:
         self._check_tus(request)
         station_id, chunk = await self._authenticate(request, protocol.MAX_CHUNK)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        return await self._patch(
+            station_id,
+            request.path_params["packet_id"],
+            request.headers.get,
+            chunk,
+            request.state.body_sha256,
+        )
+
+    async def fast_patch(self, scope: Scope, receive: Receive, send: Send, packet_id: str) -> None:
+        """``PATCH /v1/uploads/{packet_id}`` as plain ASGI, without Starlette's request object,
+        routing and middleware: the commonest request by far (one per chunk), answered as
+        ``patch_upload`` answers it (same checks in the same order, same errors and headers).
+        ``ReceiverStarlette`` sends it here for well-formed packet ids; anything else takes the
+        route."""
+        raw: dict[bytes, bytes] = {}
+        for name, value in reversed(scope["headers"]):  # the first of repeated headers wins
+            raw[name] = value
+
+        def header(name: str) -> str | None:
+            value = raw.get(name.lower().encode("latin-1"))
+            return None if value is None else value.decode("latin-1")
+
+        response: Response
+        try:
+            self._check_tus_version(header(protocol.H_TUS))
+            station_id, chunk, digest = await self._signed_body(
+                "PATCH", scope["path"], header, _body_pieces(receive), protocol.MAX_CHUNK
+            )
+            response = await self._patch(station_id, packet_id, header, chunk, digest)
+        except ReceiverError as err:
+            response = error_response(err)
+        except Exception:
+            response = _crash_response(scope["method"], scope["path"])
+        await response(scope, receive, send)
+
+    async def _patch(
+        self,
+        station_id: str,
+        packet_id: str,
+        header: Callable[[str], str | None],
+        chunk: bytes,
+        digest: bytes,
+    ) -> Response:
+        """The checks of an authenticated ``PATCH`` and its write: the answer."""
+        content_type = (header("content-type") or "").split(";")[0].strip().lower()
         if content_type != OFFSET_CONTENT_TYPE:
             raise malformed(
                 f"Content-Type phải là {OFFSET_CONTENT_TYPE}",
                 f"Content-Type must be {OFFSET_CONTENT_TYPE}",
             )
-        offset_text = request.headers.get(protocol.H_OFFSET, "")
+        offset_text = header(protocol.H_OFFSET) or ""
         if not _DIGITS_RE.fullmatch(offset_text):
             raise malformed(
                 f"{protocol.H_OFFSET} phải là số nguyên không âm",
                 f"{protocol.H_OFFSET} must be a non-negative integer",
             )
-        self._check_digest(request.headers.get(protocol.H_CHECKSUM, ""), request.state.body_sha256)
-        result = await self._run(
-            self.receiver.write_chunk,
-            station_id,
-            request.path_params["packet_id"],
-            int(offset_text),
-            chunk,
-        )
+        self._check_digest(header(protocol.H_CHECKSUM) or "", digest)
+        offset = int(offset_text)
+        result: UploadState | Accepted
+        if self._writer is None or not PACKET_ID_RE.fullmatch(packet_id):
+            result = await self._run(
+                self.receiver.write_chunk, station_id, packet_id, offset, chunk
+            )
+        else:
+            # PostgreSQL: the chunk's statement on the event loop (loopdb.py); a thread only
+            # when it did not simply store the chunk (completion, mismatch, no upload).
+            now = self.receiver.now()
+            wrote = await self._writer.append_chunk(station_id, packet_id, offset, chunk, now)
+            if wrote is not None and wrote.moved:
+                result = UploadState(packet_id, wrote.length, offset + len(chunk))
+            else:
+                result = await self._run(
+                    self.receiver.chunk_written, station_id, packet_id, offset, chunk, wrote
+                )
         if isinstance(result, Accepted):
-            return receipt_response(result, int(offset_text) + len(chunk))
+            return receipt_response(result, offset + len(chunk))
         return Response(
             status_code=204, headers={**TUS_HEADERS, protocol.H_OFFSET: str(result.offset)}
         )
@@ -374,7 +464,11 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path)
+    return _crash_response(request.method, request.url.path)
+
+
+def _crash_response(method: str, path: str) -> Response:
+    log.exception("internal error on %s %s", method, path)
     return error_response(
         ReceiverError(
             "internal_error",
@@ -383,6 +477,39 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
             status=500,
         )
     )
+
+
+async def _body_pieces(receive: Receive) -> AsyncIterator[bytes]:
+    """A request body's pieces as they arrive (Starlette's ``Request.stream``)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            body: bytes = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                return
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+#: The paths ``ReceiverStarlette`` answers without routing (well-formed packet ids only).
+_FAST_PATCH_RE = re.compile(re.escape(f"{protocol.API}/uploads/") + "([0-9a-f]{32})")
+
+
+class ReceiverStarlette(Starlette):
+    """Starlette, with ``PATCH /v1/uploads/{packet_id}`` sent straight to
+    ``ReceiverApp.fast_patch`` (the per-chunk cost: docs/sync.md, "Performance")."""
+
+    api: ReceiverApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "PATCH" and not scope.get("root_path"):
+            match = _FAST_PATCH_RE.fullmatch(scope["path"])
+            if match is not None:
+                await self.api.fast_patch(scope, receive, send, match[1])
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> Starlette:
@@ -400,9 +527,9 @@ def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT
         Route(f"{v1}/status", api.status, methods=["POST"]),
         Route(f"{protocol.API_V2}/status", api.status_v2, methods=["POST"]),
         # Protocol version 2 of the upload (sync/receiver/stream.py).
-        Route(STREAM_PATH, StreamEndpoint(receiver), methods=["POST"]),
+        Route(STREAM_PATH, StreamEndpoint(receiver, bodies=api._bodies), methods=["POST"]),
     ]
-    app = Starlette(
+    app = ReceiverStarlette(
         routes=routes,
         exception_handlers={
             ReceiverError: _on_receiver_error,
@@ -411,5 +538,6 @@ def create_app(receiver: Receiver, *, body_timeout: float = DEFAULT_BODY_TIMEOUT
         },
     )
     app.router.redirect_slashes = False  # a signed API never redirects
+    app.api = api
     app.state.receiver = receiver
     return app

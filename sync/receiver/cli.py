@@ -10,6 +10,7 @@ Subcommands (``docs/sync.md``, "Command line")::
     import-usb EXPORT_DIR --receipts-out DIR --keys ... --data DIR
     expire-uploads --days N --data DIR
     migrate --data DIR [--database-url URL]
+    backfill-citizens --keys ... --data DIR [--database-url URL] [--batch N] [--limit N]
     mark PACKET_ID (--rejected REASON [--parts face,fingerprint/left_index] | --card-printed
                     | --release) [--station STATION_ID]
          --data DIR
@@ -39,7 +40,8 @@ from sync.receiver.store import ReceiverStore
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-#: import-usb finished, but some packets got no receipt or the manifest was not valid.
+#: import-usb finished, but some packets got no receipt or the manifest was not valid;
+#: backfill-citizens finished, but packets are still waiting (key not loaded, --limit...).
 EXIT_INCOMPLETE = 2
 DEFAULT_PORT = 8443
 MAX_REGISTRATION_BYTES = 64 * 1024
@@ -130,6 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"(hiện hành / current {receiver.keys.current_key_id})",
         file=sys.stderr,
     )
+    _warn_backfill(receiver)
     try:
         serve(
             receiver,
@@ -143,6 +146,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         receiver.store.close()
     return EXIT_OK
+
+
+def _warn_backfill(receiver: Receiver) -> None:
+    """Say at start when accepted packets still wait for ``backfill-citizens``."""
+    from sync.receiver.backfill import pending
+
+    waiting = pending(receiver.store)
+    if waiting:
+        logging.getLogger("sync.receiver").warning("%d packets wait for backfill", waiting)
+        print(
+            f"Cảnh báo: {waiting} gói đã nhận trước đây chưa được đối chiếu công dân; quy tắc "
+            "«mỗi công dân một thẻ» chưa đầy đủ cho đến khi chạy "
+            "«intake-station-receiver backfill-citizens».\n"
+            f"Warning: {waiting} packets accepted earlier are not yet known to the one-citizen "
+            "rule; it is incomplete until 'intake-station-receiver backfill-citizens' has run.",
+            file=sys.stderr,
+        )
+
+
+def cmd_backfill_citizens(args: argparse.Namespace) -> int:
+    from sync.receiver.backfill import BackfillReport, backfill_citizens
+
+    if args.batch < 1 or (args.limit is not None and args.limit < 1):
+        raise ReceiverError(
+            "invalid_input",
+            "--batch và --limit phải là số nguyên dương.",
+            "--batch and --limit must be positive integers.",
+        )
+
+    def progress(report: BackfillReport) -> None:
+        print(f"... {report.done} xong / done", file=sys.stderr)
+
+    receiver = _open(args, with_keys=True)
+    try:
+        report = backfill_citizens(receiver, batch=args.batch, limit=args.limit, progress=progress)
+    finally:
+        receiver.store.close()
+    for station_id, packet_id, key_id in report.key_not_loaded:
+        print(f"{station_id} {packet_id}  key_not_loaded {key_id}")
+    for station_id, packet_id, detail in report.unopenable:
+        print(f"{station_id} {packet_id}  unopenable {detail}")
+    for station_id, packet_id, other in report.conflicts:
+        print(f"{station_id} {packet_id}  conflict {other}")
+    print(
+        f"Đã đối chiếu / done: {report.done} (có số định danh / with an ID number: "
+        f"{report.with_citizen}); thiếu khóa / key not loaded: {len(report.key_not_loaded)}; "
+        f"không mở được / unopenable: {len(report.unopenable)}; trùng công dân / conflicts: "
+        f"{len(report.conflicts)}; còn lại / remaining: {report.remaining}"
+    )
+    return EXIT_OK if report.complete else EXIT_INCOMPLETE
 
 
 def cmd_register_station(args: argparse.Namespace) -> int:
@@ -299,6 +352,18 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     sp = with_store(sub.add_parser("migrate", help="bring the database schema up to date"))
     sp.set_defaults(func=cmd_migrate)
+
+    sp = with_keys(
+        with_store(
+            sub.add_parser(
+                "backfill-citizens",
+                help="open packets accepted before the one-citizen rule and record their citizen",
+            )
+        )
+    )
+    sp.add_argument("--batch", type=int, default=100, help="packets read per query")
+    sp.add_argument("--limit", type=int, default=None, help="stop after this many packets")
+    sp.set_defaults(func=cmd_backfill_citizens)
 
     sp = with_store(sub.add_parser("mark", help="set a packet's processing status"))
     sp.add_argument("packet_id")

@@ -44,6 +44,7 @@ from sync.receiver.errors import (
 from sync.receiver.keys import ReceiverKeys
 from sync.receiver.store import (
     Base,
+    ChunkWrite,
     CitizenRow,
     PacketRow,
     ReceiptRow,
@@ -51,6 +52,7 @@ from sync.receiver.store import (
     RefusalRow,
     StationRow,
     StatusLogRow,
+    UploadOpen,
     UploadRow,
 )
 
@@ -406,6 +408,22 @@ class Receiver:
         ``judge_again``: an admin of the station resends a refused packet; a remembered
         refusal of these bytes does not answer, the bytes are verified again at completion.
         """
+        length = self.check_announcement(packet_id, length, sha256)
+        for _attempt in range(3):
+            try:
+                return self._open_upload(station_id, packet_id, length, sha256, judge_again)
+            except IntegrityError:
+                continue  # a concurrent POST created the row first (PostgreSQL): read it back
+        raise ReceiverError(
+            "busy",
+            "Máy nhận đang bận, hãy thử lại.",
+            "The receiver is busy; retry.",
+            status=protocol.ERRORS["busy"],
+        )
+
+    @staticmethod
+    def check_announcement(packet_id: str, length: object, sha256: str) -> int:
+        """The checks of ``POST /v1/uploads`` before any database work: the length."""
         check_packet_id(packet_id)
         check_sha256(sha256)
         if type(length) is not int or length < 1:
@@ -421,28 +439,29 @@ class Receiver:
                 remember=False,
                 status=protocol.ERRORS["too_large"],
             )
-        for _attempt in range(3):
-            try:
-                return self._open_upload(station_id, packet_id, length, sha256, judge_again)
-            except IntegrityError:
-                continue  # a concurrent POST created the row first (PostgreSQL): read it back
-        raise ReceiverError(
-            "busy",
-            "Máy nhận đang bận, hãy thử lại.",
-            "The receiver is busy; retry.",
-            status=protocol.ERRORS["busy"],
-        )
+        return length
+
+    @staticmethod
+    def opened(packet_id: str, length: int, sha256: str, fast: UploadOpen) -> UploadState | None:
+        """Where the upload stands when ``open_upload``'s statement (``fast``) settled the
+        ``POST``: created, or found with these bytes; ``None`` when ``begin_upload`` must
+        decide (held, refused, announced with other bytes)."""
+        if fast.held:
+            return None
+        if fast.created:
+            return UploadState(packet_id, length, 0)
+        if fast.length is not None and (fast.sha256, fast.length) == (sha256, length):
+            return UploadState(packet_id, length, fast.offset or 0)
+        return None
 
     def _open_upload(
         self, station_id: str, packet_id: str, length: int, sha256: str, judge_again: bool
     ) -> UploadState | Accepted:
         now = self.now()
         fast = self.store.open_upload(station_id, packet_id, length, sha256, now, judge_again)
-        if fast is not None and not fast.held:
-            if fast.created:
-                return UploadState(packet_id, length, 0)
-            if fast.length is not None and (fast.sha256, fast.length) == (sha256, length):
-                return UploadState(packet_id, length, fast.offset or 0)
+        settled = self.opened(packet_id, length, sha256, fast) if fast is not None else None
+        if settled is not None:
+            return settled
         # Held, refused, announced with other bytes, or SQLite: read and decide.
         with self.store.write() as s:
             held_row = s.get(PacketRow, (station_id, packet_id))
@@ -547,6 +566,14 @@ class Receiver:
         """
         check_packet_id(packet_id)
         wrote = self.store.append_chunk(station_id, packet_id, offset, chunk, self.now())
+        return self.chunk_written(station_id, packet_id, offset, chunk, wrote)
+
+    def chunk_written(
+        self, station_id: str, packet_id: str, offset: int, chunk: bytes, wrote: ChunkWrite | None
+    ) -> UploadState | Accepted:
+        """``write_chunk`` once its statement ran (``wrote``: what ``append_chunk`` answered,
+        here or on the event loop, ``loopdb.py``): where the upload stands, or the receipt when
+        ``chunk`` completes the packet."""
         if wrote is None:
             self._raise_gone(station_id, packet_id, offset)
         if wrote.moved:

@@ -127,3 +127,23 @@ def offset_mismatch(current: int, asked: int | None = None) -> ReceiverError:
         headers={protocol.H_OFFSET: str(current)},
         extra={"offset": current},
     )
+
+
+def superseded() -> ReceiverError:
+    """A newer stream of the same station ended this one (``docs/sync.md``)."""
+    return ReceiverError(
+        "superseded",
+        "Trạm đã mở một luồng gửi mới; luồng này kết thúc.",
+        "The station opened a newer stream; this one ends.",
+        status=protocol.ERRORS["superseded"],
+    )
+
+
+def stream_idle(seconds: float) -> ReceiverError:
+    """A stream brought no complete frame for ``seconds``."""
+    return ReceiverError(
+        "request_timeout",
+        f"Không nhận được khung dữ liệu nào trong {seconds:.0f} giây; luồng kết thúc.",
+        f"No frame arrived for {seconds:.0f} s; the stream ends.",
+        status=protocol.ERRORS["request_timeout"],
+    )

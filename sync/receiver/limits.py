@@ -11,6 +11,8 @@
   ``MAX_BODIES_PER_STATION`` bodies being received at once in a process (beyond: ``429 busy``
   at once, before a byte of the body is read), so a client that knows only a station's id
   cannot hold many bodies open. The health check reads no body and is never limited.
+* **Streams** (protocol version 2): one open stream per station per process, counted among its
+  bodies; a newer authenticated stream of the station ends the older (``StationStreams``).
 
 There is no cap on the number of connections in the receiver itself (uvicorn's
 ``limit_concurrency`` answered 503 to every request, the health check included, once slow
@@ -26,6 +28,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sync import protocol
@@ -124,3 +127,63 @@ class StationBodies:
                 self._active[station_id] = left
             else:
                 del self._active[station_id]
+
+
+#: Streams (``POST /v2/stream``) one station may have open at once, per process: a station
+#: streams over one connection; a second one means the first has died without either end
+#: knowing (a NAT dropped it, a link went silent), so the newer one ends the older.
+MAX_STREAMS_PER_STATION = 1
+#: How long a new stream waits for the stream it ends to let go (a write in progress finishes
+#: first); then it goes on anyway (the compare-and-set of the offset keeps the bytes right).
+SUPERSEDE_WAIT_S = 10.0
+
+
+class StreamEntry:
+    """One stream of a station in this process; ``scope`` is cancelled when a newer stream of
+    the same station arrives (then ``superseded`` is true)."""
+
+    def __init__(self, station_id: str, previous: StreamEntry | None) -> None:
+        self.station_id = station_id
+        self.scope = anyio.CancelScope()
+        self.superseded = False
+        self._previous = previous
+        self._finished = anyio.Event()
+
+    async def after_previous(self) -> None:
+        """Wait (at most ``SUPERSEDE_WAIT_S``) until the stream this one replaces has ended."""
+        previous, self._previous = self._previous, None
+        if previous is not None:
+            with anyio.move_on_after(SUPERSEDE_WAIT_S):
+                await previous._finished.wait()
+
+
+class StationStreams:
+    """The open streams per station in this process (used on the event loop only).
+
+    A stream is counted among its station's bodies (``StationBodies``) while it is open, and a
+    station has at most one stream: a newer authenticated stream ends the older one.
+    """
+
+    def __init__(self, bodies: StationBodies) -> None:
+        self.bodies = bodies
+        self._open: dict[str, StreamEntry] = {}
+
+    def open(self, station_id: str) -> StreamEntry:
+        """Register a new stream of ``station_id``; the older one, if any, is told to end."""
+        previous = self._open.get(station_id)
+        entry = StreamEntry(station_id, previous)
+        self._open[station_id] = entry
+        if previous is not None:
+            log.info("a new stream of station %s ends its older one", station_id)
+            previous.superseded = True
+            previous.scope.cancel()
+        return entry
+
+    def close(self, entry: StreamEntry) -> None:
+        if self._open.get(entry.station_id) is entry:
+            del self._open[entry.station_id]
+        entry._finished.set()
+
+    def count(self, station_id: str) -> int:
+        """Open streams of ``station_id`` (0 or 1; for tests and logs)."""
+        return int(station_id in self._open)

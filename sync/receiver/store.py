@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -44,6 +44,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+if TYPE_CHECKING:
+    from sync.receiver.loopdb import LoopStatements
 
 SQLITE_FILE = "receiver.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
@@ -203,6 +206,22 @@ class CitizenRow(Base):
     held_by_station_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     held_by_packet_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     held_by_received_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class CitizenBackfillRow(Base):
+    """An accepted packet stored before ``citizen_packets`` existed, whose citizen is not known
+    yet (``intake-station-receiver backfill-citizens`` opens it and removes it from here)."""
+
+    __tablename__ = "citizen_backfill"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["station_id", "packet_id"],
+            ["station_packets.station_id", "station_packets.packet_id"],
+        ),
+    )
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class RefusalRow(Base):
@@ -379,6 +398,7 @@ class ReceiverStore:
         )
         self._read_engine = reader
         self._reader = sessionmaker(reader, expire_on_commit=False)
+        self._loop_writers: list[LoopStatements] = []
         if migrate:
             self.migrate()
 
@@ -404,7 +424,22 @@ class ReceiverStore:
             yield conn
 
     def close(self) -> None:
+        for writer in self._loop_writers:
+            writer.close()
         self.engine.dispose()
+
+    def loop_statements(self) -> LoopStatements | None:
+        """PostgreSQL: ``append_chunk`` and ``open_upload`` for an event loop, on up to
+        ``pool_size`` connections of its own (``loopdb.py``), closed with the store. ``None``
+        on SQLite."""
+        if self.dialect != "postgresql":
+            return None
+        from sync.receiver.loopdb import LoopStatements
+
+        conninfo = self.engine.url.set(drivername="postgresql")
+        writer = LoopStatements(conninfo.render_as_string(hide_password=False), self.pool_size)
+        self._loop_writers.append(writer)
+        return writer
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (Alembic; ``sync/receiver/migrations``).

@@ -29,8 +29,11 @@ from sync.receiver.errors import (
     bad_request_signature,
     malformed,
     offset_mismatch,
+    stream_idle,
+    superseded,
     unknown_station,
 )
+from sync.receiver.limits import StationBodies, StationStreams
 
 log = logging.getLogger("sync.receiver.stream")
 
@@ -39,9 +42,12 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-#: A stream that brings no byte for this long is ended (the station has gone; it resumes at the
-#: offset the receiver holds).
-STREAM_IDLE_S = 120.0
+#: A stream that brings no complete frame for this long is ended (the station has gone; it
+#: resumes at the offset the receiver holds). A 16 KiB frame crosses the slowest link served
+#: (8 kbit/s) in about 17 s; the station itself gives up after 25 s without an answer.
+STREAM_IDLE_S = 60.0
+#: How long the line that ends an answer may wait for the connection to take it.
+LAST_WORD_S = 2.0
 #: Bytes of an incomplete frame the receiver buffers at most (one largest frame).
 MAX_BUFFER = frames.HEADER_SIZE + frames.MAX_FRAME + frames.SIGNATURE_SIZE
 #: Most verified bytes written with one ``write_chunk`` (version 1's largest chunk).
@@ -67,9 +73,17 @@ def _line(doc: dict[str, Any]) -> bytes:
 class StreamEndpoint:
     """The ASGI application of ``POST /v2/stream``, bound to one ``Receiver``."""
 
-    def __init__(self, receiver: Receiver, *, idle_s: float = STREAM_IDLE_S) -> None:
+    def __init__(
+        self,
+        receiver: Receiver,
+        *,
+        idle_s: float = STREAM_IDLE_S,
+        bodies: StationBodies | None = None,
+    ) -> None:
         self.receiver = receiver
         self.idle_s = idle_s
+        #: Open streams per station, counted among the station's bodies (``limits``).
+        self.streams = StationStreams(bodies if bodies is not None else StationBodies())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -78,6 +92,29 @@ class StreamEndpoint:
         except ReceiverError as err:
             await self._refuse(send, err)
             return
+        # Only an authenticated stream counts, or ends an older stream of its station.
+        entry = self.streams.open(station_id)
+        started = False
+        try:
+            with entry.scope:
+                await entry.after_previous()
+                try:
+                    with self.streams.bodies.slot(station_id):
+                        started = True
+                        await self._serve(station_id, public, receive, send)
+                except ReceiverError as err:  # busy (``_serve`` answers every other error)
+                    await self._refuse(send, err)
+                    return
+            if entry.scope.cancelled_caught:  # a newer stream of the station ended this one
+                ended = superseded()
+                if started:
+                    await self._last_word(send, ended.body())
+                else:
+                    await self._refuse(send, ended)
+        finally:
+            self.streams.close(entry)
+
+    async def _serve(self, station_id: str, public: bytes, receive: Receive, send: Send) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -94,7 +131,7 @@ class StreamEndpoint:
         except _EndedError:
             return  # the station went away: nobody reads the answer
         except ReceiverError as err:
-            await self._emit(send, err.body(), more=False)
+            await self._last_word(send, err.body())
         except Exception:
             log.exception("stream of station %s failed", station_id)
             fault = ReceiverError(
@@ -103,7 +140,15 @@ class StreamEndpoint:
                 "Internal receiver error; retry later.",
                 status=500,
             )
-            await self._emit(send, fault.body(), more=False)
+            await self._last_word(send, fault.body())
+
+    @classmethod
+    async def _last_word(cls, send: Send, doc: dict[str, Any]) -> None:
+        """The line that ends the answer, if the connection takes it within ``LAST_WORD_S``
+        (a dead connection whose buffers are full would wait for ever; uvicorn closes a
+        connection whose answer was left unfinished)."""
+        with anyio.move_on_after(LAST_WORD_S):
+            await cls._emit(send, doc, more=False)
 
     async def _authenticate(self, scope: Scope, headers: dict[str, str]) -> tuple[str, bytes]:
         station_id = headers.get(protocol.H_STATION.lower(), "")
@@ -152,34 +197,38 @@ class StreamEndpoint:
         await send({"type": "http.response.body", "body": _line(doc), "more_body": more})
 
     async def _pump(self, session: _Session, receive: Receive, send: Send) -> None:
+        """Frames in, answer lines out, until the body ends. No complete frame for
+        ``idle_s`` (waiting for bytes, or for the connection to take the answer) ends it."""
         reader = frames.FrameReader()
-        while True:
-            try:
-                with anyio.fail_after(self.idle_s):
-                    message = await receive()
-            except TimeoutError:
-                log.info("stream of %s idle for %.0f s: ended", session.station_id, self.idle_s)
-                raise _EndedError() from None
-            if message["type"] == "http.disconnect":
-                raise _EndedError()
-            reader.feed(message.get("body", b""))
-            items, broken = _complete_frames(reader)
-            if items:
-                lines, fatal = await run_in_threadpool(session.take_all, items)
-                for doc in lines:
-                    await self._emit(send, doc)
-                broken = fatal or broken
-            if broken is not None:
-                raise broken
-            if reader.buffered > MAX_BUFFER:
-                raise malformed("khung dữ liệu quá lớn", "a frame is too large")
-            if not message.get("more_body", False):
-                if reader.buffered:
-                    raise malformed("thân yêu cầu dừng giữa một khung", "the body ends mid-frame")
-                await self._emit(
-                    send, {"end": True, "time": datetime.now(UTC).isoformat()}, more=False
-                )
-                return
+        with anyio.CancelScope(deadline=anyio.current_time() + self.idle_s) as idle:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _EndedError()
+                reader.feed(message.get("body", b""))
+                items, broken = _complete_frames(reader)
+                if items:
+                    idle.deadline = anyio.current_time() + self.idle_s
+                    lines, fatal = await run_in_threadpool(session.take_all, items)
+                    for doc in lines:
+                        await self._emit(send, doc)
+                    broken = fatal or broken
+                if broken is not None:
+                    raise broken
+                if reader.buffered > MAX_BUFFER:
+                    raise malformed("khung dữ liệu quá lớn", "a frame is too large")
+                if not message.get("more_body", False):
+                    if reader.buffered:
+                        raise malformed(
+                            "thân yêu cầu dừng giữa một khung", "the body ends mid-frame"
+                        )
+                    await self._emit(
+                        send, {"end": True, "time": datetime.now(UTC).isoformat()}, more=False
+                    )
+                    return
+        # Only the idle deadline gets here (a newer stream cancels the scope around this one).
+        log.info("stream of %s: no frame for %.0f s, ended", session.station_id, self.idle_s)
+        raise stream_idle(self.idle_s)
 
 
 def _complete_frames(

@@ -420,3 +420,33 @@ def test_fuzz_iris_records_and_images(
         assert err.vi and err.en
     verdict = biogate.judge_iris("image/png", data, GateSettings())
     assert isinstance(verdict["decodes"], bool)
+
+
+# --- signed captures from SBI devices (station/devices/sbitrust.py) ------------------------------
+
+
+def _signed_capture() -> bytes:
+    from tests.sbi_server import b64url, sign_jwt
+
+    ident = sign_jwt({"serialNo": "S1", "make": "M", "model": "X"})
+    payload = {"digitalId": ident, "bioValue": b64url(b"FIR\x00"), "transactionId": "tx"}
+    return sign_jwt(payload).encode("ascii")
+
+
+SIGNED_CAPTURE = _signed_capture()
+
+
+@MEDIUM
+@given(FLIPS, CUT, JUNK)
+def test_fuzz_sbi_signed_captures(flips: list[tuple[int, int]], cut: int, junk: bytes) -> None:
+    """A damaged device JWS is a TrustError, or (unchanged bytes) verified: nothing else."""
+    from station.devices.sbitrust import TrustError
+    from tests.sbi_server import station_trust
+
+    token = mutate(SIGNED_CAPTURE, flips, cut, junk).decode("latin-1")
+    try:
+        att = station_trust().check_capture(token, transaction_id="tx", serials=["S1"])
+    except TrustError as err:
+        assert err.reason
+    else:
+        assert att.verified and att.serial_no == "S1"

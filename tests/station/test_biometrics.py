@@ -35,6 +35,7 @@ from tests.conftest import (
     valid_form,
 )
 from tests.sbi_bio_server import SbiBioTestServer, iso_iris_record
+from tests.sbi_server import station_trust
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_iris_session_a_missing_eye_and_a_retake() -> None:
 @pytest.mark.parametrize("image_format", ["png", "jpeg2000", "raw", "plain_png"])
 def test_sbi_iris_camera(image_format: str) -> None:
     with SbiBioTestServer("Iris", image_format=image_format) as server:
-        client = SbiClient(HttpxSbiTransport(), ports=[server.port])
+        client = SbiClient(HttpxSbiTransport(), ports=[server.port], trust=station_trust())
         (device,) = client.discover("Iris")
         assert device.device_sub_type == "Double"
         camera = SbiIrisCamera(client, device)
@@ -155,7 +156,7 @@ def test_iso_iris_record_refuses_damage() -> None:
 
 def test_sbi_rolled_scanner() -> None:
     with SbiBioTestServer("Single") as server:
-        client = SbiClient(HttpxSbiTransport(), ports=[server.port])
+        client = SbiClient(HttpxSbiTransport(), ports=[server.port], trust=station_trust())
         (device,) = client.discover("Finger")
         scanner = SbiRolledScanner(client, device)
         roll = scanner.capture_rolled(Finger.RIGHT_INDEX, SilentPrompter())

@@ -171,3 +171,20 @@ def test_residents_and_masterdata(station: Path, tmp_path: Path) -> None:
     assert out.returncode == 0 and "001090123456\tNguyễn Văn An\t1990" in out.stdout
     out = cli(station, "masterdata", "info")
     assert out.returncode == 0 and "34 tỉnh / provinces, 3321" in out.stdout
+
+
+def test_device_trust(station: Path, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.sbi_server import device_pki
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(device_pki().root.public_bytes(Encoding.PEM))
+    out = cli(station, "device-trust", "--as", "admin", stdin=ADMIN_PW + "\n")
+    assert out.returncode == 0 and "refused" in out.stdout, out.stderr
+    args = ["--import", str(ca), "--allow-untrusted", "yes", "--reason", "vendor test SBI"]
+    out = cli(station, "device-trust", *args, "--as", "admin", stdin=ADMIN_PW + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "CN=Test adopter device CA" in out.stdout and "ALLOWED" in out.stdout
+    out = cli(station, "device-trust", "--allow-untrusted", "no", "--as", "admin", stdin=ADMIN_PW)
+    assert out.returncode == 1 and "reason" in out.stderr  # a reason is required

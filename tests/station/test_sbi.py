@@ -21,7 +21,7 @@ from station.devices.sbi import (
     sbi_error,
 )
 from sync.sbi_transport import HttpxSbiTransport
-from tests.sbi_server import SbiTestServer, b64url, iso_record, sign_jwt
+from tests.sbi_server import SbiTestServer, b64url, iso_record, sign_jwt, station_trust
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def transport() -> Iterator[HttpxSbiTransport]:
 
 
 def client_for(server: SbiTestServer, transport: HttpxSbiTransport) -> SbiClient:
-    return SbiClient(transport, ports=[server.port])
+    return SbiClient(transport, ports=[server.port], trust=station_trust())
 
 
 def free_ports(n: int) -> list[int]:
@@ -91,7 +91,7 @@ def test_full_442_capture_through_sbi(sbi_server, transport):
     (device,) = client.discover()
     scanner = SbiScanner(client, device)
     assert isinstance(scanner, FingerprintScanner)
-    assert scanner.info.driver == "sbi" and not scanner.info.details["signatures_verified"]
+    assert scanner.info.driver == "sbi" and scanner.info.details["signatures_verified"]
     session = FingerprintSession(scanner, officer_id="op1")
     session.record_exception(Finger.LEFT_LITTLE, "amputated", "Cụt ngón út trái")
     session.confirm_exception(Finger.LEFT_LITTLE, "sup1")
@@ -239,7 +239,8 @@ DEVICE = SbiDevice(
 
 
 def capture_with(answer: object, status: int = 200) -> list:
-    client = SbiClient(FakeTransport(answer, status))
+    # Parsing only: the trust checks are tested through the test service (test_sbi_trust.py).
+    client = SbiClient(FakeTransport(answer, status), trust=station_trust(allow_untrusted=True))
     return client.rcapture(
         DEVICE,
         fingers=[Finger.RIGHT_THUMB],
@@ -355,7 +356,8 @@ def test_registry_prefers_the_sbi_scanner_over_the_simulated_one(sbi_server):
     from sync.devices import sbi_driver
 
     reg = registry(
-        {"fingerprint": {"sbi_ports": (sbi_server.port, sbi_server.port)}}, extra=[sbi_driver()]
+        {"fingerprint": {"sbi_ports": (sbi_server.port, sbi_server.port)}},
+        extra=[sbi_driver(station_trust())],
     )
     found = reg.probe(DeviceKind.FINGERPRINT).devices
     assert [d.driver for d in found] == ["simulated", "sbi"]

@@ -236,7 +236,9 @@ class StationClient:
         return self.post_json("/v1/status", {"packet_ids": packet_ids})
 
 
-def verified_receipt(response: httpx.Response, keys: ReceiverKeys, sealed: packet.Sealed, station):
+def verified_receipt(
+    response: httpx.Response, keys: ReceiverKeys, sealed: packet.Sealed, station: Any
+) -> protocol.Receipt:
     receipt = protocol.Receipt.from_json(response.json())
     assert receipt.verify(keys.signing_public, sealed.packet_id, sealed.sha256, station.station_id)
     return receipt

@@ -119,3 +119,16 @@ def test_pages_not_needed(
     assert not page.required and "không có máy" in page.not_needed_label.text()
     rolled = make_page(RolledPage, adult, registry())
     assert rolled.required and rolled.states()[Finger.RIGHT_THUMB.value].status == PENDING
+
+
+def test_the_device_line_speaks_the_window_language_only(
+    qtbot: Any, operator: StationService, make_page: Callable[..., BioPage], request: Any
+) -> None:
+    """A simulated device's bilingual name is shown in the window's language alone."""
+    dossier_id = operator.create_dossier("first_issue", valid_form()).id
+    devices = registry({"rolled": {"driver": "simulated", "seed": 1}})
+    page = make_page(RolledPage, dossier_id, devices)
+    assert page.device_label.text() == "Thiết bị: Máy quét vân tay lăn mô phỏng"
+    request.getfixturevalue("english")
+    page = make_page(RolledPage, dossier_id, devices)
+    assert page.device_label.text() == "Device: Simulated rolled-print scanner"

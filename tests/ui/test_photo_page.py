@@ -3,6 +3,7 @@ bad scenarios show the failing check and never capture, Space and R, camera fail
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from station.devices.defaults import registry
 from station.devices.registry import DeviceRegistry, Driver
 from station.service import StationService
 from tests.conftest import OP_PW, login, valid_form
+from tests.ui.threads import off_the_main_thread, record_threads
 from ui.context import UiContext
 from ui.photo_page import AUTO_CAPTURE_OPTION, PhotoPage, saved_check
 from ui.qt import QApplication, Qt, QWidget
@@ -265,12 +267,41 @@ def test_leaving_saves_a_picture_whose_signal_has_not_arrived(
     while worker.last_capture() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert worker.last_capture() is not None
-    page.leave()
+    saves = record_threads(operator, "save_face")
+    with qtbot.waitSignal(page.changed, timeout=CAPTURE_TIMEOUT_MS):
+        page.leave()  # returns at once: the save goes on on the worker, then says "changed"
+    assert off_the_main_thread(saves)
     part = face_part(operator, dossier)
     assert part is not None and part.meta["forced"] is True
     assert page.mode == PhotoPage.SAVED
     qtbot.wait(50)  # the late signal arrives and is ignored
     assert page.mode == PhotoPage.SAVED
+    assert len(saves) == 1
+
+
+def test_leaving_mid_save_does_not_wait_and_the_save_completes(
+    qtbot: Any, pages: Pages, operator: StationService, dossier: str
+) -> None:
+    """A save in flight when the page is left is not awaited on the window's thread."""
+    release = threading.Event()
+    save_face = operator.save_face
+
+    def held_save(*args: Any, **kwargs: Any) -> Any:
+        release.wait(5)  # held until the test lets it go (5 s at most)
+        return save_face(*args, **kwargs)
+
+    operator.save_face = held_save  # type: ignore[method-assign]
+    saves = record_threads(operator, "save_face")
+    page = pages.make(dossier)
+    qtbot.waitUntil(lambda: page.mode == PhotoPage.SAVING, timeout=CAPTURE_TIMEOUT_MS)
+    page.leave()  # had it waited for the worker, the held save would be done by now
+    assert face_part(operator, dossier) is None
+    page.load(dossier)  # back on the page before the save landed: no new camera capture
+    assert page.mode == PhotoPage.SAVING and page.camera_worker is None
+    release.set()
+    wait_saved(qtbot, page)
+    assert off_the_main_thread(saves) and len(saves) == 1
+    assert face_part(operator, dossier) is not None
 
 
 # --- camera failures ----------------------------------------------------------------------------

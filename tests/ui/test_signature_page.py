@@ -14,6 +14,7 @@ import pytest
 from station.devices.defaults import registry
 from station.service import StationService
 from tests.conftest import OP_PW, login, valid_form
+from tests.ui.threads import off_the_main_thread, record_threads
 from ui.context import UiContext
 from ui.qt import QApplication, QEvent, QPointF, Qt, QtCore, QtGui, QWidget
 from ui.signature_page import SignaturePage
@@ -242,23 +243,29 @@ def test_a_resumed_draft_shows_the_saved_signature(
 
 
 def test_leaving_saves_a_signature_not_yet_saved(
-    pages: Pages, operator: StationService, dossier: str
+    qtbot: Any, pages: Pages, operator: StationService, dossier: str
 ) -> None:
     page = pages.make(dossier)
     draw(page, cursive())
-    page.leave()
+    saves = record_threads(operator, "save_signature")
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        page.leave()  # the save runs on the worker, never on the window's thread
+        page.load(dossier)  # back on the page before it landed: the ink stays, being saved
+        assert page.mode == SignaturePage.SAVING and page.pad.strokes()
+    assert off_the_main_thread(saves)
     assert signature_parts(operator, dossier) == {"", "strokes"}
     assert page.mode == SignaturePage.SAVED
 
 
 def test_leaving_with_a_refused_signature_keeps_the_ink_and_says_why(
-    pages: Pages, operator: StationService, dossier: str
+    qtbot: Any, pages: Pages, operator: StationService, dossier: str
 ) -> None:
     page = pages.make(dossier)
     draw(page, straight_line())
     page.leave()
+    qtbot.waitUntil(lambda: "nét thẳng" in page.error_label.text(), timeout=TIMEOUT_MS)
     assert signature_parts(operator, dossier) == set()
-    assert page.pad.strokes() and "nét thẳng" in page.error_label.text()
+    assert page.pad.strokes() and page.mode == SignaturePage.DRAWING
 
 
 def test_signature_pad_device_signs_and_saves(

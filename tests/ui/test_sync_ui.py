@@ -124,6 +124,7 @@ def test_upload_rejection_and_supplement_through_the_window(
         qtbot.waitUntil(lambda: photo.mode == PhotoPage.SAVED, timeout=TIMEOUT_MS)
         wizard.go_to("review")
         confirm = wizard.confirm_page
+        qtbot.waitUntil(lambda: confirm.confirm_button.isEnabled(), timeout=TIMEOUT_MS)
         with qtbot.waitSignal(confirm.slip_written, timeout=TIMEOUT_MS):
             qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)
         confirm.done_button.click()

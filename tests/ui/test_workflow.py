@@ -26,6 +26,7 @@ from station.lifecycle import State
 from station.paths import StationPaths
 from station.service import StationService
 from tests.conftest import OP_PW, SUP_PW, add_staff
+from tests.ui.threads import off_the_main_thread, record_threads
 from ui.app import MainWindow
 from ui.finger_page import FingerPage
 from ui.photo_page import PhotoPage
@@ -137,6 +138,7 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
 
     wizard.go_next()
     assert wizard.current_step() == DOCUMENTS
+    images = record_threads(window.service, "part_data")
     wizard.go_next()
     assert wizard.current_step() == REVIEW
     # The citizen reviews the intake record first, then signs what they reviewed.
@@ -152,18 +154,24 @@ def capture_everything(qtbot: Any, window: MainWindow) -> str:
         SIGNATURE: "todo",
     }
     confirm = wizard.confirm_page
+    qtbot.waitUntil(lambda: not confirm.loading, timeout=TIMEOUT_MS)
+    assert off_the_main_thread(images)  # the portrait and signature read on the worker
     assert confirm.confirm_button.isEnabled()
     assert not window.service.citizen_reviewed(dossier_id)
+    review_threads = record_threads(window.service, "record_citizen_review")
     qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)  # "the data is right"
+    qtbot.waitUntil(lambda: wizard.current_step() == SIGNATURE, timeout=TIMEOUT_MS)
     assert window.service.citizen_reviewed(dossier_id)
-    assert wizard.current_step() == SIGNATURE
+    assert off_the_main_thread(review_threads)  # a store write: on the worker
     sign = wizard.signature_page
     sign.sign_on_device()
     qtbot.waitUntil(lambda: sign.mode == SignaturePage.SAVED, timeout=TIMEOUT_MS)
     assert sign.confirm_button.isVisibleTo(sign)
+    printed = record_threads(window.service, "record")  # "slip.printed", after the PDF
     with qtbot.waitSignal(confirm.slip_written, timeout=TIMEOUT_MS) as written:
         qtbot.mouseClick(sign.confirm_button, Qt.MouseButton.LeftButton)
     assert wizard.current_step() == REVIEW
+    assert off_the_main_thread(printed)  # the slip's file, printer and record: on the worker
     slip = Path(str(written.args[0]))
     doc = pypdfium2.PdfDocument(str(slip))
     try:
@@ -265,6 +273,7 @@ def test_supervisor_rejection_and_recapture(make_window, driver, staff, qtbot) -
     assert sum(p.kind == "face" for p in after.parts) == 1
     wizard.go_to(REVIEW)
     confirm = wizard.confirm_page
+    qtbot.waitUntil(lambda: confirm.confirm_button.isEnabled(), timeout=TIMEOUT_MS)
     with qtbot.waitSignal(confirm.slip_written, timeout=TIMEOUT_MS):
         qtbot.mouseClick(confirm.confirm_button, Qt.MouseButton.LeftButton)
     assert window.service.get_dossier(dossier_id).state == State.CONFIRMED

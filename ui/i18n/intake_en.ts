@@ -50,28 +50,8 @@
         <translation>Not good enough ({0})</translation>
     </message>
     <message>
-        <source>&amp;Ngoại lệ…</source>
-        <translation>&amp;Exception…</translation>
-    </message>
-    <message>
-        <source>Hủy lần chụp  [Esc]</source>
-        <translation>Cancel the capture  [Esc]</translation>
-    </message>
-    <message>
         <source>Đang chụp: {0}…</source>
         <translation>Capturing: {0}…</translation>
-    </message>
-    <message>
-        <source>Đã hủy lần chụp.</source>
-        <translation>Capture cancelled.</translation>
-    </message>
-    <message>
-        <source>Lỗi không mong đợi khi chụp; hãy thử lại.</source>
-        <translation>Unexpected error while capturing; please try again.</translation>
-    </message>
-    <message>
-        <source>Thiết bị: {0}</source>
-        <translation>Device: {0}</translation>
     </message>
     <message>
         <source>Tiếp theo: {0}. Nhấn Space để chụp.</source>
@@ -516,19 +496,9 @@ not taken</translation>
         <translation>Discard this slap&apos;s images and start again (three new attempts).</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="352"/>
-        <source>&amp;Ngoại lệ…</source>
-        <translation>&amp;Exception…</translation>
-    </message>
-    <message>
         <location filename="../finger_page.py" line="354"/>
         <source>Ngón tay không lấy được: bị cụt, đang băng bó, không có ngón…</source>
         <translation>A finger that cannot be captured: amputated, bandaged, missing…</translation>
-    </message>
-    <message>
-        <location filename="../finger_page.py" line="356"/>
-        <source>Hủy lần chụp  [Esc]</source>
-        <translation>Cancel capture  [Esc]</translation>
     </message>
     <message>
         <location filename="../finger_page.py" line="482"/>
@@ -556,11 +526,6 @@ not taken</translation>
         <translation>Cannot check for duplicate fingers: {0}</translation>
     </message>
     <message>
-        <location filename="../finger_page.py" line="653"/>
-        <source>Đã hủy lần chụp. Nhấn Space để chụp lại.</source>
-        <translation>Capture cancelled. Press Space to capture again.</translation>
-    </message>
-    <message>
         <location filename="../finger_page.py" line="657"/>
         <source>Chưa chụp được. Kiểm tra máy quét rồi nhấn Space để thử lại.</source>
         <translation>Nothing captured. Check the scanner, then press Space to try again.</translation>
@@ -569,11 +534,6 @@ not taken</translation>
         <location filename="../finger_page.py" line="663"/>
         <source>Máy quét vân tay: {0}</source>
         <translation>Fingerprint scanner: {0}</translation>
-    </message>
-    <message>
-        <location filename="../finger_page.py" line="680"/>
-        <source>Máy quét: {0}</source>
-        <translation>Scanner: {0}</translation>
     </message>
     <message>
         <location filename="../finger_page.py" line="702"/>
@@ -3247,6 +3207,56 @@ not taken</translation>
     <message>
         <source>Gói chờ gửi: {n}</source>
         <translation>Packets waiting: {n}</translation>
+    </message>
+</context>
+<context>
+    <name>CapturePage</name>
+    <message>
+        <source>&amp;Ngoại lệ…</source>
+        <translation>&amp;Exception…</translation>
+    </message>
+    <message>
+        <source>Hủy lần chụp  [Esc]</source>
+        <translation>Cancel the capture  [Esc]</translation>
+    </message>
+    <message>
+        <source>Đã hủy lần chụp. Nhấn Space để chụp lại.</source>
+        <translation>Capture cancelled. Press Space to capture again.</translation>
+    </message>
+    <message>
+        <source>Thiết bị: {0}</source>
+        <translation>Device: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceName</name>
+    <message>
+        <source>Máy ảnh mô phỏng</source>
+        <translation>Simulated camera</translation>
+    </message>
+    <message>
+        <source>Máy quét vân tay mô phỏng</source>
+        <translation>Simulated slap scanner</translation>
+    </message>
+    <message>
+        <source>Máy quét vân tay lăn mô phỏng</source>
+        <translation>Simulated rolled-print scanner</translation>
+    </message>
+    <message>
+        <source>Máy chụp mống mắt mô phỏng</source>
+        <translation>Simulated iris camera</translation>
+    </message>
+    <message>
+        <source>Bảng ký mô phỏng</source>
+        <translation>Simulated signature pad</translation>
+    </message>
+    <message>
+        <source>Máy quét giấy tờ mô phỏng</source>
+        <translation>Simulated document scanner</translation>
+    </message>
+    <message>
+        <source>Đầu đọc thẻ mô phỏng</source>
+        <translation>Simulated card reader</translation>
     </message>
 </context>
 </TS>
