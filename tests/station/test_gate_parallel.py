@@ -80,3 +80,10 @@ def test_a_forked_child_makes_its_own_helper() -> None:
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     raise AssertionError("the forked child waited on the parent's helper thread")
+
+
+def test_a_busy_machine_runs_both_halves_on_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0 * cores, 0.0, 0.0))
+    caller = threading.get_ident()
+    assert parallel.both(threading.get_ident, threading.get_ident) == (caller, caller)
