@@ -10,6 +10,9 @@ emptied before each run (cold, as for a new dossier):
   minutiae are extracted first, as the flat-print gate does, and not counted here);
 - **iris**: per eye the decode and the ISO/IEC 29794-6-style measures;
 - **per dossier**: the sum, which runs on the window's background worker as the parts are saved.
+
+Wall-clock and CPU seconds (this process, both cores' threads) are printed with the load
+average; the whole dossier's figure, flat prints included, is ``bench/bench_gate.py``'s.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def run_once(parts: simulated.SimulatedCaptures) -> dict[str, float]:
         assert flat is not None
         flats[finger] = (sha, flat)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     rolled_measure = 0.0
     compare = 0.0
     for finger, (data, media_type, _meta) in parts.rolled.items():
@@ -57,6 +61,7 @@ def run_once(parts: simulated.SimulatedCaptures) -> dict[str, float]:
         biogate.judge_iris(media_type, data, settings)
     t2 = time.perf_counter()
     return {
+        "cpu": time.process_time() - c0,
         "rolled_measure": rolled_measure,
         "rolled_compare": compare,
         "rolled": t1 - t0,
@@ -74,9 +79,10 @@ def main() -> None:
     parts = simulated.capture()
     print(f"simulated captures: {time.perf_counter() - t:.1f} s")
     runs = [run_once(parts) for _ in range(args.runs)]
-    for key in ("rolled_measure", "rolled_compare", "rolled", "iris", "total"):
+    for key in ("rolled_measure", "rolled_compare", "rolled", "iris", "total", "cpu"):
         values = [r[key] for r in runs]
         print(f"{key:15s} median {statistics.median(values):.3f} s  (min {min(values):.3f})")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

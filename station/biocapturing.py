@@ -29,18 +29,30 @@ if TYPE_CHECKING:
 
 
 def _templates(
-    s: Session, dossier_id: str, kind: str
+    s: Session, dossier_id: str, kind: str, only: str | None = None
 ) -> dict[str, tuple[str, fpmatch.Template, int | None]]:
     """slot -> (hash, template, the core's quality) of the dossier's decodable prints of
-    ``kind``."""
-    rows = s.execute(
-        select(DossierPart.slot, DossierPart.sha256, DossierPart.data, DossierPart.meta_json).where(
-            DossierPart.dossier_id == dossier_id, DossierPart.kind == kind
-        )
-    ).all()
+    ``kind`` (or of its print in slot ``only``). A template is remembered or kept in the store
+    (``gate.stored_template``): the print's bytes are read only when it has neither."""
+    query = select(DossierPart.slot, DossierPart.sha256, DossierPart.meta_json).where(
+        DossierPart.dossier_id == dossier_id, DossierPart.kind == kind
+    )
+    if only is not None:
+        query = query.where(DossierPart.slot == only)
     out = {}
-    for slot, sha, data, meta_json in rows:
-        t = gate.template(sha, bytes(data))
+    for slot, sha, meta_json in s.execute(query).all():
+
+        def data(slot: str = slot) -> bytes:
+            stored = s.execute(
+                select(DossierPart.data).where(
+                    DossierPart.dossier_id == dossier_id,
+                    DossierPart.kind == kind,
+                    DossierPart.slot == slot,
+                )
+            ).scalar_one()
+            return bytes(stored)
+
+        t = gate.stored_template(s, sha, data)
         if t is None:
             continue
         quality = json.loads(meta_json or "{}").get("gate", {}).get("quality")
@@ -84,7 +96,7 @@ def recheck_rolled(
     under its threshold is not required to match (the rolled print must then still not match
     another finger's flat print).
     """
-    rolled = _templates(s, d.id, PartKind.ROLLED_PRINT.value)
+    rolled = _templates(s, d.id, PartKind.ROLLED_PRINT.value, only)
     alarms = capture.setdefault("alarms", {})
     before = json.dumps(alarms, sort_keys=True)
     fingers = [only] if only is not None else [f.value for f in Finger]

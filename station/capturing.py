@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from station import audit, biocapturing, citizen_review, dossier, imagecheck, lifecycle, validate
 from station import form as form_mod
-from station.capture import biogate, completeness, documents, gate, signature
+from station.capture import biogate, completeness, documents, gate, parallel, signature
 from station.clock import iso, local_date
 from station.devices import Finger, StrokePoint, sbitrust
 from station.dossier import PartKind
@@ -77,10 +78,14 @@ class Capturing:
 
     def __init__(self, service: StationService) -> None:
         self._svc = service
+        self._pinned = threading.local()
 
     # --- settings -----------------------------------------------------------------------------
 
     def settings(self) -> gate.GateSettings:
+        pinned: gate.GateSettings | None = getattr(self._pinned, "settings", None)
+        if pinned is not None:
+            return pinned  # read once for the save in progress on this thread
         return gate.GateSettings.from_settings(self._svc._settings())
 
     def set_settings(self, values: dict[str, Any]) -> gate.GateSettings:
@@ -156,11 +161,14 @@ class Capturing:
                 DossierPart.slot != slot,
             )
         ).all()
-        for other_slot, other_sha in others:
-            theirs = self._template(s, d.id, other_slot, other_sha)
-            if theirs is None:
-                continue
-            sim = gate.similarity(digest, mine, other_sha, theirs)
+        known = [
+            (other_slot, other_sha, theirs)
+            for other_slot, other_sha in others
+            if (theirs := self._template(s, d.id, other_slot, other_sha)) is not None
+        ]
+        # The comparisons run two at a time (each one's value is the same either way).
+        sims = parallel.halves(lambda o: gate.similarity(digest, mine, o[1], o[2]), known)
+        for (other_slot, other_sha, _), sim in zip(known, sims, strict=True):
             if sim < threshold:
                 continue
             key = gate.pair_key(slot, other_slot)
@@ -245,6 +253,14 @@ class Capturing:
         items: list[tuple[str, str, str, bytes, dict[str, Any]]],
     ) -> None:
         """Store parts in one write transaction (a signature's image and strokes together)."""
+        if getattr(self._pinned, "settings", None) is None:
+            # One save reads the gate settings once (its checks asked for them dozens of times).
+            self._pinned.settings = self.settings()
+            try:
+                self._put_parts(sess, dossier_id, items)
+            finally:
+                self._pinned.settings = None
+            return
         svc = self._svc
         judged = []
         for kind, slot, media_type, data, meta in items:

@@ -33,13 +33,14 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from station.capture import fpmatch, fpquality
+from station.capture.biosession import CaptureResult
 from station.capture.completeness import FINGER_EXCEPTIONS, ExceptionKind
 from station.devices import (
     FINGER_LABELS,
@@ -48,7 +49,6 @@ from station.devices import (
     FingerprintScanner,
     Prompter,
     Slap,
-    sbitrust,
 )
 from station.devices.sbi import decode_finger_image
 from station.errors import PermissionDeniedError, ValidationError
@@ -137,33 +137,17 @@ class FingerException:
     confirmed_by: str | None = None
 
 
-@dataclass(frozen=True)
-class FingerResult:
-    finger: Finger
-    image: Image = field(repr=False)
-    quality: fpquality.QualityReport
-    attempts: int  # attempts made on the finger's slap
-    encoded: bytes = field(repr=False)  # WSQ (or PNG where WSQ is unavailable)
-    media_type: str
-    device_quality: int | None
-    below_threshold: bool  # kept after the last attempt although under the threshold
-    #: The device's signed payload for this image as received (SBI ``data`` JWT, its signature
-    #: checked by the driver: ``station/devices/sbitrust.py``), when the scanner provides one.
-    device_data: str | None = field(default=None, repr=False)
+@dataclass(frozen=True, kw_only=True)
+class FingerResult(CaptureResult[fpquality.QualityReport]):
+    """A finger's kept print; ``attempts`` counts the attempts made on the finger's slap."""
 
-    def meta(self) -> dict[str, object]:
-        """What ``StationService.save_fingerprint`` stores next to the image."""
-        meta: dict[str, object] = {
-            "quality": self.quality.score,
-            "quality_components": self.quality.components,
-            "device_quality": self.device_quality,
-            "attempts": self.attempts,
-            "below_threshold": self.below_threshold,
-            "ppi": 500,
-            "impression": "flat",
-        }
-        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
-        return meta
+    finger: Finger
+
+    def quality_meta(self) -> dict[str, object]:
+        return {"quality_components": self.quality.components}
+
+    def capture_meta(self) -> dict[str, object]:
+        return {"ppi": 500, "impression": "flat"}
 
 
 @dataclass(frozen=True)

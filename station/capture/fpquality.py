@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft  # type: ignore[import-untyped]  # (no stubs; one batched FFT call)
 
+from station.capture import parallel
 from station.errors import ValidationError
 
 BLOCK = 16
@@ -159,15 +160,6 @@ class BlockFeatures:
     contrast: FloatArray
 
 
-def _windows(img: FloatArray, rows: int, cols: int) -> FloatArray:
-    """The WINDOW×WINDOW neighbourhoods centred on every block, as (rows·cols, WINDOW²)."""
-    pad = (WINDOW - BLOCK) // 2
-    padded = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    view = np.lib.stride_tricks.sliding_window_view(padded, (WINDOW, WINDOW))
-    win = view[::BLOCK, ::BLOCK][:rows, :cols]
-    return np.ascontiguousarray(win, dtype=np.float32).reshape(rows * cols, WINDOW * WINDOW)
-
-
 _HANN = np.outer(np.hanning(WINDOW), np.hanning(WINDOW)).astype(np.float32)
 _FY = np.fft.fftfreq(WINDOW)[:, None]
 _FX = np.fft.rfftfreq(WINDOW)[None, :]
@@ -179,8 +171,8 @@ _SIG_BINS = 2 * math.ceil(WINDOW * 0.75) + 1
 
 
 def _window_sums(values: FloatArray, rows: int, cols: int) -> npt.NDArray[np.float64]:
-    """Sum of ``values`` over each block's WINDOW×WINDOW neighbourhood (as :func:`_windows`,
-    reflected at the edges), from one integral image: (rows·cols,)."""
+    """Sum of ``values`` over each block's WINDOW×WINDOW neighbourhood (each block's
+    window, reflected at the edges), from one integral image: (rows·cols,)."""
     pad = (WINDOW - BLOCK) // 2
     padded = cv2.copyMakeBorder(values, pad, pad, pad, pad, cv2.BORDER_REFLECT)
     s = cv2.integral(padded, sdepth=cv2.CV_64F)
@@ -191,16 +183,12 @@ def _window_sums(values: FloatArray, rows: int, cols: int) -> npt.NDArray[np.flo
 
 
 def _window_percentiles(
-    image: npt.NDArray[np.uint8], rows: int, cols: int, qs: tuple[float, ...]
+    windows: npt.NDArray[np.uint8], qs: tuple[float, ...]
 ) -> list[npt.NDArray[np.float64]]:
-    """``np.percentile(window, q)`` (linear interpolation) of every block's window, exactly: the
-    8-bit windows are sorted by a radix sort (numpy's stable sort of bytes)."""
-    pad = (WINDOW - BLOCK) // 2
-    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    view = np.lib.stride_tricks.sliding_window_view(padded, (WINDOW, WINDOW))
-    win = view[::BLOCK, ::BLOCK][:rows, :cols].reshape(rows * cols, WINDOW * WINDOW)
-    ordered = np.sort(win, axis=1, kind="stable")
-    size = WINDOW * WINDOW
+    """``np.percentile(window, q)`` (linear interpolation) of every window (one a row), exactly:
+    the 8-bit windows are sorted by a radix sort (numpy's stable sort of bytes)."""
+    ordered = np.sort(windows, axis=1, kind="stable")
+    size = windows.shape[1]
     out = []
     for q in qs:
         pos = q / 100.0 * (size - 1)
@@ -215,23 +203,15 @@ def _window_percentiles(
 def block_features(image: npt.NDArray[np.uint8]) -> BlockFeatures:
     """The per-block features of a 500 ppi grayscale image (see the module docstring).
 
-    Vectorised over the blocks: window sums from integral images, percentiles from per-window
-    histograms, one batched single-precision FFT, and the ridge-valley signature's variance
-    from its bins (``docs/capture.md``, "Gate time").
+    Vectorised over the blocks: window sums from integral images, percentiles from a radix sort
+    of the 8-bit windows, one batched single-precision FFT, and the ridge-valley signature's
+    variance from its bins (``docs/capture.md``, "Gate time"). The per-window work runs on the
+    two halves of the block grid at once (:func:`station.capture.parallel.both`): each block's
+    values are computed from its own window only, so they do not depend on the split.
     """
     h, w = image.shape
     rows, cols = h // BLOCK, w // BLOCK
     img = image[: rows * BLOCK, : cols * BLOCK].astype(np.float32)
-    win = _windows(img, rows, cols)
-    n = rows * cols
-    mean = win.mean(axis=1, keepdims=True)
-    centred = win - mean
-    std = centred.std(axis=1)
-    p10, p90 = _window_percentiles(image[: rows * BLOCK, : cols * BLOCK], rows, cols, (10, 90))
-    contrast = np.clip((p90 - p10 - 15.0) / 75.0, 0.0, 1.0)
-
-    fg = (std >= FOREGROUND_STD).reshape(rows, cols).astype(np.uint8)
-    fg = majority(fg)
 
     # Structure tensor over each window.
     smooth = cv2.GaussianBlur(img, (0, 0), 1.0)
@@ -245,6 +225,71 @@ def block_features(image: npt.NDArray[np.uint8]) -> BlockFeatures:
     # Gradient direction is across the ridges; the ridge runs at +90°.
     normal = 0.5 * np.arctan2(2 * gxy, gxx - gyy)
     orientation = np.mod(normal + np.pi / 2, np.pi)
+
+    pad = (WINDOW - BLOCK) // 2
+    padded = np.asarray(
+        cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT), dtype=np.float32
+    )
+    padded8 = np.asarray(
+        cv2.copyMakeBorder(
+            image[: rows * BLOCK, : cols * BLOCK], pad, pad, pad, pad, cv2.BORDER_REFLECT
+        ),
+        dtype=np.uint8,
+    )
+    half = rows // 2
+    top, bottom = parallel.both(
+        lambda: _window_stats(padded, padded8, normal, cols, 0, half),
+        lambda: _window_stats(padded, padded8, normal, cols, half, rows),
+    )
+    std, contrast, spectral_share, period, clarity, ridge_share = (
+        np.concatenate([a, b]) for a, b in zip(top, bottom, strict=True)
+    )
+
+    fg = (std >= FOREGROUND_STD).reshape(rows, cols).astype(np.uint8)
+    fg = majority(fg)
+
+    def grid(a: npt.NDArray[np.floating]) -> FloatArray:
+        return np.asarray(a, dtype=np.float32).reshape(rows, cols)
+
+    return BlockFeatures(
+        foreground=fg.astype(bool),
+        orientation=grid(orientation),
+        coherence=grid(coherence),
+        period=grid(period),
+        clarity=grid(clarity),
+        spectral=grid(spectral_share),
+        ridge_share=grid(ridge_share),
+        contrast=grid(contrast),
+    )
+
+
+def _window_stats(
+    padded: FloatArray,
+    padded8: npt.NDArray[np.uint8],
+    normal: npt.NDArray[np.float64],
+    cols: int,
+    row_lo: int,
+    row_hi: int,
+) -> tuple[npt.NDArray[np.floating], ...]:
+    """The window features of the block rows ``row_lo:row_hi`` (each from its own window):
+    std, contrast, spectral share, period, clarity and ridge share, one value per block."""
+    rows = row_hi - row_lo
+    n = rows * cols
+    if n == 0:
+        empty = np.zeros(0, np.float64)
+        return (empty,) * 6
+    sub = (slice(row_lo * BLOCK, row_hi * BLOCK + WINDOW - BLOCK), slice(None))
+    view = np.lib.stride_tricks.sliding_window_view(padded[sub], (WINDOW, WINDOW))
+    win = view[::BLOCK, ::BLOCK][:rows, :cols]
+    win = np.ascontiguousarray(win, dtype=np.float32).reshape(n, WINDOW * WINDOW)
+    mean = win.mean(axis=1, keepdims=True)
+    centred = win - mean
+    std = centred.std(axis=1)
+    view8 = np.lib.stride_tricks.sliding_window_view(padded8[sub], (WINDOW, WINDOW))
+    p10, p90 = _window_percentiles(
+        view8[::BLOCK, ::BLOCK][:rows, :cols].reshape(n, WINDOW * WINDOW), (10, 90)
+    )
+    contrast = np.clip((p90 - p10 - 15.0) / 75.0, 0.0, 1.0)
 
     # Spectrum: peak frequency and the energy concentrated around it.
     coeffs = scipy.fft.rfft2(centred.reshape(n, WINDOW, WINDOW) * _HANN, workers=1)
@@ -268,14 +313,18 @@ def block_features(image: npt.NDArray[np.uint8]) -> BlockFeatures:
     # Ridge-valley separation: the signature across the ridges (the mean grey level of each
     # distance bin along the normal). Its variance over the window's pixels, and the share of
     # pixels on the ridge side, follow from the bins' counts and means.
-    cos_n = np.cos(normal).astype(np.float32)
-    sin_n = np.sin(normal).astype(np.float32)
+    block_normal = normal[row_lo * cols : row_hi * cols]
+    cos_n = np.cos(block_normal).astype(np.float32)
+    sin_n = np.sin(block_normal).astype(np.float32)
     d = cos_n[:, None] * _UV[1].ravel()[None, :] + sin_n[:, None] * _UV[0].ravel()[None, :]
     # |d| ≤ √2·WINDOW/2 < _SIG_BINS/2: every distance falls in a bin.
-    offsets = _SIG_BINS // 2 + np.arange(n, dtype=np.int32) * _SIG_BINS
-    flat = np.rint(d).astype(np.int32) + offsets[:, None]
-    sums = np.bincount(flat.ravel(), weights=centred.ravel(), minlength=n * _SIG_BINS)
-    counts = np.bincount(flat.ravel(), minlength=n * _SIG_BINS).astype(np.float64)
+    offsets = _SIG_BINS // 2 + np.arange(n, dtype=np.intp) * _SIG_BINS
+    flat = (np.rint(d).astype(np.intp) + offsets[:, None]).ravel()
+    # bincount sums in double precision: handing it the weights as doubles (the same values)
+    # and the bins as native integers spares it a slow conversion of each.
+    weights = centred.astype(np.float64).ravel()
+    sums = np.bincount(flat, weights=weights, minlength=n * _SIG_BINS)
+    counts = np.bincount(flat, minlength=n * _SIG_BINS).astype(np.float64)
     signature = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0).reshape(n, _SIG_BINS)
     counts = counts.reshape(n, _SIG_BINS)
     size = float(WINDOW * WINDOW)
@@ -284,20 +333,7 @@ def block_features(image: npt.NDArray[np.uint8]) -> BlockFeatures:
     kept = sig_var / (std.astype(np.float64) ** 2 + 1e-6)
     clarity = np.clip(kept, 0.0, 1.0)
     ridge_share = (counts * (signature < 0)).sum(axis=1) / size
-
-    def grid(a: npt.NDArray[np.floating]) -> FloatArray:
-        return np.asarray(a, dtype=np.float32).reshape(rows, cols)
-
-    return BlockFeatures(
-        foreground=fg.astype(bool),
-        orientation=grid(orientation),
-        coherence=grid(coherence),
-        period=grid(period),
-        clarity=grid(clarity),
-        spectral=grid(spectral_share),
-        ridge_share=grid(ridge_share),
-        contrast=grid(contrast),
-    )
+    return std, contrast, spectral_share, period, clarity, ridge_share
 
 
 def majority(mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -14,18 +14,15 @@ registration cameras). The core judges the stored bytes again (:mod:`station.cap
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
-import numpy as np
-import numpy.typing as npt
 
 from station.capture import irisquality
-from station.devices import Prompter, sbitrust
+from station.capture.biosession import CaptureResult, Image, Kept, SlotAttempts
+from station.devices import Prompter
 from station.devices.iris import EYE_LABELS, Eye, IrisCamera
 from station.errors import ValidationError
-
-Image = npt.NDArray[np.uint8]
 
 PNG_MEDIA_TYPE = "image/png"
 MAX_ATTEMPTS = 3
@@ -43,37 +40,12 @@ def encode_png(image: Image) -> bytes:
     return bytes(buf.tobytes())
 
 
-@dataclass(frozen=True)
-class IrisResult:
+@dataclass(frozen=True, kw_only=True)
+class IrisResult(CaptureResult[irisquality.IrisReport]):
     eye: Eye
-    image: Image = field(repr=False)
-    quality: irisquality.IrisReport
-    attempts: int
-    encoded: bytes = field(repr=False)
-    media_type: str
-    device_quality: int | None
-    below_threshold: bool
-    device_data: str | None = field(default=None, repr=False)
 
-    def meta(self) -> dict[str, object]:
-        """What ``StationService.save_iris`` stores next to the image."""
-        meta: dict[str, object] = {
-            "quality": self.quality.score,
-            "measures": self.quality.measures,
-            "device_quality": self.device_quality,
-            "attempts": self.attempts,
-            "below_threshold": self.below_threshold,
-        }
-        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
-        return meta
-
-
-@dataclass
-class _Kept:
-    image: Image
-    quality: irisquality.IrisReport
-    device_quality: int | None
-    device_data: str | None
+    def quality_meta(self) -> dict[str, object]:
+        return {"measures": self.quality.measures}
 
 
 @dataclass(frozen=True)
@@ -87,7 +59,7 @@ class IrisOutcome:
         return not self.retake
 
 
-class IrisSession:
+class IrisSession(SlotAttempts[Eye, irisquality.IrisReport]):
     """Both irises of one dossier on ``camera``."""
 
     def __init__(
@@ -98,17 +70,8 @@ class IrisSession:
         *,
         skip: Iterable[Eye] = (),
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        super().__init__(Eye, threshold, max_attempts, skip)
         self.camera = camera
-        self.threshold = int(threshold)
-        self.max_attempts = max_attempts
-        self.skip = {Eye(e) for e in skip}
-        self._kept: dict[Eye, _Kept] = {}
-        self._attempts: dict[Eye, int] = {}
-
-    def attempts(self, eye: Eye) -> int:
-        return self._attempts.get(eye, 0)
 
     def good(self, eye: Eye) -> bool:
         kept = self._kept.get(eye)
@@ -140,7 +103,7 @@ class IrisSession:
                 )
         images = self.camera.capture(wanted, prompter, timeout_s)
         for eye in wanted:
-            self._attempts[eye] = self.attempts(eye) + 1
+            self._count(eye)
         qualities: dict[Eye, int] = {}
         for item in images:
             if item.eye not in wanted or item.eye in qualities:
@@ -151,10 +114,9 @@ class IrisSession:
                 prompter.show(exc.vi, exc.en)
                 continue
             qualities[item.eye] = report.score
-            kept = self._kept.get(item.eye)
-            if kept is None or report.score >= kept.quality.score:
+            if self._better(item.eye, report.score):
                 gray = irisquality.validate_image(item.image)
-                self._kept[item.eye] = _Kept(gray, report, item.device_quality, item.device_data)
+                self._kept[item.eye] = Kept(gray, report, item.device_quality, item.device_data)
         not_found = tuple(e for e in wanted if e not in qualities)
         retake = tuple(e for e in wanted if self.needs_capture(e))
         out = IrisOutcome(qualities, retake, not_found)
@@ -181,10 +143,6 @@ class IrisSession:
             self.capture(prompter, None, timeout_s)
         return self.results()
 
-    def recapture(self, eye: Eye) -> None:
-        self._kept.pop(Eye(eye), None)
-        self._attempts.pop(Eye(eye), None)
-
     def results(self) -> dict[Eye, IrisResult]:
         out: dict[Eye, IrisResult] = {}
         for eye in Eye:
@@ -192,14 +150,14 @@ class IrisSession:
             if kept is None or eye in self.skip:
                 continue
             out[eye] = IrisResult(
-                eye,
-                kept.image,
-                kept.quality,
-                self.attempts(eye),
-                encode_png(kept.image),
-                PNG_MEDIA_TYPE,
-                kept.device_quality,
-                not self.good(eye),
-                kept.device_data,
+                eye=eye,
+                image=kept.image,
+                quality=kept.quality,
+                attempts=self.attempts(eye),
+                encoded=encode_png(kept.image),
+                media_type=PNG_MEDIA_TYPE,
+                device_quality=kept.device_quality,
+                below_threshold=not self.good(eye),
+                device_data=kept.device_data,
             )
         return out

@@ -16,12 +16,10 @@ its flat print.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-
-import numpy as np
-import numpy.typing as npt
+from dataclasses import dataclass
 
 from station.capture import fpquality
+from station.capture.biosession import CaptureResult, Image, Kept, SlotAttempts
 from station.capture.fingerprint import (
     EXPECTED_AREA_MM2,
     MAX_ATTEMPTS,
@@ -31,11 +29,9 @@ from station.capture.fingerprint import (
     encode_wsq,
     wsq_available,
 )
-from station.devices import FINGER_LABELS, Finger, Prompter, sbitrust
+from station.devices import FINGER_LABELS, Finger, Prompter
 from station.devices.rolled import ROLL_ORDER, RolledScanner
 from station.errors import ValidationError
-
-Image = npt.NDArray[np.uint8]
 
 #: Station quality (0-100) a rolled print needs unless the gate settings say otherwise.
 DEFAULT_THRESHOLD = 50
@@ -55,42 +51,18 @@ class RollOutcome:
         return self.good or self.attempts_left == 0
 
 
-@dataclass(frozen=True)
-class RolledResult:
+@dataclass(frozen=True, kw_only=True)
+class RolledResult(CaptureResult[fpquality.QualityReport]):
     finger: Finger
-    image: Image = field(repr=False)
-    quality: fpquality.QualityReport
-    attempts: int
-    encoded: bytes = field(repr=False)
-    media_type: str
-    device_quality: int | None
-    below_threshold: bool
-    device_data: str | None = field(default=None, repr=False)
 
-    def meta(self) -> dict[str, object]:
-        """What ``StationService.save_rolled_print`` stores next to the image."""
-        meta: dict[str, object] = {
-            "quality": self.quality.score,
-            "quality_components": self.quality.components,
-            "device_quality": self.device_quality,
-            "attempts": self.attempts,
-            "below_threshold": self.below_threshold,
-            "ppi": 500,
-            "impression": "rolled",
-        }
-        meta.update(sbitrust.device_meta(self.device_data))  # its hash, the device, the verdict
-        return meta
+    def quality_meta(self) -> dict[str, object]:
+        return {"quality_components": self.quality.components}
+
+    def capture_meta(self) -> dict[str, object]:
+        return {"ppi": 500, "impression": "rolled"}
 
 
-@dataclass
-class _Kept:
-    image: Image
-    quality: fpquality.QualityReport
-    device_quality: int | None
-    device_data: str | None
-
-
-class RolledSession:
+class RolledSession(SlotAttempts[Finger, fpquality.QualityReport]):
     """The rolled prints of one dossier on ``scanner``."""
 
     def __init__(
@@ -102,18 +74,9 @@ class RolledSession:
         skip: Iterable[Finger] = (),
         encoding: str = "wsq",
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        super().__init__(Finger, threshold, max_attempts, skip)
         self.scanner = scanner
-        self.threshold = int(threshold)
-        self.max_attempts = max_attempts
-        self.skip = {Finger(f) for f in skip}  # fingers with an exception
         self.encoding = "wsq" if encoding == "wsq" and wsq_available() else "png"
-        self._kept: dict[Finger, _Kept] = {}
-        self._attempts: dict[Finger, int] = {}
-
-    def attempts(self, finger: Finger) -> int:
-        return self._attempts.get(finger, 0)
 
     def good(self, finger: Finger) -> bool:
         kept = self._kept.get(finger)
@@ -146,7 +109,7 @@ class RolledSession:
                 field="finger",
             )
         item = self.scanner.capture_rolled(finger, prompter, timeout_s)
-        self._attempts[finger] = self.attempts(finger) + 1
+        self._count(finger)
         score: int | None = None
         if item is not None:
             try:
@@ -158,11 +121,10 @@ class RolledSession:
                 prompter.show(exc.vi, exc.en)
             else:
                 score = report.score
-                kept = self._kept.get(finger)
-                if kept is None or report.score >= kept.quality.score:
+                if self._better(finger, report.score):
                     signed = getattr(self.scanner, "last_signed", None)
                     data = signed if isinstance(signed, str) else None
-                    self._kept[finger] = _Kept(image, report, item.device_quality, data)
+                    self._kept[finger] = Kept(image, report, item.device_quality, data)
         best = self._kept[finger].quality.score if finger in self._kept else None
         out = RollOutcome(
             finger,
@@ -211,11 +173,6 @@ class RolledSession:
                 self.capture_finger(finger, prompter, timeout_s)
         return self.results()
 
-    def recapture(self, finger: Finger) -> None:
-        """Start ``finger`` over (its image dropped, its attempts reset)."""
-        self._kept.pop(Finger(finger), None)
-        self._attempts.pop(Finger(finger), None)
-
     def _encode(self, image: Image) -> tuple[bytes, str]:
         if self.encoding == "wsq":
             return encode_wsq(image), WSQ_MEDIA_TYPE
@@ -230,14 +187,14 @@ class RolledSession:
                 continue
             data, media_type = self._encode(kept.image)
             out[finger] = RolledResult(
-                finger,
-                kept.image,
-                kept.quality,
-                self.attempts(finger),
-                data,
-                media_type,
-                kept.device_quality,
-                kept.quality.score < self.threshold,
-                kept.device_data,
+                finger=finger,
+                image=kept.image,
+                quality=kept.quality,
+                attempts=self.attempts(finger),
+                encoded=data,
+                media_type=media_type,
+                device_quality=kept.device_quality,
+                below_threshold=kept.quality.score < self.threshold,
+                device_data=kept.device_data,
             )
         return out
