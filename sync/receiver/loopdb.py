@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from sync.receiver.store import _PG_APPEND, _PG_OPEN, ChunkWrite, UploadOpen
+from sync.receiver.store import _PG_APPEND, _PG_OPEN, ChunkWrite, UploadOpen, open_params
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection, AsyncCursor
@@ -62,23 +62,10 @@ class LoopStatements:
         judge_again: bool,
     ) -> UploadOpen:
         """As ``ReceiverStore.open_upload`` on PostgreSQL (the same statement)."""
-        params = {
-            "sid": station_id,
-            "pid": packet_id,
-            "len": length,
-            "sha": sha256,
-            "now": now,
-            "again": judge_again,
-        }
+        params = open_params(station_id, packet_id, length, sha256, now, judge_again)
         row = await self._one_row(_PG_OPEN, params)
         assert row is not None
-        return UploadOpen(
-            bool(row[0]),
-            bool(row[1]),
-            int(row[2]) if row[2] is not None else None,
-            int(row[3]) if row[3] is not None else None,
-            row[4],
-        )
+        return UploadOpen.of_row(row)
 
     async def _one_row(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """Run ``sql`` in autocommit on one of the loop's connections: its first row."""

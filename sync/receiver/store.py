@@ -315,6 +315,31 @@ class UploadOpen:
     offset: int | None
     sha256: str | None
 
+    @classmethod
+    def of_row(cls, row: Any) -> UploadOpen:
+        """From the row ``_PG_OPEN`` returns."""
+        return cls(
+            bool(row[0]),
+            bool(row[1]),
+            int(row[2]) if row[2] is not None else None,
+            int(row[3]) if row[3] is not None else None,
+            row[4],
+        )
+
+
+def open_params(
+    station_id: str, packet_id: str, length: int, sha256: str, now: str, judge_again: bool
+) -> dict[str, Any]:
+    """``_PG_OPEN``'s parameters (the thread-pool and the event-loop paths issue the same one)."""
+    return {
+        "sid": station_id,
+        "pid": packet_id,
+        "len": length,
+        "sha": sha256,
+        "now": now,
+        "again": judge_again,
+    }
+
 
 @dataclass(frozen=True)
 class ChunkWrite:
@@ -505,14 +530,7 @@ class ReceiverStore:
         ``None`` on SQLite: the caller takes its general path."""
         if self.dialect != "postgresql":
             return None
-        params = {
-            "sid": station_id,
-            "pid": packet_id,
-            "len": length,
-            "sha": sha256,
-            "now": now,
-            "again": judge_again,
-        }
+        params = open_params(station_id, packet_id, length, sha256, now, judge_again)
         raw = self.engine.raw_connection()
         try:
             driver: Any = raw.driver_connection
@@ -526,13 +544,7 @@ class ReceiverStore:
         finally:
             raw.close()
         assert row is not None
-        return UploadOpen(
-            bool(row[0]),
-            bool(row[1]),
-            int(row[2]) if row[2] is not None else None,
-            int(row[3]) if row[3] is not None else None,
-            row[4],
-        )
+        return UploadOpen.of_row(row)
 
     @staticmethod
     def _pg_append(raw: Any, params: dict[str, Any], chunk: bytes) -> ChunkWrite | None:
