@@ -168,7 +168,7 @@ def _iris_lines(seen: _Seen) -> list[Label]:
         vi, en = EYE_LABELS[eye]
         out.append(
             _part_line(
-                (f"Mống mắt {vi}", f"Iris of the {en}"),
+                (f"Mống mắt {vi.removeprefix('mắt ')}", f"Iris of the {en}"),
                 seen.by.get((PartKind.IRIS.value, eye.value)),
                 seen.exception(PartKind.IRIS, eye.value),
                 seen.bio_best.get((PartKind.IRIS.value, eye.value)),

@@ -46,7 +46,7 @@ def test_the_record_lists_what_was_received(
     assert lines[0] == "Ảnh chân dung: đạt"
     assert sum(line.startswith("Vân tay ngón") for line in lines) == 10
     assert sum(line.startswith("Vân tay lăn ngón") for line in lines) == 10
-    assert "Mống mắt mắt phải: chất lượng" in " | ".join(lines)
+    assert "Mống mắt phải: chất lượng" in " | ".join(lines)
     assert sum(line.startswith("Mống mắt ") for line in lines) == 2
     assert all("chưa có" not in line for line in lines)
     assert any("sup1" in line and "Đã xem trực tiếp" in line for line in lines)
@@ -66,7 +66,7 @@ def test_the_record_lists_what_was_received(
         "Hoàng Thị Én",
         "Ảnh chân dung: đạt",
         "Vân tay lăn ngón út trái: chất lượng",
-        "Mống mắt mắt trái: chất lượng",
+        "Mống mắt trái: chất lượng",
         "Chữ ký: có",
     ):
         assert expected in text, expected
@@ -106,8 +106,8 @@ def test_rolled_prints_and_irises_read_as_the_flat_prints() -> None:
         "Vân tay lăn ngón áp út trái: không lấy được như vân tay phẳng "
         "(đang băng bó, Vết thương mới)"
     ) in vi
-    assert "Mống mắt mắt phải: giữ chất lượng 41 (dưới ngưỡng 60, sau 3 lần)" in vi
-    assert "Mống mắt mắt trái: không lấy được (không có mắt, Mắt giả)" in vi
+    assert "Mống mắt phải: giữ chất lượng 41 (dưới ngưỡng 60, sau 3 lần)" in vi
+    assert "Mống mắt trái: không lấy được (không có mắt, Mắt giả)" in vi
     assert "Rolled print of the right thumb: kept at quality 31 (under 50, after 3 attempts)" in en
     assert "Iris of the left eye: not taken (no eye, Mắt giả)" in en
     assert len([x for x in vi if x.startswith(("Vân tay", "Mống mắt"))]) == 22
