@@ -126,7 +126,11 @@ class IrisSession(SlotAttempts[Eye, irisquality.IrisReport]):
     def _report(self, out: IrisOutcome, wanted: list[Eye], prompter: Prompter) -> None:
         bad = [e for e in wanted if not self.good(e)]
         if not bad:
-            prompter.show("Đã chụp mống mắt đạt yêu cầu.", "The irises are captured well.")
+            if len(wanted) == 1:
+                vi, en = EYE_LABELS[wanted[0]]
+                prompter.show(f"Đã chụp mống {vi} đạt yêu cầu.", f"The {en} is captured well.")
+            else:
+                prompter.show("Đã chụp mống mắt đạt yêu cầu.", "The irises are captured well.")
             return
         vi = "Chưa đạt: " + ", ".join(EYE_LABELS[e][0] for e in bad)
         en = "Not good enough yet: " + ", ".join(EYE_LABELS[e][1] for e in bad)
