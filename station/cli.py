@@ -555,6 +555,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" [{err.field}]" if err.field else ""
         print(f"Lỗi{where}: {err.vi}\nError{where}: {err.en}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as err:  # a file named on the command line: missing, unreadable, full disk
+        name = err.filename if err.filename is not None else ""
+        print(
+            f"Lỗi: không đọc/ghi được tệp {name}: {err.strerror or err}\n"
+            f"Error: cannot read/write the file {name}: {err.strerror or err}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
 

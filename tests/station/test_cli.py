@@ -188,3 +188,7 @@ def test_device_trust(station: Path, tmp_path: Path) -> None:
     assert "CN=Test adopter device CA" in out.stdout and "ALLOWED" in out.stdout
     out = cli(station, "device-trust", "--allow-untrusted", "no", "--as", "admin", stdin=ADMIN_PW)
     assert out.returncode == 1 and "reason" in out.stderr  # a reason is required
+    missing = str(tmp_path / "absent.pem")
+    out = cli(station, "device-trust", "--import", missing, "--as", "admin", stdin=ADMIN_PW)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"không đọc/ghi được tệp {missing}" in out.stderr and "cannot read" in out.stderr
