@@ -9,7 +9,6 @@ driver (:mod:`station.devices.sbi_bio`: a ``Single`` finger device, one finger p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from station.capture import fpsynth
@@ -22,6 +21,7 @@ from station.devices import (
     FingerImage,
     Prompter,
 )
+from station.devices.simfinger import FingerScript
 
 #: The order of the rolled prints (Circular 60/2021 Art. 5): right thumb to left little finger.
 ROLL_ORDER: tuple[Finger, ...] = tuple(Finger)
@@ -46,22 +46,21 @@ class RolledScanner(Protocol):
         ...
 
 
-class SimulatedRolledScanner:
+class SimulatedRolledScanner(FingerScript):
     """:class:`RolledScanner` with synthetic prints of the same simulated person as the slap
     scanner of that seed (:class:`~station.devices.simfinger.SimulatedScanner`), so a rolled
     print matches the flat print of its finger.
 
-    Scenario control: :meth:`set_condition` (the slap scanner's conditions: ``clear``, ``dry``,
-    ``smudged``, ``partial``, ``missing``, ``wrong_finger``, ``no_finger``; per attempt with
-    ``attempts=[...]``) and :meth:`present_instead` (the officer rolls another finger).
-    The simulated roll is a new placement of the finger at the flat print's size: the generator
-    has no model of the wider rolled contact.
+    Scenario control (:class:`~station.devices.simfinger.FingerScript`): :meth:`set_condition`
+    (the slap scanner's conditions: ``clear``, ``dry``, ``smudged``, ``partial``, ``missing``,
+    ``wrong_finger``, ``no_finger``; per attempt with ``attempts=[...]``) and
+    :meth:`present_instead` (the officer rolls another finger). The simulated roll is a new
+    placement of the finger at the flat print's size: the generator has no model of the wider
+    rolled contact.
     """
 
     def __init__(self, person_seed: int = 1, *, device_id: str = "simroll-0") -> None:
-        from station.devices.simfinger import CONDITIONS
-
-        self._conditions = CONDITIONS
+        super().__init__()
         self.person_seed = person_seed
         self.info = DeviceInfo(
             kind=DeviceKind.ROLLED,
@@ -71,33 +70,6 @@ class SimulatedRolledScanner:
             simulated=True,
             details={"person_seed": person_seed},
         )
-        self._scripts: dict[Finger, list[tuple[str, float]]] = {}
-        self._instead: dict[Finger, Finger] = {}
-        self.captures: dict[Finger, int] = {}
-
-    def set_condition(
-        self,
-        finger: Finger,
-        condition: str = "clear",
-        level: float = 0.5,
-        *,
-        attempts: Sequence[tuple[str, float] | str] | None = None,
-    ) -> None:
-        script = []
-        for item in attempts if attempts is not None else [(condition, level)]:
-            cond, lvl = (item, 0.5) if isinstance(item, str) else item
-            if cond not in self._conditions:
-                raise ValueError(f"unknown condition {cond!r}; one of {self._conditions}")
-            script.append((cond, float(lvl)))
-        if not script:
-            raise ValueError("attempts must not be empty")
-        self._scripts[Finger(finger)] = script
-
-    def present_instead(self, slot: Finger, actual: Finger) -> None:
-        if slot == actual:
-            self._instead.pop(slot, None)
-        else:
-            self._instead[slot] = actual
 
     def capture_rolled(
         self, finger: Finger, prompter: Prompter, timeout_s: float = 30.0
@@ -108,10 +80,10 @@ class SimulatedRolledScanner:
             raise DeviceError("Đã hủy.", "Cancelled.", code="cancelled")
         finger = Finger(finger)
         prompter.show(*roll_prompt(finger))
-        script = self._scripts.get(finger, [("clear", 0.5)])
+        attempt = self.attempt_for(finger)
         index = self.captures.get(finger, 0)
         self.captures[finger] = index + 1
-        condition, level = script[min(index, len(script) - 1)]
+        condition, level = attempt.condition, attempt.level
         if condition == "missing":
             return None
         actual = self._instead.get(finger, finger)

@@ -70,25 +70,14 @@ def finger_seed(person_seed: int, finger: Finger) -> int:
     return fpsynth.person_finger_seed(person_seed, finger.iso_position - 1)
 
 
-class SimulatedScanner:
-    """:class:`~station.devices.FingerprintScanner` producing synthetic prints."""
+class FingerScript:
+    """What a simulated finger device will produce, finger by finger: a condition per attempt
+    (the last repeats) and another finger presented instead (the slap and rolled scanners)."""
 
-    def __init__(self, person_seed: int = 1, *, device_id: str = "simfinger-0") -> None:
-        self.person_seed = person_seed
-        self.info = DeviceInfo(
-            kind=DeviceKind.FINGERPRINT,
-            driver="simulated",
-            device_id=device_id,
-            name="Máy quét vân tay mô phỏng / Simulated slap scanner",
-            simulated=True,
-            details={"person_seed": person_seed},
-        )
+    def __init__(self) -> None:
         self._scripts: dict[Finger, list[Attempt]] = {}
         self._instead: dict[Finger, Finger] = {}
         self.captures: dict[Finger, int] = {}  # impressions taken per slot
-        self.calls: list[tuple[Slap, tuple[Finger, ...]]] = []
-
-    # -- scenario ------------------------------------------------------------------------------
 
     def set_condition(
         self,
@@ -107,7 +96,7 @@ class SimulatedScanner:
             script.append(Attempt(cond, float(lvl)))
         if not script:
             raise ValueError("attempts must not be empty")
-        self._scripts[finger] = script
+        self._scripts[Finger(finger)] = script
 
     def present_instead(self, slot: Finger, actual: Finger) -> None:
         """Capture ``actual`` when ``slot`` is expected (``slot == actual`` undoes it)."""
@@ -116,17 +105,36 @@ class SimulatedScanner:
         else:
             self._instead[slot] = actual
 
-    def reset(self) -> None:
-        self._scripts.clear()
-        self._instead.clear()
-        self.captures.clear()
-        self.calls.clear()
-
     def attempt_for(self, finger: Finger) -> Attempt:
         """The condition the next capture of ``finger`` will have."""
         script = self._scripts.get(finger, [Attempt("clear")])
         n = self.captures.get(finger, 0)
         return script[min(n, len(script) - 1)]
+
+
+class SimulatedScanner(FingerScript):
+    """:class:`~station.devices.FingerprintScanner` producing synthetic prints."""
+
+    def __init__(self, person_seed: int = 1, *, device_id: str = "simfinger-0") -> None:
+        super().__init__()
+        self.person_seed = person_seed
+        self.info = DeviceInfo(
+            kind=DeviceKind.FINGERPRINT,
+            driver="simulated",
+            device_id=device_id,
+            name="Máy quét vân tay mô phỏng / Simulated slap scanner",
+            simulated=True,
+            details={"person_seed": person_seed},
+        )
+        self.calls: list[tuple[Slap, tuple[Finger, ...]]] = []
+
+    # -- scenario ------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self._scripts.clear()
+        self._instead.clear()
+        self.captures.clear()
+        self.calls.clear()
 
     # -- FingerprintScanner --------------------------------------------------------------------
 
