@@ -13,9 +13,9 @@ from typing import Any
 
 from station.capture.completeness import (
     EYE_EXCEPTIONS,
-    FINGER_EXCEPTIONS,
     ExceptionKind,
     Missing,
+    check_finger_exception,
     exception_key,
 )
 from station.devices import FINGER_LABELS, Finger
@@ -28,18 +28,7 @@ from station.form import Captures
 def check_exception(kind: str, slot: str, ek: ExceptionKind) -> None:
     """ValidationError when ``ek`` does not apply to ``kind``/``slot``."""
     if kind == PartKind.ROLLED_PRINT:
-        try:
-            Finger(slot)
-        except ValueError:
-            raise ValidationError(
-                f"Ngón tay «{slot}» không có.", f"Unknown finger '{slot}'.", field="slot"
-            ) from None
-        if ek not in FINGER_EXCEPTIONS:
-            raise ValidationError(
-                "Ngoại lệ này không dùng cho vân tay lăn.",
-                "This exception does not apply to rolled prints.",
-                field="exception",
-            )
+        check_finger_exception(slot, ek, ("vân tay lăn", "rolled prints"))
         return
     try:
         Eye(slot)

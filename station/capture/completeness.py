@@ -97,18 +97,7 @@ def check_exception(kind: str, slot: str, exception: str) -> ExceptionKind:
 
         biomissing.check_exception(kind, slot, ek)
     elif kind == PartKind.FINGERPRINT:
-        try:
-            Finger(slot)
-        except ValueError:
-            raise ValidationError(
-                f"Ngón tay «{slot}» không có.", f"Unknown finger '{slot}'.", field="slot"
-            ) from None
-        if ek not in FINGER_EXCEPTIONS:
-            raise ValidationError(
-                "Ngoại lệ này không dùng cho vân tay.",
-                "This exception does not apply to fingerprints.",
-                field="exception",
-            )
+        check_finger_exception(slot, ek, ("vân tay", "fingerprints"))
     elif kind == PartKind.SIGNATURE:
         if ek != ExceptionKind.UNABLE_TO_SIGN:
             raise ValidationError(
@@ -326,3 +315,20 @@ def background_failed(face_checks: object) -> bool:
         return False
     check = face_checks.get("background")
     return isinstance(check, dict) and check.get("passed") is False
+
+
+def check_finger_exception(slot: str, ek: ExceptionKind, what: tuple[str, str]) -> None:
+    """ValidationError unless ``slot`` names a finger and ``ek`` applies to a finger's
+    ``what`` (vi, en: the kind of print, for the message)."""
+    try:
+        Finger(slot)
+    except ValueError:
+        raise ValidationError(
+            f"Ngón tay «{slot}» không có.", f"Unknown finger '{slot}'.", field="slot"
+        ) from None
+    if ek not in FINGER_EXCEPTIONS:
+        raise ValidationError(
+            f"Ngoại lệ này không dùng cho {what[0]}.",
+            f"This exception does not apply to {what[1]}.",
+            field="exception",
+        )
