@@ -389,10 +389,6 @@ class ReceiverApp:
             status_code=204, headers={**TUS_HEADERS, protocol.H_OFFSET: str(result.offset)}
         )
 
-    @classmethod
-    def _check_checksum(cls, header: str, chunk: bytes) -> None:
-        cls._check_digest(header, hashlib.sha256(chunk).digest())
-
     @staticmethod
     def _check_digest(header: str, digest: bytes) -> None:
         """``Upload-Checksum`` against the chunk's SHA-256 ``digest``."""
